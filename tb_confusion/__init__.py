@@ -1,0 +1,27 @@
+"""tb_confusion: log each epoch's predictions; judge the classifier at any threshold in TensorBoard.
+
+    import tb_confusion as tbc
+    tbc.summary.predictions_pb(...)        # no TensorFlow needed
+    tbc.summary.predictions(...)           # tf.summary style
+    tbc.keras.ConfusionMatrixCallback(...) # Keras (imported on first use)
+    tbc.read("logs")                       # Records back, same decoder as the plugin
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+from tb_confusion import summary  # noqa: E402  (no TensorFlow import at module load)
+from tb_confusion.format import Record  # noqa: E402
+from tb_confusion.reader import read  # noqa: E402
+
+__all__ = ["summary", "read", "Record", "keras", "__version__"]
+
+
+def __getattr__(name):
+    # `tbc.keras` imports Keras/TensorFlow only when it is used.
+    if name == "keras":
+        module = importlib.import_module("tb_confusion.keras")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tb_confusion' has no attribute {name!r}")

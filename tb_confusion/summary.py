@@ -1,0 +1,87 @@
+"""Write one step's predictions: `predictions` (tf.summary style) and `predictions_pb` (no TensorFlow).
+
+Its API may grow, but the data it stores to disk will be readable forever (see tb_confusion.proto).
+"""
+
+import numpy as np
+from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+
+from tb_confusion import format as fmt
+from tb_confusion import metadata
+from tb_confusion.validation import prepare
+
+
+def _encode(name, labels, probabilities, *, description, **options):
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string; got {name!r}")
+    arrays = prepare(labels, probabilities, **options)
+    summary_metadata = metadata.create_summary_metadata(
+        task=arrays["task"], class_names=arrays["class_names"], dtype=arrays["dtype"],
+        description=description or "",
+    )
+    payload = fmt.encode(arrays["labels"], arrays["probabilities"],
+                         weights=arrays["weights"], example_ids=arrays["example_ids"])
+    return summary_metadata, payload
+
+
+def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, example_ids=None,
+                   sample_weight=None, from_logits=False, dtype="float32", description=None):
+    """A `Summary` protobuf holding one step's predictions; needs no TensorFlow.
+
+    Pass it to any TensorBoard event writer, e.g. `torch_writer.file_writer.add_summary(pb, epoch)`
+    or `tb_confusion.events.EventWriter(logdir).add_summary(pb, epoch)`.
+
+    Args:
+      name: the tag, e.g. "predictions".
+      labels: [N] class indices (bool or {0, 1} for binary), one-hot [N, C], or multi-hot [N, C].
+      probabilities: [N] or [N, 1] sigmoid, [N, 2] softmax (binary); [N, C] softmax (multiclass)
+        or independent sigmoids (multilabel).
+      task: "binary", "multiclass" or "multilabel"; inferred from the shapes when None.
+      class_names: one name per class; defaults to "0", "1", ...
+      example_ids: optional [N] strings or ints shown when you click a matrix cell.
+      sample_weight: optional [N] non-negative weights, used like scikit-learn's sample_weight.
+      from_logits: apply sigmoid/softmax first.
+      dtype: "float32" (exact, default) or "float16" (half the bytes).
+      description: optional markdown shown with the tag.
+    Raises:
+      ValueError: naming the argument and the bad value; nothing is returned.
+    """
+    summary_metadata, payload = _encode(
+        name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
+        sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description,
+    )
+    tensor = tensor_pb2.TensorProto(
+        dtype=types_pb2.DT_STRING,
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]),
+        string_val=[payload],
+    )
+    summary = summary_pb2.Summary()
+    summary.value.add(tag=name, metadata=summary_metadata, tensor=tensor)
+    return summary
+
+
+def predictions(name, labels, probabilities, step=None, *, task=None, class_names=None,
+                example_ids=None, sample_weight=None, from_logits=False, dtype="float32",
+                description=None):
+    """Write one step's predictions to the default `tf.summary` writer (TensorFlow 2, eager).
+
+    Arguments as in `predictions_pb`; `step` defaults to `tf.summary.experimental.get_step()`.
+    Returns True on success, False when no default writer is set (like `tf.summary.scalar`).
+    Call it eagerly, e.g. after each epoch; it validates the values before anything is written.
+    """
+    import tensorflow as tf  # the TensorFlow door only; everything else stays TF-free
+
+    if not tf.executing_eagerly():
+        raise RuntimeError(
+            "tb_confusion.summary.predictions needs concrete values: call it eagerly, outside tf.function"
+        )
+    summary_metadata, payload = _encode(
+        name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
+        sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description,
+    )
+    return tf.summary.write(
+        tag=name,
+        tensor=tf.constant(np.array([payload], dtype=object)),
+        step=step,
+        metadata=summary_metadata.SerializeToString(),
+    )
