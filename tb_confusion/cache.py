@@ -1,0 +1,100 @@
+"""A thread-safe LRU cache bounded by an estimate of the bytes its values hold."""
+
+import collections
+import sys
+import threading
+
+import numpy as np
+
+
+class ByteLRU:
+    """Maps keys to values, evicting the least recently used once `max_bytes` is exceeded.
+
+    A value larger than the whole budget is returned to the caller but not kept.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = int(max_bytes)
+        self._items = collections.OrderedDict()  # key -> (value, nbytes)
+        self._lock = threading.Lock()
+        self._building = {}  # key -> Lock, so concurrent misses on one key compute it once
+        self.nbytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self):
+        return len(self._items)
+
+    def __contains__(self, key):
+        with self._lock:
+            return key in self._items
+
+    def get(self, key, default=None):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return default
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key, value, nbytes=None):
+        nbytes = sizeof(value) if nbytes is None else int(nbytes)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.nbytes -= old[1]
+            if nbytes > self.max_bytes:
+                return
+            self._items[key] = (value, nbytes)
+            self.nbytes += nbytes
+            while self.nbytes > self.max_bytes:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self.nbytes -= evicted
+
+    def get_or_compute(self, key, compute, nbytes=None):
+        """The cached value for `key`, else `compute()` stored under it (`nbytes(value)` sizes it)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return item[0]
+            building = self._building.setdefault(key, [threading.Lock(), 0])
+            building[1] += 1
+        try:
+            with building[0]:
+                value = self.get(key, _MISSING)
+                if value is not _MISSING:
+                    return value
+                self.misses += 1
+                value = compute()
+                self.put(key, value, None if nbytes is None else nbytes(value))
+                return value
+        finally:
+            with self._lock:
+                building[1] -= 1
+                if building[1] == 0:
+                    self._building.pop(key, None)
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+            self.nbytes = 0
+
+
+_MISSING = object()
+
+
+def sizeof(value):
+    """A rough byte count of numpy arrays, bytes, str, numbers and containers of them."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes + 112
+    if isinstance(value, (bytes, bytearray, str)):
+        return len(value) + 50
+    if isinstance(value, dict):
+        return 64 + sum(sizeof(k) + sizeof(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return 56 + sum(sizeof(v) for v in value)
+    if hasattr(value, "__dict__"):
+        return 64 + sizeof(vars(value))
+    return sys.getsizeof(value)

@@ -1,0 +1,178 @@
+"""JSON responses, request parameter parsing and error handling for the plugin's routes.
+
+TensorBoard's own helpers answer errors as text/plain and write NaN as the string "NaN"; the panel wants
+`{"error": ...}` bodies and `null` for undefined numbers, so the plugin answers through this module.
+"""
+
+import functools
+import gzip
+import json
+import logging
+import math
+import re
+
+import numpy as np
+from werkzeug import wrappers
+
+logger = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json"
+_GZIP_MIN_BYTES = 1024
+_ACCEPTS_GZIP = re.compile(r"(?:^|,|\s)(?:(?:x-)?gzip|\*)(?!;q=0)(?:\s|,|$)")
+
+
+class HttpError(Exception):
+    """An error the client should see: `status` and a message for the JSON body."""
+
+    status = 400
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(HttpError):
+    status = 400
+
+
+class NotFound(HttpError):
+    status = 404
+
+
+class Unreadable(HttpError):
+    """The stored data cannot be decoded (corrupt, or written by a newer tb_confusion)."""
+
+    status = 422
+
+
+def json_bytes(obj):
+    """UTF-8 JSON for `obj`; NaN and infinities become null, numpy values become plain numbers."""
+    return json.dumps(_jsonable(obj), allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _jsonable(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind == "f" and not np.isfinite(obj).all():
+            return [_jsonable(v) for v in obj.tolist()]
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
+
+
+def respond(request, body, content_type, status=200, headers=()):
+    """A werkzeug Response, gzipped when the client accepts it and the body is worth it."""
+    headers = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-cache"), *headers]
+    if content_type.startswith("text/") or content_type == JSON_TYPE:
+        content_type += "; charset=utf-8"
+    accepts = request.headers.get("Accept-Encoding", "")
+    if len(body) >= _GZIP_MIN_BYTES and _ACCEPTS_GZIP.search(accepts):
+        body = gzip.compress(body, compresslevel=3)
+        headers.append(("Content-Encoding", "gzip"))
+    headers.append(("Vary", "Accept-Encoding"))
+    return wrappers.Response(body, status=status, content_type=content_type, headers=headers)
+
+
+def respond_json(request, obj, status=200):
+    body = obj if isinstance(obj, bytes) else json_bytes(obj)
+    return respond(request, body, JSON_TYPE, status)
+
+
+def json_route(handler):
+    """Wrap `handler(self, request) -> obj | bytes` as a WSGI app answering JSON, errors included."""
+
+    @functools.wraps(handler)
+    @wrappers.Request.application
+    def app(self, request):
+        try:
+            if request.method not in ("GET", "HEAD"):
+                raise HttpError(f"method {request.method} is not allowed; use GET", status=405)
+            return respond_json(request, handler(self, request))
+        except HttpError as e:
+            return respond_json(request, {"error": str(e)}, status=e.status)
+        except Exception as e:  # never let a traceback reach the browser
+            logger.exception("tb_confusion: %s failed", request.path)
+            return respond_json(request, {"error": f"internal error ({type(e).__name__}); see the tensorboard log"}, 500)
+
+    return app
+
+
+# -- parameters -------------------------------------------------------------------------------------
+
+
+def _echo(value):
+    # Echo bad input back as JSON text (never HTML), cut to a readable length.
+    return json.dumps(value if len(value) <= 80 else value[:80] + "...")
+
+
+def text(request, name, *, required=True):
+    """The string parameter `name`; BadRequest when required and missing or empty."""
+    value = request.args.get(name)
+    if value is None or value == "":
+        if required:
+            raise BadRequest(f"missing parameter {name!r}")
+        return None
+    return value
+
+
+def number(request, name, *, default=None, low=0.0, high=1.0):
+    """A finite float parameter within [low, high] (high=None: unbounded), or `default` when absent."""
+    raw = text(request, name, required=False)
+    if raw is None:
+        return default
+    return _parse_number(raw, name, low, high)
+
+
+def _parse_number(raw, name, low, high, what=None):
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = None
+    where = what or f"parameter {name!r}"
+    if value is None or not math.isfinite(value):
+        raise BadRequest(f"{where} must be a finite number; got {_echo(raw)}")
+    if value < low or (high is not None and value > high):
+        bounds = f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
+        raise BadRequest(f"{where} must be {bounds}; got {_echo(raw)}")
+    return value
+
+
+def number_list(request, name, *, low=0.0, high=1.0):
+    """A comma-separated list of floats in [low, high], or None when absent."""
+    raw = text(request, name, required=False)
+    if raw is None:
+        return None
+    parts = raw.split(",")
+    return [_parse_number(p, name, low, high, f"parameter {name!r} item {i}") for i, p in enumerate(parts)]
+
+
+def integer(request, name, *, default=None, low=0, high=None, required=False):
+    raw = text(request, name, required=required and default is None)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"\s*[+-]?\d{1,18}\s*", raw):
+        raise BadRequest(f"parameter {name!r} must be an integer; got {_echo(raw)}")
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise BadRequest(f"parameter {name!r} must be {bounds}; got {_echo(raw)}")
+    return value
+
+
+def flag(request, name, *, default=False):
+    raw = text(request, name, required=False)
+    if raw is None:
+        return default
+    choices = {"0": False, "1": True, "false": False, "true": True}
+    if raw.lower() not in choices:
+        raise BadRequest(f"parameter {name!r} must be 0 or 1; got {_echo(raw)}")
+    return choices[raw.lower()]

@@ -1,0 +1,132 @@
+"""Records read through TensorBoard's data provider, decoded once and kept in a bounded cache."""
+
+import collections
+
+from google.protobuf import message as pb_message
+from tensorboard.data import provider
+
+from tb_confusion import format as tbc_format
+from tb_confusion import metadata
+from tb_confusion.json_http import NotFound, Unreadable
+
+StepRef = collections.namedtuple("StepRef", ["step", "wall_time", "blob_key"])
+
+# A read-side `downsample` that keeps every step the ingester retained (0 would return nothing).
+KEEP_ALL = 10**9
+
+
+def downsample_from_hints(sampling_hints):
+    """`read_*(downsample=...)` for our plugin: the user's hint, with 0/None meaning "all"."""
+    hint = (sampling_hints or {}).get(metadata.PLUGIN_NAME) if isinstance(sampling_hints, dict) else None
+    return hint if isinstance(hint, int) and hint > 0 else KEEP_ALL
+
+
+class RecordSource:
+    """What the routes need from the logdir: tags, steps and decoded Records (cached)."""
+
+    def __init__(self, data_provider, cache, downsample=KEEP_ALL):
+        self._provider = data_provider
+        self._cache = cache
+        self._downsample = downsample
+
+    def tags(self, ctx, experiment_id):
+        """{run: {tag: info}} for every tb_confusion tag; info["error"] says why a tag is unreadable."""
+        listing = self._provider.list_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME
+        )
+        sequences = self._provider.read_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, downsample=self._downsample
+        )
+        result = {}
+        for run, tags in listing.items():
+            for tag, series in tags.items():
+                data = sequences.get(run, {}).get(tag, [])
+                info = {
+                    "task": None,
+                    "class_names": [],
+                    "num_classes": 0,
+                    "num_steps": len(data),
+                    "max_step": series.max_step,
+                    "description": series.description or "",
+                }
+                try:
+                    plugin_data = _parse(series.plugin_content)
+                    info.update(
+                        task=plugin_data.task,
+                        class_names=list(plugin_data.class_names),
+                        num_classes=len(plugin_data.class_names),
+                    )
+                except Unreadable as e:
+                    info["error"] = str(e)
+                result.setdefault(run, {})[tag] = info
+        return result
+
+    def plugin_data(self, ctx, experiment_id, run, tag):
+        listing = self._provider.list_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, run_tag_filter=_only(run, tag)
+        )
+        series = listing.get(run, {}).get(tag)
+        if series is None:
+            raise _unknown(run, tag)
+        return _parse(series.plugin_content)
+
+    def steps(self, ctx, experiment_id, run, tag):
+        """StepRefs of one (run, tag), ascending by step."""
+        sequences = self._provider.read_blob_sequences(
+            ctx,
+            experiment_id=experiment_id,
+            plugin_name=metadata.PLUGIN_NAME,
+            downsample=self._downsample,
+            run_tag_filter=_only(run, tag),
+        )
+        data = sequences.get(run, {}).get(tag)
+        if data is None:
+            raise _unknown(run, tag)
+        refs = [StepRef(d.step, d.wall_time, d.values[0].blob_key) for d in data if d.values]
+        return sorted(refs, key=lambda r: r.step)
+
+    def find_step(self, ctx, experiment_id, run, tag, step):
+        """The StepRef for `step` (an int, or "latest")."""
+        refs = self.steps(ctx, experiment_id, run, tag)
+        if not refs:
+            raise NotFound(f"run {run!r} tag {tag!r} has no steps yet")
+        if step == "latest":
+            return refs[-1]
+        for ref in refs:
+            if ref.step == step:
+                return ref
+        raise NotFound(f"run {run!r} tag {tag!r} has no step {step}")
+
+    def record(self, ctx, experiment_id, run, tag, ref, plugin_data=None):
+        """The decoded Record of one step, from the cache when possible."""
+        key = record_key(experiment_id, run, tag, ref)
+
+        def load():
+            pd = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)
+            blob = self._provider.read_blob(ctx, blob_key=ref.blob_key)
+            try:
+                return tbc_format.decode(blob, pd, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
+            except (ValueError, pb_message.DecodeError) as e:
+                raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
+
+        return self._cache.get_or_compute(key, load)
+
+
+def record_key(experiment_id, run, tag, ref):
+    # wall_time tells a step rewritten in place (e.g. resumed training) from the one cached.
+    return ("record", experiment_id, run, tag, ref.step, ref.wall_time)
+
+
+def _only(run, tag):
+    return provider.RunTagFilter(runs=[run], tags=[tag])
+
+
+def _unknown(run, tag):
+    return NotFound(f"no tb_confusion data for run {run!r} tag {tag!r}")
+
+
+def _parse(content):
+    try:
+        return metadata.parse_plugin_data(content)
+    except (ValueError, pb_message.DecodeError) as e:
+        raise Unreadable(str(e)) from None

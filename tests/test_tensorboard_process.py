@@ -1,0 +1,89 @@
+"""The plugin inside a real `tensorboard` process: every epoch visible in both loaders, no TensorFlow."""
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tb_confusion.events import EventWriter
+from tb_confusion.summary import predictions_pb
+from tb_process import BLOCK_TENSORFLOW, get_json, running_tensorboard
+
+pytestmark = pytest.mark.slow
+
+NUM_STEPS = 60
+PLUGIN = "/data/plugin/tb_confusion"
+
+
+@pytest.fixture(scope="module")
+def logdir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("logs60")
+    rng = np.random.default_rng(0)
+    with EventWriter(str(root / "validation")) as writer:
+        for step in range(NUM_STEPS):
+            labels = rng.integers(0, 3, 50)
+            probabilities = rng.dirichlet(np.ones(3), 50)
+            writer.add_summary(predictions_pb("predictions", labels, probabilities), step)
+    return root
+
+
+def wait_for_steps(base_url, expected, timeout=60):
+    """The steps route once it lists `expected` steps (ingestion runs in the background)."""
+    deadline, steps = time.monotonic() + timeout, []
+    while time.monotonic() < deadline:
+        try:
+            steps = get_json(f"{base_url}{PLUGIN}/steps?run=validation&tag=predictions")
+        except OSError:  # 404 until the run is loaded
+            steps = []
+        if len(steps) >= expected:
+            return steps
+        time.sleep(0.2)
+    return steps
+
+
+@pytest.mark.parametrize(
+    "args, block_tensorflow",
+    [((), False), (("--load_fast=false",), False), ((), True)],
+    ids=["fast-loader", "python-loader", "fast-loader-without-tensorflow"],
+)
+def test_every_step_is_visible_without_samples_per_plugin(logdir, args, block_tensorflow):
+    with running_tensorboard(logdir, *args, block_tensorflow=block_tensorflow) as base_url:
+        steps = wait_for_steps(base_url, NUM_STEPS)
+        assert [s["step"] for s in steps] == list(range(NUM_STEPS))
+
+        listing = get_json(f"{base_url}/data/plugins_listing")
+        entry = listing["tb_confusion"]
+        assert entry["enabled"] is True
+        assert entry["tab_name"] == "Confusion"
+        assert entry["loading_mechanism"]["type"] == "IFRAME"
+        assert entry["loading_mechanism"]["module_path"].endswith("/data/plugin/tb_confusion/index.js")
+
+        tags = get_json(f"{base_url}{PLUGIN}/tags")
+        assert tags["validation"]["predictions"]["num_steps"] == NUM_STEPS
+
+
+def test_an_explicit_samples_per_plugin_still_wins(logdir):
+    with running_tensorboard(logdir, "--samples_per_plugin=tb_confusion=5") as base_url:
+        time.sleep(1.0)
+        steps = wait_for_steps(base_url, 5)
+        assert len(steps) == 5 and steps[-1]["step"] == NUM_STEPS - 1
+
+
+def test_the_plugin_imports_with_tensorflow_blocked():
+    code = BLOCK_TENSORFLOW + (
+        "import tb_confusion.plugin\n"
+        "try:\n"
+        "    import tensorflow\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('the blocker did not block')\n"
+        "loaded = [m for m in sys.modules if m == 'tensorflow' or m.startswith(('tensorflow.', 'keras'))]\n"
+        "assert not loaded, loaded\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
