@@ -1,0 +1,27 @@
+"""Small timing helpers shared by the benchmarks: medians over repeats, printed tables."""
+
+import statistics
+import time
+
+
+def median_seconds(fn, *, repeat=7, warmup=1):
+    """Median wall time of `fn()` over `repeat` runs after `warmup` unmeasured runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def print_table(headers, rows):
+    """Print rows as a GitHub-flavoured markdown table (pasteable into BENCHMARKS.md)."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    line = lambda values: "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"
+    print(line(headers))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        print(line(row))
