@@ -37,7 +37,6 @@ setup(
     },
     classifiers=[
         "Framework :: TensorFlow",
-        "License :: OSI Approved :: Apache Software License",
         "Programming Language :: Python :: 3",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],

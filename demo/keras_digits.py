@@ -1,0 +1,51 @@
+"""Three Keras trainings on digits, each logging train, validation and test predictions every epoch
+with `tb_confusion.keras.ConfusionMatrixCallback` beside Keras' own TensorBoard callback."""
+
+import os
+
+import tb_confusion as tbc
+
+from data import DIGIT_NAMES, LABEL_NAMES, binary_target, multilabel_target
+
+TASKS = {
+    # name: (target function, output units, activation, loss, class names)
+    "digits_multiclass": (lambda d: d, 10, "softmax", "sparse_categorical_crossentropy", DIGIT_NAMES),
+    "digits_3_vs_rest": (binary_target, 1, "sigmoid", "binary_crossentropy", ["not three", "three"]),
+    "digits_multilabel": (multilabel_target, 3, "sigmoid", "binary_crossentropy", LABEL_NAMES),
+}
+
+
+def train(task, logdir, splits, *, epochs, progress=print):
+    """Train one small MLP for `task` (a key of TASKS); logs go to `logdir`/{train,validation,test}."""
+    import keras
+    import tensorflow as tf
+
+    target, units, activation, loss, class_names = TASKS[task]
+    keras.utils.set_random_seed(0)
+    data = {name: (x, target(digit), ids) for name, (x, digit, ids) in splits.items()}
+    x_train, y_train, _ = data["train"]
+    x_val, y_val, _ = data["validation"]
+    # A shuffling validation pipeline: the callback keeps labels and predictions aligned anyway.
+    validation = tf.data.Dataset.from_tensor_slices((x_val, y_val)).shuffle(len(x_val)).batch(128)
+    model = keras.Sequential([
+        keras.Input((64,)),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(units, activation=activation),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=loss, metrics=["accuracy"])
+    callbacks = [
+        keras.callbacks.TensorBoard(logdir),
+        tbc.keras.ConfusionMatrixCallback(logdir, (x_train, y_train), name="train", class_names=class_names),
+        tbc.keras.ConfusionMatrixCallback(logdir, validation, name="validation", class_names=class_names),
+        tbc.keras.ConfusionMatrixCallback(logdir, data["test"][:2], name="test", class_names=class_names),
+        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: progress(
+            epoch, epochs, f"loss {logs['loss']:.3f}  val accuracy {logs['val_accuracy']:.3f}")),
+    ]
+    model.fit(x_train, y_train, validation_data=validation, epochs=epochs, batch_size=64,
+              callbacks=callbacks, verbose=0)
+    return model
+
+
+def logdir_for(root, task):
+    return os.path.join(root, task)
+

@@ -1,0 +1,39 @@
+"""The demo's write step on a tiny setting, checked with `tb-confusion report` like a user would."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.slow
+def test_demo_writes_every_task_and_the_report_reads_them(tmp_path):
+    logdir = str(tmp_path / "logs")
+    subprocess.run([sys.executable, os.path.join(ROOT, "demo", "run_demo.py"), "--no-serve",
+                    "--epochs", "2", "--logdir", logdir], check=True, capture_output=True, text=True, timeout=600)
+    cli = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
+    result = subprocess.run([cli, "report", logdir, "--step", "all", "--format", "json"],
+                            check=True, capture_output=True, text=True, timeout=120)
+    reports = json.loads(result.stdout)
+    seen = {(r["run"], r["step"]) for r in reports}
+    for task in ("digits_multiclass", "digits_3_vs_rest", "digits_multilabel"):
+        for split in ("train", "validation", "test"):
+            assert {(f"{task}/{split}", 0), (f"{task}/{split}", 1)} <= seen
+    assert {("torch_digits", 0), ("torch_digits", 1)} <= seen
+    tasks = {r["run"].split("/")[0]: r["task"] for r in reports}
+    assert tasks == {"digits_multiclass": "multiclass", "digits_3_vs_rest": "binary",
+                     "digits_multilabel": "multilabel", "torch_digits": "multiclass"}
+
+    # The validation split has 360 digits whatever the task; the report's accuracy is the matrix's.
+    for report in reports:
+        if report["run"].endswith("validation") or report["run"] == "torch_digits":
+            assert report["num_examples"] == 360
+        if report["task"] != "multilabel":
+            matrix = np.array(report["confusion_matrix"])
+            assert matrix.sum() == report["num_examples"]
+            assert report["metrics"]["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum(), rel=1e-12)
