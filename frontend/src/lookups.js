@@ -55,7 +55,7 @@ export function binaryMatrixAt(binary, threshold) {
 /** The multiclass confusion matrix at a confidence `cutoff`, rows true and columns predicted
  * (argmax); an example whose top score is below the cutoff moves to an extra last column.
  * `multiclass` = {cell_offsets [C*C+1], top_scores (ascending within each cell, cell = true*C +
- * argmax), cum_weights (running sum of weights in top_scores order, or null), cell_totals [C*C]}.
+ * argmax), cum_weights (running sum of weights within each cell, or null), cell_totals [C*C]}.
  * Without a cutoff (<= 0) the matrix is the plain C x C one. */
 export function multiclassMatrixAt(multiclass, numClasses, cutoff = 0) {
   const {cell_offsets: offsets, top_scores: scores, cum_weights: cumWeights, cell_totals: totals} = multiclass;
@@ -73,7 +73,7 @@ export function multiclassMatrixAt(multiclass, numClasses, cutoff = 0) {
         continue;
       }
       const first = lowerBound(scores, cutoff, start, stop);
-      const kept = cumWeights ? weightBetween(cumWeights, first, stop) : stop - first;
+      const kept = cumWeights ? weightFrom(cumWeights, start, first, stop) : stop - first;
       row[p] = first === stop ? 0 : kept;
       below += totals[cell] - row[p];
     }
@@ -83,14 +83,8 @@ export function multiclassMatrixAt(multiclass, numClasses, cutoff = 0) {
   return matrix;
 }
 
-function weightBetween(cumWeights, start, stop) {
-  if (start >= stop) return 0;
-  return cumWeights[stop - 1] - (start > 0 ? cumWeights[start - 1] : 0);
-}
-
-/** The index range [start, stop) of the examples of one cell still above `cutoff`. */
-export function cellRangeAt(multiclass, cell, cutoff = 0) {
-  const start = multiclass.cell_offsets[cell];
-  const stop = multiclass.cell_offsets[cell + 1];
-  return {start: cutoff > 0 ? lowerBound(multiclass.top_scores, cutoff, start, stop) : start, stop};
+// The weight of positions [first, stop) of the cell [start, stop), from sums restarting per cell.
+function weightFrom(cumWeights, start, first, stop) {
+  if (first >= stop) return 0;
+  return cumWeights[stop - 1] - (first > start ? cumWeights[first - 1] : 0);
 }

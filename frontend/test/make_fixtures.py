@@ -30,6 +30,16 @@ def binary_stats(labels, scores, weights):
     }
 
 
+def cumsum_within(values, counts):
+    """Running sums restarting at every cell."""
+    out = np.empty_like(values)
+    start = 0
+    for count in counts:
+        out[start:start + count] = np.cumsum(values[start:start + count])
+        start += count
+    return out
+
+
 def multiclass_stats(labels, probabilities, weights, weighted):
     c = probabilities.shape[1]
     pred = probabilities.argmax(axis=1)
@@ -40,7 +50,7 @@ def multiclass_stats(labels, probabilities, weights, weighted):
     return {
         "cell_offsets": np.r_[0, np.cumsum(counts)].tolist(),
         "top_scores": top[order].tolist(),
-        "cum_weights": np.cumsum(weights[order]).tolist() if weighted else None,
+        "cum_weights": cumsum_within(weights[order], counts).tolist() if weighted else None,
         "cell_totals": np.bincount(cell, weights=weights, minlength=c * c).tolist(),
     }
 
@@ -75,11 +85,15 @@ def binary_case(name, rng, n, weighted=False, positive_rate=0.4):
     scores64 = scores.astype(np.float64)
     weights = rng.uniform(0.2, 3.0, n) if weighted else np.ones(n)
     thresholds = [0.0, 0.1, 0.3, 0.5, 0.55, 0.77, 0.9, 1.0, 1.01, float(scores64[3]), float(scores64[7])]
+    w = weights if weighted else None
+    has_both = 0 < labels.sum() < n
     return {
         "name": name,
         "task": "binary",
         "num_classes": 2,
         "binary": binary_stats(labels, scores64, weights),
+        "roc_auc": skm.roc_auc_score(labels, scores64, sample_weight=w) if has_both else None,
+        "average_precision": skm.average_precision_score(labels, scores64, sample_weight=w) if has_both else None,
         "at": [
             {"threshold": t, **expected(labels, (scores64 >= t).astype(int), weights if weighted else None, 2)}
             for t in thresholds

@@ -1,0 +1,78 @@
+// ROC and PR curves of one class, ready to draw: from binary statistics (binary task, or one label
+// of a multilabel tag) at full resolution, or the server's one-vs-rest curves for multiclass.
+
+import {binaryTotals} from "./lookups.js";
+
+/** {roc: {x: fpr[], y: tpr[]}, pr: {x: recall[], y: precision[]}, rocAuc, averagePrecision}, with
+ * the areas computed exactly over every threshold (trapezoids for ROC, step sums for AP, as
+ * scikit-learn does) and the drawn points thinned to about `points` per curve. */
+export function curvesFromBinary(binary, points = 800) {
+  const {tps, fps} = binary;
+  const {positives, negatives} = binaryTotals(binary);
+  const n = tps.length;
+  let rocAuc = null;
+  let averagePrecision = null;
+  if (positives > 0 && negatives > 0) {
+    rocAuc = 0;
+    let previousFpr = 0;
+    let previousTpr = 0;
+    for (let i = 0; i < n; i++) {
+      const fpr = fps[i] / negatives;
+      const tpr = tps[i] / positives;
+      rocAuc += ((fpr - previousFpr) * (tpr + previousTpr)) / 2;
+      previousFpr = fpr;
+      previousTpr = tpr;
+    }
+  }
+  if (positives > 0) {
+    averagePrecision = 0;
+    let previousRecall = 0;
+    for (let i = 0; i < n; i++) {
+      const recall = tps[i] / positives;
+      const precision = tps[i] + fps[i] ? tps[i] / (tps[i] + fps[i]) : 1;
+      averagePrecision += (recall - previousRecall) * precision;
+      previousRecall = recall;
+    }
+  }
+  const step = Math.max(1, Math.floor(n / points));
+  const roc = {x: [0], y: [0]};
+  const pr = {x: [0], y: [1]};
+  for (let i = 0; i < n; i += step) pushPoint(i);
+  if (n && (n - 1) % step) pushPoint(n - 1);
+  function pushPoint(i) {
+    roc.x.push(negatives ? fps[i] / negatives : 0);
+    roc.y.push(positives ? tps[i] / positives : 0);
+    pr.x.push(positives ? tps[i] / positives : 0);
+    pr.y.push(tps[i] + fps[i] ? tps[i] / (tps[i] + fps[i]) : 1);
+  }
+  return {roc, pr, rocAuc, averagePrecision};
+}
+
+/** The same shape from one entry of the `stats` route's multiclass `curves` list. */
+export function curvesFromServer(curve) {
+  if (!curve) return null;
+  const clean = (xs, ys) => {
+    const x = [];
+    const y = [];
+    xs.forEach((v, i) => {
+      if (v !== null && ys[i] !== null && Number.isFinite(v) && Number.isFinite(ys[i])) {
+        x.push(v);
+        y.push(ys[i]);
+      }
+    });
+    return {x, y};
+  };
+  return {
+    roc: clean(curve.roc.fpr, curve.roc.tpr),
+    pr: clean(curve.pr.recall, curve.pr.precision),
+    rocAuc: curve.roc.auc ?? null,
+    averagePrecision: curve.pr.average_precision ?? null,
+  };
+}
+
+/** Curves of class (or label) k for any task; for binary, k is ignored (the positive class). */
+export function curvesFor(stats, k) {
+  if (stats.task === "binary") return curvesFromBinary(stats.binary);
+  if (stats.task === "multilabel") return curvesFromBinary(stats.labels[k]);
+  return curvesFromServer((stats.curves || []).find((c) => c.class === k) || stats.curves?.[k]);
+}

@@ -1,0 +1,120 @@
+// Export the matrix and metrics: CSV (matrix + metrics), and the matrix drawn as SVG or PNG from
+// one layout (a list of rectangles and texts) so both pictures are the same.
+
+import {cellColor} from "./colors.js";
+import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
+import {cellText} from "./cell_text.js";
+
+/** One CSV field: quoted when needed; text that a spreadsheet would run as a formula
+ * (starting with = + - @ tab or CR) gets a leading apostrophe. Numbers are written as is. */
+export function csvField(value) {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  if (value === null || value === undefined) return "";
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const csvLine = (fields) => fields.map(csvField).join(",");
+
+/** The confusion matrix (counts) and every metric as one CSV document. */
+export function reportCsv(model, {run, tag, step, threshold, cutoff}) {
+  const lines = [];
+  lines.push(csvLine(["run", run]), csvLine(["tag", tag]), csvLine(["step", step]));
+  if (model.task === "multiclass") lines.push(csvLine(["cutoff", cutoff ?? 0]));
+  else lines.push(csvLine(["threshold", threshold]));
+  lines.push("");
+  lines.push(csvLine(["actual \\ predicted", ...model.columnNames]));
+  model.matrix.forEach((row, i) => lines.push(csvLine([model.classNames[i], ...row])));
+  lines.push("");
+  const names = model.labelNames || model.classNames;
+  const m = model.metrics;
+  lines.push(csvLine(["class", "precision", "recall", "f1", "specificity", "support"]));
+  names.forEach((name, i) => lines.push(csvLine([name, m.precision.per_class[i], m.recall.per_class[i], m.f1.per_class[i],
+    m.specificity.per_class[i], m.support.per_class[i]])));
+  for (const average of ["macro", "micro", "weighted"]) {
+    lines.push(csvLine([`${average} avg`, m.precision[average], m.recall[average], m.f1[average], m.specificity[average], m.support.total]));
+  }
+  lines.push("");
+  lines.push(csvLine(["metric", "value"]));
+  for (const name of ["accuracy", "balanced_accuracy", "cohen_kappa", "mcc", "roc_auc", "average_precision", "log_loss"]) {
+    const value = m[name];
+    lines.push(csvLine([name, typeof value === "object" && value !== null ? (value.macro ?? value.binary ?? "") : value]));
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+/** {width, height, shapes}: rects {x, y, w, h, fill} and texts {x, y, text, anchor, size, fill, rotate, bold}. */
+export function matrixLayout(model, {order, normalization, theme = "light", title = ""}) {
+  const sums = totals(model.matrix);
+  const domain = colorDomain(model.matrix, sums, normalization);
+  const columns = model.columnNames.length > model.classNames.length ? [...order, model.classNames.length] : order;
+  const longest = Math.max(...model.columnNames.map((name) => String(name).length), 4);
+  const cell = order.length > 60 ? 12 : order.length > 25 ? 22 : 56;
+  const label = Math.min(220, 16 + 7 * longest);
+  const top = 40 + label;
+  const left = 24 + label;
+  const ink = theme === "dark" ? "#e8eaed" : "#202124";
+  const muted = theme === "dark" ? "#9aa0a6" : "#5f6368";
+  const shapes = [{type: "rect", x: 0, y: 0, w: left + columns.length * cell + 16, h: top + order.length * cell + 16,
+    fill: theme === "dark" ? "#282a2e" : "#ffffff"}];
+  shapes.push({type: "text", x: 12, y: 22, text: title, anchor: "start", size: 14, fill: ink, bold: true});
+  shapes.push({type: "text", x: left - 8, y: top - 8, text: "actual \u2193 / predicted \u2192", anchor: "end", size: 10, fill: muted});
+  order.forEach((i, r) => {
+    shapes.push({type: "text", x: left - 6, y: top + r * cell + cell / 2 + 4, text: model.classNames[i], anchor: "end",
+      size: Math.min(12, cell - 2), fill: ink});
+    columns.forEach((j, c) => {
+      const shares = cellShares(model.matrix, sums, i, j);
+      const value = displayValue(shares, normalization);
+      const diagonal = i === j;
+      const color = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+      shapes.push({type: "rect", x: left + c * cell, y: top + r * cell, w: cell - 1, h: cell - 1, fill: color.fill});
+      if (cell >= 40) {
+        shapes.push({type: "text", x: left + c * cell + cell / 2, y: top + r * cell + cell / 2 + 4, text: cellText(value, normalization),
+          anchor: "middle", size: 11, fill: color.text});
+      }
+    });
+  });
+  columns.forEach((j, c) => shapes.push({type: "text", x: left + c * cell + cell / 2 + 4, y: top - 6, text: model.columnNames[j],
+    anchor: "start", size: Math.min(12, cell - 2), fill: ink, rotate: -90}));
+  return {width: shapes[0].w, height: shapes[0].h, shapes};
+}
+
+const xmlEscapes = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"};
+/** Text made safe inside an XML element or attribute. */
+export function escapeXml(text) {
+  return String(text).replace(/[&<>"']/g, (ch) => xmlEscapes[ch]);
+}
+
+/** A standalone SVG document of a layout. */
+export function layoutSvg({width, height, shapes}) {
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Roboto, 'Helvetica Neue', Arial, sans-serif">`];
+  for (const s of shapes) {
+    if (s.type === "rect") parts.push(`<rect x="${s.x}" y="${s.y}" width="${s.w}" height="${s.h}" fill="${s.fill}"/>`);
+    else {
+      const transform = s.rotate ? ` transform="rotate(${s.rotate} ${s.x} ${s.y})"` : "";
+      parts.push(`<text x="${s.x}" y="${s.y}" font-size="${s.size}" fill="${s.fill}" text-anchor="${s.anchor}"${s.bold ? ' font-weight="bold"' : ""}${transform}>${escapeXml(s.text)}</text>`);
+    }
+  }
+  parts.push("</svg>");
+  return parts.join("\n");
+}
+
+/** Draw a layout on a 2D canvas context (for the PNG). */
+export function drawLayout(context, {shapes}) {
+  for (const s of shapes) {
+    if (s.type === "rect") {
+      context.fillStyle = s.fill;
+      context.fillRect(s.x, s.y, s.w, s.h);
+      continue;
+    }
+    context.save();
+    context.fillStyle = s.fill;
+    context.font = `${s.bold ? "bold " : ""}${s.size}px Roboto, "Helvetica Neue", Arial, sans-serif`;
+    context.textAlign = s.anchor === "middle" ? "center" : s.anchor === "end" ? "right" : "left";
+    context.translate(s.x, s.y);
+    if (s.rotate) context.rotate((s.rotate * Math.PI) / 180);
+    context.fillText(s.text, 0, 0);
+    context.restore();
+  }
+}

@@ -1,0 +1,69 @@
+// Shares, class orders and top confusions of a confusion matrix (rows true, columns predicted;
+// a multiclass cutoff adds a last "below cutoff" column). Pure functions shared by every view.
+
+/** Row totals, column totals and the grand total. */
+export function totals(matrix) {
+  const rows = matrix.map((row) => row.reduce((a, b) => a + b, 0));
+  const columns = new Array(matrix[0]?.length || 0).fill(0);
+  for (const row of matrix) row.forEach((v, j) => (columns[j] += v));
+  return {rows, columns, all: rows.reduce((a, b) => a + b, 0)};
+}
+
+/** Every share of cell (i, j): {count, row, column, all} (0 when the total is 0). */
+export function cellShares(matrix, sums, i, j) {
+  const count = matrix[i][j];
+  const share = (total) => (total ? count / total : 0);
+  return {count, row: share(sums.rows[i]), column: share(sums.columns[j]), all: share(sums.all)};
+}
+
+/** The value shown for a normalization: "count", "row" (recall view), "column" (precision view), "all". */
+export function displayValue(shares, normalization) {
+  return normalization === "count" ? shares.count : shares[normalization];
+}
+
+/** Class indices in display order: "index" (as logged), "support" (most examples first) or
+ * "error" (most misclassified first). Ties keep the logged order. */
+export function classOrder(matrix, sort) {
+  const order = matrix.map((_, i) => i);
+  if (sort === "support" || sort === "error") {
+    const key = matrix.map((row, i) => {
+      const support = row.reduce((a, b) => a + b, 0);
+      return sort === "support" ? support : support - row[i];
+    });
+    order.sort((a, b) => key[b] - key[a] || a - b);
+  }
+  return order;
+}
+
+/** The `limit` largest off-diagonal cells {true, pred, count, rowShare}, largest first
+ * ("below cutoff" cells excluded). */
+export function topConfusions(matrix, limit = 10) {
+  const numClasses = matrix.length;
+  const sums = totals(matrix);
+  const cells = [];
+  for (let i = 0; i < numClasses; i++) {
+    for (let j = 0; j < numClasses; j++) {
+      if (i !== j && matrix[i][j] > 0) cells.push({true: i, pred: j, count: matrix[i][j], rowShare: matrix[i][j] / sums.rows[i]});
+    }
+  }
+  cells.sort((a, b) => b.count - a.count || a.true - b.true || a.pred - b.pred);
+  return cells.slice(0, limit);
+}
+
+/** The largest value of the diagonal and of the off-diagonal cells under a normalization, to scale
+ * the two colour ramps separately (so a rare error still shows next to a large diagonal). */
+export function colorDomain(matrix, sums, normalization) {
+  let diagonal = 0;
+  let error = 0;
+  for (let i = 0; i < matrix.length; i++) {
+    const row = matrix[i];
+    for (let j = 0; j < row.length; j++) {
+      const total = normalization === "row" ? sums.rows[i] : normalization === "column" ? sums.columns[j]
+        : normalization === "all" ? sums.all : 1;
+      const v = total ? row[j] / total : 0;
+      if (i === j) diagonal = Math.max(diagonal, v);
+      else error = Math.max(error, v);
+    }
+  }
+  return {diagonal: diagonal || 1, error: error || 1};
+}
