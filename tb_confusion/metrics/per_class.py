@@ -1,0 +1,103 @@
+"""Per-class precision, recall, F1, specificity, IoU and support with macro, micro and weighted averages,
+plus accuracy and balanced accuracy: all from per-class counts, so from the confusion matrix alone.
+
+Undefined ratios (0/0) are 0 like scikit-learn's zero_division=0, and their names are reported.
+"""
+
+import numpy as np
+
+# metric -> (numerator, denominator) as functions of per-class (tp, fp, fn, tn)
+_RATIOS = {
+    "precision": lambda tp, fp, fn, tn: (tp, tp + fp),
+    "recall": lambda tp, fp, fn, tn: (tp, tp + fn),
+    # 2 tp / (true + predicted), in the order scikit-learn computes it
+    "f1": lambda tp, fp, fn, tn: (2.0 * tp, (tp + fn) * 1.0 + (tp + fp)),
+    "specificity": lambda tp, fp, fn, tn: (tn, tn + fp),
+    "iou": lambda tp, fp, fn, tn: (tp, tp + fp + fn),
+}
+PER_CLASS_METRICS = tuple(_RATIOS) + ("support",)
+
+
+def class_counts(matrix):
+    """(tp, fp, fn, tn) per class from a [C, C] matrix or a [C, C + 1] one whose last column holds
+    rejected rows (below the cutoff: a miss for their true class, a prediction for no class)."""
+    m = np.asarray(matrix)
+    c = m.shape[0]
+    tp = np.diagonal(m[:, :c]).copy()
+    fp = m[:, :c].sum(axis=0) - tp
+    fn = m.sum(axis=1) - tp
+    tn = m.sum() - tp - fp - fn
+    return tp, fp, fn, tn
+
+
+def divide(numerator, denominator):
+    """(numerator / denominator with 0 where the denominator is 0, mask of those 0/0 entries)."""
+    numerator = np.asarray(numerator, dtype=np.float64)
+    denominator = np.asarray(denominator, dtype=np.float64)
+    undefined = denominator == 0
+    return np.divide(numerator, np.where(undefined, 1.0, denominator)) * ~undefined, undefined
+
+
+def weighted_mean(values, weights):
+    """np.average weighted by support; a plain mean when every weight is 0 (scikit-learn's rule)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if not weights.any():
+        return float(np.mean(values))
+    return float(np.average(values, weights=weights))
+
+
+def per_class_metrics(tp, fp, fn, tn, class_names, *, positive_class=None):
+    """({metric: {"per_class", "macro", "micro", "weighted"[, "binary"]}}, undefined names).
+
+    Averages follow scikit-learn with labels=range(C): macro = mean over every class, micro from summed
+    counts, weighted by true support. `positive_class` adds "binary" (sklearn's average="binary").
+    """
+    counts = [np.asarray(a) for a in (tp, fp, fn, tn)]
+    support = counts[0] + counts[2]
+    sums = [a.sum() for a in counts]
+    metrics, undefined = {}, []
+    for name, ratio in _RATIOS.items():
+        values, bad = divide(*ratio(*counts))
+        micro, micro_bad = divide(*ratio(*sums))
+        undefined += [f"{name}.per_class.{class_names[i]}" for i in np.flatnonzero(bad)]
+        if micro_bad:
+            undefined.append(f"{name}.micro")
+        metrics[name] = {
+            "per_class": [float(v) for v in values],
+            "macro": float(np.mean(values)) if len(values) else None,
+            "micro": float(micro),
+            "weighted": weighted_mean(values, support) if len(values) else None,
+        }
+    total = to_number(support.sum())
+    metrics["support"] = {
+        "per_class": [to_number(v) for v in support],
+        "macro": total,
+        "micro": total,
+        "weighted": total,
+    }
+    if positive_class is not None:
+        for value in metrics.values():
+            value["binary"] = value["per_class"][positive_class]
+    return metrics, undefined
+
+
+def accuracy(matrix):
+    """Share of (weighted) rows on the diagonal; rejected rows count as wrong. None when empty."""
+    m = np.asarray(matrix)
+    total = m.sum()
+    return float(np.trace(m[:, : m.shape[0]]) / total) if total else None
+
+
+def balanced_accuracy(matrix):
+    """Mean recall over classes with true support (scikit-learn's balanced_accuracy_score)."""
+    m = np.asarray(matrix)
+    true_sum = m.sum(axis=1)
+    present = true_sum != 0
+    if not present.any():
+        return None
+    return float(np.mean(np.diagonal(m[:, : m.shape[0]])[present] / true_sum[present]))
+
+
+def to_number(x):
+    """A numpy scalar as a JSON-able int (integral dtypes) or float."""
+    return int(x) if np.issubdtype(np.asarray(x).dtype, np.integer) else float(x)

@@ -1,0 +1,84 @@
+"""Log loss and top-k accuracy from probabilities."""
+
+import numpy as np
+
+from tb_confusion.metrics._checks import check_weights
+from tb_confusion.metrics._parallel import parallel_map, row_chunks
+
+
+def _clip(p):
+    # scikit-learn clips to [eps, 1 - eps] of the dtype it computes in: float32 stays float32, anything
+    # else becomes float64. We clip the same way, then take logs and means in float64.
+    dtype = p.dtype if p.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    p = p.astype(dtype, copy=False)
+    eps = np.finfo(dtype).eps
+    return np.clip(p, eps, dtype.type(1) - eps).astype(np.float64)
+
+
+def _mean(loss, w):
+    if w is not None and not w.sum():
+        return None
+    return float(np.average(loss, weights=w)) if len(loss) else None
+
+
+def log_loss(labels, probabilities, *, task, positive_class=1, sample_weight=None):
+    """Mean negative log-likelihood of the true labels, like scikit-learn's log_loss with all labels.
+
+    binary: [N] probabilities are the positive class's (the other class gets 1 - p), [N, 2] are per class;
+    multiclass: -log p[true class]; multilabel: binary cross-entropy of each label, averaged over labels.
+    None when there are no examples (or all weights are 0)."""
+    y = np.asarray(labels)
+    p = np.asarray(probabilities)
+    w = check_weights(sample_weight, len(y))
+    if task == "multilabel":
+        y = y.astype(bool, copy=False)
+        per_label = [
+            _mean(-np.log(_clip(np.where(y[:, k], p[:, k], 1 - p[:, k]))), w) for k in range(p.shape[1])
+        ]
+        return None if any(v is None for v in per_label) else float(np.mean(per_label))
+    if p.ndim == 1:
+        p_true = np.where(y == positive_class, p, 1 - p)
+    else:
+        p_true = np.take(p.reshape(-1), np.arange(len(y)) * p.shape[1] + y.astype(np.intp))
+    return _mean(-np.log(_clip(p_true)), w)
+
+
+def _ranks_small(chunk, y):
+    # rank of the true class = classes scoring higher + tied classes with a larger index (scikit-learn
+    # orders ties by a reversed stable argsort, so among equal scores the larger index ranks first)
+    columns = np.ascontiguousarray(chunk.T)
+    n = len(y)
+    true_score = columns.reshape(-1)[y * n + np.arange(n)]
+    rank = np.zeros(n, dtype=np.int32)
+    ties = np.zeros(n, dtype=np.int32)
+    mask = np.empty(n, dtype=bool)
+    for column in columns:
+        np.greater(column, true_score, out=mask)
+        rank += mask
+        np.equal(column, true_score, out=mask)
+        ties += mask
+    tied = np.flatnonzero(ties > 1)
+    if len(tied):
+        sub = chunk[tied]
+        later = np.arange(chunk.shape[1])[None, :] > y[tied, None]
+        rank[tied] += ((sub == true_score[tied, None]) & later).sum(axis=1)
+    return rank
+
+
+def _ranks_large(chunk, y):
+    n = len(y)
+    true_score = chunk[np.arange(n), y][:, None]
+    later = np.arange(chunk.shape[1])[None, :] > y[:, None]
+    return (chunk > true_score).sum(axis=1) + ((chunk == true_score) & later).sum(axis=1)
+
+
+def top_k_accuracy(labels, probabilities, ks, *, sample_weight=None):
+    """{k: share of rows whose true class is among the k highest probabilities} for each k in `ks`,
+    ties broken like scikit-learn's top_k_accuracy_score (larger class index first)."""
+    y = np.asarray(labels).astype(np.intp, copy=False)
+    p = np.asarray(probabilities)
+    w = check_weights(sample_weight, len(y))
+    kernel = _ranks_small if p.shape[1] <= 32 else _ranks_large
+    parts = parallel_map(lambda span: kernel(p[span[0] : span[1]], y[span[0] : span[1]]), row_chunks(len(y)))
+    rank = np.concatenate(parts)
+    return {k: _mean(rank < k, w) for k in ks}

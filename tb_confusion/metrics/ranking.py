@@ -1,0 +1,218 @@
+"""The binary counts kernel and everything ranked by score: ROC and PR curves, ROC AUC, average precision,
+operating points, one-vs-rest per class, and a shape-preserving curve downsample."""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from tb_confusion.metrics._checks import check_weights
+from tb_confusion.metrics._parallel import parallel_map
+
+_UNSIGNED = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
+
+
+class BinaryCounts(NamedTuple):
+    """Cumulative (weighted) counts at every distinct score, highest first.
+
+    tps[i] / fps[i]: positives / negatives with score >= thresholds[i]. The last entries are the totals,
+    so true negatives are fps[-1] - fps and false negatives tps[-1] - tps (as in scikit-learn).
+    """
+
+    thresholds: np.ndarray
+    tps: np.ndarray
+    fps: np.ndarray
+
+    @property
+    def positives(self):
+        return float(self.tps[-1]) if len(self.tps) else 0.0
+
+    @property
+    def negatives(self):
+        return float(self.fps[-1]) if len(self.fps) else 0.0
+
+
+def binary_counts(y_true, score, sample_weight=None):
+    """(thresholds descending distinct, tps, fps): cumulative weighted counts of score >= threshold.
+
+    Equals scikit-learn's confusion_matrix_at_thresholds / _binary_clf_curve (rows with weight 0 are
+    dropped first, so they create no threshold). y_true: [N], nonzero = positive. score: [N] floats.
+    One sort and one cumulative sum; tps and fps are float64.
+    """
+    y = np.asarray(y_true).astype(bool, copy=False)
+    s = np.asarray(score)
+    if s.dtype == np.float16:
+        s = s.astype(np.float32)
+    w = check_weights(sample_weight, len(y))
+    if w is not None and not w.all():
+        keep = w != 0
+        y, s, w = y[keep], s[keep], w[keep]
+    if len(s) == 0:
+        return BinaryCounts(s[:0], np.zeros(0), np.zeros(0))
+    bits = _nonnegative_bits(s)
+    if bits is not None and w is None:
+        return _packed_counts(y, bits, s.dtype)
+    order = _descending_order(s, bits)
+    s, y = s[order], y[order]
+    ends = _group_ends(s)
+    if w is None:
+        tps = np.cumsum(y, dtype=np.int64)[ends].astype(np.float64)
+        fps = 1.0 + ends - tps
+    else:
+        w = w[order]
+        tps = np.cumsum(w * y)[ends]
+        fps = np.cumsum(w * ~y)[ends]
+    return BinaryCounts(s[ends], tps, fps)
+
+
+def _nonnegative_bits(s):
+    """The scores' bit patterns as unsigned ints when every score is finite and >= +0.0 (so the bits
+    sort like the floats and have a free top bit), else None."""
+    unsigned = _UNSIGNED.get(s.dtype)
+    if unsigned is None:
+        return None
+    bits = np.ascontiguousarray(s).view(unsigned)
+    infinity = np.array(np.inf, dtype=s.dtype).view(unsigned)
+    return bits if bits.max() < infinity else None
+
+
+def _packed_counts(y, bits, dtype):
+    # Sort (score bits << 1 | label) as one unsigned key: no argsort and no gather, and the sorted keys
+    # hold both the scores and the labels. Ascending, each distinct score starts a group at index
+    # `start`; the rows with score >= that score are exactly rows start..n-1, so
+    #   tps = positives - (positives before start),   fps = (n - start) - tps,
+    # and reversing the groups gives the thresholds highest first.
+    key = bits << bits.dtype.type(1)
+    key |= y
+    key.sort()
+    values = key >> key.dtype.type(1)
+    n = len(key)
+    starts = np.flatnonzero(values[1:] != values[:-1]) + 1
+    starts = np.concatenate([[0], starts])
+    positives_through = np.cumsum(key & key.dtype.type(1), dtype=np.int64)
+    before = np.concatenate([[0], positives_through])[starts]
+    tps = (positives_through[-1] - before)[::-1].astype(np.float64)
+    fps = (n - starts)[::-1] - tps
+    return BinaryCounts(values[starts][::-1].view(dtype), tps, fps)
+
+
+def _descending_order(s, bits):
+    if bits is not None and bits.dtype == np.uint32 and len(s) < 2**32:
+        # one sort of (score bits << 32 | index) is faster than argsort and is stable
+        key = bits.astype(np.uint64) << np.uint64(32)
+        key |= np.arange(len(s), dtype=np.uint64)
+        key.sort()
+        return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)[::-1]
+    return np.argsort(s, kind="stable")[::-1]
+
+
+def _group_ends(sorted_scores):
+    ends = np.flatnonzero(sorted_scores[1:] != sorted_scores[:-1])
+    return np.concatenate([ends, [len(sorted_scores) - 1]])
+
+
+def one_vs_rest_counts(labels, probabilities, sample_weight=None):
+    """BinaryCounts per class (one sort each, spread over the cores).
+
+    labels: class indices [N] (multiclass) or a 0/1 indicator [N, C] (multilabel)."""
+    y = np.asarray(labels)
+    p = np.asarray(probabilities)
+    indicator = y.ndim == 2
+
+    def counts(k):
+        positive = y[:, k] if indicator else y == k
+        return binary_counts(positive, np.ascontiguousarray(p[:, k]), sample_weight)
+
+    return parallel_map(counts, range(p.shape[1]))
+
+
+def counts_at(counts, threshold):
+    """(tp, fp) with score >= threshold (float64 comparison); arrays when `threshold` is an array."""
+    t = np.asarray(threshold, dtype=np.float64)
+    ascending = counts.thresholds[::-1].astype(np.float64)
+    above = len(ascending) - np.searchsorted(ascending, t, side="left")
+    tps = np.concatenate([[0.0], counts.tps])
+    fps = np.concatenate([[0.0], counts.fps])
+    return tps[above], fps[above]
+
+
+def roc_curve(counts):
+    """(fpr, tpr, thresholds) like scikit-learn's roc_curve(drop_intermediate=False): starts at (0, 0)
+    with threshold +inf. None when the data has no positives or no negatives."""
+    if counts.positives <= 0 or counts.negatives <= 0:
+        return None
+    fpr = np.concatenate([[0.0], counts.fps]) / counts.negatives
+    tpr = np.concatenate([[0.0], counts.tps]) / counts.positives
+    return fpr, tpr, np.concatenate([[np.inf], counts.thresholds.astype(np.float64)])
+
+
+def roc_auc(counts):
+    """Area under the ROC curve (trapezoids, ties count half), None when undefined."""
+    curve = roc_curve(counts)
+    if curve is None:
+        return None
+    fpr, tpr, _ = curve
+    return float(np.trapezoid(tpr, fpr))
+
+
+def pr_curve(counts):
+    """(precision, recall, thresholds), highest threshold first: scikit-learn's precision_recall_curve
+    reversed, so its end point (recall 0, precision 1) comes first, here with threshold +inf.
+    None when there are no positives."""
+    if counts.positives <= 0:
+        return None
+    precision = counts.tps / (counts.tps + counts.fps)
+    recall = counts.tps / counts.positives
+    return (
+        np.concatenate([[1.0], precision]),
+        np.concatenate([[0.0], recall]),
+        np.concatenate([[np.inf], counts.thresholds.astype(np.float64)]),
+    )
+
+
+def average_precision(counts):
+    """(AP, undefined): sum over thresholds of (recall step) x precision, scikit-learn's
+    average_precision_score. With no positives AP is 0 and undefined is True."""
+    if counts.positives <= 0:
+        return 0.0, True
+    precision = counts.tps / (counts.tps + counts.fps)
+    recall = counts.tps / counts.positives
+    return float(max(0.0, np.sum(np.diff(recall, prepend=0.0) * precision))), False
+
+
+def downsample_curve(x, y, max_points):
+    """Indices of at most `max_points` points of the polyline (x, y) that keep its shape.
+
+    First drops interior points collinear with their neighbours (no visible change), then, if still too
+    many, keeps the first and last point and one point per bucket: the one spanning the largest triangle
+    with the previous kept point and the next bucket's mean (largest-triangle-three-buckets). The indices
+    are increasing, so monotone curves stay monotone. Use as x[i], y[i], thresholds[i].
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if max_points < 2:
+        raise ValueError(f"max_points must be an int >= 2; got {max_points!r}")
+    n = len(x)
+    if n <= 2:
+        return np.arange(n)
+    dx, dy = np.diff(x), np.diff(y)
+    turns = dx[:-1] * dy[1:] - dy[:-1] * dx[1:] != 0
+    moves = (dx[:-1] != 0) | (dy[:-1] != 0)
+    keep = np.concatenate([[0], np.flatnonzero(turns & moves) + 1, [n - 1]])
+    if len(keep) <= max_points:
+        return keep
+    return keep[_largest_triangles(x[keep], y[keep], max_points)]
+
+
+def _largest_triangles(x, y, max_points):
+    n = len(x)
+    edges = np.linspace(1, n - 1, max_points - 1).astype(np.intp)
+    chosen = [0]
+    for b in range(max_points - 2):
+        lo, hi = edges[b], max(edges[b + 1], edges[b] + 1)
+        nlo, nhi = edges[b + 1], edges[b + 2] if b + 2 < len(edges) else n
+        nx, ny = (x[nlo:nhi].mean(), y[nlo:nhi].mean()) if nhi > nlo else (x[-1], y[-1])
+        ax, ay = x[chosen[-1]], y[chosen[-1]]
+        area = np.abs((x[lo:hi] - ax) * (ny - ay) - (nx - ax) * (y[lo:hi] - ay))
+        chosen.append(lo + int(np.argmax(area)))
+    chosen.append(n - 1)
+    return np.unique(chosen)
