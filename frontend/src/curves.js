@@ -11,7 +11,7 @@ export function curvesFromBinary(binary, points = 800) {
   const {positives, negatives} = binaryTotals(binary);
   const n = tps.length;
   let rocAuc = null;
-  let averagePrecision = null;
+  let averagePrecision;
   if (positives > 0 && negatives > 0) {
     rocAuc = 0;
     let previousFpr = 0;
@@ -24,8 +24,8 @@ export function curvesFromBinary(binary, points = 800) {
       previousTpr = tpr;
     }
   }
+  averagePrecision = 0; // 0 without positives, like build_report (which lists it as undefined)
   if (positives > 0) {
-    averagePrecision = 0;
     let previousRecall = 0;
     for (let i = 0; i < n; i++) {
       const recall = tps[i] / positives;

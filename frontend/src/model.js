@@ -1,54 +1,66 @@
 // What every view shows for one (run, tag, step) at the chosen threshold(s): the confusion matrix
 // and its metrics, computed from the `stats` route's sufficient statistics in microseconds.
 
-import {agreementMetrics, countsFromLabelMatrices, countsFromMatrix, perClassMetrics} from "./formulas.js";
+import {countsFromLabelMatrices, countsFromMatrix, labelMetrics, matrixMetrics} from "./formulas.js";
 import {binaryMatrixAt, multiclassMatrixAt} from "./lookups.js";
 
 export const BELOW_CUTOFF = "below cutoff";
 
-// Threshold-free metrics come from the server's report at defaults.
+// Metrics that do not depend on the threshold come from the server's report at defaults.
 const RANKING_METRICS = ["roc_auc", "average_precision", "log_loss", "top_k_accuracy"];
+const RANKING_PREFIXES = ["roc_auc", "average_precision", "log_loss", "top_k_accuracy"];
 
-/** The model for `stats` at {threshold (binary), cutoff (multiclass), thresholds (one per label)}:
- * {task, classNames, columnNames, matrix, labelMatrices, counts, metrics, undefined}. */
-export function modelAt(stats, {threshold = 0.5, cutoff = 0, thresholds = null} = {}) {
+/** The model for `stats` at {threshold (binary), cutoff (multiclass), labelThresholds (multilabel,
+ * one per label)}: {task, classNames, columnNames, labelNames, matrix, labelMatrices, counts,
+ * metrics, undefined, numExamples}. Numbers equal build_report's for the same threshold. */
+export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = null} = {}) {
   const classNames = stats.class_names;
-  const numClasses = classNames.length;
+  const report = stats.report || {};
   let matrix;
   let labelMatrices = null;
   let counts;
+  let computed;
   if (stats.task === "binary") {
-    matrix = binaryMatrixAt(stats.binary, threshold);
+    const positiveClass = report.positive_class ?? 1;
+    const [[tn, fp], [fn, tp]] = binaryMatrixAt(stats.binary, threshold);
+    // Rows and columns in class order; the positive class is usually class 1.
+    matrix = positiveClass === 1 ? [[tn, fp], [fn, tp]] : [[tp, fn], [fp, tn]];
     counts = countsFromMatrix(matrix);
+    computed = matrixMetrics(matrix, classNames, {positiveClass});
   } else if (stats.task === "multilabel") {
-    labelMatrices = stats.labels.map((binary, k) => binaryMatrixAt(binary, thresholds ? thresholds[k] : threshold));
+    const thresholds = labelThresholds || classNames.map(() => threshold);
+    labelMatrices = stats.labels.map((binary, k) => binaryMatrixAt(binary, thresholds[k]));
     counts = countsFromLabelMatrices(labelMatrices);
     matrix = sumMatrices(labelMatrices);
+    computed = labelMetrics(labelMatrices, classNames);
+    // Exact-match accuracy needs every example: the server's, when it is for these thresholds.
+    if (sameThresholds(report.threshold, thresholds)) computed.metrics.accuracy = report.metrics?.accuracy ?? null;
   } else {
-    matrix = multiclassMatrixAt(stats.multiclass, numClasses, cutoff);
+    matrix = multiclassMatrixAt(stats.multiclass, classNames.length, cutoff);
     counts = countsFromMatrix(matrix);
+    computed = matrixMetrics(matrix, classNames);
   }
-  const perClass = perClassMetrics(counts);
-  const agreement = agreementMetrics(matrix);
-  const metrics = {...perClass.metrics, ...agreement.metrics};
-  if (stats.task === "binary") {
-    for (const name of ["precision", "recall", "f1", "specificity", "iou"]) metrics[name].binary = metrics[name].per_class[1];
-  }
-  const reportMetrics = stats.report?.metrics || {};
-  for (const name of RANKING_METRICS) if (name in reportMetrics) metrics[name] = reportMetrics[name];
-  const columnNames = matrix[0] && matrix[0].length > numClasses ? [...classNames, BELOW_CUTOFF] : classNames;
+  const metrics = computed.metrics;
+  for (const name of RANKING_METRICS) if (report.metrics && name in report.metrics) metrics[name] = report.metrics[name];
+  const rankingUndefined = (report.undefined || []).filter((name) => RANKING_PREFIXES.some((p) => name.startsWith(p)));
+  const multilabel = stats.task === "multilabel";
+  const columnNames = !multilabel && matrix[0].length > classNames.length ? [...classNames, BELOW_CUTOFF] : classNames;
   return {
     task: stats.task,
-    classNames: stats.task === "multilabel" ? ["negative", "positive"] : classNames,
-    labelNames: stats.task === "multilabel" ? classNames : null,
-    columnNames: stats.task === "multilabel" ? ["negative", "positive"] : columnNames,
+    classNames: multilabel ? ["negative", "positive"] : classNames,
+    columnNames: multilabel ? ["negative", "positive"] : columnNames,
+    labelNames: multilabel ? classNames : null,
     matrix,
     labelMatrices,
     counts,
     metrics,
-    undefined: [...perClass.undefined, ...agreement.undefined],
+    undefined: [...computed.undefined, ...rankingUndefined],
     numExamples: stats.num_examples,
   };
+}
+
+function sameThresholds(reported, thresholds) {
+  return Array.isArray(reported) && reported.length === thresholds.length && reported.every((t, k) => t === thresholds[k]);
 }
 
 function sumMatrices(matrices) {
@@ -57,22 +69,14 @@ function sumMatrices(matrices) {
   return total;
 }
 
-/** The binary statistics behind one curve: the binary task itself, or label k of a multilabel tag. */
-export function binaryStatsFor(stats, k = 0) {
-  if (stats.task === "binary") return stats.binary;
-  if (stats.task === "multilabel") return stats.labels[k];
-  return null;
-}
-
-/** The operating point {fpr, tpr, precision, recall} of class k, from the model's per-class counts. */
+/** The operating point {fpr, tpr, precision, recall} of class k (one-vs-rest) from the counts. */
 export function operatingPoint(model, k) {
   const c = model.counts[k];
   if (!c) return null;
   return {
     fpr: c.fp + c.tn ? c.fp / (c.fp + c.tn) : 0,
     tpr: c.tp + c.fn ? c.tp / (c.tp + c.fn) : 0,
-    precision: c.tp + c.fp ? c.tp / (c.tp + c.fp) : 1,
+    precision: c.tp + c.fp ? c.tp / (c.tp + c.fp) : 0,
     recall: c.tp + c.fn ? c.tp / (c.tp + c.fn) : 0,
   };
 }
-

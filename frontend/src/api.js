@@ -1,0 +1,51 @@
+// The plugin's JSON routes, by relative URL (works under --path_prefix and proxies).
+// A route's {"error": ...} becomes an ApiError carrying the server's message.
+
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === "") continue;
+    search.set(key, Array.isArray(value) ? value.join(",") : String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+/** GET ./<route>?<params> as JSON. */
+export async function getJson(route, params = {}, {signal} = {}) {
+  let response;
+  try {
+    response = await fetch(`./${route}${query(params)}`, {signal, headers: {Accept: "application/json"}});
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(`Could not reach TensorBoard (${error.message}).`, 0);
+  }
+  const text = await response.text();
+  let body;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(response.ok ? `The ${route} route sent invalid JSON.` : `${route}: HTTP ${response.status} ${text.slice(0, 200)}`, response.status);
+  }
+  if (!response.ok || (body && typeof body === "object" && !Array.isArray(body) && "error" in body && Object.keys(body).length === 1)) {
+    throw new ApiError(body?.error ?? `${route}: HTTP ${response.status}`, response.status);
+  }
+  return body;
+}
+
+export const api = {
+  tags: () => getJson("tags"),
+  steps: (run, tag) => getJson("steps", {run, tag}),
+  stats: (run, tag, step) => getJson("stats", {run, tag, step}),
+  report: (params) => getJson("report", params),
+  examples: (params, options) => getJson("examples", params, options),
+  epochs: (params, options) => getJson("epochs", params, options),
+};

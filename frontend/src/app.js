@@ -1,0 +1,365 @@
+// The Confusion panel: state, data loading and the views, wired together. TensorBoard calls
+// render() once inside the plugin's iframe (see index.js).
+
+import {api} from "./api.js";
+import {h, replaceChildren} from "./dom.js";
+import {createStore} from "./state.js";
+import {watchTheme} from "./theme.js";
+import {modelAt} from "./model.js";
+import {statsKey, stepForRun, thresholdParams, unionSteps} from "./selection.js";
+import {createToolbar} from "./toolbar_view.js";
+import {createRunCard} from "./run_card_view.js";
+import {createSummaryView} from "./summary_view.js";
+import {createCurvesView} from "./curves_view.js";
+import {createEpochsView} from "./epochs_view.js";
+import {createExamplesView} from "./examples_view.js";
+
+const MAX_CACHED_STATS = 16;
+const EXAMPLES_PAGE = 25;
+
+const initialState = {
+  tags: null,
+  error: null,
+  runs: [],
+  tag: null,
+  steps: {},
+  step: null,
+  stats: {},
+  threshold: 0.5,
+  cutoff: 0,
+  labelThresholds: null,
+  normalization: "count",
+  sort: "index",
+  curveClass: 0,
+  costFp: 1,
+  costFn: 1,
+  selected: null,
+  examplesOffset: 0,
+  examples: {},
+  epochs: {},
+  epochMetric: "f1",
+  playing: false,
+  theme: "light",
+};
+
+/** Build the panel into document.body and start loading. */
+export function renderPanel() {
+  const link = h("link", {rel: "stylesheet", href: "./static/style.css"});
+  document.head.append(link);
+  document.title = "Confusion";
+
+  const root = h("div", {class: "panel", id: "tb-confusion"});
+  document.body.replaceChildren(root);
+
+  const inflight = new Set();
+  const cards = new Map();
+  let store = null;
+  const actions = makeActions(() => store);
+
+  const toolbar = createToolbar(actions);
+  const runGrid = h("section", {class: "run-grid", "aria-label": "Confusion matrices"});
+  const summary = createSummaryView(actions);
+  const curves = createCurvesView(actions);
+  const epochs = createEpochsView(actions);
+  const examples = createExamplesView(actions);
+  const message = h("div", {class: "message", role: "status", "aria-live": "polite"});
+  root.append(toolbar.element, message, runGrid,
+    h("div", {class: "two-columns"}, summary.element, curves.element),
+    h("div", {class: "two-columns"}, epochs.element, examples.element));
+
+  const debounced = new Map();
+  const later = (name, ms, fn) => {
+    clearTimeout(debounced.get(name));
+    debounced.set(name, setTimeout(fn, ms));
+  };
+
+  /** Start every request the current state needs and does not have yet. */
+  function sync(state) {
+    if (!state.tags && !inflight.has("tags")) {
+      inflight.add("tags");
+      api.tags().then((tags) => {
+        inflight.delete("tags");
+        store.set((s) => ({tags, ...defaultSelection(tags, s)}));
+      }, (error) => {
+        inflight.delete("tags");
+        store.set({error: error.message, tags: {}});
+      });
+      return;
+    }
+    if (!state.tag) return;
+    for (const run of state.runs) {
+      const key = statsKey(run, state.tag, "steps");
+      if (state.steps[run] || inflight.has(key)) continue;
+      inflight.add(key);
+      const tag = state.tag;
+      api.steps(run, tag).then((steps) => {
+        inflight.delete(key);
+        store.set((s) => {
+          if (s.tag !== tag) return null; // stale: another tag was picked meanwhile
+          const next = {steps: {...s.steps, [run]: steps}};
+          if (s.step === null && steps.length) next.step = steps[steps.length - 1].step;
+          return next;
+        });
+      }, (error) => {
+        inflight.delete(key);
+        store.set((s) => (s.tag === tag ? {steps: {...s.steps, [run]: []}, error: `${run}: ${error.message}`} : null));
+      });
+    }
+    if (state.step === null) return;
+    for (const run of state.runs) {
+      const step = stepForRun(state.steps[run], state.step);
+      if (step === null) continue;
+      const key = statsKey(run, state.tag, step);
+      if (state.stats[key] || inflight.has(key)) continue;
+      inflight.add(key);
+      api.stats(run, state.tag, step).then((stats) => {
+        inflight.delete(key);
+        store.set((s) => ({stats: trimCache({...s.stats, [key]: {stats, at: performance.now()}}, s)}));
+      }, (error) => {
+        inflight.delete(key);
+        store.set((s) => ({stats: {...s.stats, [key]: {error: error.message, at: performance.now()}}}));
+      });
+    }
+    syncExamples(state);
+    syncEpochs(state);
+  }
+
+  function taskOf(state) {
+    const info = state.tags?.[state.runs[0]]?.[state.tag];
+    return info ? info.task : null;
+  }
+
+  function examplesRequest(state) {
+    const selected = state.selected;
+    if (!selected || !state.runs.includes(selected.run)) return null;
+    const step = stepForRun(state.steps[selected.run], state.step);
+    if (step === null) return null;
+    const task = taskOf(state);
+    const params = {run: selected.run, tag: state.tag, step, true: selected.true, pred: selected.pred,
+      offset: state.examplesOffset, limit: EXAMPLES_PAGE};
+    if (task === "binary") params.threshold = state.threshold;
+    else if (task === "multilabel") {
+      params.label = selected.label;
+      params.threshold = state.labelThresholds ? state.labelThresholds[selected.label] : state.threshold;
+    } else if (state.cutoff > 0) params.cutoff = state.cutoff;
+    return params;
+  }
+
+  function syncExamples(state) {
+    const params = examplesRequest(state);
+    if (!params) return;
+    const key = JSON.stringify(params);
+    if (state.examples[key] || inflight.has(key)) return;
+    later("examples", 120, () => {
+      if (inflight.has(key)) return;
+      inflight.add(key);
+      api.examples(params).then((page) => {
+        inflight.delete(key);
+        store.set((s) => ({examples: {[key]: {page}}}));
+      }, (error) => {
+        inflight.delete(key);
+        store.set({examples: {[key]: {error: error.message}}});
+      });
+    });
+  }
+
+  function epochsRequest(state, run) {
+    const task = taskOf(state);
+    if (!task) return null;
+    return {run, tag: state.tag, ...thresholdParams(task, state)};
+  }
+
+  function syncEpochs(state) {
+    for (const run of state.runs) {
+      const params = epochsRequest(state, run);
+      if (!params) continue;
+      const key = JSON.stringify(params);
+      if (state.epochs[key] || inflight.has(key)) continue;
+      later(`epochs ${run}`, 250, () => {
+        if (inflight.has(key)) return;
+        inflight.add(key);
+        api.epochs(params).then((series) => {
+          inflight.delete(key);
+          store.set((s) => ({epochs: {...s.epochs, [key]: {series}}}));
+        }, (error) => {
+          inflight.delete(key);
+          store.set((s) => ({epochs: {...s.epochs, [key]: {error: error.message}}}));
+        });
+      });
+    }
+  }
+
+  function render(state) {
+    const started = performance.now();
+    document.documentElement.dataset.theme = state.theme;
+    const steps = unionSteps(state.steps, state.runs);
+    const task = taskOf(state);
+    const runViews = state.runs.map((run, index) => {
+      const step = stepForRun(state.steps[run], state.step);
+      const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
+      const model = entry?.stats ? modelAt(entry.stats, state) : null;
+      return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
+    });
+    const firstStats = runViews.find((r) => r.stats)?.stats || null;
+    toolbar.update({state, steps, task, stats: firstStats});
+    replaceChildren(message, state.error ? h("div", {class: "error"}, state.error)
+      : state.tags && !Object.keys(state.tags).length ? emptyMessage() : "");
+    // One card per run, kept across renders so the matrix updates in place.
+    for (const [run, card] of cards) if (!state.runs.includes(run)) { card.element.remove(); cards.delete(run); }
+    runViews.forEach((view) => {
+      if (!cards.has(view.run)) cards.set(view.run, createRunCard(view.run, actions));
+      const card = cards.get(view.run);
+      if (runGrid.children[view.index] !== card.element) runGrid.insertBefore(card.element, runGrid.children[view.index] || null);
+      card.update({...view, state});
+    });
+    runGrid.dataset.count = String(runViews.length);
+    summary.update({runViews, state, task});
+    curves.update({runViews, state, task});
+    epochs.update({state, steps, task, series: state.runs.map((run) => {
+      const params = epochsRequest(state, run);
+      return {run, entry: params ? state.epochs[JSON.stringify(params)] : null};
+    })});
+    const params = examplesRequest(state);
+    examples.update({state, params, entry: params ? state.examples[JSON.stringify(params)] : null,
+      model: runViews.find((r) => r.run === state.selected?.run)?.model || null, pageSize: EXAMPLES_PAGE});
+    sync(state);
+    debug.lastRenderMs = performance.now() - started;
+    debug.renders += 1;
+  }
+
+  const debug = {renders: 0, lastRenderMs: 0};
+  store = createStore({...initialState}, render);
+  debug.store = store;
+  // For the browser benchmark and tests: the store, and the duration of the last render.
+  window.tbConfusion = debug;
+  watchTheme((theme) => store.set({theme}));
+  installKeyboard(store, actions);
+  store.set({});
+}
+
+function emptyMessage() {
+  return h("div", {class: "empty"},
+    h("h2", {}, "No confusion data yet"),
+    h("p", {}, "Log predictions with tb_confusion.summary.predictions (or the Keras callback) and they appear here, one matrix per step."));
+}
+
+/** The default tag and runs: the first tag (by name) and every run that has it (at most 4). */
+function defaultSelection(tags, state) {
+  if (state.tag) return {};
+  const allTags = [...new Set(Object.values(tags).flatMap((t) => Object.keys(t)))].sort();
+  if (!allTags.length) return {};
+  const tag = allTags[0];
+  const runs = Object.keys(tags).filter((run) => tag in tags[run]).sort(runOrder).slice(0, 4);
+  return {tag, runs, ...thresholdDefaults(tags[runs[0]][tag])};
+}
+
+// train, validation, test first (that order), then the rest by name.
+function runOrder(a, b) {
+  const rank = (run) => {
+    const name = run.split("/").pop().toLowerCase();
+    const i = ["train", "training", "validation", "val", "valid", "test", "eval"].indexOf(name);
+    return i < 0 ? 99 : i;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+function thresholdDefaults(info) {
+  return {labelThresholds: info.task === "multilabel" ? info.class_names.map(() => 0.5) : null, curveClass: 0,
+    selected: null, examplesOffset: 0};
+}
+
+function trimCache(stats, state) {
+  const keys = Object.keys(stats);
+  if (keys.length <= MAX_CACHED_STATS) return stats;
+  const keep = new Set(state.runs.map((run) => statsKey(run, state.tag, stepForRun(state.steps[run], state.step))));
+  keys.sort((a, b) => stats[a].at - stats[b].at);
+  const out = {...stats};
+  for (const key of keys) {
+    if (Object.keys(out).length <= MAX_CACHED_STATS) break;
+    if (!keep.has(key)) delete out[key];
+  }
+  return out;
+}
+
+function makeActions(getStore) {
+  const set = (patch) => getStore().set(patch);
+  let timer = null;
+  return {
+    setTag: (tag) => set((s) => {
+      const runs = Object.keys(s.tags).filter((run) => tag in s.tags[run]).sort(runOrder);
+      const keep = s.runs.filter((run) => runs.includes(run));
+      const chosen = keep.length ? keep : runs.slice(0, 4);
+      return {tag, runs: chosen, steps: {}, step: null, ...thresholdDefaults(s.tags[chosen[0]][tag])};
+    }),
+    toggleRun: (run) => set((s) => {
+      const runs = s.runs.includes(run) ? s.runs.filter((r) => r !== run) : [...s.runs, run].sort(runOrder);
+      return runs.length ? {runs, selected: s.selected && runs.includes(s.selected.run) ? s.selected : null} : null;
+    }),
+    setStep: (step) => set({step, examplesOffset: 0}),
+    stepBy: (delta) => set((s) => {
+      const steps = unionSteps(s.steps, s.runs);
+      if (!steps.length) return null;
+      const i = Math.max(0, steps.indexOf(s.step));
+      return {step: steps[Math.max(0, Math.min(steps.length - 1, i + delta))], examplesOffset: 0};
+    }),
+    togglePlay: () => {
+      const store = getStore();
+      if (timer) {
+        clearInterval(timer);
+        timer = null;
+        store.set({playing: false});
+        return;
+      }
+      const advance = () => {
+        const s = store.get();
+        const steps = unionSteps(s.steps, s.runs);
+        const i = steps.indexOf(s.step);
+        if (i < 0 || i >= steps.length - 1) {
+          clearInterval(timer);
+          timer = null;
+          store.set({playing: false});
+          return;
+        }
+        store.set({step: steps[i + 1], examplesOffset: 0});
+      };
+      const s = store.get();
+      const steps = unionSteps(s.steps, s.runs);
+      if (steps.indexOf(s.step) >= steps.length - 1) store.set({step: steps[0]});
+      store.set({playing: true});
+      timer = setInterval(advance, 700);
+    },
+    setThreshold: (threshold) => set((s) => ({threshold, examplesOffset: 0,
+      labelThresholds: s.labelThresholds ? s.labelThresholds.map(() => threshold) : null})),
+    setLabelThreshold: (k, value) => set((s) => ({labelThresholds: s.labelThresholds.map((t, i) => (i === k ? value : t)), examplesOffset: 0})),
+    setCutoff: (cutoff) => set({cutoff, examplesOffset: 0}),
+    setCosts: (costs) => set(costs),
+    setNormalization: (normalization) => set({normalization}),
+    setSort: (sort) => set({sort}),
+    setCurveClass: (curveClass) => set({curveClass}),
+    setEpochMetric: (epochMetric) => set({epochMetric}),
+    selectCell: (run, trueIndex, predIndex, label = null) => set((s) => ({
+      selected: {run, true: trueIndex, pred: predIndex, label: label ?? s.curveClass},
+      examplesOffset: 0,
+    })),
+    clearSelection: () => set({selected: null}),
+    pageExamples: (offset) => set({examplesOffset: Math.max(0, offset)}),
+  };
+}
+
+// Left/right arrows (and j/k) scrub epochs when no control has the focus; space plays.
+function installKeyboard(store, actions) {
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    const typing = target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
+    if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "ArrowLeft" || event.key === "j") {
+      event.preventDefault();
+      actions.stepBy(-1);
+    } else if (event.key === "ArrowRight" || event.key === "k") {
+      event.preventDefault();
+      actions.stepBy(1);
+    } else if (event.key === "Escape") {
+      actions.clearSelection();
+    }
+  });
+}

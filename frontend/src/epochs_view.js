@@ -1,0 +1,65 @@
+// A metric over every epoch at the chosen threshold (the `epochs` route), one line per run; the
+// current step is marked and a click on the chart jumps to the nearest step.
+
+import {h, replaceChildren, setText} from "./dom.js";
+import {RUN_COLORS} from "./colors.js";
+import {createChart} from "./chart.js";
+import {formatMetric, formatThreshold} from "./number_format.js";
+import {HEADLINE_METRICS, headline} from "./metric_value.js";
+
+export function createEpochsView(actions) {
+  const metricSelect = h("select", {id: "epoch-metric", "aria-label": "Metric", onchange: (event) => actions.setEpochMetric(event.target.value)},
+    HEADLINE_METRICS.map(([key, label]) => h("option", {value: key}, label)));
+  const chart = createChart({width: 520, height: 220, ariaLabel: "Metric over epochs"});
+  const caption = h("p", {class: "note"});
+  const status = h("div", {class: "card-status"});
+  const element = h("section", {class: "card epochs-card", "aria-label": "Metric over epochs"},
+    h("div", {class: "card-head"}, h("h2", {}, "Over epochs"), h("label", {class: "field"}, h("span", {class: "field-label"}, "Metric"), metricSelect)),
+    status, chart.element, caption);
+  let steps = [];
+  chart.onPick((x) => {
+    if (!steps.length) return;
+    let best = steps[0];
+    for (const s of steps) if (Math.abs(s - x) < Math.abs(best - x)) best = s;
+    actions.setStep(best);
+  });
+  let drawnKey = null;
+
+  function update({state, steps: allSteps, task, series}) {
+    element.hidden = task === null;
+    if (task === null) return;
+    steps = allSteps;
+    metricSelect.value = state.epochMetric;
+    const errors = series.filter((s) => s.entry?.error);
+    replaceChildren(status, errors.map((s) => h("div", {class: "error"}, `${s.run}: ${s.entry.error}`)));
+    const ready = series.map((s, index) => ({...s, index})).filter((s) => s.entry?.series);
+    const key = JSON.stringify([ready.map((s) => [s.run, s.index]), state.epochMetric, state.theme,
+      series.map((s) => Boolean(s.entry?.series)), state.threshold, state.cutoff, state.labelThresholds]);
+    if (key !== drawnKey) {
+      drawnKey = key;
+      const lines = ready.map((s) => {
+        const points = s.entry.series.map((e) => ({x: e.step, y: headline(e.metrics?.[state.epochMetric])})).filter((p) => p.y !== null && Number.isFinite(p.y));
+        return {x: points.map((p) => p.x), y: points.map((p) => p.y), color: RUN_COLORS[s.index % RUN_COLORS.length], dots: points.length < 60};
+      });
+      const ys = lines.flatMap((l) => l.y);
+      const xs = lines.flatMap((l) => l.x).concat(allSteps);
+      const bounded = state.epochMetric !== "log_loss";
+      const yMin = bounded ? Math.min(0, ...ys) : 0;
+      const yMax = bounded ? 1 : Math.max(1e-9, ...ys) * 1.1;
+      const xMin = xs.length ? Math.min(...xs) : 0;
+      const xMax = xs.length ? Math.max(...xs) : 1;
+      chart.draw({series: lines, xDomain: [xMin, xMax === xMin ? xMin + 1 : xMax], yDomain: [yMin, yMax], xLabel: "step",
+        yLabel: HEADLINE_METRICS.find(([k]) => k === state.epochMetric)[1], formatX: (v) => String(Math.round(v))});
+    }
+    chart.mark(state.step === null ? [] : [{x: state.step, vertical: true, color: "#f57c00"}]);
+    const at = task === "binary" ? `threshold ${formatThreshold(state.threshold)}` : task === "multiclass"
+      ? (state.cutoff > 0 ? `confidence cutoff ${formatThreshold(state.cutoff)}` : "argmax") : "the per-label thresholds";
+    const current = ready.map((s) => {
+      const e = s.entry.series.find((p) => p.step === state.step);
+      return e ? `${s.run} ${formatMetric(headline(e.metrics?.[state.epochMetric]))}` : null;
+    }).filter(Boolean).join(" \u00b7 ");
+    setText(caption, `At ${at}, every epoch${current ? ` \u2014 step ${state.step}: ${current}` : ""}. Click the chart to jump to a step.`);
+  }
+
+  return {element, update};
+}

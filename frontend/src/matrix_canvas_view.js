@@ -1,0 +1,247 @@
+// The confusion matrix on a canvas, for many classes (100 readable, 1000 usable): only the visible
+// cells are drawn, the class names stay pinned on both axes while scrolling, and it zooms
+// (buttons, ctrl+wheel, + and -). Arrow keys move a cursor cell, Enter opens its examples.
+
+import {h, setText} from "./dom.js";
+import {cellColor} from "./colors.js";
+import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
+import {cellLines, cellText} from "./cell_text.js";
+import {hideTooltip, showTooltip} from "./tooltip.js";
+
+const ZOOMS = [3, 4, 6, 8, 10, 12, 14, 16, 20, 24, 32, 44, 56];
+const LABEL_WIDTH = 132;
+const LABEL_HEIGHT = 96;
+
+/** {element, update(props)}: the same props and onSelect as the table view. */
+export function createMatrixCanvas({onSelect}) {
+  // The canvas sits under a transparent scroller whose spacer has the matrix's full size: the
+  // scroller gives native scrolling, focus and events; the canvas redraws the visible part.
+  const canvas = h("canvas", {class: "matrix-canvas", "aria-hidden": "true"});
+  const spacer = h("div", {class: "matrix-spacer"});
+  const viewport = h("div", {class: "matrix-viewport", tabindex: 0, role: "img"}, spacer);
+  const stage = h("div", {class: "matrix-stage"}, canvas, viewport);
+  const zoomLabel = h("span", {class: "zoom-label"});
+  let zoom = null;
+  const setZoom = (index) => {
+    zoom = Math.max(0, Math.min(ZOOMS.length - 1, index));
+    layout();
+  };
+  const toolbar = h("div", {class: "matrix-toolbar"},
+    h("button", {class: "icon-button", "aria-label": "Zoom out", title: "Zoom out (-)", onclick: () => setZoom(zoom - 1)}, "\u2212"),
+    zoomLabel,
+    h("button", {class: "icon-button", "aria-label": "Zoom in", title: "Zoom in (+)", onclick: () => setZoom(zoom + 1)}, "+"),
+    h("button", {class: "text-button", onclick: () => setZoom(fitZoom())}, "Fit"));
+  const element = h("div", {class: "matrix-canvas-wrap"}, toolbar, stage);
+  let props = null;
+  let sums = null;
+  let domain = null;
+  let cursor = {row: 0, column: 0};
+  let hover = null;
+
+  const cellSize = () => ZOOMS[zoom];
+  const columnsOf = (p) => p.model.columnNames.length > p.model.classNames.length ? [...p.order, p.model.classNames.length] : p.order;
+  function fitZoom() {
+    const width = Math.max(200, viewport.clientWidth || 600) - LABEL_WIDTH;
+    const n = props ? columnsOf(props).length : 100;
+    let best = 0;
+    ZOOMS.forEach((z, k) => { if (z * n <= width) best = k; });
+    return Math.max(best, ZOOMS.indexOf(8) > -1 && n > 400 ? 0 : best);
+  }
+
+  function layout() {
+    if (!props) return;
+    const size = cellSize();
+    setText(zoomLabel, `${size}px`);
+    const columns = columnsOf(props);
+    spacer.style.width = `${LABEL_WIDTH + columns.length * size}px`;
+    spacer.style.height = `${LABEL_HEIGHT + props.order.length * size}px`;
+    stage.style.height = `${Math.min(640, LABEL_HEIGHT + props.order.length * size + 16)}px`;
+    draw();
+  }
+
+  function draw() {
+    if (!props) return;
+    const ratio = window.devicePixelRatio || 1;
+    const width = viewport.clientWidth;
+    const height = viewport.clientHeight;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+    }
+    const context = canvas.getContext("2d");
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const styles = getComputedStyle(element);
+    const background = styles.getPropertyValue("--card").trim() || "#fff";
+    const ink = styles.getPropertyValue("--text").trim() || "#202124";
+    const muted = styles.getPropertyValue("--muted").trim() || "#5f6368";
+    const accent = styles.getPropertyValue("--accent").trim() || "#f57c00";
+    context.fillStyle = background;
+    context.fillRect(0, 0, width, height);
+    const {model, order, normalization, selected, theme} = props;
+    const columns = columnsOf(props);
+    const size = cellSize();
+    const left = viewport.scrollLeft;
+    const top = viewport.scrollTop;
+    const firstRow = Math.max(0, Math.floor(top / size));
+    const lastRow = Math.min(order.length, Math.ceil((top + height - LABEL_HEIGHT) / size) + 1);
+    const firstColumn = Math.max(0, Math.floor(left / size));
+    const lastColumn = Math.min(columns.length, Math.ceil((left + width - LABEL_WIDTH) / size) + 1);
+    const font = Math.max(9, Math.min(12, size * 0.42));
+    context.font = `${font}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+    context.textAlign = "center";
+    context.textBaseline = "middle";
+    for (let r = firstRow; r < lastRow; r++) {
+      const i = order[r];
+      const y = LABEL_HEIGHT + r * size - top;
+      for (let c = firstColumn; c < lastColumn; c++) {
+        const j = columns[c];
+        const x = LABEL_WIDTH + c * size - left;
+        const shares = cellShares(model.matrix, sums, i, j);
+        const value = displayValue(shares, normalization);
+        const diagonal = i === j;
+        const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+        context.fillStyle = fill;
+        context.fillRect(x, y, size - (size > 6 ? 1 : 0), size - (size > 6 ? 1 : 0));
+        if (size >= 32 && value) {
+          context.fillStyle = text;
+          context.fillText(cellText(value, normalization), x + size / 2, y + size / 2, size - 4);
+        }
+      }
+    }
+    const outline = (r, c, color, widthPx) => {
+      context.strokeStyle = color;
+      context.lineWidth = widthPx;
+      context.strokeRect(LABEL_WIDTH + c * size - left + 0.5, LABEL_HEIGHT + r * size - top + 0.5, size - 1, size - 1);
+    };
+    if (selected) {
+      const r = order.indexOf(selected.true);
+      const c = columns.indexOf(selected.pred);
+      if (r >= 0 && c >= 0) outline(r, c, accent, 2);
+    }
+    if (document.activeElement === viewport) outline(cursor.row, cursor.column, ink, 1.5);
+    // Pinned axes: row names on the left, column names on top, drawn over the scrolled cells.
+    context.fillStyle = background;
+    context.fillRect(0, 0, LABEL_WIDTH, height);
+    context.fillRect(0, 0, width, LABEL_HEIGHT);
+    context.fillStyle = muted;
+    context.textAlign = "left";
+    context.font = `11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+    context.fillText("Actual \u2193", 6, LABEL_HEIGHT - 22);
+    context.fillText("Predicted \u2192", 6, LABEL_HEIGHT - 8);
+    if (size >= 9) {
+      context.fillStyle = ink;
+      context.font = `${Math.min(12, size - 2)}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+      context.textAlign = "right";
+      for (let r = firstRow; r < lastRow; r++) {
+        const y = LABEL_HEIGHT + r * size - top + size / 2;
+        if (y > LABEL_HEIGHT) context.fillText(model.classNames[order[r]], LABEL_WIDTH - 6, y, LABEL_WIDTH - 10);
+      }
+      context.textAlign = "left";
+      for (let c = firstColumn; c < lastColumn; c++) {
+        const x = LABEL_WIDTH + c * size - left + size / 2;
+        if (x < LABEL_WIDTH) continue;
+        context.save();
+        context.translate(x, LABEL_HEIGHT - 6);
+        context.rotate(-Math.PI / 2);
+        context.fillText(model.columnNames[columns[c]], 0, 0, LABEL_HEIGHT - 10);
+        context.restore();
+      }
+    }
+  }
+
+  function cellAt(event) {
+    const box = viewport.getBoundingClientRect();
+    const x = event.clientX - box.left - LABEL_WIDTH + viewport.scrollLeft;
+    const y = event.clientY - box.top - LABEL_HEIGHT + viewport.scrollTop;
+    if (event.clientX - box.left < LABEL_WIDTH || event.clientY - box.top < LABEL_HEIGHT) return null;
+    const row = Math.floor(y / cellSize());
+    const column = Math.floor(x / cellSize());
+    if (!props || row < 0 || column < 0 || row >= props.order.length || column >= columnsOf(props).length) return null;
+    return {row, column, i: props.order[row], j: columnsOf(props)[column]};
+  }
+
+  function linesFor(i, j) {
+    const {model} = props;
+    return cellLines(model.classNames[i], model.columnNames[j], cellShares(model.matrix, sums, i, j));
+  }
+
+  viewport.addEventListener("scroll", () => requestAnimationFrame(draw), {passive: true});
+  viewport.addEventListener("mousemove", (event) => {
+    hover = cellAt(event);
+    if (hover) showTooltip(linesFor(hover.i, hover.j), event.clientX, event.clientY);
+    else hideTooltip();
+    viewport.style.cursor = hover ? "pointer" : "default";
+  });
+  viewport.addEventListener("mouseleave", () => { hover = null; hideTooltip(); });
+  viewport.addEventListener("click", (event) => {
+    const cell = cellAt(event);
+    if (cell) {
+      cursor = {row: cell.row, column: cell.column};
+      onSelect(cell.i, cell.j);
+    }
+  });
+  viewport.addEventListener("wheel", (event) => {
+    if (!event.ctrlKey) return;
+    event.preventDefault();
+    setZoom(zoom + (event.deltaY < 0 ? 1 : -1));
+  }, {passive: false});
+  viewport.addEventListener("focus", draw);
+  viewport.addEventListener("blur", () => { hideTooltip(); draw(); });
+  viewport.addEventListener("keydown", (event) => {
+    if (!props) return;
+    const moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
+    if (moves[event.key]) {
+      event.preventDefault();
+      event.stopPropagation();
+      cursor = {
+        row: Math.max(0, Math.min(props.order.length - 1, cursor.row + moves[event.key][0])),
+        column: Math.max(0, Math.min(columnsOf(props).length - 1, cursor.column + moves[event.key][1])),
+      };
+      scrollIntoView();
+      draw();
+      const box = canvas.getBoundingClientRect();
+      const size = cellSize();
+      showTooltip(linesFor(props.order[cursor.row], columnsOf(props)[cursor.column]),
+        box.left + LABEL_WIDTH + (cursor.column + 1) * size - viewport.scrollLeft,
+        box.top + LABEL_HEIGHT + (cursor.row + 1) * size - viewport.scrollTop);
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      onSelect(props.order[cursor.row], columnsOf(props)[cursor.column]);
+    } else if (event.key === "+" || event.key === "=") {
+      setZoom(zoom + 1);
+    } else if (event.key === "-") {
+      setZoom(zoom - 1);
+    }
+  });
+
+  function scrollIntoView() {
+    const size = cellSize();
+    const x = cursor.column * size;
+    const y = cursor.row * size;
+    const width = viewport.clientWidth - LABEL_WIDTH;
+    const height = viewport.clientHeight - LABEL_HEIGHT;
+    if (x < viewport.scrollLeft) viewport.scrollLeft = x;
+    else if (x + size > viewport.scrollLeft + width) viewport.scrollLeft = x + size - width;
+    if (y < viewport.scrollTop) viewport.scrollTop = y;
+    else if (y + size > viewport.scrollTop + height) viewport.scrollTop = y + size - height;
+  }
+
+  if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => requestAnimationFrame(draw)).observe(viewport);
+
+  function update(next) {
+    const first = props === null;
+    props = next;
+    sums = totals(next.model.matrix);
+    domain = colorDomain(next.model.matrix, sums, next.normalization);
+    viewport.setAttribute("aria-label", `Confusion matrix of ${next.order.length} classes. Arrow keys move between cells, Enter shows a cell's examples, plus and minus zoom.`);
+    if (first) {
+      zoom = ZOOMS.indexOf(20);
+      requestAnimationFrame(() => setZoom(fitZoom()));
+    }
+    layout();
+  }
+
+  return {element, update};
+}

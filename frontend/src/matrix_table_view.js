@@ -1,0 +1,118 @@
+// The confusion matrix as an HTML table, for up to a few dozen classes: every number and class
+// name is real text (selectable, read by screen readers); arrow keys move between cells.
+
+import {h, setText} from "./dom.js";
+import {cellColor} from "./colors.js";
+import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
+import {cellLines, cellText} from "./cell_text.js";
+import {formatCount} from "./number_format.js";
+import {hideTooltip, showTooltip} from "./tooltip.js";
+
+/** {element, update({model, order, normalization, selected, theme})}; onSelect(trueIndex, predIndex). */
+export function createMatrixTable({onSelect}) {
+  const element = h("div", {class: "matrix-scroll"});
+  let structureKey = null;
+  let cells = [];
+  let rowTotals = [];
+  let columnTotals = [];
+  let grandTotal = null;
+  let focus = {row: 0, column: 0};
+  let current = null;
+
+  function build(model, order) {
+    const columns = [...order, ...model.columnNames.slice(model.classNames.length).map((_, k) => model.classNames.length + k)];
+    cells = [];
+    const moveFocus = (row, column) => {
+      focus = {row: Math.max(0, Math.min(order.length - 1, row)), column: Math.max(0, Math.min(columns.length - 1, column))};
+      cells.flat().forEach((cell) => (cell.button.tabIndex = -1));
+      const target = cells[focus.row][focus.column].button;
+      target.tabIndex = 0;
+      target.focus();
+    };
+    const headerCells = columns.map((j) => h("th", {scope: "col", class: "column-name", title: model.columnNames[j]},
+      h("span", {}, model.columnNames[j])));
+    const bodyRows = order.map((i, r) => {
+      const rowCells = columns.map((j, c) => {
+        const button = h("button", {
+          class: "cell",
+          tabindex: r === 0 && c === 0 ? 0 : -1,
+          dataset: {true: i, pred: j},
+          onclick: () => {
+            focus = {row: r, column: c};
+            onSelect(i, j);
+          },
+          onkeydown: (event) => {
+            const moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
+            if (moves[event.key]) {
+              event.preventDefault();
+              event.stopPropagation();
+              moveFocus(r + moves[event.key][0], c + moves[event.key][1]);
+            }
+          },
+          onmouseenter: (event) => current && showTooltip(tooltipLines(i, j), event.clientX, event.clientY),
+          onmousemove: (event) => current && showTooltip(tooltipLines(i, j), event.clientX, event.clientY),
+          onmouseleave: hideTooltip,
+          onfocus: (event) => {
+            const box = event.target.getBoundingClientRect();
+            if (current && event.target.matches(":focus-visible")) showTooltip(tooltipLines(i, j), box.right, box.bottom);
+          },
+          onblur: hideTooltip,
+        });
+        return {button, i, j};
+      });
+      cells.push(rowCells);
+      const total = h("td", {class: "total"});
+      rowTotals.push(total);
+      return h("tr", {}, h("th", {scope: "row", class: "row-name", title: model.classNames[i]}, model.classNames[i]),
+        rowCells.map((cell) => h("td", {}, cell.button)), total);
+    });
+    columnTotals = columns.map(() => h("td", {class: "total"}));
+    grandTotal = h("td", {class: "total grand"});
+    const table = h("table", {class: "matrix", role: "grid"},
+      h("thead", {},
+        h("tr", {}, h("th", {class: "corner", rowspan: 1}, h("span", {class: "axis-label"}, "Actual \u2193  Predicted \u2192")),
+          headerCells, h("th", {scope: "col", class: "total-head"}, "Total"))),
+      h("tbody", {}, bodyRows),
+      h("tfoot", {}, h("tr", {}, h("th", {scope: "row", class: "total-head"}, "Total"), columnTotals, grandTotal)));
+    element.replaceChildren(table);
+  }
+
+  function tooltipLines(i, j) {
+    const {model, sums} = current;
+    return cellLines(model.classNames[i], model.columnNames[j], cellShares(model.matrix, sums, i, j));
+  }
+
+  function update({model, order, normalization, selected, theme}) {
+    const key = [model.columnNames.length, ...order, "|", ...model.columnNames].join("\u0000");
+    if (key !== structureKey) {
+      rowTotals = [];
+      build(model, order);
+      structureKey = key;
+    }
+    const sums = totals(model.matrix);
+    current = {model, sums};
+    const domain = colorDomain(model.matrix, sums, normalization);
+    for (const row of cells) {
+      for (const cell of row) {
+        const shares = cellShares(model.matrix, sums, cell.i, cell.j);
+        const value = displayValue(shares, normalization);
+        const diagonal = cell.i === cell.j;
+        const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+        const style = cell.button.style;
+        if (style.backgroundColor !== fill) style.backgroundColor = fill;
+        if (style.color !== text) style.color = text;
+        setText(cell.button, cellText(value, normalization));
+        cell.button.setAttribute("aria-label", cellLines(model.classNames[cell.i], model.columnNames[cell.j], shares).join(", "));
+        const isSelected = selected && selected.true === cell.i && selected.pred === cell.j;
+        cell.button.classList.toggle("selected", Boolean(isSelected));
+        cell.button.setAttribute("aria-pressed", isSelected ? "true" : "false");
+      }
+    }
+    order.forEach((i, r) => setText(rowTotals[r], formatCount(sums.rows[i])));
+    const columns = [...order, ...model.columnNames.slice(model.classNames.length).map((_, k) => model.classNames.length + k)];
+    columns.forEach((j, c) => setText(columnTotals[c], formatCount(sums.columns[j])));
+    setText(grandTotal, formatCount(sums.all));
+  }
+
+  return {element, update};
+}

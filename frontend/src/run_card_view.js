@@ -1,0 +1,140 @@
+// One run's card: its confusion matrix at the chosen step and threshold, the top confusions, the
+// per-class metrics and the export buttons.
+
+import {download, h, replaceChildren, setText} from "./dom.js";
+import {RUN_COLORS} from "./colors.js";
+import {createMatrixTable} from "./matrix_table_view.js";
+import {createMatrixCanvas} from "./matrix_canvas_view.js";
+import {createPerClassTable} from "./per_class_table.js";
+import {classOrder, topConfusions} from "./matrix_math.js";
+import {formatCount, formatPercent, formatThreshold} from "./number_format.js";
+import {drawLayout, layoutSvg, matrixLayout, reportCsv} from "./export.js";
+
+// Up to this many classes the matrix is an HTML table; beyond, a canvas.
+const TABLE_MAX_CLASSES = 20;
+
+export function createRunCard(run, actions) {
+  const swatch = h("span", {class: "swatch"});
+  const subtitle = h("span", {class: "subtitle"});
+  const badge = h("span", {class: "badge warn", hidden: true});
+  const labelSelect = h("select", {class: "label-select", "aria-label": "Label", onchange: (event) => actions.setCurveClass(Number(event.target.value))});
+  const exportBar = h("div", {class: "export", role: "group", "aria-label": "Export"},
+    h("button", {class: "text-button", onclick: () => exportCsv()}, "CSV"),
+    h("button", {class: "text-button", onclick: () => exportPicture("png")}, "PNG"),
+    h("button", {class: "text-button", onclick: () => exportPicture("svg")}, "SVG"));
+  const matrixHolder = h("div", {class: "matrix-holder"});
+  const status = h("div", {class: "card-status"});
+  const confusions = h("ol", {class: "top-confusions"});
+  const confusionsBox = h("div", {class: "confusions-box"}, h("h3", {}, "Top confusions"), confusions);
+  const perClass = createPerClassTable();
+  const element = h("article", {class: "card run-card", "aria-label": `Run ${run}`},
+    h("div", {class: "card-head"},
+      h("h2", {}, swatch, h("span", {class: "run-name", title: run}, run)), subtitle, badge, labelSelect, exportBar),
+    status,
+    h("div", {class: "run-body"}, matrixHolder, h("div", {class: "side"}, confusionsBox, perClass.element)));
+
+  let view = null;
+  let matrixView = null;
+  let matrixKind = null;
+  let labelsKey = null;
+  let confusionsKey = null;
+
+  function displayed(props) {
+    // Multilabel shows one label's 2x2 matrix; otherwise the model itself.
+    const {model, state} = props;
+    if (model.task !== "multilabel") return model;
+    const k = Math.min(state.curveClass, model.labelNames.length - 1);
+    const name = model.labelNames[k];
+    return {...model, matrix: model.labelMatrices[k], classNames: [`not ${name}`, name], columnNames: [`not ${name}`, name]};
+  }
+
+  function update(props) {
+    view = props;
+    const {state, model, index, step, error, stats} = props;
+    swatch.style.background = RUN_COLORS[index % RUN_COLORS.length];
+    if (error) {
+      replaceChildren(status, h("div", {class: "error"}, error));
+      element.classList.add("has-error");
+      return;
+    }
+    element.classList.remove("has-error");
+    if (!model) {
+      replaceChildren(status, h("div", {class: "loading"}, step === null ? "No steps in this run." : "Loading\u2026"));
+      setText(subtitle, step === null ? "" : `step ${step}`);
+      return;
+    }
+    replaceChildren(status);
+    const threshold = model.task === "multiclass" ? (state.cutoff > 0 ? `cutoff ${formatThreshold(state.cutoff)}` : "argmax")
+      : model.task === "multilabel" ? `threshold ${formatThreshold(state.labelThresholds?.[state.curveClass] ?? state.threshold)}`
+      : `threshold ${formatThreshold(state.threshold)}`;
+    setText(subtitle, `step ${step} \u00b7 ${formatCount(model.numExamples)} examples${stats.weighted ? " (weighted)" : ""} \u00b7 ${threshold}`);
+    badge.hidden = stats.exact !== false;
+    setText(badge, "approximate: thinned statistics");
+    labelSelect.hidden = model.task !== "multilabel";
+    if (model.task === "multilabel") {
+      const key = JSON.stringify(model.labelNames);
+      if (key !== labelsKey) {
+        labelsKey = key;
+        replaceChildren(labelSelect, model.labelNames.map((name, k) => h("option", {value: k}, name)));
+      }
+      labelSelect.value = String(state.curveClass);
+    }
+    const shown = displayed(props);
+    const kind = shown.classNames.length > TABLE_MAX_CLASSES ? "canvas" : "table";
+    if (kind !== matrixKind) {
+      matrixKind = kind;
+      const onSelect = (i, j) => actions.selectCell(run, i, j, model.task === "multilabel" ? state.curveClass : null);
+      matrixView = kind === "canvas" ? createMatrixCanvas({onSelect}) : createMatrixTable({onSelect});
+      matrixHolder.replaceChildren(matrixView.element);
+    }
+    const order = classOrder(shown.matrix, state.sort);
+    const selected = state.selected && state.selected.run === run
+      && (model.task !== "multilabel" || state.selected.label === state.curveClass) ? state.selected : null;
+    matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme});
+    updateConfusions(shown, model.task === "multilabel" ? state.curveClass : null);
+    perClass.update(model.labelNames || model.classNames, model.metrics);
+  }
+
+  function updateConfusions(shown, label) {
+    const top = shown.classNames.length > 2 ? topConfusions(shown.matrix, 8) : [];
+    confusionsBox.hidden = !top.length;
+    const key = JSON.stringify(top.map((c) => [c.true, c.pred, c.count]));
+    if (key === confusionsKey) return;
+    confusionsKey = key;
+    replaceChildren(confusions, top.map((c) => h("li", {},
+      h("button", {class: "link-button", onclick: () => actions.selectCell(run, c.true, c.pred, label)},
+        h("span", {class: "from"}, shown.classNames[c.true]), " \u2192 ", h("span", {class: "to"}, shown.columnNames[c.pred]),
+        h("span", {class: "count"}, ` ${formatCount(c.count)} (${formatPercent(c.rowShare)})`)))));
+  }
+
+  function filename(extension) {
+    const safe = (text) => String(text).replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "");
+    return `confusion_${safe(run)}_${safe(view.state.tag)}_step${view.step}.${extension}`;
+  }
+
+  function exportCsv() {
+    if (!view?.model) return;
+    const {state, model, step} = view;
+    const text = reportCsv(model, {run, tag: state.tag, step, threshold: state.threshold, cutoff: state.cutoff});
+    download(new Blob([text], {type: "text/csv"}), filename("csv"));
+  }
+
+  function exportPicture(kind) {
+    if (!view?.model) return;
+    const shown = displayed(view);
+    const layout = matrixLayout(shown, {order: classOrder(shown.matrix, view.state.sort), normalization: view.state.normalization,
+      theme: view.state.theme, title: `${run} \u00b7 ${view.state.tag} \u00b7 step ${view.step}`});
+    if (kind === "svg") {
+      download(new Blob([layoutSvg(layout)], {type: "image/svg+xml"}), filename("svg"));
+      return;
+    }
+    const scale = 2;
+    const canvas = h("canvas", {width: layout.width * scale, height: layout.height * scale});
+    const context = canvas.getContext("2d");
+    context.scale(scale, scale);
+    drawLayout(context, layout);
+    canvas.toBlob((blob) => blob && download(blob, filename("png")), "image/png");
+  }
+
+  return {element, update};
+}
