@@ -8,10 +8,12 @@ from tensorboard import plugin_util
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_confusion import assets, cache, json_http, metadata, records
-from tb_confusion.json_http import json_route
+from tb_confusion import assets, cache, json_http, metadata, panel_data, records
+from tb_confusion.json_http import BadRequest, json_route
+from tb_confusion.report import build_report
 
 DEFAULT_CACHE_MB = 512
+MAX_EXAMPLES_PAGE = 1000
 
 
 class ConfusionLoader(base_plugin.TBLoader):
@@ -59,6 +61,10 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/static/*": self._serve_static,
             "/tags": self._serve_tags,
             "/steps": self._serve_steps,
+            "/report": self._serve_report,
+            "/stats": self._serve_stats,
+            "/examples": self._serve_examples,
+            "/epochs": self._serve_epochs,
         }
 
     # -- routes -------------------------------------------------------------------------------------
@@ -72,6 +78,77 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         run, tag = _run_tag(request)
         refs = self._source.steps(*_where(request), run, tag)
         return [{"step": r.step, "wall_time": r.wall_time} for r in refs]
+
+    @json_route
+    def _serve_report(self, request):
+        options = _report_options(request, with_curves=True)
+        step = self._step(request)
+        _check_thresholds(options, step.plugin_data)
+        key = ("report", records.record_key(*step.where[1:], step.ref), tuple(sorted(options.items())))
+        return self._cache.get_or_compute(key, lambda: json_http.json_bytes(build_report(step.record(), **options)))
+
+    @json_route
+    def _serve_stats(self, request):
+        step = self._step(request)
+        key = ("stats", records.record_key(*step.where[1:], step.ref))
+
+        def compute():
+            record = step.record()
+            report = build_report(record, curves=record.task == "multiclass")  # curves: see panel_data.stats
+            return json_http.json_bytes(panel_data.stats(record, report))
+
+        return self._cache.get_or_compute(key, compute)
+
+    @json_route
+    def _serve_examples(self, request):
+        threshold, cutoff = json_http.number(request, "threshold"), json_http.number(request, "cutoff")
+        offset = json_http.integer(request, "offset", default=0)
+        limit = json_http.integer(request, "limit", default=50, low=1, high=MAX_EXAMPLES_PAGE)
+        step = self._step(request)
+        task, c = step.plugin_data.task, len(step.plugin_data.class_names)
+        label = None
+        if task == "multilabel":
+            label = json_http.integer(request, "label", high=c - 1, required=True)
+        true_high, pred_high = {"binary": (1, 1), "multiclass": (c - 1, c), "multilabel": (1, 1)}[task]
+        true = json_http.integer(request, "true", high=true_high, required=True)
+        pred = json_http.integer(request, "pred", high=pred_high, required=True)
+        return panel_data.examples(
+            step.record(), true=true, pred=pred, threshold=threshold, cutoff=cutoff, label=label,
+            offset=offset, limit=limit,
+        )
+
+    @json_route
+    def _serve_epochs(self, request):
+        run, tag = _run_tag(request)
+        ctx, experiment_id = _where(request)
+        options = _report_options(request, with_curves=False)
+        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
+        _check_thresholds(options, plugin_data)
+        result = []
+        for ref in self._source.steps(ctx, experiment_id, run, tag):
+            key = ("epoch", records.record_key(experiment_id, run, tag, ref), tuple(sorted(options.items())))
+
+            def compute(ref=ref):
+                record = self._source.record(ctx, experiment_id, run, tag, ref, plugin_data)
+                return panel_data.epoch_metrics(build_report(record, **options))
+
+            entry = {"step": ref.step, "wall_time": ref.wall_time}
+            try:
+                entry["metrics"] = self._cache.get_or_compute(key, compute)
+            except json_http.Unreadable as e:
+                entry.update(metrics=None, error=str(e))
+            result.append(entry)
+        return result
+
+    def _step(self, request):
+        """The step a request names (run, tag, step), checked to exist; its Record loads on demand."""
+        run, tag = _run_tag(request)
+        raw = json_http.text(request, "step", required=False) or "latest"
+        step = "latest" if raw == "latest" else json_http.integer(request, "step")
+        ctx, experiment_id = _where(request)
+        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
+        ref = self._source.find_step(ctx, experiment_id, run, tag, step)
+        return _Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data)
 
     @wrappers.Request.application
     def _serve_index(self, request):
@@ -87,6 +164,44 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         if path is None:
             return json_http.respond_json(request, {"error": "no such file"}, status=404)
         return json_http.respond(request, path.read_bytes(), assets.content_type(path))
+
+
+class _Step:
+    def __init__(self, source, where, ref, plugin_data):
+        self.where, self.ref, self.plugin_data = where, ref, plugin_data
+        self._source = source
+
+    def record(self):
+        return self._source.record(*self.where, self.ref, self.plugin_data)
+
+
+def _report_options(request, *, with_curves):
+    """build_report's keyword arguments from the query; only those given, so its defaults apply."""
+    options = {
+        "threshold": json_http.number(request, "threshold"),
+        "cutoff": json_http.number(request, "cutoff"),
+        "cost_fp": json_http.number(request, "cost_fp", high=None),
+        "cost_fn": json_http.number(request, "cost_fn", high=None),
+        "thresholds": json_http.number_list(request, "thresholds"),
+    }
+    if with_curves:
+        options["curves"] = json_http.flag(request, "curves")
+    if options["thresholds"] is not None:
+        options["thresholds"] = tuple(options["thresholds"])
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _check_thresholds(options, plugin_data):
+    thresholds = options.get("thresholds")
+    if thresholds is None:
+        return
+    if plugin_data.task != "multilabel":
+        raise BadRequest(f"parameter 'thresholds' is for multilabel tags; this tag is {plugin_data.task}")
+    if len(thresholds) != len(plugin_data.class_names):
+        raise BadRequest(
+            f"parameter 'thresholds' needs one value per label ({len(plugin_data.class_names)}); "
+            f"got {len(thresholds)}"
+        )
 
 
 def _where(request):

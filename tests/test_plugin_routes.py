@@ -4,13 +4,17 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tensorboard.backend import application
 from tensorboard.backend.event_processing import data_provider as mux_provider
 from tensorboard.backend.event_processing import plugin_event_multiplexer
 from tensorboard.plugins import base_plugin
 from werkzeug import test as wtest
 
-from tb_confusion import assets, plugin
+import tb_confusion as tbc
+from tb_confusion import assets, json_http, metadata, panel_data, plugin
+from tb_confusion.report import build_report
 from tb_confusion.events import EventWriter
 from tb_confusion.summary import predictions_pb
 
@@ -66,7 +70,9 @@ def make_client(logdir, static_root=None):
     provider = mux_provider.MultiplexerDataProvider(multiplexer, str(logdir))
     context = base_plugin.TBContext(data_provider=provider, logdir=str(logdir), sampling_hints={})
     instance = plugin.ConfusionPlugin(context, static_root=static_root)
-    return wtest.Client(application.TensorBoardWSGI([instance], data_provider=provider))
+    client = wtest.Client(application.TensorBoardWSGI([instance], data_provider=provider))
+    client.plugin = instance
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -256,3 +262,319 @@ def test_resolve_rejects_unsafe_paths(tmp_path, path):
 def test_static_dir_is_the_package_static_or_the_checkout_frontend():
     root = assets.static_dir()
     assert root.name in ("static", "src") and root.is_dir()
+
+
+# -- report ---------------------------------------------------------------------------------------------
+
+
+def _expected_report(logdir, run, tag, step, **options):
+    """What `tb-confusion report --format json` says: build_report on the reader's Record."""
+    (record,) = tbc.read(str(logdir), run=run, tag=tag, step=step)
+    return json.loads(json_http.json_bytes(build_report(record, **options)))
+
+
+@pytest.mark.parametrize(
+    "tag, params, options",
+    [("binary", {}, {}),
+     ("binary", {"threshold": "0.3"}, {"threshold": 0.3}),
+     ("binary", {"threshold": "0.7", "curves": "1", "cost_fp": "2", "cost_fn": "0.5"},
+      {"threshold": 0.7, "curves": True, "cost_fp": 2.0, "cost_fn": 0.5}),
+     ("digits", {}, {}),
+     ("digits", {"cutoff": "0.6", "curves": "1"}, {"cutoff": 0.6, "curves": True}),
+     ("tags", {"thresholds": "0.2,0.5,0.8"}, {"thresholds": [0.2, 0.5, 0.8]}),
+     ("tags", {"threshold": "0.4"}, {"threshold": 0.4})],
+)
+def test_report_is_build_report_of_the_step(client, logdir, tag, params, options):
+    got = ok(client, "report", run="validation", tag=tag, step="1", **params)
+    assert got == _expected_report(logdir, "validation", tag, 1, **options)
+
+
+def test_report_latest_is_the_last_step(client):
+    latest = ok(client, "report", run="train", tag="digits", step="latest")
+    assert latest == ok(client, "report", run="train", tag="digits", step=str(STEPS[-1]))
+    assert latest["step"] == STEPS[-1]
+    assert ok(client, "report", run="train", tag="digits") == latest  # step defaults to latest
+
+
+def test_report_is_cached_after_the_first_request(logdir):
+    c = make_client(logdir)
+    first = ok(c, "report", run="train", tag="binary", step="0", threshold="0.25")
+    hits = c.plugin._cache.hits
+    assert ok(c, "report", run="train", tag="binary", step="0", threshold="0.25") == first
+    assert c.plugin._cache.hits == hits + 1
+
+
+# -- stats ----------------------------------------------------------------------------------------------
+
+
+def _binary_counts_at(binary, threshold):
+    """The browser's lookup (frontend/src/lookups.js) in Python: counts with score >= threshold."""
+    thresholds = np.asarray(binary["thresholds"])
+    k = int(np.sum(thresholds >= threshold))
+    tp = binary["tps"][k - 1] if k else 0
+    fp = binary["fps"][k - 1] if k else 0
+    return [[binary["negatives"] - fp, fp], [binary["positives"] - tp, tp]]
+
+
+def _multiclass_matrix_at(stats, cutoff):
+    mc, c = stats["multiclass"], len(stats["class_names"])
+    offsets, scores, cum = mc["cell_offsets"], np.asarray(mc["top_scores"]), mc["cum_weights"]
+    matrix = np.zeros((c, c + 1))
+    for cell in range(c * c):
+        start, stop = offsets[cell], offsets[cell + 1]
+        first = start + int(np.searchsorted(scores[start:stop], cutoff, side="left"))
+        if cum is None:
+            kept = stop - first
+        else:
+            kept = (cum[stop - 1] - (cum[first - 1] if first > start else 0.0)) if first < stop else 0.0
+        matrix[cell // c, cell % c] = kept
+        matrix[cell // c, c] += mc["cell_totals"][cell] - kept
+    return matrix
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.5, 0.73, 1.0])
+def test_binary_stats_give_the_reports_matrix_at_any_threshold(client, logdir, threshold):
+    stats = ok(client, "stats", run="train", tag="binary", step="2")
+    assert stats["task"] == "binary" and stats["exact"] is True and stats["weighted"] is False
+    binary = stats["binary"]
+    assert binary["thresholds"] == sorted(binary["thresholds"], reverse=True)
+    assert len(set(binary["thresholds"])) == len(binary["thresholds"])
+    assert binary["positives"] + binary["negatives"] == stats["num_examples"]
+    expected = _expected_report(logdir, "train", "binary", 2, threshold=threshold)
+    assert _binary_counts_at(binary, threshold) == expected["confusion_matrix"]
+    assert stats["report"] == _expected_report(logdir, "train", "binary", 2)
+
+
+@pytest.mark.parametrize("cutoff", [0.3, 0.5, 0.8])
+def test_multiclass_stats_give_the_reports_matrix_at_any_cutoff(client, logdir, cutoff):
+    stats = ok(client, "stats", run="train", tag="digits", step="0")
+    mc = stats["multiclass"]
+    c = len(stats["class_names"])
+    assert len(mc["cell_offsets"]) == c * c + 1 and mc["cell_offsets"][-1] == stats["num_examples"]
+    assert len(mc["top_scores"]) == len(mc["cum_weights"]) == stats["num_examples"]
+    for cell in range(c * c):  # ascending within each cell
+        scores = mc["top_scores"][mc["cell_offsets"][cell]:mc["cell_offsets"][cell + 1]]
+        assert scores == sorted(scores)
+    expected = _expected_report(logdir, "train", "digits", 0, cutoff=cutoff)
+    np.testing.assert_allclose(_multiclass_matrix_at(stats, cutoff), expected["confusion_matrix"], atol=1e-9)
+    plain = _expected_report(logdir, "train", "digits", 0)
+    np.testing.assert_allclose(np.reshape(mc["cell_totals"], (c, c)), plain["confusion_matrix"], atol=1e-9)
+    assert stats["report"] == plain
+
+
+def test_multiclass_stats_carry_one_vs_rest_curves_with_areas(client, logdir):
+    stats = ok(client, "stats", run="train", tag="digits", step="0")
+    report = _expected_report(logdir, "train", "digits", 0, curves=True)
+    assert len(stats["curves"]["roc"]) == len(stats["curves"]["pr"]) == 4
+    for k, (roc, pr) in enumerate(zip(stats["curves"]["roc"], stats["curves"]["pr"])):
+        assert roc["fpr"] == report["curves"]["roc"][k]["fpr"]
+        assert roc["auc"] == report["metrics"]["roc_auc"]["per_class"][k]
+        assert pr["average_precision"] == report["metrics"]["average_precision"]["per_class"][k]
+    assert "curves" not in stats["report"]
+
+
+@pytest.mark.parametrize("thresholds", [[0.5, 0.5, 0.5], [0.1, 0.45, 0.9]])
+def test_multilabel_stats_give_each_labels_matrix(client, logdir, thresholds):
+    stats = ok(client, "stats", run="validation", tag="tags", step="0")
+    assert len(stats["labels"]) == 3
+    expected = _expected_report(logdir, "validation", "tags", 0, thresholds=thresholds)
+    for k, t in enumerate(thresholds):
+        assert _binary_counts_at(stats["labels"][k], t) == expected["label_confusion_matrices"][k]
+
+
+def test_large_statistics_are_thinned_and_marked_inexact(client, logdir, monkeypatch):
+    exact = ok(make_client(logdir), "stats", run="train", tag="digits", step="1")
+    monkeypatch.setattr(panel_data, "MAX_EXACT_POINTS", 50)
+    fresh = make_client(logdir)
+    binary = ok(fresh, "stats", run="train", tag="binary", step="1")
+    assert binary["exact"] is False and len(binary["binary"]["thresholds"]) <= 50
+    assert binary["binary"]["tps"][-1] == binary["binary"]["positives"]
+    mc = ok(fresh, "stats", run="train", tag="digits", step="1")
+    assert mc["exact"] is False and len(mc["multiclass"]["top_scores"]) < mc["num_examples"]
+    offsets, cum = mc["multiclass"]["cell_offsets"], mc["multiclass"]["cum_weights"]
+    totals = [cum[offsets[i + 1] - 1] if offsets[i + 1] > offsets[i] else 0.0 for i in range(16)]
+    np.testing.assert_allclose(totals, exact["multiclass"]["cell_totals"])
+
+
+# -- examples -------------------------------------------------------------------------------------------
+
+
+def test_binary_examples_fill_the_reports_cells_most_confident_first(client, logdir):
+    report = _expected_report(logdir, "train", "binary", 0, threshold=0.4)
+    for true in (0, 1):
+        for pred in (0, 1):
+            page = ok(client, "examples", run="train", tag="binary", step="0", true=str(true), pred=str(pred),
+                      threshold="0.4", limit="1000")
+            assert page["total"] == report["confusion_matrix"][true][pred] == len(page["examples"])
+            scores = [e["score"] for e in page["examples"]]
+            assert scores == sorted(scores, reverse=True)
+            assert all(e["true"] == true and e["pred"] == pred for e in page["examples"])
+            # score = probability of the predicted side: p >= 0.4 when positive, 1 - p > 0.6 when negative
+            assert all(e["score"] >= 0.4 if pred else e["score"] > 0.6 for e in page["examples"])
+
+
+def test_examples_are_paged_and_carry_ids(client):
+    params = dict(run="validation", tag="digits", step="2", true="1", pred="1")
+    whole = ok(client, "examples", **params, limit="1000")
+    page = ok(client, "examples", **params, offset="3", limit="4")
+    assert page["total"] == whole["total"] and page["offset"] == 3 and page["limit"] == 4
+    assert page["examples"] == whole["examples"][3:7]
+    assert page["examples"][0]["id"] == f"img_2_{page['examples'][0]['index']}"
+    beyond = ok(client, "examples", **params, offset=str(whole["total"] + 5))
+    assert beyond["examples"] == [] and beyond["total"] == whole["total"]
+
+
+def test_multiclass_cells_and_the_below_cutoff_column(client, logdir):
+    (record,) = tbc.read(str(logdir), run="train", tag="digits", step=0)
+    p, labels = record.probabilities, record.labels
+    top, argmax = p.max(axis=1), p.argmax(axis=1)
+    for true in range(4):
+        for pred in range(5):
+            page = ok(client, "examples", run="train", tag="digits", step="0", true=str(true), pred=str(pred),
+                      cutoff="0.7", limit="1000")
+            in_cell = (labels == true) & ((top < 0.7) if pred == 4 else ((argmax == pred) & (top >= 0.7)))
+            assert page["total"] == int(in_cell.sum())
+            assert sorted(e["index"] for e in page["examples"]) == np.flatnonzero(in_cell).tolist()
+            assert [e["score"] for e in page["examples"]] == sorted(top[in_cell].astype(float), reverse=True)
+
+
+def test_multilabel_examples_use_the_label(client, logdir):
+    report = _expected_report(logdir, "validation", "tags", 1, threshold=0.3)
+    matrices = report["label_confusion_matrices"]
+    for k in range(3):
+        page = ok(client, "examples", run="validation", tag="tags", step="1", label=str(k), true="0", pred="1",
+                  threshold="0.3", limit="1")
+        assert page["total"] == matrices[k][0][1]
+
+
+# -- epochs ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tag, params, options",
+    [("binary", {"threshold": "0.3"}, {"threshold": 0.3}),
+     ("digits", {"cutoff": "0.5"}, {"cutoff": 0.5}),
+     ("tags", {"thresholds": "0.3,0.4,0.5"}, {"thresholds": [0.3, 0.4, 0.5]})],
+)
+def test_epochs_give_every_steps_metrics_at_the_threshold(client, logdir, tag, params, options):
+    epochs = ok(client, "epochs", run="train", tag=tag, **params)
+    assert [e["step"] for e in epochs] == list(STEPS)
+    for entry in epochs:
+        report = _expected_report(logdir, "train", tag, entry["step"], **options)
+        assert set(entry["metrics"]) == set(panel_data.EPOCH_METRICS)
+        assert entry["metrics"] == panel_data.epoch_metrics(report)
+    if tag == "binary":
+        assert epochs[0]["metrics"]["f1"] == report_f1(logdir, tag, 0.3)
+
+
+def report_f1(logdir, tag, threshold):
+    return _expected_report(logdir, "train", tag, 0, threshold=threshold)["metrics"]["f1"]["binary"]
+
+
+# -- bad requests ---------------------------------------------------------------------------------------
+
+BASE = {"run": "train", "tag": "binary", "step": "0"}
+BAD_NUMBERS = ["abc", "nan", "NaN", "inf", "-0.1", "1.5", "", "0.5.5", "<script>alert(1)</script>"]
+
+
+@pytest.mark.parametrize("route", ["report", "stats", "examples", "steps", "epochs"])
+@pytest.mark.parametrize("missing", ["run", "tag"])
+def test_missing_run_or_tag_is_400(client, route, missing):
+    params = {k: v for k, v in BASE.items() if k != missing}
+    assert f"'{missing}'" in error(client, route, 400, **params, true="0", pred="0")
+
+
+@pytest.mark.parametrize("route", ["report", "stats", "examples", "epochs"])
+@pytest.mark.parametrize("unknown", [{"run": "nope"}, {"tag": "nope"}, {"step": "99"}])
+def test_unknown_run_tag_or_step_is_404(client, route, unknown):
+    if route == "epochs" and "step" in unknown:
+        return
+    message = error(client, route, 404, **{**BASE, **unknown}, true="0", pred="0")
+    assert "nope" in message or "99" in message
+
+
+@pytest.mark.parametrize("route, name", [
+    ("report", "threshold"), ("report", "cutoff"), ("report", "thresholds"), ("report", "cost_fp"),
+    ("report", "cost_fn"), ("examples", "threshold"), ("examples", "cutoff"), ("epochs", "threshold"),
+    ("epochs", "cutoff"), ("epochs", "thresholds"),
+])
+@pytest.mark.parametrize("value", [v for v in BAD_NUMBERS if v])
+def test_bad_numbers_are_400_naming_the_parameter_and_echoing_the_value(client, route, name, value):
+    if name.startswith("cost") and value in ("1.5",):
+        return  # costs are not bounded above
+    params = {**BASE, "true": "0", "pred": "0", name: value}
+    if name == "thresholds":
+        params["tag"] = "tags"
+    message = error(client, route, 400, **params)
+    assert f"'{name}'" in message
+    assert json.dumps(value) in message
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"step": "first"}, "step"), ({"step": "1.5"}, "step"), ({"step": "-1"}, "step"),
+    ({"curves": "yes"}, "curves"), ({"tag": "tags", "thresholds": "0.5,0.5"}, "thresholds"),
+    ({"thresholds": "0.5,0.5"}, "thresholds"), ({"tag": "tags", "thresholds": "0.1,,0.3"}, "thresholds"),
+])
+def test_bad_report_parameters_are_400(client, params, name):
+    assert f"'{name}'" in error(client, "report", 400, **{**BASE, **params})
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"true": "2", "pred": "0"}, "true"), ({"true": "0", "pred": "2"}, "pred"), ({"pred": "0"}, "true"),
+    ({"true": "0"}, "pred"), ({"true": "x", "pred": "0"}, "true"),
+    ({"true": "0", "pred": "0", "limit": "0"}, "limit"), ({"true": "0", "pred": "0", "limit": "100000"}, "limit"),
+    ({"true": "0", "pred": "0", "offset": "-3"}, "offset"),
+    ({"tag": "digits", "true": "4", "pred": "0"}, "true"), ({"tag": "digits", "true": "0", "pred": "5"}, "pred"),
+    ({"tag": "tags", "true": "0", "pred": "0"}, "label"), ({"tag": "tags", "true": "0", "pred": "0", "label": "3"}, "label"),
+])
+def test_bad_examples_parameters_are_400(client, params, name):
+    assert f"'{name}'" in error(client, "examples", 400, **{**BASE, **params})
+
+
+def test_error_bodies_are_json_text_never_html(client):
+    response = client.get(f"{PREFIX}/report", query_string={**BASE, "threshold": "<img src=x onerror=alert(1)>"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert json.loads(response.get_data())["error"].endswith('got "<img src=x onerror=alert(1)>"')
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(
+    st.sampled_from(["run", "tag", "step", "threshold", "cutoff", "thresholds", "curves", "cost_fp", "cost_fn",
+                     "true", "pred", "label", "offset", "limit"]),
+    st.one_of(st.text(max_size=12), st.sampled_from(["train", "binary", "digits", "tags", "0", "1", "2", "latest",
+                                                       "0.5", "1e-3", "0,1,0.5", "-0", "1e400"])),
+), st.sampled_from(["report", "stats", "examples", "epochs", "steps", "tags"]))
+def test_no_query_gives_a_500(client, params, route):
+    response = client.get(f"{PREFIX}/{route}", query_string=params)
+    assert response.status_code in (200, 400, 404), (params, response.get_data()[:300])
+    json.loads(response.get_data())
+
+
+# -- unreadable data ------------------------------------------------------------------------------------
+
+
+def test_newer_format_is_reported_not_crashed(tmp_path):
+    summary = predictions_pb("future", [0, 1, 1], [0.2, 0.7, 0.9])
+    value = summary.value[0]
+    plugin_data = metadata.parse_plugin_data(value.metadata.plugin_data.content)
+    plugin_data.version = metadata.FORMAT_VERSION + 1
+    value.metadata.plugin_data.content = plugin_data.SerializeToString()
+    with EventWriter(str(tmp_path / "run")) as writer:
+        writer.add_summary(summary, 0)
+    c = make_client(tmp_path)
+    tags = ok(c, "tags")
+    assert "upgrade" in tags["run"]["future"]["error"]
+    assert "upgrade" in error(c, "report", 422, run="run", tag="future", step="0")
+
+
+def test_corrupt_payload_is_422(tmp_path):
+    summary = predictions_pb("broken", [0, 1, 1], [0.2, 0.7, 0.9])
+    summary.value[0].tensor.string_val[0] = b"\x00garbage"
+    with EventWriter(str(tmp_path / "run")) as writer:
+        writer.add_summary(summary, 0)
+    c = make_client(tmp_path)
+    assert "step 0" in error(c, "report", 422, run="run", tag="broken", step="0")
+    epochs = ok(c, "epochs", run="run", tag="broken")
+    assert epochs[0]["metrics"] is None and epochs[0]["error"]

@@ -62,6 +62,10 @@ def test_every_step_is_visible_without_samples_per_plugin(logdir, args, block_te
 
         tags = get_json(f"{base_url}{PLUGIN}/tags")
         assert tags["validation"]["predictions"]["num_steps"] == NUM_STEPS
+        for step in (0, NUM_STEPS // 2, "latest"):  # the payload of any epoch, not only sampled ones
+            stats = get_json(f"{base_url}{PLUGIN}/stats?run=validation&tag=predictions&step={step}")
+            assert stats["step"] == (NUM_STEPS - 1 if step == "latest" else step)
+            assert stats["num_examples"] == 50
 
 
 def test_an_explicit_samples_per_plugin_still_wins(logdir):
@@ -73,7 +77,7 @@ def test_an_explicit_samples_per_plugin_still_wins(logdir):
 
 def test_the_plugin_imports_with_tensorflow_blocked():
     code = BLOCK_TENSORFLOW + (
-        "import tb_confusion.plugin\n"
+        "import tb_confusion.plugin, tb_confusion.panel_data, tb_confusion.report\n"
         "try:\n"
         "    import tensorflow\n"
         "except ImportError:\n"
