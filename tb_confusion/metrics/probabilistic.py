@@ -7,9 +7,9 @@ from tb_confusion.metrics._parallel import parallel_map, row_chunks
 
 
 def _clip(p):
-    # scikit-learn clips to [eps, 1 - eps] of the dtype it computes in: float32 stays float32, anything
-    # else becomes float64. We clip the same way, then take logs and means in float64.
-    dtype = p.dtype if p.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    # scikit-learn clips to [eps, 1 - eps] of the dtype it computes in: the input's float dtype (float16,
+    # float32, float64), else float64. We clip the same way, then take logs and means in float64.
+    dtype = p.dtype if p.dtype in (np.float16, np.float32, np.float64) else np.dtype(np.float64)
     p = p.astype(dtype, copy=False)
     eps = np.finfo(dtype).eps
     return np.clip(p, eps, dtype.type(1) - eps).astype(np.float64)

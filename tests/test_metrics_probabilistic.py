@@ -1,0 +1,42 @@
+"""Log loss and top-k accuracy against scikit-learn 1.9."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import metrics as sk
+
+from _metrics_cases import close, multiclass_cases, quiet
+from tb_confusion import metrics as m
+
+SETTINGS = settings(max_examples=50, deadline=None)
+
+
+@SETTINGS
+@given(multiclass_cases(max_classes=40))
+def test_top_k_equals_scikit_learn_with_ties(case):
+    y, p, w, _ = case
+    c = p.shape[1]
+    ks = [1, 2, 3, c - 1]
+    for k, value in m.top_k_accuracy(y, p, ks, sample_weight=w).items():
+        close(value, quiet(sk.top_k_accuracy_score, y, p, k=k, labels=range(c), sample_weight=w), f"top {k}")
+
+
+@SETTINGS
+@given(multiclass_cases(), st.sampled_from([np.float32, np.float64, np.float16]))
+def test_log_loss_equals_scikit_learn_after_its_clip(case, dtype):
+    y, p, w, _ = case
+    p = p.astype(dtype)
+    # scikit-learn computes in the input's float dtype (clipping at its eps); we clip alike, log in float64
+    work = dtype
+    eps = np.finfo(work).eps
+    clipped = np.clip(p.astype(work), eps, work(1) - eps).astype(np.float64)
+    ours = m.log_loss(y, p, task="multiclass", sample_weight=w)
+    close(ours, quiet(sk.log_loss, y, clipped, labels=range(p.shape[1]), sample_weight=w))
+    assert np.isclose(ours, quiet(sk.log_loss, y, p, labels=range(p.shape[1]), sample_weight=w), rtol=1e-5 if dtype != np.float16 else 2e-3)
+
+
+def test_log_loss_of_certain_mistakes_is_clipped_not_infinite():
+    p = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    value = m.log_loss(np.array([1, 1]), p, task="multiclass")
+    eps = float(np.finfo(np.float32).eps)
+    close(value, (-np.log(eps) - np.log(1 - eps)) / 2)
