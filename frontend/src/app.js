@@ -200,8 +200,7 @@ export function renderPanel() {
       const model = entry?.stats ? modelAt(entry.stats, state) : null;
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
-    const firstStats = runViews.find((r) => r.stats)?.stats || null;
-    toolbar.update({state, steps, task, stats: firstStats});
+    toolbar.update({state, steps, task, stats: referenceRun(runViews, state)?.stats || null});
     replaceChildren(message, state.error ? h("div", {class: "error"}, state.error)
       : state.tags && !Object.keys(state.tags).length ? emptyMessage() : "");
     // One card per run, kept across renders so the matrix updates in place.
@@ -235,6 +234,14 @@ export function renderPanel() {
   watchTheme((theme) => store.set({theme}));
   installKeyboard(store, actions);
   store.set({});
+}
+
+// The run whose statistics the recommended thresholds come from: the run of the selected cell, else
+// a validation run (thresholds are chosen on held-out data, not on train), else the first run.
+function referenceRun(runViews, state) {
+  const ready = runViews.filter((r) => r.stats);
+  const isValidation = (r) => /^(validation|val|valid|eval|dev)$/i.test(r.run.split("/").pop());
+  return ready.find((r) => r.run === state.selected?.run) || ready.find(isValidation) || ready[0] || null;
 }
 
 function emptyMessage() {

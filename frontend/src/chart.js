@@ -3,7 +3,7 @@
 
 import {h} from "./dom.js";
 
-const MARGIN = {left: 44, right: 12, top: 10, bottom: 34};
+const MARGIN = {left: 52, right: 12, top: 10, bottom: 34};
 
 /** {element, draw(spec), mark(points), onPick(fn)}: spec = {series: [{x[], y[], color, dashed}],
  * xDomain, yDomain, xLabel, yLabel, xTicks?, formatX?}; points = [{x, y, color, label}]. */
@@ -66,7 +66,7 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart"} = {
     }
     context.fillText(spec.xLabel || "", (MARGIN.left + size.width - MARGIN.right) / 2, size.height - 14);
     context.save();
-    context.translate(11, (MARGIN.top + size.height - MARGIN.bottom) / 2);
+    context.translate(10, (MARGIN.top + size.height - MARGIN.bottom) / 2);
     context.rotate(-Math.PI / 2);
     context.textBaseline = "middle";
     context.fillText(spec.yLabel || "", 0, 0);

@@ -48,25 +48,29 @@ export function curvesFromBinary(binary, points = 800) {
   return {roc, pr, rocAuc, averagePrecision};
 }
 
-/** The same shape from one entry of the `stats` route's multiclass `curves` list. */
-export function curvesFromServer(curve) {
-  if (!curve) return null;
+/** The same shape from the `stats` route's multiclass curves ({roc: [per class {fpr, tpr, auc}],
+ * pr: [per class {recall, precision, average_precision}]}) for class k; null when absent. */
+export function curvesFromServer(curves, k) {
+  const roc = curves?.roc?.[k];
+  const pr = curves?.pr?.[k];
+  if (!roc || !pr) return null;
   const clean = (xs, ys) => {
     const x = [];
     const y = [];
-    xs.forEach((v, i) => {
-      if (v !== null && ys[i] !== null && Number.isFinite(v) && Number.isFinite(ys[i])) {
+    (xs || []).forEach((v, i) => {
+      const w = ys[i];
+      if (v !== null && w !== null && Number.isFinite(v) && Number.isFinite(w)) {
         x.push(v);
-        y.push(ys[i]);
+        y.push(w);
       }
     });
     return {x, y};
   };
   return {
-    roc: clean(curve.roc.fpr, curve.roc.tpr),
-    pr: clean(curve.pr.recall, curve.pr.precision),
-    rocAuc: curve.roc.auc ?? null,
-    averagePrecision: curve.pr.average_precision ?? null,
+    roc: clean(roc.fpr, roc.tpr),
+    pr: clean(pr.recall, pr.precision),
+    rocAuc: roc.auc ?? null,
+    averagePrecision: pr.average_precision ?? null,
   };
 }
 
@@ -74,5 +78,5 @@ export function curvesFromServer(curve) {
 export function curvesFor(stats, k) {
   if (stats.task === "binary") return curvesFromBinary(stats.binary);
   if (stats.task === "multilabel") return curvesFromBinary(stats.labels[k]);
-  return curvesFromServer((stats.curves || []).find((c) => c.class === k) || stats.curves?.[k]);
+  return curvesFromServer(stats.curves, k);
 }

@@ -45,7 +45,7 @@ export function createMatrixCanvas({onSelect}) {
     const n = props ? columnsOf(props).length : 100;
     let best = 0;
     ZOOMS.forEach((z, k) => { if (z * n <= width) best = k; });
-    return Math.max(best, ZOOMS.indexOf(8) > -1 && n > 400 ? 0 : best);
+    return best;
   }
 
   function layout() {
@@ -237,8 +237,10 @@ export function createMatrixCanvas({onSelect}) {
     domain = colorDomain(next.model.matrix, sums, next.normalization);
     viewport.setAttribute("aria-label", `Confusion matrix of ${next.order.length} classes. Arrow keys move between cells, Enter shows a cell's examples, plus and minus zoom.`);
     if (first) {
-      zoom = ZOOMS.indexOf(20);
-      requestAnimationFrame(() => setZoom(fitZoom()));
+      // Readable by default (class names shown from 9px): scroll rather than shrink below 12px,
+      // unless the matrix is huge, where seeing all of it first is more useful.
+      zoom = ZOOMS.indexOf(12);
+      requestAnimationFrame(() => setZoom(next.order.length > 200 ? fitZoom() : Math.max(fitZoom(), ZOOMS.indexOf(12))));
     }
     layout();
   }

@@ -68,7 +68,8 @@ export function createMatrixTable({onSelect}) {
     });
     columnTotals = columns.map(() => h("td", {class: "total"}));
     grandTotal = h("td", {class: "total grand"});
-    const table = h("table", {class: "matrix", role: "grid"},
+    const size = columns.length <= 3 ? "large" : columns.length <= 7 ? "medium" : "small";
+    const table = h("table", {class: "matrix", role: "grid", dataset: {size}, "data-rotate": columns.length > 6 ? "" : null},
       h("thead", {},
         h("tr", {}, h("th", {class: "corner", rowspan: 1}, h("span", {class: "axis-label"}, "Actual \u2193  Predicted \u2192")),
           headerCells, h("th", {scope: "col", class: "total-head"}, "Total"))),

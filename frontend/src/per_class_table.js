@@ -33,7 +33,7 @@ export function createPerClassTable() {
       setText(row.cells[c], name === "support" ? formatCount(metrics.support.per_class[i]) : formatMetric(metrics[name].per_class[i]));
     }));
     averageRows.forEach((row) => COLUMNS.forEach(([name], c) => {
-      setText(row.cells[c], name === "support" ? formatCount(metrics.support.total) : formatMetric(metrics[name][row.average]));
+      setText(row.cells[c], name === "support" ? formatCount(metrics.support[row.average]) : formatMetric(metrics[name][row.average]));
     }));
   }
 

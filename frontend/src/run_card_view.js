@@ -27,11 +27,11 @@ export function createRunCard(run, actions) {
   const confusions = h("ol", {class: "top-confusions"});
   const confusionsBox = h("div", {class: "confusions-box"}, h("h3", {}, "Top confusions"), confusions);
   const perClass = createPerClassTable();
+  const body = h("div", {class: "run-body"}, matrixHolder, h("div", {class: "side"}, confusionsBox, perClass.element));
   const element = h("article", {class: "card run-card", "aria-label": `Run ${run}`},
     h("div", {class: "card-head"},
       h("h2", {}, swatch, h("span", {class: "run-name", title: run}, run)), subtitle, badge, labelSelect, exportBar),
-    status,
-    h("div", {class: "run-body"}, matrixHolder, h("div", {class: "side"}, confusionsBox, perClass.element)));
+    status, body);
 
   let view = null;
   let matrixView = null;
@@ -52,12 +52,12 @@ export function createRunCard(run, actions) {
     view = props;
     const {state, model, index, step, error, stats} = props;
     swatch.style.background = RUN_COLORS[index % RUN_COLORS.length];
+    body.hidden = !model || Boolean(error);
+    exportBar.hidden = body.hidden;
     if (error) {
       replaceChildren(status, h("div", {class: "error"}, error));
-      element.classList.add("has-error");
       return;
     }
-    element.classList.remove("has-error");
     if (!model) {
       replaceChildren(status, h("div", {class: "loading"}, step === null ? "No steps in this run." : "Loading\u2026"));
       setText(subtitle, step === null ? "" : `step ${step}`);

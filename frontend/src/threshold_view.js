@@ -91,7 +91,7 @@ export function createThresholdControls(actions) {
       const best = recommendedThresholds(stats.binary, costsOf);
       const choose = (t) => actions.setThreshold(Number.isFinite(t) ? t : 1);
       replaceChildren(recommendations,
-        h("span", {class: "field-label"}, "Recommended"),
+        h("span", {class: "field-label", title: "computed on this run's predictions at this step"}, `Recommended on ${stats.run}`),
         button("recommend-f1", `Max F1 \u00b7 ${formatThreshold(best.max_f1.threshold)}`, `F1 = ${best.max_f1.value.toFixed(4)}`, () => choose(best.max_f1.threshold)),
         button("recommend-youden", `Youden\u2019s J \u00b7 ${formatThreshold(best.youden_j.threshold)}`, `J = ${best.youden_j.value.toFixed(4)}`, () => choose(best.youden_j.threshold)),
         button("recommend-cost", `Min cost \u00b7 ${formatThreshold(best.min_cost.threshold)}`, `cost = ${best.min_cost.value.toFixed(2)}`, () => choose(best.min_cost.threshold)));
@@ -99,7 +99,7 @@ export function createThresholdControls(actions) {
       const per = stats.labels.map((binary) => recommendedThresholds(binary, costsOf));
       const apply = (name) => per.forEach((r, k) => actions.setLabelThreshold(k, Number.isFinite(r[name].threshold) ? r[name].threshold : 1));
       replaceChildren(recommendations,
-        h("span", {class: "field-label"}, "Recommended, per label"),
+        h("span", {class: "field-label", title: "computed on this run's predictions at this step"}, `Recommended per label on ${stats.run}`),
         button("recommend-f1", "Max F1", "Set each label's threshold to its F1-maximising one", () => apply("max_f1")),
         button("recommend-youden", "Youden\u2019s J", "Set each label's threshold to its Youden's J one", () => apply("youden_j")),
         button("recommend-cost", "Min cost", "Set each label's threshold to its minimum-cost one", () => apply("min_cost")));

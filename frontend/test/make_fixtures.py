@@ -24,21 +24,9 @@ def as_json(value):
 
 
 def stats_of(record):
-    """The `stats` object without the curves (those are drawn, not compared)."""
-    out = {"task": record.task, "class_names": list(record.class_names), "num_examples": record.num_examples,
-           "weighted": record.weights is not None, "report": build_report(record)}
-    if record.task == "binary":
-        out["binary"] = panel_data.binary_stats(panel_data.binary_truth(record), panel_data.positive_scores(record),
-                                                record.weights)
-    elif record.task == "multilabel":
-        out["labels"] = [
-            panel_data.binary_stats(record.labels[:, k] == 1, record.probabilities[:, k].astype(np.float64),
-                                    record.weights)
-            for k in range(record.num_classes)
-        ]
-    else:
-        out["multiclass"] = panel_data.multiclass_stats(record)
-    return as_json(out)
+    """The `stats` route's object, exactly as the plugin builds it."""
+    report = build_report(record, curves=record.task == "multiclass")
+    return as_json(panel_data.stats(record, report))
 
 
 def binary_case(name, rng, n, weighted=False, positive_rate=0.4):

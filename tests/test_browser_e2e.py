@@ -1,0 +1,222 @@
+"""The Confusion tab in headless Chromium against a real `tensorboard` on 127.0.0.1.
+
+Drives the panel inside TensorBoard's plugin iframe like a user: scrub to an epoch, move the threshold,
+click a cell; the numbers on the page must equal build_report's (what `tb-confusion report` prints) for
+that epoch and threshold. A class name that looks like HTML must show as text and run nothing.
+Screenshots go to artifacts/ (light and dark).
+"""
+
+import pathlib
+import re
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from tb_process import running_tensorboard
+
+import tb_confusion
+from tb_confusion.events import EventWriter
+from tb_confusion.report import build_report
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = pathlib.Path(__file__).resolve().parent.parent / "artifacts"
+EVIL = "<img src=x onerror=alert(1)>"
+EPOCHS = 4
+
+
+def write_logs(logdir):
+    """Runs train/validation, each with a binary tag (example ids) and a multiclass one with EVIL."""
+    rng = np.random.default_rng(7)
+    for run, noise in (("train", 0.9), ("validation", 1.2)):
+        with EventWriter(str(logdir / run)) as writer:
+            for epoch in range(EPOCHS):
+                n = 500
+                labels = (rng.random(n) < 0.35).astype(np.int64)
+                logits = rng.normal(0, noise, n) + (0.3 + 0.4 * epoch) * (2 * labels - 1)
+                scores = (1 / (1 + np.exp(-logits))).astype(np.float32)
+                writer.add_summary(tb_confusion.summary.predictions_pb(
+                    "fraud", labels, scores, task="binary", class_names=["legit", "fraud"],
+                    example_ids=[f"tx-{run}-{i:04d}" for i in range(n)]), step=epoch)
+                labels = rng.integers(0, 4, 300)
+                z = rng.normal(0, noise, (300, 4))
+                z[np.arange(300), labels] += 0.5 + 0.5 * epoch
+                p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+                writer.add_summary(tb_confusion.summary.predictions_pb(
+                    "animals", labels, p.astype(np.float32), class_names=["cat", "dog", EVIL, "bird"]), step=epoch)
+
+
+def expected_report(logdir, run, tag, step, **options):
+    (record,) = tb_confusion.read(str(logdir), run=run, tag=tag, step=step)
+    return build_report(record, **options)
+
+
+def number(text):
+    return float(text.replace(",", ""))
+
+
+def eventually(read, expected, timeout=10.0):
+    """Poll read() until it equals expected (the panel renders on the next frame or after a fetch)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value == expected or time.monotonic() > deadline:
+            assert value == expected
+            return
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def tensorboard(tmp_path_factory):
+    logdir = tmp_path_factory.mktemp("logs")
+    write_logs(logdir)
+    with running_tensorboard(logdir) as base_url:
+        yield base_url, logdir
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make chromium)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+def open_panel(browser, base_url, *, dark=False, height=1700):
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    problems = {"dialogs": [], "errors": []}
+    page.on("dialog", lambda dialog: (problems["dialogs"].append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: problems["errors"].append(str(error)))
+    page.goto(base_url + ("/?darkMode=true" if dark else "/") + "#tb_confusion")
+    panel = page.frame_locator("iframe")
+    panel.locator(".run-card .cell").first.wait_for(timeout=30_000)
+    return page, panel, problems
+
+
+def card(panel, run):
+    return panel.locator(f'.run-card[aria-label="Run {run}"]')
+
+
+def matrix_on_page(panel, run, size):
+    texts = card(panel, run).locator(".cell").all_text_contents()
+    assert len(texts) == size * size
+    return [[number(t) for t in texts[i * size:(i + 1) * size]] for i in range(size)]
+
+
+def summary_on_page(panel, metric, column):
+    row = panel.locator(f'#summary-table tr[data-metric="{metric}"] td')
+    return row.nth(column).text_content()
+
+
+def test_scrub_threshold_and_cell_match_the_report(tensorboard, browser):
+    base_url, logdir = tensorboard
+    ARTIFACTS.mkdir(exist_ok=True)
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("fraud")
+    step_label = panel.locator("#step-label")
+    expect(step_label).to_have_text(re.compile(rf"^{EPOCHS - 1} "))  # opens on the latest step
+
+    # Scrub: the slider, the previous/next buttons and the arrow keys.
+    panel.locator("#step-slider").fill("0")
+    expect(step_label).to_have_text(re.compile(r"^0 "))
+    panel.locator("#next-step").click()
+    panel.locator("#next-step").click()
+    expect(step_label).to_have_text(re.compile(r"^2 "))
+    panel.locator("h2").first.click()  # focus on no control, then the arrow keys scrub
+    page.keyboard.press("ArrowLeft")
+    expect(step_label).to_have_text(re.compile(r"^1 "))
+    expect(card(panel, "validation").locator(".subtitle")).to_contain_text("step 1 ")
+
+    # Threshold: type a value (the slider and number input share it).
+    panel.locator("#threshold-slider-value").fill("0.37")
+    panel.locator("#threshold-slider-value").press("Enter")
+    page.wait_for_timeout(300)
+
+    for column, run in enumerate(["train", "validation"]):
+        report = expected_report(logdir, run, "fraud", 1, threshold=0.37)
+        eventually(lambda: matrix_on_page(panel, run, 2), report["confusion_matrix"])
+        metrics = report["metrics"]
+        for key, value in [("accuracy", metrics["accuracy"]), ("balanced_accuracy", metrics["balanced_accuracy"]),
+                           ("precision", metrics["precision"]["binary"]), ("recall", metrics["recall"]["binary"]),
+                           ("f1", metrics["f1"]["binary"]), ("cohen_kappa", metrics["cohen_kappa"]),
+                           ("mcc", metrics["mcc"]), ("roc_auc", metrics["roc_auc"]["binary"]),
+                           ("average_precision", metrics["average_precision"]["binary"]),
+                           ("log_loss", metrics["log_loss"])]:
+            assert summary_on_page(panel, key, column) == f"{value:.4f}", (run, key)
+        per_class = card(panel, run).locator(".per-class tbody tr").nth(1).locator("td").all_text_contents()
+        assert per_class[:3] == [f"{metrics[k]['per_class'][1]:.4f}" for k in ("precision", "recall", "f1")]
+        assert number(per_class[3]) == metrics["support"]["per_class"][1]
+
+    # Click the validation run's false-negative cell (actual fraud, predicted legit): its examples.
+    report = expected_report(logdir, "validation", "fraud", 1, threshold=0.37)
+    false_negatives = report["confusion_matrix"][1][0]
+    card(panel, "validation").locator('.cell[data-true="1"][data-pred="0"]').click()
+    examples = panel.locator("#examples")
+    examples.locator(".examples-table tbody tr").first.wait_for()
+    assert "actual fraud \u2192 predicted legit" in panel.locator("#examples-caption").text_content()
+    assert examples.locator(".page-range").text_content().endswith(f"of {false_negatives}") or false_negatives <= 25
+    rows = examples.locator(".examples-table tbody tr")
+    assert rows.count() == min(25, false_negatives)
+    probabilities = [float(t) for t in examples.locator(".examples-table tbody td.num").all_text_contents()]
+    assert probabilities == sorted(probabilities, reverse=True), "most confident first"
+    assert rows.first.locator(".example-id").text_content().startswith("tx-validation-")
+
+    # A recommended threshold moves every view at once.
+    best = report["recommended_thresholds"]["max_f1"]["threshold"]
+    panel.locator("#recommend-f1").click()
+    eventually(lambda: round(float(panel.locator("#threshold-slider-value").input_value()), 4), round(best, 4))
+    report = expected_report(logdir, "validation", "fraud", 1, threshold=best)
+    eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
+    expect(panel.locator("#summary-table tr[data-metric=\"f1\"] td").nth(1)).to_have_text(f"{report['metrics']['f1']['binary']:.4f}")
+    page.screenshot(path=str(ARTIFACTS / "e2e_binary.png"))
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_class_names_are_text_and_run_nothing(tensorboard, browser):
+    base_url, logdir = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("animals")
+    expect(card(panel, "validation").locator("th.row-name").nth(2)).to_have_text(EVIL)
+    assert panel.locator("img").count() == 0
+    # Its cell, its examples and its tooltip show the name as text too.
+    card(panel, "validation").locator('.cell[data-true="2"][data-pred="2"]').click()
+    panel.locator(".examples-table tbody tr").first.wait_for()
+    assert EVIL in panel.locator("#examples-caption").text_content()
+    card(panel, "validation").locator('.cell[data-true="2"][data-pred="0"]').hover()
+    assert EVIL in panel.locator(".tooltip").text_content()
+    assert panel.locator("img").count() == 0
+
+    report = expected_report(logdir, "validation", "animals", EPOCHS - 1)
+    eventually(lambda: matrix_on_page(panel, "validation", 4), report["confusion_matrix"])
+    assert summary_on_page(panel, "accuracy", 1) == f"{report['metrics']['accuracy']:.4f}"
+    assert summary_on_page(panel, "f1", 1) == f"{report['metrics']['f1']['macro']:.4f}"
+
+    # A confidence cutoff adds the "below cutoff" column, equal to the report's.
+    panel.locator("#threshold-slider-value").fill("0.6")
+    panel.locator("#threshold-slider-value").press("Enter")
+    page.wait_for_timeout(300)
+    report = expected_report(logdir, "validation", "animals", EPOCHS - 1, cutoff=0.6)
+    eventually(lambda: [number(t) for t in card(panel, "validation").locator(".cell").all_text_contents()],
+               [v for row in report["confusion_matrix"] for v in row])
+    assert summary_on_page(panel, "accuracy", 1) == f"{report['metrics']['accuracy']:.4f}"
+    page.screenshot(path=str(ARTIFACTS / "e2e_multiclass.png"))
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_dark_mode_follows_tensorboard(tensorboard, browser):
+    base_url, _ = tensorboard
+    page, panel, problems = open_panel(browser, base_url, dark=True)
+    assert panel.locator("html").get_attribute("data-theme") == "dark"
+    page.screenshot(path=str(ARTIFACTS / "e2e_dark.png"))
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
