@@ -1,0 +1,351 @@
+"""`tb-confusion report`: metrics of logged predictions in the terminal or in CI (docs/report.md).
+
+Exit status: 0 on success, 1 when a --fail-under gate fails, 2 for bad arguments or missing data.
+"""
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+
+FORMATS = ("table", "json", "csv", "markdown")
+_MATRIX_MAX_CLASSES = 20
+
+
+class UsageError(Exception):
+    """A problem with the arguments or the logdir: reported on stderr with exit status 2."""
+
+
+def _unit_interval(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 <= value <= 1:
+            raise argparse.ArgumentTypeError(f"{name} must be a number in [0, 1]; got {text!r}")
+        return value
+
+    return parse
+
+
+def _nonnegative(name):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number >= 0; got {text!r}")
+        return value
+
+    return parse
+
+
+def _step(text):
+    if text in ("latest", "all"):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--step must be an integer, 'latest' or 'all'; got {text!r}") from None
+
+
+def _gate(text):
+    metric, sep, bound = text.partition("=")
+    try:
+        value = float(bound)
+    except ValueError:
+        value = math.nan
+    if not sep or not metric or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"--fail-under takes METRIC=VALUE, e.g. f1.macro=0.9; got {text!r}")
+    return metric, value
+
+
+def _thresholds(text):
+    parse = _unit_interval("--thresholds values")
+    return [parse(part) for part in text.split(",")]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="tb-confusion", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    report = commands.add_parser(
+        "report", help="print the metrics of logged predictions",
+        description="Print the confusion matrix and metrics of each (run, tag, step) in LOGDIR. "
+                    "Exit status: 0 ok, 1 a --fail-under gate failed, 2 bad arguments or missing data.")
+    report.add_argument("logdir", metavar="LOGDIR", help="a TensorBoard logdir (local path or any URL "
+                        "TensorBoard's file layer reads)")
+    report.add_argument("--run", help="only this run (default: every run)")
+    report.add_argument("--tag", help="only this tag (default: every tb_confusion tag)")
+    report.add_argument("--step", type=_step, default="latest", metavar="N|latest|all",
+                        help="which step of each tag (default: latest)")
+    report.add_argument("--threshold", type=_unit_interval("--threshold"), metavar="T",
+                        help="binary decision threshold, and every label's for multilabel (default 0.5)")
+    report.add_argument("--thresholds", type=_thresholds, metavar="T1,T2,...",
+                        help="multilabel: one threshold per label")
+    report.add_argument("--cutoff", type=_unit_interval("--cutoff"), metavar="T",
+                        help="multiclass: rows whose top probability is below T go to a 'below cutoff' column")
+    report.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    report.add_argument("--curves", action="store_true", help="json: add downsampled ROC and PR curves")
+    report.add_argument("--cost-fp", type=_nonnegative("--cost-fp"), default=1.0, metavar="C",
+                        help="cost of a false positive for the min_cost threshold (default 1)")
+    report.add_argument("--cost-fn", type=_nonnegative("--cost-fn"), default=1.0, metavar="C",
+                        help="cost of a false negative for the min_cost threshold (default 1)")
+    report.add_argument("--fail-under", type=_gate, action="extend", nargs="+", default=[],
+                        metavar="METRIC=VALUE",
+                        help="exit 1 when METRIC (a path like f1.macro, accuracy, roc_auc.binary, "
+                             "recall.per_class.cat) is below VALUE or undefined in any report")
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `tb-confusion` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        reports = _reports(args)
+        failures = _check_gates(reports, args.fail_under)
+    except UsageError as error:
+        print(f"tb-confusion: error: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(RENDERERS[args.format](reports))
+    sys.stdout.flush()
+    for failure in failures:
+        print(f"tb-confusion: FAIL {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _reports(args):
+    from tb_confusion import reader  # reads event files; no TensorFlow
+    from tb_confusion.report import build_report
+
+    try:
+        index = reader.scan(args.logdir)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    if not index:
+        raise UsageError(f"no tb_confusion data in {args.logdir!r} (no event file holds a tb_confusion tag)")
+    if args.run is not None and args.run not in index:
+        raise UsageError(f"run {args.run!r} not found; runs with tb_confusion data: {', '.join(sorted(index))}")
+    selected = []
+    for run in sorted(index) if args.run is None else [args.run]:
+        tags = index[run]
+        if args.tag is not None and args.tag not in tags:
+            if args.run is not None:
+                raise UsageError(f"tag {args.tag!r} not found in run {run!r}; tags: {', '.join(sorted(tags))}")
+            continue
+        for tag in sorted(tags) if args.tag is None else [args.tag]:
+            selected.append(tags[tag])
+    if not selected:
+        every = sorted({tag for tags in index.values() for tag in tags})
+        raise UsageError(f"tag {args.tag!r} not found in any run; tags: {', '.join(every)}")
+    steps = [(series, s) for series in selected for s in _pick(series.steps, args.step)]
+    if not steps:
+        available = sorted({s.step for series in selected for s in series.steps})
+        raise UsageError(f"step {args.step} not found; steps: {_shorten(available)}")
+    options = dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
+                   curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn)
+    reports = []
+    for series, step in steps:
+        try:
+            reports.append(build_report(reader.load(series, step), **options))
+        except ValueError as error:
+            raise UsageError(f"run {series.run!r}, tag {series.tag!r}, step {step.step}: {error}") from None
+    return reports
+
+
+def _pick(steps, which):
+    if which == "all":
+        return steps
+    if which == "latest":
+        return steps[-1:]
+    return [s for s in steps if s.step == which]
+
+
+def _shorten(values):
+    shown = values if len(values) <= 20 else values[:10] + ["..."] + values[-5:]
+    return ", ".join(str(v) for v in shown)
+
+
+def resolve(report, path):
+    """The value at a dotted metric path ("f1.macro", "accuracy", "recall.per_class.cat", "coverage"),
+    looked up in report["metrics"] first, then in the report; KeyError when the path does not exist."""
+    for node in (report["metrics"], report):
+        try:
+            return _walk(node, path.split("."), report["class_names"])
+        except KeyError:
+            continue
+    raise KeyError(path)
+
+
+def _walk(node, parts, class_names):
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and parts[i - 1] == "per_class" and i > 0:
+            name = ".".join(parts[i:])  # class names may contain dots
+            if name in class_names:
+                return node[class_names.index(name)]
+            if name.isdigit() and int(name) < len(node):
+                return node[int(name)]
+            raise KeyError(name)
+        else:
+            raise KeyError(part)
+    if isinstance(node, (dict, list)):
+        raise KeyError(".".join(parts))
+    return node
+
+
+def _check_gates(reports, gates):
+    failures = []
+    for metric, bound in gates:
+        applicable = 0
+        for report in reports:
+            try:
+                value = resolve(report, metric)
+            except KeyError:
+                continue
+            applicable += 1
+            where = f"run {report['run']!r}, tag {report['tag']!r}, step {report['step']}"
+            if value is None:
+                failures.append(f"{where}: {metric} is undefined (needs >= {bound:g})")
+            elif value < bound:
+                failures.append(f"{where}: {metric} = {value:.6g} < {bound:g}")
+        if not applicable:
+            raise UsageError(f"--fail-under: no report has a metric {metric!r} (use a path such as f1.macro, "
+                             "accuracy, roc_auc.binary or recall.per_class.<class>; see docs/report.md)")
+    return failures
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+
+def _fmt(value):
+    if value is None:
+        return "n/a"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+_AVERAGED = ("precision", "recall", "f1", "specificity", "iou", "roc_auc", "average_precision")
+
+
+def _sections(report):
+    """(title, header, rows) blocks shared by the table and Markdown renderers."""
+    metrics, names = report["metrics"], report["class_names"]
+    blocks = []
+    if len(names) <= _MATRIX_MAX_CLASSES or report["task"] == "multilabel":
+        header = ["true \\ predicted"] + report["predicted_labels"]
+        row_names = names if report["task"] != "multilabel" else ["negative", "positive"]
+        rows = [[name] + [_fmt(v) for v in row] for name, row in zip(row_names, report["confusion_matrix"])]
+        title = "confusion matrix" + (" (all labels summed)" if report["task"] == "multilabel" else "")
+        blocks.append((title, header, rows))
+    columns = [name for name in _AVERAGED if isinstance(metrics.get(name), dict)] + ["support"]
+    header = ["class"] + columns
+    rows = [[name] + [_fmt(metrics[c]["per_class"][i]) for c in columns] for i, name in enumerate(names)]
+    for average in ("binary", "macro", "micro", "weighted"):
+        if average in metrics["precision"]:
+            rows.append([average] + [_fmt(metrics[c].get(average)) for c in columns])
+    blocks.append(("per class", header, rows))
+    scalars = []
+    for name, value in metrics.items():
+        if name in _AVERAGED or name == "support":
+            continue
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if key != "per_class":
+                    scalars.append([f"{name}.{key}", _fmt(sub)])
+        else:
+            scalars.append([name, _fmt(value)])
+    if report.get("coverage") is not None:
+        scalars.append(["coverage", _fmt(report["coverage"])])
+    blocks.append(("metrics", ["metric", "value"], scalars))
+    if report["task"] == "binary" and report["recommended_thresholds"]:
+        rows = [[rule, _fmt(v["threshold"]), ", ".join(f"{k} {_fmt(x)}" for k, x in v.items() if k != "threshold")]
+                for rule, v in report["recommended_thresholds"].items() if v]
+        blocks.append(("recommended thresholds", ["rule", "threshold", "values there"], rows))
+    return blocks
+
+
+def _title(report):
+    parts = [f"run {report['run']}", f"tag {report['tag']}", f"step {report['step']}", report["task"],
+             f"{report['num_examples']} examples"]
+    if report["task"] == "binary":
+        parts.append(f"threshold {_fmt(report['threshold'])}")
+    if report["task"] == "multilabel":
+        parts.append("thresholds " + ", ".join(_fmt(t) for t in report["threshold"]))
+    if report.get("cutoff") is not None:
+        parts.append(f"cutoff {_fmt(report['cutoff'])}")
+    return " | ".join(parts)
+
+
+def render_table(reports):
+    out = []
+    for report in reports:
+        out.append(_title(report))
+        out.append("=" * len(out[-1]))
+        for title, header, rows in _sections(report):
+            widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+            out.append(f"\n{title}")
+            for row in [header] + rows:
+                out.append("  ".join(str(c).rjust(w) if j else str(c).ljust(w) for j, (c, w) in
+                                     enumerate(zip(row, widths))).rstrip())
+        if len(report["class_names"]) > _MATRIX_MAX_CLASSES and report["task"] != "multilabel":
+            out.append(f"\n(confusion matrix of {len(report['class_names'])} classes omitted: use --format json)")
+        if report["undefined"]:
+            out.append(f"\nundefined (0/0, shown as 0 or n/a): {', '.join(report['undefined'])}")
+        out.append("\n")
+    return "\n".join(out)
+
+
+def render_markdown(reports):
+    def cell(text):
+        return str(text).replace("|", "\\|")
+
+    out = []
+    for report in reports:
+        out.append(f"### {cell(_title(report))}\n")
+        for title, header, rows in _sections(report):
+            out.append(f"**{title}**\n")
+            out.append("| " + " | ".join(cell(h) for h in header) + " |")
+            out.append("|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|")
+            out.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)
+            out.append("")
+        if report["undefined"]:
+            out.append(f"Undefined (0/0): {cell(', '.join(report['undefined']))}\n")
+    return "\n".join(out) + "\n"
+
+
+def render_json(reports):
+    return json.dumps(reports, indent=2, allow_nan=False) + "\n"
+
+
+def render_csv(reports):
+    """Long format: one row per value, columns run, tag, step, task, metric, average, value."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["run", "tag", "step", "task", "metric", "average", "value"])
+    for report in reports:
+        key = [report["run"], report["tag"], report["step"], report["task"]]
+        for name, value in report["metrics"].items():
+            if isinstance(value, dict):
+                for average, sub in value.items():
+                    if average == "per_class":
+                        for class_name, v in zip(report["class_names"], sub):
+                            writer.writerow(key + [name, class_name, "" if v is None else v])
+                    else:
+                        writer.writerow(key + [name, average, "" if sub is None else sub])
+            else:
+                writer.writerow(key + [name, "", "" if value is None else value])
+        for i, row in enumerate(report["confusion_matrix"]):
+            for j, v in enumerate(row):
+                writer.writerow(key + ["confusion_matrix", f"{i},{j}", v])
+    return buffer.getvalue()
+
+
+RENDERERS = {"table": render_table, "json": render_json, "csv": render_csv, "markdown": render_markdown}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""`tb-confusion report` run as the installed console script on logdirs written by the real writers."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn import metrics as sk
+
+import tb_confusion as tbc
+from _metrics_cases import close
+from tb_confusion.events import EventWriter
+
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
+NAMES = ["cat", "dog", "bird", "fish"]
+
+
+def run(*args):
+    result = subprocess.run([SCRIPT, "report", *map(str, args)], capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def logdir(tmp_path_factory):
+    """Two runs; multiclass, binary (weighted) and multilabel tags over three steps; arrays kept for checks."""
+    root = tmp_path_factory.mktemp("logs")
+    rng = np.random.default_rng(7)
+    data = {}
+    for run_name in ("train", "validation"):
+        with EventWriter(str(root / run_name)) as writer:
+            for step in range(3):
+                y = rng.integers(0, 4, 300)
+                p = rng.dirichlet(np.ones(4) * 0.5, 300) * 0.5 + np.eye(4)[y] * 0.5 * (step + 1) / 3
+                p = p / p.sum(1, keepdims=True)
+                writer.add_summary(tbc.summary.predictions_pb("digits", y, p, class_names=NAMES), step)
+                yb = rng.integers(0, 2, 200)
+                pb = np.clip(rng.normal(0.4 + 0.2 * yb, 0.2), 0, 1)
+                w = rng.integers(1, 5, 200) / 2
+                writer.add_summary(tbc.summary.predictions_pb("spam", yb, pb, task="binary", sample_weight=w,
+                                                              class_names=["ham", "spam"]), step)
+                ym = (rng.random((150, 3)) < 0.4).astype(np.uint8)
+                pm = np.clip(ym * 0.3 + rng.random((150, 3)) * 0.7, 0, 1)
+                writer.add_summary(tbc.summary.predictions_pb("tags", ym, pm, task="multilabel",
+                                                              class_names=["a", "b", "c"]), step)
+                data[run_name, step] = {
+                    "digits": (y, p.astype(np.float32)), "spam": (yb, pb.astype(np.float32), w),
+                    "tags": (ym, pm.astype(np.float32)),
+                }
+    return root, data
+
+
+def _json(*args):
+    code, out, err = run(*args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_default_is_latest_step_of_every_run_and_tag(logdir):
+    root, _ = logdir
+    reports = _json(root)
+    assert [(r["run"], r["tag"], r["step"]) for r in reports] == [
+        (run_name, tag, 2) for run_name in ("train", "validation") for tag in ("digits", "spam", "tags")]
+
+
+def test_json_numbers_equal_scikit_learn(logdir):
+    root, data = logdir
+    for report in _json(root, "--run", "validation", "--step", "all", "--cutoff", "0.4", "--threshold", "0.3"):
+        arrays = data["validation", report["step"]][report["tag"]]
+        if report["tag"] == "digits":
+            y, p = arrays
+            pred = np.where(p.max(1).astype(np.float64) < 0.4, -1, p.argmax(1))
+            np.testing.assert_array_equal(report["confusion_matrix"],
+                                          sk.confusion_matrix(y, pred, labels=[0, 1, 2, 3, -1])[:4])
+            close(report["metrics"]["f1"]["macro"], sk.f1_score(y, pred, labels=range(4), average="macro"))
+            close(report["metrics"]["cohen_kappa"], sk.cohen_kappa_score(y, pred))
+            close(report["metrics"]["roc_auc"]["macro"], sk.roc_auc_score(y, p, multi_class="ovr"))
+        elif report["tag"] == "spam":
+            y, s, w = arrays
+            pred = (s.astype(np.float64) >= 0.3).astype(int)
+            assert report["threshold"] == 0.3 and report["weighted"]
+            np.testing.assert_array_equal(report["confusion_matrix"], sk.confusion_matrix(y, pred, sample_weight=w))
+            close(report["metrics"]["f1"]["binary"], sk.f1_score(y, pred, sample_weight=w))
+            close(report["metrics"]["mcc"], sk.matthews_corrcoef(y, pred, sample_weight=w))
+            close(report["metrics"]["roc_auc"]["binary"], sk.roc_auc_score(y, s, sample_weight=w))
+        else:
+            y, p = arrays
+            pred = (p.astype(np.float64) >= 0.3).astype(int)
+            np.testing.assert_array_equal(report["label_confusion_matrices"], sk.multilabel_confusion_matrix(y, pred))
+            close(report["metrics"]["f1"]["micro"], sk.f1_score(y, pred, average="micro"))
+            close(report["metrics"]["roc_auc"]["micro"], sk.roc_auc_score(y, p, average="micro"))
+
+
+def test_one_step_of_one_tag(logdir):
+    root, data = logdir
+    (report,) = _json(root, "--run", "train", "--tag", "digits", "--step", 1)
+    y, p = data["train", 1]["digits"]
+    assert report["step"] == 1 and report["class_names"] == NAMES
+    close(report["metrics"]["accuracy"], sk.accuracy_score(y, p.argmax(1)))
+
+
+def test_fail_under_gates_exit_1_and_name_the_failures(logdir):
+    root, _ = logdir
+    code, _, err = run(root, "--tag", "digits", "--fail-under", "accuracy=0.0", "f1.macro=0.0")
+    assert code == 0, err
+    code, _, err = run(root, "--tag", "digits", "--step", 0, "--fail-under", "f1.macro=0.999", "--format", "json")
+    assert code == 1
+    assert "FAIL run 'train', tag 'digits', step 0: f1.macro =" in err and "< 0.999" in err
+    code, _, err = run(root, "--tag", "spam", "--step", 0, "--fail-under", "recall.per_class.spam=1.01")
+    assert code == 1 and "recall.per_class.spam" in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--run", "test"], "run 'test' not found; runs with tb_confusion data: train, validation"),
+        (["--tag", "nope"], "tag 'nope' not found in any run; tags: digits, spam, tags"),
+        (["--run", "train", "--tag", "nope"], "tag 'nope' not found in run 'train'"),
+        (["--step", "9"], "step 9 not found; steps: 0, 1, 2"),
+        (["--fail-under", "nonsense.metric=1"], "--fail-under: no report has a metric 'nonsense.metric'"),
+    ],
+)
+def test_missing_data_exits_2_with_a_clear_message(logdir, args, message):
+    root, _ = logdir
+    code, out, err = run(root, *args)
+    assert code == 2 and out == ""
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--threshold", "1.5"], "--threshold must be a number in [0, 1]; got '1.5'"),
+        (["--cutoff", "x"], "--cutoff must be a number in [0, 1]; got 'x'"),
+        (["--step", "last"], "--step must be an integer, 'latest' or 'all'; got 'last'"),
+        (["--fail-under", "f1.macro"], "--fail-under takes METRIC=VALUE, e.g. f1.macro=0.9; got 'f1.macro'"),
+        (["--format", "xml"], "invalid choice: 'xml'"),
+    ],
+)
+def test_bad_arguments_exit_2(logdir, args, message):
+    root, _ = logdir
+    code, _, err = run(root, *args)
+    assert code == 2 and message in err
+
+
+def test_missing_and_empty_logdirs_exit_2(tmp_path):
+    code, _, err = run(tmp_path / "absent")
+    assert code == 2 and "does not exist" in err
+    code, _, err = run(tmp_path)
+    assert code == 2 and "no tb_confusion data" in err
+
+
+def test_csv_markdown_and_table_carry_the_same_numbers(logdir):
+    root, _ = logdir
+    (report,) = _json(root, "--run", "train", "--tag", "digits", "--step", 0)
+    code, out, _ = run(root, "--run", "train", "--tag", "digits", "--step", 0, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0
+    value = next(r["value"] for r in rows if r["metric"] == "f1" and r["average"] == "macro")
+    assert float(value) == report["metrics"]["f1"]["macro"]
+    cells = [r for r in rows if r["metric"] == "confusion_matrix"]
+    assert [int(c["value"]) for c in cells] == [v for row in report["confusion_matrix"] for v in row]
+    for fmt in ("markdown", "table"):
+        code, out, _ = run(root, "--run", "train", "--tag", "digits", "--step", 0, "--format", fmt)
+        assert code == 0
+        assert f"{report['metrics']['f1']['macro']:.4f}" in out
+        assert "bird" in out and "cohen_kappa" in out
