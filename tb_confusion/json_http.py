@@ -46,6 +46,33 @@ class Unreadable(HttpError):
     status = 422
 
 
+class Body:
+    """Encoded JSON as the cache keeps it: the gzip form is made once, on the first request for it."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self._gzipped = None
+
+    def gzipped(self):
+        if self._gzipped is None:
+            self._gzipped = _gzip(self.raw)
+        return self._gzipped
+
+    @property
+    def nbytes(self):
+        return len(self.raw) + len(self._gzipped or b"") + 100
+
+
+def encode(obj):
+    """A Body for `obj` (see json_bytes)."""
+    return Body(json_bytes(obj))
+
+
+def _gzip(data):
+    # Level 1: about 4% larger than level 3 on our JSON, and 2.5x faster on megabyte bodies.
+    return gzip.compress(data, compresslevel=1)
+
+
 def json_bytes(obj):
     """UTF-8 JSON for `obj`; NaN and infinities become null, numpy values become plain numbers."""
     return json.dumps(_jsonable(obj), allow_nan=False, separators=(",", ":")).encode("utf-8")
@@ -70,25 +97,32 @@ def _jsonable(obj):
 
 
 def respond(request, body, content_type, status=200, headers=()):
-    """A werkzeug Response, gzipped when the client accepts it and the body is worth it."""
+    """A werkzeug Response, gzipped when the client accepts it and the body is worth it.
+
+    `body`: bytes, or a Body whose gzip form is reused.
+    """
     headers = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-cache"), *headers]
     if content_type.startswith("text/") or content_type == JSON_TYPE:
         content_type += "; charset=utf-8"
+    if not isinstance(body, Body):
+        body = Body(body)
     accepts = request.headers.get("Accept-Encoding", "")
-    if len(body) >= _GZIP_MIN_BYTES and _ACCEPTS_GZIP.search(accepts):
-        body = gzip.compress(body, compresslevel=3)
+    if len(body.raw) >= _GZIP_MIN_BYTES and _ACCEPTS_GZIP.search(accepts):
+        body = body.gzipped()
         headers.append(("Content-Encoding", "gzip"))
+    else:
+        body = body.raw
     headers.append(("Vary", "Accept-Encoding"))
     return wrappers.Response(body, status=status, content_type=content_type, headers=headers)
 
 
 def respond_json(request, obj, status=200):
-    body = obj if isinstance(obj, bytes) else json_bytes(obj)
+    body = obj if isinstance(obj, (bytes, Body)) else json_bytes(obj)
     return respond(request, body, JSON_TYPE, status)
 
 
 def json_route(handler):
-    """Wrap `handler(self, request) -> obj | bytes` as a WSGI app answering JSON, errors included."""
+    """Wrap `handler(self, request) -> obj | Body` as a WSGI app answering JSON, errors included."""
 
     @functools.wraps(handler)
     @wrappers.Request.application

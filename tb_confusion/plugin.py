@@ -85,7 +85,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         step = self._step(request)
         _check_thresholds(options, step.plugin_data)
         key = ("report", records.record_key(*step.where[1:], step.ref), tuple(sorted(options.items())))
-        return self._cache.get_or_compute(key, lambda: json_http.json_bytes(build_report(step.record(), **options)))
+        return self._cache.get_or_compute(key, lambda: json_http.encode(build_report(step.record(), **options)),
+                                          _body_size)
 
     @json_route
     def _serve_stats(self, request):
@@ -95,9 +96,9 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         def compute():
             record = step.record()
             report = build_report(record, curves=record.task == "multiclass")  # curves: see panel_data.stats
-            return json_http.json_bytes(panel_data.stats(record, report))
+            return json_http.encode(panel_data.stats(record, report))
 
-        return self._cache.get_or_compute(key, compute)
+        return self._cache.get_or_compute(key, compute, _body_size)
 
     @json_route
     def _serve_examples(self, request):
@@ -202,6 +203,10 @@ def _check_thresholds(options, plugin_data):
             f"parameter 'thresholds' needs one value per label ({len(plugin_data.class_names)}); "
             f"got {len(thresholds)}"
         )
+
+
+def _body_size(body):
+    return body.nbytes + len(body.raw) // 2  # room for its gzip form, made later
 
 
 def _where(request):
