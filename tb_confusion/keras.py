@@ -181,7 +181,8 @@ def _graph_loop(model, spec, output, id_key):
     return loop
 
 
-# Data sources: each yields (x, y, sample_weight or None, ids or None) batches, one pass per call.
+# Data sources: arrays and tf.data give a Dataset for one traced pass; the others yield
+# (x, y, sample_weight or None, ids or None) batches for a Python loop.
 
 class _Source:
     def as_dataset(self):
