@@ -23,25 +23,27 @@ def train(task, logdir, splits, *, epochs, progress=print):
     target, units, activation, loss, class_names = TASKS[task]
     keras.utils.set_random_seed(0)
     data = {name: (x, target(digit), ids) for name, (x, digit, ids) in splits.items()}
-    x_train, y_train, _ = data["train"]
-    x_val, y_val, _ = data["validation"]
-    # A shuffling validation pipeline: the callback keeps labels and predictions aligned anyway.
-    validation = tf.data.Dataset.from_tensor_slices((x_val, y_val)).shuffle(len(x_val)).batch(128)
-    model = keras.Sequential([
-        keras.Input((64,)),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(units, activation=activation),
-    ])
+    x_train, y_train, ids_train = data["train"]
+    x_val, y_val, ids_val = data["validation"]
+    x_test, y_test, ids_test = data["test"]
+    # A shuffling validation pipeline whose "id" feature names each digit: the callback keeps
+    # labels, predictions and ids aligned anyway, and drops "id" before calling the model.
+    validation = tf.data.Dataset.from_tensor_slices(({"pixels": x_val, "id": ids_val}, y_val))
+    validation = validation.shuffle(len(x_val), seed=0).batch(128)
+    inputs = keras.Input((64,), name="pixels")
+    hidden = keras.layers.Dense(32, activation="relu")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(units, activation=activation)(hidden))
     model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=loss, metrics=["accuracy"])
+    log = dict(class_names=class_names)
     callbacks = [
         keras.callbacks.TensorBoard(logdir),
-        tbc.keras.ConfusionMatrixCallback(logdir, (x_train, y_train), name="train", class_names=class_names),
-        tbc.keras.ConfusionMatrixCallback(logdir, validation, name="validation", class_names=class_names),
-        tbc.keras.ConfusionMatrixCallback(logdir, data["test"][:2], name="test", class_names=class_names),
+        tbc.keras.ConfusionMatrixCallback(logdir, (x_train, y_train), name="train", example_ids=ids_train, **log),
+        tbc.keras.ConfusionMatrixCallback(logdir, validation, name="validation", example_ids="id", **log),
+        tbc.keras.ConfusionMatrixCallback(logdir, (x_test, y_test), name="test", example_ids=ids_test, **log),
         keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: progress(
             epoch, epochs, f"loss {logs['loss']:.3f}  val accuracy {logs['val_accuracy']:.3f}")),
     ]
-    model.fit(x_train, y_train, validation_data=validation, epochs=epochs, batch_size=64,
+    model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=64,
               callbacks=callbacks, verbose=0)
     return model
 
