@@ -32,7 +32,18 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart"} = {
   const sx = (x) => MARGIN.left + ((x - spec.xDomain[0]) / (spec.xDomain[1] - spec.xDomain[0] || 1)) * (size.width - MARGIN.left - MARGIN.right);
   const sy = (y) => size.height - MARGIN.bottom - ((y - spec.yDomain[0]) / (spec.yDomain[1] - spec.yDomain[0] || 1)) * (size.height - MARGIN.top - MARGIN.bottom);
 
+  let cachedColors = null;
+  let cachedTheme = null;
   function colors() {
+    // Reading computed styles forces a style pass: once per theme is enough.
+    const theme = document.documentElement.dataset.theme;
+    if (cachedColors && cachedTheme === theme) return cachedColors;
+    cachedTheme = theme;
+    cachedColors = readColors();
+    return cachedColors;
+  }
+
+  function readColors() {
     const styles = getComputedStyle(element);
     const get = (name, fallback) => styles.getPropertyValue(name).trim() || fallback;
     return {text: get("--text", "#202124"), muted: get("--muted", "#5f6368"), grid: get("--grid", "#e0e0e0"), card: get("--card", "#fff")};

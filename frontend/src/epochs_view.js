@@ -24,19 +24,34 @@ export function createEpochsView(actions) {
     actions.setStep(best);
   });
   let drawnKey = null;
+  // While a new threshold's series loads, the last one stays on screen (dimmed), not an empty chart.
+  let lastSeries = new Map();
+  let drawnEntries = new Map();
+  let tagShown = null;
 
   function update({state, steps: allSteps, task, series}) {
     element.hidden = task === null;
     if (task === null) return;
     steps = allSteps;
+    if (state.tag !== tagShown) {
+      tagShown = state.tag;
+      lastSeries = new Map();
+    }
     metricSelect.value = state.epochMetric;
     const errors = series.filter((s) => s.entry?.error);
     replaceChildren(status, errors.map((s) => h("div", {class: "error"}, `${s.run}: ${s.entry.error}`)));
-    const ready = series.map((s, index) => ({...s, index})).filter((s) => s.entry?.series);
-    const key = JSON.stringify([ready.map((s) => [s.run, s.index]), state.epochMetric, state.theme,
-      series.map((s) => Boolean(s.entry?.series)), state.threshold, state.cutoff, state.labelThresholds]);
-    if (key !== drawnKey) {
+    const fresh = series.map((s, index) => ({...s, index}));
+    for (const s of fresh) {
+      if (s.entry?.series) lastSeries.set(s.run, s.entry);
+      else if (lastSeries.has(s.run)) s.entry = lastSeries.get(s.run);
+    }
+    const loading = series.some((s) => !s.entry);
+    chart.element.classList.toggle("stale", loading);
+    const ready = fresh.filter((s) => s.entry?.series);
+    const key = JSON.stringify([ready.map((s) => [s.run, s.index, s.entry.series.length]), state.epochMetric, state.theme, state.tag]);
+    if (key !== drawnKey || ready.some((s) => s.entry !== drawnEntries.get(s.run))) {
       drawnKey = key;
+      drawnEntries = new Map(ready.map((s) => [s.run, s.entry]));
       const lines = ready.map((s) => {
         const points = s.entry.series.map((e) => ({x: e.step, y: headline(e.metrics?.[state.epochMetric])})).filter((p) => p.y !== null && Number.isFinite(p.y));
         return {x: points.map((p) => p.x), y: points.map((p) => p.y), color: RUN_COLORS[s.index % RUN_COLORS.length], dots: points.length < 60};
@@ -48,8 +63,9 @@ export function createEpochsView(actions) {
       const yMax = bounded ? 1 : Math.max(1e-9, ...ys) * 1.1;
       const xMin = xs.length ? Math.min(...xs) : 0;
       const xMax = xs.length ? Math.max(...xs) : 1;
-      chart.draw({series: lines, xDomain: [xMin, xMax === xMin ? xMin + 1 : xMax], yDomain: [yMin, yMax], xLabel: "step",
-        yLabel: HEADLINE_METRICS.find(([k]) => k === state.epochMetric)[1], formatX: (v) => String(Math.round(v))});
+      const xDomain = [xMin, xMax === xMin ? xMin + 1 : xMax];
+      chart.draw({series: lines, xDomain, yDomain: [yMin, yMax], xLabel: "step", xTicks: integerTicks(xDomain),
+        yLabel: HEADLINE_METRICS.find(([k]) => k === state.epochMetric)[1], formatX: (v) => String(v)});
     }
     chart.mark(state.step === null ? [] : [{x: state.step, vertical: true, color: "#f57c00"}]);
     const at = task === "binary" ? `threshold ${formatThreshold(state.threshold)}` : task === "multiclass"
@@ -62,4 +78,15 @@ export function createEpochsView(actions) {
   }
 
   return {element, update};
+}
+
+/** Whole-number ticks over a step range, at most about 8, spaced 1, 2, 5, 10, 20, 50... apart. */
+function integerTicks([low, high]) {
+  let spacing = null;
+  for (let scale = 1; spacing === null; scale *= 10) {
+    for (const base of [1, 2, 5]) if (spacing === null && base * scale * 8 >= high - low) spacing = base * scale;
+  }
+  const ticks = [];
+  for (let t = Math.ceil(low / spacing) * spacing; t <= high; t += spacing) ticks.push(t);
+  return ticks;
 }
