@@ -578,3 +578,17 @@ def test_corrupt_payload_is_422(tmp_path):
     assert "step 0" in error(c, "report", 422, run="run", tag="broken", step="0")
     epochs = ok(c, "epochs", run="run", tag="broken")
     assert epochs[0]["metrics"] is None and epochs[0]["error"]
+
+
+@pytest.mark.parametrize("tag, params, argv", [
+    ("binary", {"threshold": "0.35"}, ["--threshold", "0.35"]),
+    ("digits", {"cutoff": "0.5", "curves": "1"}, ["--cutoff", "0.5", "--curves"]),
+    ("tags", {"thresholds": "0.2,0.4,0.6"}, ["--thresholds", "0.2,0.4,0.6"]),
+])
+def test_report_equals_the_cli_json_entry(client, logdir, capsys, tag, params, argv):
+    from tb_confusion import cli
+
+    assert cli.main(["report", str(logdir), "--run", "validation", "--tag", tag, "--step", "2",
+                     "--format", "json", *argv]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert ok(client, "report", run="validation", tag=tag, step="2", **params) == entry

@@ -1,12 +1,16 @@
 """The plugin inside a real `tensorboard` process: every epoch visible in both loaders, no TensorFlow."""
 
+import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
 
+from tb_confusion import assets
 from tb_confusion.events import EventWriter
 from tb_confusion.summary import predictions_pb
 from tb_process import BLOCK_TENSORFLOW, get_json, running_tensorboard
@@ -66,6 +70,20 @@ def test_every_step_is_visible_without_samples_per_plugin(logdir, args, block_te
             stats = get_json(f"{base_url}{PLUGIN}/stats?run=validation&tag=predictions&step={step}")
             assert stats["step"] == (NUM_STEPS - 1 if step == "latest" else step)
             assert stats["num_examples"] == 50
+
+
+def test_the_panel_files_are_served(logdir):
+    with running_tensorboard(logdir) as base_url:
+        with urllib.request.urlopen(f"{base_url}{PLUGIN}/index.js") as response:
+            assert response.headers["Content-Type"].startswith("text/javascript")
+            assert b"render" in response.read()
+        imported = [name for name in os.listdir(assets.static_dir()) if name.endswith((".js", ".css"))]
+        for name in imported:
+            with urllib.request.urlopen(f"{base_url}{PLUGIN}/static/{name}") as response:
+                assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{base_url}{PLUGIN}/static/..%2F..%2Fsetup.py")
+        assert info.value.code == 404
 
 
 def test_an_explicit_samples_per_plugin_still_wins(logdir):
