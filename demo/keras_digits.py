@@ -20,6 +20,8 @@ def train(task, logdir, splits, *, epochs, progress=print):
     import keras
     import tensorflow as tf
 
+    tf.get_logger().setLevel("ERROR")  # each callback traces its own pass once; TF calls that retracing
+
     target, units, activation, loss, class_names = TASKS[task]
     keras.utils.set_random_seed(0)
     data = {name: (x, target(digit), ids) for name, (x, digit, ids) in splits.items()}

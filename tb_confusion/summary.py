@@ -66,7 +66,8 @@ def predictions(name, labels, probabilities, step=None, *, task=None, class_name
     """Write one step's predictions to the default `tf.summary` writer (TensorFlow 2, eager).
 
     Arguments as in `predictions_pb`; `step` defaults to `tf.summary.experimental.get_step()`.
-    Returns True on success, False when no default writer is set (like `tf.summary.scalar`).
+    Returns a boolean scalar tensor: True if written, False when no default writer is set
+    (like `tf.summary.scalar`).
     Call it eagerly, e.g. after each epoch; it validates the values before anything is written.
     """
     import tensorflow as tf  # the TensorFlow door only; everything else stays TF-free
