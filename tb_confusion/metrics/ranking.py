@@ -76,23 +76,27 @@ def _nonnegative_bits(s):
 
 
 def _packed_counts(y, bits, dtype):
-    # Sort (score bits << 1 | label) as one unsigned key: no argsort and no gather, and the sorted keys
-    # hold both the scores and the labels. Ascending, each distinct score starts a group at index
-    # `start`; the rows with score >= that score are exactly rows start..n-1, so
-    #   tps = positives - (positives before start),   fps = (n - start) - tps,
-    # and reversing the groups gives the thresholds highest first.
-    key = bits << bits.dtype.type(1)
+    # Sort one unsigned key per row, ~(score bits << 1 | label): inverting the bits makes the ascending
+    # sort run from the highest score down, and the sorted keys hold both scores and labels, so there
+    # is no argsort and no gather. Then, as in scikit-learn, each distinct score ends a group at
+    # index i and the rows with score >= it are rows 0..i:  tps = cumsum(labels)[i],  fps = i + 1 - tps.
+    one = bits.dtype.type(1)
+    key = bits << one
     key |= y
+    np.invert(key, out=key)
     key.sort()
-    values = key >> key.dtype.type(1)
+    np.invert(key, out=key)
+    values = key >> one
     n = len(key)
-    starts = np.flatnonzero(values[1:] != values[:-1]) + 1
-    starts = np.concatenate([[0], starts])
-    positives_through = np.cumsum(key & key.dtype.type(1), dtype=np.int64)
-    before = np.concatenate([[0], positives_through])[starts]
-    tps = (positives_through[-1] - before)[::-1].astype(np.float64)
-    fps = (n - starts)[::-1] - tps
-    return BinaryCounts(values[starts][::-1].view(dtype), tps, fps)
+    last = np.empty(n, dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=last[:-1])
+    last[-1] = True
+    ends = np.flatnonzero(last)
+    key &= one
+    # a uint32 running count is exact below 2**32 rows and twice as fast as int64
+    positives = np.cumsum(key, dtype=np.uint32 if n < 2**32 else np.uint64)
+    tps = positives[ends].astype(np.float64)
+    return BinaryCounts(values[ends].view(dtype), tps, 1.0 + ends - tps)
 
 
 def _descending_order(s, bits):
@@ -146,12 +150,13 @@ def roc_curve(counts):
 
 
 def roc_auc(counts):
-    """Area under the ROC curve (trapezoids, ties count half), None when undefined."""
-    curve = roc_curve(counts)
-    if curve is None:
+    """Area under the ROC curve (trapezoids, so tied scores count half), None when undefined."""
+    if counts.positives <= 0 or counts.negatives <= 0:
         return None
-    fpr, tpr, _ = curve
-    return float(np.trapezoid(tpr, fpr))
+    # sum of trapezoids (fps[i] - fps[i-1]) * (tps[i] + tps[i-1]) / 2 from (0, 0), as two dot products
+    step = np.diff(counts.fps, prepend=0.0)
+    twice_area = np.dot(step, counts.tps) + np.dot(step[1:], counts.tps[:-1])
+    return float(twice_area / (2.0 * counts.positives * counts.negatives))
 
 
 def pr_curve(counts):
@@ -175,8 +180,8 @@ def average_precision(counts):
     if counts.positives <= 0:
         return 0.0, True
     precision = counts.tps / (counts.tps + counts.fps)
-    recall = counts.tps / counts.positives
-    return float(max(0.0, np.sum(np.diff(recall, prepend=0.0) * precision))), False
+    ap = np.dot(np.diff(counts.tps, prepend=0.0), precision) / counts.positives
+    return float(max(0.0, ap)), False
 
 
 def downsample_curve(x, y, max_points):
@@ -194,10 +199,12 @@ def downsample_curve(x, y, max_points):
     n = len(x)
     if n <= 2:
         return np.arange(n)
-    dx, dy = np.diff(x), np.diff(y)
-    turns = dx[:-1] * dy[1:] - dy[:-1] * dx[1:] != 0
-    moves = (dx[:-1] != 0) | (dy[:-1] != 0)
-    keep = np.concatenate([[0], np.flatnonzero(turns & moves) + 1, [n - 1]])
+    # repeated points first (a zero-length step hides the turn around it), then collinear ones
+    moved = np.flatnonzero((np.diff(x) != 0) | (np.diff(y) != 0)) + 1
+    distinct = np.concatenate([[0], moved[moved < n - 1], [n - 1]])
+    dx, dy = np.diff(x[distinct]), np.diff(y[distinct])
+    turns = np.flatnonzero(dx[:-1] * dy[1:] - dy[:-1] * dx[1:] != 0) + 1
+    keep = np.concatenate([[0], distinct[turns], [n - 1]])
     if len(keep) <= max_points:
         return keep
     return keep[_largest_triangles(x[keep], y[keep], max_points)]
