@@ -65,7 +65,8 @@ def write_pr_curves_logdir(root, *, steps, n, c, seed=0):
 # -- in-process routes -----------------------------------------------------------------------------------
 
 
-def _client(logdir):
+def _plugin_factory(logdir):
+    """A function returning a werkzeug client over a fresh plugin (empty cache) on one loaded logdir."""
     from tensorboard.backend import application
     from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
     from tensorboard.plugins import base_plugin
@@ -85,50 +86,55 @@ def _client(logdir):
     return fresh
 
 
+def _timed_get(client, url):
+    start = time.perf_counter()
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
+    seconds = time.perf_counter() - start
+    assert response.status_code == 200, response.get_data()[:300]
+    body = response.get_data()
+    raw = gzip.decompress(body) if response.headers.get("Content-Encoding") == "gzip" else body
+    return seconds, len(raw), len(body)
+
+
 def bench_routes(quick):
+    """cold: a fresh plugin per request; warm: the same request again (answer cached);
+    new parameter: the decoded step is cached, the answer is computed for a new threshold/cutoff."""
     n, c = 100_000, 10
-    rows = []
+    repeat = 3 if quick else 7
+    cutoffs = iter(np.linspace(0.05, 0.95, 997))
     with tempfile.TemporaryDirectory() as root:
         write_confusion_logdir(root, steps=1, n=n, c=c)
-        fresh = _client(root)
-        base = f"{PLUGIN}/%s?run=validation&tag=predictions&step=0"
-        repeat = 3 if quick else 7
-
-        def timed(route, extra="", *, cold):
-            def once(client=None):
-                client = client or fresh()
-                response = client.get(base % route + extra, headers={"Accept-Encoding": "gzip"})
-                assert response.status_code == 200, response.get_data()[:300]
-                return response
-            if cold:
-                return median_seconds(once, repeat=repeat), once()
+        rng = np.random.default_rng(1)
+        with EventWriter(os.path.join(root, "binary")) as writer:
+            labels = rng.integers(0, 2, n)
+            scores = np.clip(rng.normal(0.35 + 0.3 * labels, 0.2), 0, 1).astype(np.float32)
+            writer.add_summary(predictions_pb("predictions", labels, scores), 0)
+        fresh = _plugin_factory(root)
+        cases = [
+            ("multiclass", "report", "", "cold"), ("multiclass", "report", "", "warm"),
+            ("multiclass", "report", "&cutoff={}", "new parameter"), ("multiclass", "report", "&curves=1", "cold"),
+            ("multiclass", "stats", "", "cold"), ("multiclass", "stats", "", "warm"),
+            ("multiclass", "examples", "&true=3&pred=3", "warm"),
+            ("binary", "report", "", "cold"), ("binary", "report", "&threshold={}", "new parameter"),
+            ("binary", "stats", "", "cold"), ("binary", "stats", "", "warm"),
+        ]
+        rows = []
+        for task, route, query, mode in cases:
+            run = "validation" if task == "multiclass" else "binary"
+            url = f"{PLUGIN}/{route}?run={run}&tag=predictions&step=0"
             client = fresh()
-            once(client)
-            return median_seconds(lambda: once(client), repeat=repeat), once(client)
-
-        thresholds = iter(np.linspace(0.05, 0.95, 1000))
-        for label, route, extra, cold in [
-            ("report, cold (decode + report)", "report", "", True),
-            ("report, warm (same parameters)", "report", "", False),
-            ("report, warm record, new cutoff each time", "report", None, False),
-            ("report with curves=1, warm", "report", "&curves=1", False),
-            ("stats, cold", "stats", "", True),
-            ("stats, warm", "stats", "", False),
-            ("examples (one cell, page of 50), warm", "examples", "&true=3&pred=3", False),
-        ]:
-            if extra is None:  # a new cutoff per request: the record is cached, the report is not
-                client = fresh()
-                client.get(base % route)
-                seconds = median_seconds(
-                    lambda: client.get(base % route + f"&cutoff={next(thresholds):.4f}"), repeat=repeat)
-                response = client.get(base % route + "&cutoff=0.5", headers={"Accept-Encoding": "gzip"})
-            else:
-                seconds, response = timed(route, extra, cold=cold)
-            body = response.get_data()
-            raw = gzip.decompress(body) if response.headers.get("Content-Encoding") == "gzip" else body
-            rows.append([label, f"{seconds * 1000:.1f} ms", f"{len(raw) / 1e6:.2f} MB", f"{len(body) / 1e6:.2f} MB"])
-    print(f"\n## Routes in process (N={n:,}, C={c}; werkzeug client over TensorBoard's WSGI app)\n")
-    print_table(["route", "median", "JSON", "gzipped"], rows)
+            _timed_get(client, url + query.format(0.5))  # warm-up (and fills the cache)
+            times = []
+            for _ in range(repeat):
+                if mode == "cold":
+                    client = fresh()
+                seconds, raw, sent = _timed_get(client, url + query.format(f"{next(cutoffs):.4f}"))
+                times.append(seconds)
+            rows.append([task, route + query.replace("={}", "=t"), mode, f"{statistics.median(times) * 1000:.1f} ms",
+                         f"{raw / 1e3:,.0f} kB", f"{sent / 1e3:,.0f} kB"])
+    print(f"\n## Routes in process (N={n:,}; multiclass C={c}; werkzeug client over TensorBoard's WSGI app, "
+          f"median of {repeat})\n")
+    print_table(["task", "route", "cache", "time", "JSON", "sent (gzip)"], rows)
 
 
 # -- tensorboard start -> data ------------------------------------------------------------------------------
