@@ -20,7 +20,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
-from common import median_seconds, print_table  # noqa: E402
+from common import print_table  # noqa: E402
 from tb_process import free_port, tensorboard_command  # noqa: E402
 
 from tb_confusion.events import EventWriter  # noqa: E402
@@ -81,7 +81,8 @@ def _plugin_factory(logdir):
 
     def fresh():
         context = base_plugin.TBContext(data_provider=provider, logdir=logdir, sampling_hints={})
-        return wtest.Client(application.TensorBoardWSGI([plugin.ConfusionPlugin(context)], data_provider=provider))
+        app = application.TensorBoardWSGI([plugin.ConfusionPlugin(context)], data_provider=provider)
+        return wtest.Client(app)
 
     return fresh
 
@@ -112,7 +113,8 @@ def bench_routes(quick):
         fresh = _plugin_factory(root)
         cases = [
             ("multiclass", "report", "", "cold"), ("multiclass", "report", "", "warm"),
-            ("multiclass", "report", "&cutoff={}", "new parameter"), ("multiclass", "report", "&curves=1", "cold"),
+            ("multiclass", "report", "&cutoff={}", "new parameter"),
+            ("multiclass", "report", "&curves=1", "cold"),
             ("multiclass", "stats", "", "cold"), ("multiclass", "stats", "", "warm"),
             ("multiclass", "examples", "&true=3&pred=3", "warm"),
             ("binary", "report", "", "cold"), ("binary", "report", "&threshold={}", "new parameter"),
@@ -130,7 +132,8 @@ def bench_routes(quick):
                     client = fresh()
                 seconds, raw, sent = _timed_get(client, url + query.format(f"{next(cutoffs):.4f}"))
                 times.append(seconds)
-            rows.append([task, route + query.replace("={}", "=t"), mode, f"{statistics.median(times) * 1000:.1f} ms",
+            median_ms = statistics.median(times) * 1000
+            rows.append([task, route + query.replace("={}", "=t"), mode, f"{median_ms:.1f} ms",
                          f"{raw / 1e3:,.0f} kB", f"{sent / 1e3:,.0f} kB"])
     print(f"\n## Routes in process (N={n:,}; multiclass C={c}; werkzeug client over TensorBoard's WSGI app, "
           f"median of {repeat})\n")
@@ -201,7 +204,8 @@ def bench_startup(quick):
         write_confusion_logdir(ours, steps=steps, n=n, c=c)
         write_pr_curves_logdir(theirs, steps=steps, n=n, c=c)
         cases = {
-            "tb_confusion": (ours, "tags, steps, stats of the latest epoch", lambda b: _confusion_ready(b, steps)),
+            "tb_confusion": (ours, "tags, steps, stats of the latest epoch",
+                             lambda b: _confusion_ready(b, steps)),
             "pr_curves (1 tag)": (theirs, f"tags, all {steps} steps of one class's tag",
                                   lambda b: _pr_curves_ready(b, steps, c, tags_needed=1)),
             "pr_curves (10 tags)": (theirs, f"tags, all {steps} steps of each of the {c} one-vs-rest tags",
@@ -211,18 +215,22 @@ def bench_startup(quick):
         for _ in range(repeat):  # interleaved, so every case sees the same machine load
             for name, (logdir, _, ready) in cases.items():
                 times[name].append(time_to_data(logdir, ready))
-        size = lambda d: sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(d) for f in fs)
-        sizes = {name: size(logdir) for name, (logdir, _, _) in cases.items()}
+        sizes = {name: _size(logdir) for name, (logdir, _, _) in cases.items()}
     medians = {name: statistics.median(t) for name, t in times.items()}
-    print(f"\n## `tensorboard` start -> data ({steps} epochs, N={n:,}, C={c}; TensorFlow blocked, fast loader; "
-          f"median of {repeat})\n")
+    print(f"\n## `tensorboard` start -> data ({steps} epochs, N={n:,}, C={c}; TensorFlow blocked, "
+          f"fast loader; median of {repeat})\n")
     print_table(
         ["plugin", "what is fetched", "start -> data", "ratio to pr_curves (1 tag)", "logdir"],
         [[name, what, f"{medians[name]:.2f} s", f"{medians[name] / medians['pr_curves (1 tag)']:.2f}x",
-          f"{sizes[name] / 1e6:.1f} MB"] for name, (_, what, _) in cases.items()],
+          f"{sizes[name] / 1e6:.1f} MB"]
+         for name, (_, what, _) in cases.items()],
     )
     ratio = medians["tb_confusion"] / medians["pr_curves (1 tag)"]
     print(f"\nratio tb_confusion / pr_curves (the faster, 1 tag): {ratio:.2f}x (goal <= 1.5x)")
+
+
+def _size(directory):
+    return sum(os.path.getsize(os.path.join(r, f)) for r, _, files in os.walk(directory) for f in files)
 
 
 def main():

@@ -135,7 +135,8 @@ def json_route(handler):
             return respond_json(request, {"error": str(e)}, status=e.status)
         except Exception as e:  # never let a traceback reach the browser
             logger.exception("tb_confusion: %s failed", request.path)
-            return respond_json(request, {"error": f"internal error ({type(e).__name__}); see the tensorboard log"}, 500)
+            message = f"internal error ({type(e).__name__}); see the tensorboard log"
+            return respond_json(request, {"error": message}, status=500)
 
     return app
 

@@ -40,7 +40,8 @@ def stats(record, report):
     }
     if record.task == "binary":
         score = metrics.binary_score(record.probabilities, record.positive_class)
-        out["binary"] = binary_stats(np.asarray(record.labels) == record.positive_class, score, record.weights)
+        truth = np.asarray(record.labels) == record.positive_class
+        out["binary"] = binary_stats(truth, score, record.weights)
         out["exact"] = out["binary"].pop("exact")
     elif record.task == "multilabel":
         out["labels"] = [
@@ -109,8 +110,8 @@ def _with_areas(curves, report):
     aucs = report["metrics"]["roc_auc"]["per_class"]
     aps = report["metrics"]["average_precision"]["per_class"]
     return {
-        "roc": [dict(curve, auc=auc) for curve, auc in zip(curves["roc"], aucs)],
-        "pr": [dict(curve, average_precision=ap) for curve, ap in zip(curves["pr"], aps)],
+        "roc": [dict(curve, auc=auc) for curve, auc in zip(curves["roc"], aucs, strict=True)],
+        "pr": [dict(curve, average_precision=ap) for curve, ap in zip(curves["pr"], aps, strict=True)],
     }
 
 
@@ -143,7 +144,8 @@ def cell_assignment(record, *, threshold=None, cutoff=None, label=None):
         return np.asarray(record.labels, dtype=np.int64), pred, score
     p = record.probabilities[:, label].astype(np.float64)
     positive = p >= threshold
-    return np.asarray(record.labels[:, label], dtype=np.int64), positive.astype(np.int64), np.where(positive, p, 1.0 - p)
+    truth = np.asarray(record.labels[:, label], dtype=np.int64)
+    return truth, positive.astype(np.int64), np.where(positive, p, 1.0 - p)
 
 
 def examples(record, *, true, pred, threshold=None, cutoff=None, label=None, offset=0, limit=50):

@@ -85,8 +85,11 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         step = self._step(request)
         _check_thresholds(options, step.plugin_data)
         key = ("report", records.record_key(*step.where[1:], step.ref), tuple(sorted(options.items())))
-        return self._cache.get_or_compute(key, lambda: json_http.encode(build_report(step.record(), **options)),
-                                          _body_size)
+
+        def compute():
+            return json_http.encode(build_report(step.record(), **options))
+
+        return self._cache.get_or_compute(key, compute, _body_size)
 
     @json_route
     def _serve_stats(self, request):

@@ -366,7 +366,7 @@ def test_multiclass_stats_carry_one_vs_rest_curves_with_areas(client, logdir):
     stats = ok(client, "stats", run="train", tag="digits", step="0")
     report = _expected_report(logdir, "train", "digits", 0, curves=True)
     assert len(stats["curves"]["roc"]) == len(stats["curves"]["pr"]) == 4
-    for k, (roc, pr) in enumerate(zip(stats["curves"]["roc"], stats["curves"]["pr"])):
+    for k, (roc, pr) in enumerate(zip(stats["curves"]["roc"], stats["curves"]["pr"], strict=True)):
         assert roc["fpr"] == report["curves"]["roc"][k]["fpr"]
         assert roc["auc"] == report["metrics"]["roc_auc"]["per_class"][k]
         assert pr["average_precision"] == report["metrics"]["average_precision"]["per_class"][k]
@@ -442,7 +442,8 @@ def test_multilabel_examples_use_the_label(client, logdir):
     report = _expected_report(logdir, "validation", "tags", 1, threshold=0.3)
     matrices = report["label_confusion_matrices"]
     for k in range(3):
-        page = ok(client, "examples", run="validation", tag="tags", step="1", label=str(k), true="0", pred="1",
+        page = ok(client, "examples", run="validation", tag="tags", step="1", label=str(k), true="0",
+                  pred="1",
                   threshold="0.3", limit="1")
         assert page["total"] == matrices[k][0][1]
 
@@ -522,30 +523,35 @@ def test_bad_report_parameters_are_400(client, params, name):
 @pytest.mark.parametrize("params, name", [
     ({"true": "2", "pred": "0"}, "true"), ({"true": "0", "pred": "2"}, "pred"), ({"pred": "0"}, "true"),
     ({"true": "0"}, "pred"), ({"true": "x", "pred": "0"}, "true"),
-    ({"true": "0", "pred": "0", "limit": "0"}, "limit"), ({"true": "0", "pred": "0", "limit": "100000"}, "limit"),
+    ({"true": "0", "pred": "0", "limit": "0"}, "limit"),
+    ({"true": "0", "pred": "0", "limit": "100000"}, "limit"),
     ({"true": "0", "pred": "0", "offset": "-3"}, "offset"),
-    ({"tag": "digits", "true": "4", "pred": "0"}, "true"), ({"tag": "digits", "true": "0", "pred": "5"}, "pred"),
-    ({"tag": "tags", "true": "0", "pred": "0"}, "label"), ({"tag": "tags", "true": "0", "pred": "0", "label": "3"}, "label"),
+    ({"tag": "digits", "true": "4", "pred": "0"}, "true"),
+    ({"tag": "digits", "true": "0", "pred": "5"}, "pred"),
+    ({"tag": "tags", "true": "0", "pred": "0"}, "label"),
+    ({"tag": "tags", "true": "0", "pred": "0", "label": "3"}, "label"),
 ])
 def test_bad_examples_parameters_are_400(client, params, name):
     assert f"'{name}'" in error(client, "examples", 400, **{**BASE, **params})
 
 
 def test_error_bodies_are_json_text_never_html(client):
-    response = client.get(f"{PREFIX}/report", query_string={**BASE, "threshold": "<img src=x onerror=alert(1)>"})
+    response = client.get(f"{PREFIX}/report", query_string={**BASE, "threshold": EVIL})
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert json.loads(response.get_data())["error"].endswith('got "<img src=x onerror=alert(1)>"')
+    assert json.loads(response.get_data())["error"].endswith(f"got {json.dumps(EVIL)}")
+
+
+PARAMETERS = ["run", "tag", "step", "threshold", "cutoff", "thresholds", "curves", "cost_fp", "cost_fn",
+              "true", "pred", "label", "offset", "limit"]
+VALUES = ["train", "binary", "digits", "tags", "0", "1", "2", "latest", "0.5", "1e-3", "0,1,0.5", "-0",
+          "1e400"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(
-    st.sampled_from(["run", "tag", "step", "threshold", "cutoff", "thresholds", "curves", "cost_fp", "cost_fn",
-                     "true", "pred", "label", "offset", "limit"]),
-    st.one_of(st.text(max_size=12), st.sampled_from(["train", "binary", "digits", "tags", "0", "1", "2", "latest",
-                                                       "0.5", "1e-3", "0,1,0.5", "-0", "1e400"])),
-), st.sampled_from(["report", "stats", "examples", "epochs", "steps", "tags"]))
+@given(st.dictionaries(st.sampled_from(PARAMETERS), st.one_of(st.text(max_size=12), st.sampled_from(VALUES))),
+       st.sampled_from(["report", "stats", "examples", "epochs", "steps", "tags"]))
 def test_no_query_gives_a_500(client, params, route):
     response = client.get(f"{PREFIX}/{route}", query_string=params)
     assert response.status_code in (200, 400, 404), (params, response.get_data()[:300])
