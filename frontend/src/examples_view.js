@@ -48,7 +48,7 @@ export function createExamplesView(actions) {
       shownKey = key;
       replaceChildren(body, page.total ? h("table", {class: "metrics-table examples-table"},
         h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "Example"), h("th", {scope: "col"}, "Actual"), h("th", {scope: "col"}, "Predicted"),
-          h("th", {scope: "col", class: "num"}, "Probability"))),
+          h("th", {scope: "col", class: "num", title: "the probability the model gave its predicted class"}, "Confidence"))),
         h("tbody", {}, page.examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake"},
           h("td", {class: "example-id", title: e.id}, e.id),
           h("td", {}, names[e.true] ?? String(e.true)),
