@@ -24,7 +24,8 @@ class ConfusionLoader(base_plugin.TBLoader):
             "--tb_confusion_cache_mb",
             type=int,
             default=DEFAULT_CACHE_MB,
-            help="Memory bound (MiB) of the Confusion tab's cache of decoded steps (default %(default)s).",
+            help="Memory bound (MiB) of the Confusion tab's cache of decoded steps and answers; 0 turns "
+            "it off (default %(default)s).",
         )
 
     def fix_flags(self, flags):
@@ -33,10 +34,14 @@ class ConfusionLoader(base_plugin.TBLoader):
         hints = getattr(flags, "samples_per_plugin", None)
         if isinstance(hints, dict):
             hints.setdefault(metadata.PLUGIN_NAME, 0)
+        cache_mb = getattr(flags, "tb_confusion_cache_mb", None)
+        if cache_mb is not None and cache_mb < 0:
+            raise base_plugin.FlagsError(f"--tb_confusion_cache_mb must be >= 0; got {cache_mb}")
 
     def load(self, context):
-        cache_mb = getattr(context.flags, "tb_confusion_cache_mb", None) if context.flags else None
-        return ConfusionPlugin(context, cache_bytes=(cache_mb or DEFAULT_CACHE_MB) * 2**20)
+        cache_mb = getattr(context.flags, "tb_confusion_cache_mb", None)
+        cache_mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
+        return ConfusionPlugin(context, cache_bytes=cache_mb * 2**20)
 
 
 class ConfusionPlugin(base_plugin.TBPlugin):

@@ -109,8 +109,9 @@ def error(client, route, status, **params):
 
 
 class _Flags:
-    def __init__(self, samples_per_plugin):
+    def __init__(self, samples_per_plugin, tb_confusion_cache_mb=plugin.DEFAULT_CACHE_MB):
         self.samples_per_plugin = samples_per_plugin
+        self.tb_confusion_cache_mb = tb_confusion_cache_mb
 
 
 @pytest.mark.parametrize(
@@ -128,6 +129,16 @@ def test_loader_leaves_an_unparsed_flag_alone():
     flags = _Flags("images=3")
     plugin.ConfusionLoader().fix_flags(flags)
     assert flags.samples_per_plugin == "images=3"
+
+
+def test_a_negative_cache_size_is_a_flags_error():
+    with pytest.raises(base_plugin.FlagsError, match="tb_confusion_cache_mb"):
+        plugin.ConfusionLoader().fix_flags(_Flags({}, tb_confusion_cache_mb=-1))
+
+
+def test_the_cache_flag_bounds_the_cache():
+    context = base_plugin.TBContext(data_provider=None, flags=_Flags({}, tb_confusion_cache_mb=3))
+    assert plugin.ConfusionLoader().load(context)._cache.max_bytes == 3 * 2**20
 
 
 def test_frontend_metadata_and_activity(logdir):

@@ -86,8 +86,9 @@ def test_the_panel_files_are_served(logdir):
         assert info.value.code == 404
 
 
-def test_an_explicit_samples_per_plugin_still_wins(logdir):
-    with running_tensorboard(logdir, "--samples_per_plugin=tb_confusion=5") as base_url:
+def test_an_explicit_samples_per_plugin_still_wins_and_our_flag_is_accepted(logdir):
+    args = ("--samples_per_plugin=tb_confusion=5", "--tb_confusion_cache_mb=64")
+    with running_tensorboard(logdir, *args) as base_url:
         time.sleep(1.0)
         steps = wait_for_steps(base_url, 5)
         assert len(steps) == 5 and steps[-1]["step"] == NUM_STEPS - 1
