@@ -6,6 +6,7 @@ import {h, replaceChildren} from "./dom.js";
 import {createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
 import {modelAt} from "./model.js";
+import {countsFromMatrix} from "./formulas.js";
 import {statsKey, stepForRun, thresholdParams, unionSteps} from "./selection.js";
 import {createToolbar} from "./toolbar_view.js";
 import {createRunCard} from "./run_card_view.js";
@@ -37,6 +38,7 @@ const initialState = {
   examplesOffset: 0,
   examples: {},
   epochs: {},
+  reports: {},
   epochMetric: "f1",
   playing: false,
   theme: "light",
@@ -122,6 +124,43 @@ export function renderPanel() {
     }
     syncExamples(state);
     syncEpochs(state);
+    syncReports(state);
+  }
+
+  // The report route, for what the statistics cannot give: exact numbers when the server thinned
+  // them ("exact": false, huge N) and multilabel exact-match accuracy at other thresholds.
+  function reportRequest(state, run) {
+    const step = stepForRun(state.steps[run], state.step);
+    const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
+    const stats = entry?.stats;
+    if (!stats || (stats.exact !== false && stats.task !== "multilabel")) return null;
+    const params = {run, tag: state.tag, step, ...thresholdParams(stats.task, state)};
+    if (params.cutoff === 0) delete params.cutoff;
+    return params;
+  }
+
+  function syncReports(state) {
+    for (const run of state.runs) {
+      const params = reportRequest(state, run);
+      if (!params) continue;
+      const key = JSON.stringify(params);
+      if (state.reports[key] || inflight.has(key)) continue;
+      later(`report ${run}`, 200, () => {
+        if (inflight.has(key)) return;
+        inflight.add(key);
+        const done = (value) => {
+          inflight.delete(key);
+          store.set((s) => ({reports: {...keepCurrent(s.reports, s), [key]: value}}));
+        };
+        api.report(params).then((report) => done({report}), (error) => done({error: error.message}));
+      });
+    }
+  }
+
+  // Keep only the reports the current selection still uses.
+  function keepCurrent(reports, state) {
+    const wanted = new Set(state.runs.map((run) => JSON.stringify(reportRequest(state, run))));
+    return Object.fromEntries(Object.entries(reports).filter(([key]) => wanted.has(key)));
   }
 
   function taskOf(state) {
@@ -197,7 +236,10 @@ export function renderPanel() {
     const runViews = state.runs.map((run, index) => {
       const step = stepForRun(state.steps[run], state.step);
       const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
-      const model = entry?.stats ? modelAt(entry.stats, state) : null;
+      let model = entry?.stats ? modelAt(entry.stats, state) : null;
+      const params = model ? reportRequest(state, run) : null;
+      const exact = params ? state.reports[JSON.stringify(params)]?.report : null;
+      if (exact) model = withReport(model, exact);
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
     toolbar.update({state, steps, task, stats: referenceRun(runViews, state)?.stats || null});
@@ -234,6 +276,14 @@ export function renderPanel() {
   watchTheme((theme) => store.set({theme}));
   installKeyboard(store, actions);
   store.set({});
+}
+
+/** The model with the server's exact numbers: all of them for thinned statistics, else (multilabel)
+ * the exact-match accuracy. */
+function withReport(model, report) {
+  if (model.task === "multilabel") return {...model, metrics: {...model.metrics, accuracy: report.metrics.accuracy}};
+  const matrix = report.confusion_matrix;
+  return {...model, matrix, counts: countsFromMatrix(matrix), metrics: report.metrics, undefined: report.undefined, exact: true};
 }
 
 // The run whose statistics the recommended thresholds come from: the run of the selected cell, else

@@ -69,7 +69,7 @@ export function createRunCard(run, actions) {
       : `threshold ${formatThreshold(state.threshold)}`;
     setText(subtitle, `step ${step} \u00b7 ${formatCount(model.numExamples)} examples${stats.weighted ? " (weighted)" : ""} \u00b7 ${threshold}`);
     badge.hidden = stats.exact !== false;
-    setText(badge, "approximate: thinned statistics");
+    setText(badge, model.exact ? "exact (from the server)" : "approximate while the exact numbers load");
     labelSelect.hidden = model.task !== "multilabel";
     if (model.task === "multilabel") {
       const key = JSON.stringify(model.labelNames);
