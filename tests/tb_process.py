@@ -4,7 +4,8 @@
     with running_tensorboard(logdir, "--load_fast=false") as base_url:
         urllib.request.urlopen(base_url + "/data/plugins_listing")
 
-`block_tensorflow=True` starts it with `import tensorflow` failing, as on a machine without TensorFlow.
+`block_tensorflow=True` starts it with `import tensorflow` failing, as on a machine without TensorFlow;
+`python=` runs it with another interpreter (e.g. a fresh virtualenv's), `cwd=` and `env=` as in subprocess.
 """
 
 import contextlib
@@ -42,22 +43,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def tensorboard_command(logdir, *extra_args, port, block_tensorflow=False):
-    """The argv that starts tensorboard from this Python environment."""
+def tensorboard_command(logdir, *extra_args, port, block_tensorflow=False, python=None):
+    """The argv that starts tensorboard with `python` (default: this interpreter)."""
     prelude = BLOCK_TENSORFLOW if block_tensorflow else "import sys\n"
-    return [sys.executable, "-c", prelude + _RUN_TENSORBOARD, "--logdir", str(logdir),
+    return [python or sys.executable, "-c", prelude + _RUN_TENSORBOARD, "--logdir", str(logdir),
             "--host", "127.0.0.1", "--port", str(port), *extra_args]
 
 
 @contextlib.contextmanager
-def running_tensorboard(logdir, *extra_args, block_tensorflow=False, timeout=90):
+def running_tensorboard(logdir, *extra_args, block_tensorflow=False, python=None, cwd=None, env=None,
+                        timeout=90):
     """Start tensorboard on a free port, wait until it answers, yield its base URL, then stop it."""
     for attempt in range(3):
         port = free_port()
         with tempfile.TemporaryFile() as log:
             process = subprocess.Popen(
-                tensorboard_command(logdir, *extra_args, port=port, block_tensorflow=block_tensorflow),
-                stdout=log, stderr=subprocess.STDOUT, env=_environment(),
+                tensorboard_command(logdir, *extra_args, port=port, block_tensorflow=block_tensorflow,
+                                    python=python),
+                stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=_environment(env),
             )
             try:
                 base_url = f"http://127.0.0.1:{port}"
@@ -78,8 +81,8 @@ def get_json(url, timeout=30):
         return json.loads(response.read())
 
 
-def _environment():
-    env = dict(os.environ)
+def _environment(env=None):
+    env = dict(os.environ if env is None else env)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONUNBUFFERED"] = "1"
     return env
