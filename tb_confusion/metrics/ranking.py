@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tb_confusion.metrics._checks import check_weights
-from tb_confusion.metrics._parallel import parallel_map
+from tb_confusion.metrics._parallel import columns, parallel_map
 
 _UNSIGNED = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
 
@@ -119,14 +119,14 @@ def one_vs_rest_counts(labels, probabilities, sample_weight=None):
 
     labels: class indices [N] (multiclass) or a 0/1 indicator [N, C] (multilabel)."""
     y = np.asarray(labels)
-    p = np.asarray(probabilities)
-    indicator = y.ndim == 2
+    scores = columns(np.asarray(probabilities))
+    truth = columns(y) if y.ndim == 2 else None
 
     def counts(k):
-        positive = y[:, k] if indicator else y == k
-        return binary_counts(positive, np.ascontiguousarray(p[:, k]), sample_weight)
+        positive = truth[k] if truth is not None else y == k
+        return binary_counts(positive, scores[k], sample_weight)
 
-    return parallel_map(counts, range(p.shape[1]))
+    return parallel_map(counts, range(len(scores)))
 
 
 def counts_at(counts, threshold):
