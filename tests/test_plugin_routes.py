@@ -43,7 +43,8 @@ def _multilabel(rng, n=150, c=3):
 
 
 def write_logdir(root):
-    """runs train/validation with a binary, a multiclass (weighted, with ids) and a multilabel tag."""
+    """runs train/validation with binary, multiclass (weighted, with ids), multilabel and binary-softmax
+    (float16, weighted) tags."""
     rng = np.random.default_rng(7)
     for run in ("train", "validation"):
         with EventWriter(str(root / run)) as writer:
@@ -60,6 +61,10 @@ def write_logdir(root):
                 )
                 y, p = _multilabel(rng)
                 writer.add_summary(predictions_pb("tags", y, p, task="multilabel"), step)
+                y, p = _binary(rng, 120)  # softmax pairs, float16, weighted
+                pair = np.stack([1 - p, p], axis=1)
+                writer.add_summary(predictions_pb("pair", y, pair, dtype="float16",
+                                                  sample_weight=rng.random(len(y)) + 0.1), step)
     return root
 
 
@@ -293,7 +298,8 @@ def _expected_report(logdir, run, tag, step, **options):
      ("digits", {}, {}),
      ("digits", {"cutoff": "0.6", "curves": "1"}, {"cutoff": 0.6, "curves": True}),
      ("tags", {"thresholds": "0.2,0.5,0.8"}, {"thresholds": [0.2, 0.5, 0.8]}),
-     ("tags", {"threshold": "0.4"}, {"threshold": 0.4})],
+     ("tags", {"threshold": "0.4"}, {"threshold": 0.4}),
+     ("pair", {"threshold": "0.45", "curves": "1"}, {"threshold": 0.45, "curves": True})],
 )
 def test_report_is_build_report_of_the_step(client, logdir, tag, params, options):
     got = ok(client, "report", run="validation", tag=tag, step="1", **params)
@@ -343,17 +349,31 @@ def _multiclass_matrix_at(stats, cutoff):
     return matrix
 
 
-@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.5, 0.73, 1.0])
-def test_binary_stats_give_the_reports_matrix_at_any_threshold(client, logdir, threshold):
-    stats = ok(client, "stats", run="train", tag="binary", step="2")
-    assert stats["task"] == "binary" and stats["exact"] is True and stats["weighted"] is False
+@pytest.mark.parametrize("tag", ["binary", "pair"])
+@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.5, 0.73, 1.0, "a stored score"])
+def test_binary_stats_give_the_reports_matrix_at_any_threshold(client, logdir, tag, threshold):
+    stats = ok(client, "stats", run="train", tag=tag, step="2")
+    assert stats["task"] == "binary" and stats["exact"] is True and stats["weighted"] is (tag == "pair")
     binary = stats["binary"]
     assert binary["thresholds"] == sorted(binary["thresholds"], reverse=True)
     assert len(set(binary["thresholds"])) == len(binary["thresholds"])
-    assert binary["positives"] + binary["negatives"] == stats["num_examples"]
-    expected = _expected_report(logdir, "train", "binary", 2, threshold=threshold)
-    assert _binary_counts_at(binary, threshold) == expected["confusion_matrix"]
-    assert stats["report"] == _expected_report(logdir, "train", "binary", 2)
+    if tag == "binary":
+        assert binary["positives"] + binary["negatives"] == stats["num_examples"]
+    if threshold == "a stored score":
+        threshold = binary["thresholds"][len(binary["thresholds"]) // 3]
+    expected = _expected_report(logdir, "train", tag, 2, threshold=threshold)
+    np.testing.assert_allclose(_binary_counts_at(binary, threshold), expected["confusion_matrix"], atol=1e-9)
+    assert stats["report"] == _expected_report(logdir, "train", tag, 2)
+
+
+def test_binary_softmax_examples_score_the_predicted_column(client, logdir):
+    (record,) = tbc.read(str(logdir), run="train", tag="pair", step=1)
+    page = ok(client, "examples", run="train", tag="pair", step="1", true="0", pred="1", threshold="0.3",
+              limit="1000")
+    for e in page["examples"]:
+        assert record.probabilities[e["index"], 1] >= 0.3 and record.labels[e["index"]] == 0
+        assert e["score"] == float(record.probabilities[e["index"], 1])
+    assert page["total"] == int(((record.probabilities[:, 1] >= 0.3) & (record.labels == 0)).sum())
 
 
 @pytest.mark.parametrize("cutoff", [0.3, 0.5, 0.8])
