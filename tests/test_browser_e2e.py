@@ -176,6 +176,8 @@ def test_scrub_threshold_and_cell_match_the_report(tensorboard, browser):
     report = expected_report(logdir, "validation", "fraud", 1, threshold=best)
     eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
     expect(panel.locator("#summary-table tr[data-metric=\"f1\"] td").nth(1)).to_have_text(f"{report['metrics']['f1']['binary']:.4f}")
+    # The metric over epochs follows (one round trip, after the threshold settles).
+    expect(panel.locator(".epochs-card .note")).to_contain_text(f"step 1: train ", timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "e2e_binary.png"))
     assert problems == {"dialogs": [], "errors": []}
     page.close()
@@ -194,6 +196,13 @@ def test_class_names_are_text_and_run_nothing(tensorboard, browser):
     card(panel, "validation").locator('.cell[data-true="2"][data-pred="0"]').hover()
     assert EVIL in panel.locator(".tooltip").text_content()
     assert panel.locator("img").count() == 0
+
+    # Keyboard: arrow keys move between cells, Enter opens one.
+    card(panel, "train").locator(".cell").first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(panel.locator("#examples-caption")).to_contain_text("train \u00b7 step 3 \u00b7 actual dog \u2192 predicted dog")
 
     report = expected_report(logdir, "validation", "animals", EPOCHS - 1)
     eventually(lambda: matrix_on_page(panel, "validation", 4), report["confusion_matrix"])

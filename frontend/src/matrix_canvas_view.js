@@ -92,12 +92,16 @@ export function createMatrixCanvas({onSelect}) {
     context.font = `${font}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
     context.textAlign = "center";
     context.textBaseline = "middle";
+    const empty = cellColor(0, {diagonal: false, theme});
+    context.fillStyle = empty.fill;
+    context.fillRect(LABEL_WIDTH, LABEL_HEIGHT, Math.min(width, columns.length * size - left), Math.min(height, order.length * size - top));
     for (let r = firstRow; r < lastRow; r++) {
       const i = order[r];
       const y = LABEL_HEIGHT + r * size - top;
       for (let c = firstColumn; c < lastColumn; c++) {
         const j = columns[c];
         const x = LABEL_WIDTH + c * size - left;
+        if (model.matrix[i][j] === 0) continue; // empty cells keep the background (most of a large matrix)
         const shares = cellShares(model.matrix, sums, i, j);
         const value = displayValue(shares, normalization);
         const diagonal = i === j;

@@ -3,10 +3,22 @@
 
 /** Row totals, column totals and the grand total. */
 export function totals(matrix) {
-  const rows = matrix.map((row) => row.reduce((a, b) => a + b, 0));
+  const rows = new Array(matrix.length).fill(0);
   const columns = new Array(matrix[0]?.length || 0).fill(0);
-  for (const row of matrix) row.forEach((v, j) => (columns[j] += v));
-  return {rows, columns, all: rows.reduce((a, b) => a + b, 0)};
+  let all = 0;
+  for (let i = 0; i < matrix.length; i++) {
+    const row = matrix[i];
+    let sum = 0;
+    for (let j = 0; j < row.length; j++) {
+      const v = row[j];
+      if (v === 0) continue;
+      sum += v;
+      columns[j] += v;
+    }
+    rows[i] = sum;
+    all += sum;
+  }
+  return {rows, columns, all};
 }
 
 /** Every share of cell (i, j): {count, row, column, all} (0 when the total is 0). */
@@ -26,10 +38,8 @@ export function displayValue(shares, normalization) {
 export function classOrder(matrix, sort) {
   const order = matrix.map((_, i) => i);
   if (sort === "support" || sort === "error") {
-    const key = matrix.map((row, i) => {
-      const support = row.reduce((a, b) => a + b, 0);
-      return sort === "support" ? support : support - row[i];
-    });
+    const {rows} = totals(matrix);
+    const key = rows.map((support, i) => (sort === "support" ? support : support - matrix[i][i]));
     order.sort((a, b) => key[b] - key[a] || a - b);
   }
   return order;
@@ -42,8 +52,9 @@ export function topConfusions(matrix, limit = 10) {
   const sums = totals(matrix);
   const cells = [];
   for (let i = 0; i < numClasses; i++) {
+    const row = matrix[i];
     for (let j = 0; j < numClasses; j++) {
-      if (i !== j && matrix[i][j] > 0) cells.push({true: i, pred: j, count: matrix[i][j], rowShare: matrix[i][j] / sums.rows[i]});
+      if (row[j] > 0 && i !== j) cells.push({true: i, pred: j, count: matrix[i][j], rowShare: matrix[i][j] / sums.rows[i]});
     }
   }
   cells.sort((a, b) => b.count - a.count || a.true - b.true || a.pred - b.pred);
@@ -60,6 +71,7 @@ export function colorDomain(matrix, sums, normalization) {
     for (let j = 0; j < row.length; j++) {
       const total = normalization === "row" ? sums.rows[i] : normalization === "column" ? sums.columns[j]
         : normalization === "all" ? sums.all : 1;
+      if (row[j] === 0) continue;
       const v = total ? row[j] / total : 0;
       if (i === j) diagonal = Math.max(diagonal, v);
       else error = Math.max(error, v);

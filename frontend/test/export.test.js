@@ -1,0 +1,52 @@
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {csvField, escapeXml, layoutSvg, matrixLayout, reportCsv} from "../src/export.js";
+import {classOrder, topConfusions, totals, cellShares} from "../src/matrix_math.js";
+import {modelAt} from "../src/model.js";
+
+const EVIL = "<img src=x onerror=alert(1)>";
+
+function tinyModel(names) {
+  const stats = {task: "multiclass", class_names: names, num_examples: 6,
+    multiclass: {cell_offsets: [0, 2, 3, 3, 3, 4, 4, 5, 5, 6], top_scores: [0.5, 0.9, 0.6, 0.7, 0.8, 0.4],
+      cum_weights: null, cell_totals: [2, 1, 0, 0, 1, 0, 1, 0, 1]}, report: {metrics: {}}};
+  return modelAt(stats, {cutoff: 0});
+}
+
+test("csvField quotes commas and quotes and defuses spreadsheet formulas", () => {
+  assert.equal(csvField("a,b"), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+  assert.equal(csvField("-2+3"), "'-2+3");
+  assert.equal(csvField(-2.5), "-2.5");
+  assert.equal(csvField(null), "");
+});
+
+test("reportCsv writes the matrix and every metric with class names as data", () => {
+  const model = tinyModel(["cat", "dog, big", "=bird"]);
+  const text = reportCsv(model, {run: "val", tag: "t", step: 3, cutoff: 0});
+  const lines = text.split("\r\n");
+  assert.ok(lines.includes('actual \\ predicted,cat,"dog, big",\'=bird'));
+  assert.ok(lines.includes("cat,2,1,0"));
+  assert.ok(lines.some((line) => line.startsWith("macro avg,")));
+  assert.ok(lines.some((line) => line.startsWith("accuracy,")));
+});
+
+test("escapeXml and the SVG export keep an HTML-looking class name as text", () => {
+  assert.equal(escapeXml(`a<b>&"'`), "a&lt;b&gt;&amp;&quot;&apos;");
+  const model = tinyModel(["cat", EVIL, "bird"]);
+  const svg = layoutSvg(matrixLayout(model, {order: [0, 1, 2], normalization: "count", title: EVIL}));
+  assert.ok(!svg.includes("<img"));
+  assert.ok(svg.includes("&lt;img src=x onerror=alert(1)&gt;"));
+});
+
+test("matrix_math: totals, shares, class orders and top confusions", () => {
+  const matrix = [[5, 1, 0], [3, 2, 0], [0, 4, 1]];
+  const sums = totals(matrix);
+  assert.deepEqual(sums, {rows: [6, 5, 5], columns: [8, 7, 1], all: 16});
+  assert.deepEqual(cellShares(matrix, sums, 1, 0), {count: 3, row: 3 / 5, column: 3 / 8, all: 3 / 16});
+  assert.deepEqual(classOrder(matrix, "index"), [0, 1, 2]);
+  assert.deepEqual(classOrder(matrix, "support"), [0, 1, 2]);
+  assert.deepEqual(classOrder(matrix, "error"), [2, 1, 0]);
+  assert.deepEqual(topConfusions(matrix, 2).map((c) => [c.true, c.pred, c.count]), [[2, 1, 4], [1, 0, 3]]);
+});
