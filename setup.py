@@ -3,7 +3,7 @@
 import pathlib
 import re
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 here = pathlib.Path(__file__).parent
 version = re.search(r'__version__ = "([^"]+)"', (here / "tb_confusion" / "__init__.py").read_text()).group(1)
@@ -17,7 +17,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.9",
     # The browser's files live in frontend/src and ship inside the wheel as tb_confusion/static.
-    packages=["tb_confusion", "tb_confusion.static"],
+    packages=find_packages(include=["tb_confusion", "tb_confusion.*"]) + ["tb_confusion.static"],
     package_dir={"tb_confusion.static": "frontend/src"},
     package_data={"tb_confusion": ["tb_confusion.proto"], "tb_confusion.static": ["*.js", "*.css", "*.html"]},
     install_requires=[

@@ -14,8 +14,7 @@ import pytest
 
 import tb_confusion as tbc
 from tb_confusion.events import EventWriter
-import tb_process
-from tb_process import get_json
+from tb_process import get_json, running_tensorboard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMPORT = re.compile(r"""(?:import|from)\s*(?:[\w{}\s,*]+from\s*)?["'](\.{1,2}/[^"']+)["']""")
@@ -53,15 +52,8 @@ def test_fresh_virtualenv_serves_a_working_tab(wheel, tmp_path):
             writer.add_summary(tbc.summary.predictions_pb(
                 "predictions", rng.integers(0, 3, 50), rng.dirichlet(np.ones(3), 50)), step=step)
 
-    port = tb_process.free_port()
-    command = [str(env_dir / "bin" / "tensorboard"), "--logdir", str(logdir), "--host", "127.0.0.1",
-               "--port", str(port)]
     environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    process = subprocess.Popen(command, cwd=str(tmp_path), env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert tb_process._wait_until_ready(process, base, 90), "the installed tensorboard did not start"
+    with running_tensorboard(logdir, python=python, cwd=str(tmp_path), env=environment) as base:
         listing = get_json(base + "/data/plugins_listing")
         assert listing["tb_confusion"]["enabled"] is True
         assert listing["tb_confusion"]["tab_name"] == "Confusion"
@@ -81,5 +73,3 @@ def test_fresh_virtualenv_serves_a_working_tab(wheel, tmp_path):
             for relative in IMPORT.findall(source):
                 pending.append(urllib.parse.urljoin(path, relative))
         assert len(served) > 3
-    finally:
-        tb_process._stop(process)
