@@ -40,3 +40,15 @@ def test_log_loss_of_certain_mistakes_is_clipped_not_infinite():
     value = m.log_loss(np.array([1, 1]), p, task="multiclass")
     eps = float(np.finfo(np.float32).eps)
     close(value, (-np.log(eps) - np.log(1 - eps)) / 2)
+
+
+def test_chunk_boundaries_of_large_inputs():
+    rng = np.random.default_rng(5)
+    for c in (4, 40):
+        y = rng.integers(0, c, 20001)
+        p = (rng.integers(0, 3, (20001, c)) / 2).astype(np.float32)  # many ties
+        for k, value in m.top_k_accuracy(y, p, [1, 3]).items():
+            close(value, quiet(sk.top_k_accuracy_score, y, p, k=k, labels=range(c)), f"top {k}, C={c}")
+        expected = sk.confusion_matrix(y, p.argmax(1), labels=range(c))
+        np.testing.assert_array_equal(m.multiclass_confusion(y, p), expected)
+        np.testing.assert_array_equal(m.top_class(p)[0], p.argmax(1))

@@ -38,3 +38,23 @@ def columns(array):
 def row_chunks(n, rows=32768):
     """(start, stop) ranges covering range(n) in cache-sized pieces."""
     return [(start, min(start + rows, n)) for start in range(0, n, rows)] or [(0, 0)]
+
+
+def spans(n, minimum=65536):
+    """One contiguous (start, stop) range per worker (a single range for small n): each worker then
+    loops over its own cache-sized chunks, so the pool is entered once per worker, not per chunk."""
+    parts = max(1, min(WORKERS, n // minimum))
+    edges = [n * i // parts for i in range(parts + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def transposed_chunks(array, start, stop, rows=8192):
+    """Yield (a, b, columns) where columns is array[a:b].T as a C-contiguous [C, b - a] view of one reused
+    buffer: copying into warm memory avoids a fresh allocation (and its page faults) per chunk."""
+    buffer = np.empty((array.shape[1], min(rows, max(stop - start, 1))), dtype=array.dtype)
+    for a in range(start, stop, rows):
+        b = min(a + rows, stop)
+        columns = buffer[:, : b - a]
+        np.copyto(columns, array[a:b].T)
+        yield a, b, columns
+

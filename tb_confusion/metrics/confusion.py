@@ -3,7 +3,7 @@
 import numpy as np
 
 from tb_confusion.metrics._checks import check_thresholds, check_unit_interval, check_weights
-from tb_confusion.metrics._parallel import parallel_map, row_chunks
+from tb_confusion.metrics._parallel import parallel_map, spans, transposed_chunks
 
 NORMALIZATIONS = ("none", "true", "pred", "all")
 # Above this many classes numpy's own argmax (long inner loops) beats the column-wise kernel.
@@ -21,16 +21,14 @@ def confusion_matrix(y_true, y_pred, num_classes, *, num_predicted=None, sample_
     return counts.reshape(num_classes, num_predicted)
 
 
-def _top_columnwise(chunk):
-    """(argmax, max) of each row of a small-C chunk, first index on ties like np.argmax.
+def _top_of_columns(columns):
+    """(argmax, max) per row of a chunk given as its [C, n] transposed columns; first index on ties.
 
-    np.argmax(axis=1) loops per row and holds the GIL; working on the transposed chunk
-    turns the work into C long vectorized passes that release it.
-    """
-    columns = np.ascontiguousarray(chunk.T)
+    np.argmax(axis=1) loops per row and holds the GIL; on transposed columns the work is C long
+    vectorized passes that release it."""
     top = columns.max(axis=0)
     n = len(top)
-    # argmax = number of leading columns that are not the maximum.
+    # argmax = number of leading columns that are not the maximum
     arg = np.zeros(n, dtype=np.uint8)
     not_yet = np.ones(n, dtype=bool)
     differs = np.empty(n, dtype=bool)
@@ -41,17 +39,30 @@ def _top_columnwise(chunk):
     return arg, top
 
 
-def _top_rowwise(chunk):
-    arg = chunk.argmax(axis=1)
-    return arg, np.take_along_axis(chunk, arg[:, None], axis=1)[:, 0]
+def _top_chunks(p, start, stop):
+    """Yield (a, b, argmax, max) over rows start..stop in cache-sized chunks."""
+    if p.shape[1] <= _COLUMNWISE_MAX_CLASSES:
+        for a, b, columns in transposed_chunks(p, start, stop):
+            yield (a, b, *_top_of_columns(columns))
+    else:
+        for a in range(start, stop, 8192):
+            chunk = p[a : a + 8192]
+            arg = chunk.argmax(axis=1)
+            yield a, a + len(chunk), arg, np.take_along_axis(chunk, arg[:, None], axis=1)[:, 0]
 
 
 def top_class(probabilities):
     """(argmax int64 [N], top probability [N]) of each row of [N, C] probabilities."""
     p = np.asarray(probabilities)
-    kernel = _top_columnwise if p.shape[1] <= _COLUMNWISE_MAX_CLASSES else _top_rowwise
-    parts = parallel_map(lambda span: kernel(p[span[0] : span[1]]), row_chunks(len(p)))
-    return (np.concatenate([a for a, _ in parts]).astype(np.int64), np.concatenate([t for _, t in parts]))
+    arg = np.empty(len(p), dtype=np.int64)
+    top = np.empty(len(p), dtype=p.dtype)
+
+    def work(span):
+        for a, b, arg_chunk, top_chunk in _top_chunks(p, *span):
+            arg[a:b], top[a:b] = arg_chunk, top_chunk
+
+    parallel_map(work, spans(len(p)))
+    return arg, top
 
 
 def multiclass_confusion(labels, probabilities, *, cutoff=None, sample_weight=None):
@@ -63,21 +74,19 @@ def multiclass_confusion(labels, probabilities, *, cutoff=None, sample_weight=No
     num_classes = p.shape[1]
     cut = None if cutoff is None else np.float64(check_unit_interval("cutoff", cutoff))
     width = num_classes + (cut is not None)
-    kernel = _top_columnwise if num_classes <= _COLUMNWISE_MAX_CLASSES else _top_rowwise
 
     def count(span):
-        start, stop = span
-        arg, top = kernel(p[start:stop])
-        index = y[start:stop].astype(np.intp) * width
-        index += arg
-        if cut is not None:
-            below = top < cut
-            # rejected rows move from their argmax column to the last column
-            index += below * (num_classes - arg.astype(np.intp))
-        weights = None if w is None else w[start:stop]
-        return np.bincount(index, weights=weights, minlength=num_classes * width)
+        total = np.zeros(num_classes * width, dtype=np.int64 if w is None else np.float64)
+        for a, b, arg, top in _top_chunks(p, *span):
+            index = y[a:b].astype(np.intp) * width
+            index += arg
+            if cut is not None:
+                # rejected rows move from their argmax column to the last column
+                index += (top < cut) * (num_classes - arg.astype(np.intp))
+            total += np.bincount(index, weights=None if w is None else w[a:b], minlength=total.size)
+        return total
 
-    return sum(parallel_map(count, row_chunks(len(y)))).reshape(num_classes, width)
+    return sum(parallel_map(count, spans(len(y)))).reshape(num_classes, width)
 
 
 def binary_score(probabilities, positive_class=1):

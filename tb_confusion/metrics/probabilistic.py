@@ -3,7 +3,7 @@
 import numpy as np
 
 from tb_confusion.metrics._checks import check_weights
-from tb_confusion.metrics._parallel import parallel_map, row_chunks
+from tb_confusion.metrics._parallel import parallel_map, spans, transposed_chunks
 
 
 def _clip(p):
@@ -43,12 +43,11 @@ def log_loss(labels, probabilities, *, task, positive_class=1, sample_weight=Non
     return _mean(-np.log(_clip(p_true)), w)
 
 
-def _ranks_small(chunk, y):
+def _ranks_small(columns, chunk, y):
     # rank of the true class = classes scoring higher + tied classes with a larger index (scikit-learn
     # orders ties by a reversed stable argsort, so among equal scores the larger index ranks first)
-    columns = np.ascontiguousarray(chunk.T)
     n = len(y)
-    true_score = columns.reshape(-1)[y * n + np.arange(n)]
+    true_score = columns[y, np.arange(n)]
     rank = np.zeros(n, dtype=np.int32)
     ties = np.zeros(n, dtype=np.int32)
     mask = np.empty(n, dtype=bool)
@@ -59,9 +58,8 @@ def _ranks_small(chunk, y):
         ties += mask
     tied = np.flatnonzero(ties > 1)
     if len(tied):
-        sub = chunk[tied]
         later = np.arange(chunk.shape[1])[None, :] > y[tied, None]
-        rank[tied] += ((sub == true_score[tied, None]) & later).sum(axis=1)
+        rank[tied] += ((chunk[tied] == true_score[tied, None]) & later).sum(axis=1)
     return rank
 
 
@@ -72,13 +70,18 @@ def _ranks_large(chunk, y):
     return (chunk > true_score).sum(axis=1) + ((chunk == true_score) & later).sum(axis=1)
 
 
+def _ranks(p, y, start, stop):
+    if p.shape[1] <= 32:
+        return [_ranks_small(columns, p[a:b], y[a:b]) for a, b, columns in transposed_chunks(p, start, stop)]
+    return [_ranks_large(p[a : a + 4096], y[a : a + 4096]) for a in range(start, stop, 4096)]
+
+
 def top_k_accuracy(labels, probabilities, ks, *, sample_weight=None):
     """{k: share of rows whose true class is among the k highest probabilities} for each k in `ks`,
     ties broken like scikit-learn's top_k_accuracy_score (larger class index first)."""
     y = np.asarray(labels).astype(np.intp, copy=False)
     p = np.asarray(probabilities)
     w = check_weights(sample_weight, len(y))
-    kernel = _ranks_small if p.shape[1] <= 32 else _ranks_large
-    parts = parallel_map(lambda span: kernel(p[span[0] : span[1]], y[span[0] : span[1]]), row_chunks(len(y)))
-    rank = np.concatenate(parts)
+    parts = parallel_map(lambda span: _ranks(p, y, *span), spans(len(y)))
+    rank = np.concatenate([r for part in parts for r in part]) if len(y) else np.zeros(0, dtype=np.int32)
     return {k: _mean(rank < k, w) for k in ks}
