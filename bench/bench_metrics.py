@@ -102,7 +102,7 @@ def multiclass_rows(n, c, heavy):
         "the same set in scikit-learn (+AP, log loss, top-2)", best(lambda: sklearn_full(y, y_pred, p), slow))
 
 
-def sweep_rows(n, extrapolate):
+def sweep_rows(n, extrapolate, goal):
     print(f"binary sweep, N={n:.0e}, 1000 thresholds")
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, n)
@@ -110,7 +110,8 @@ def sweep_rows(n, extrapolate):
     thresholds = np.linspace(0, 1, 1000)
     ours = best(lambda: m.sweep(m.binary_counts(y, score), thresholds), 7)
     row("binary_counts + sweep at 1000 thresholds", ours, "one np.argsort of the scores",
-        best(lambda: np.argsort(score), 7), "<=1.2x argsort", lambda r: 1 / r <= 1.2)
+        best(lambda: np.argsort(score), 7), "<=1.2x argsort" if goal else "",
+        (lambda r: 1 / r <= 1.2) if goal else None)
     if extrapolate:
         sample = thresholds[:: len(thresholds) // 5][:5]
         per = best(lambda: [sk.confusion_matrix(y, score >= t, labels=[False, True]) for t in sample], 1) / 5
@@ -136,8 +137,8 @@ def main():
     multiclass_rows(10**4, 10, heavy=False)
     multiclass_rows(10**5, 100, heavy=False)
     multiclass_rows(10**4, 1000, heavy=False)
-    sweep_rows(10**6, extrapolate=not args.quick)
-    sweep_rows(10**4, extrapolate=True)
+    sweep_rows(10**6, extrapolate=not args.quick, goal=True)
+    sweep_rows(10**4, extrapolate=True, goal=False)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     print("\n| case | ours (ms) | peer | peer (ms) | peer / ours | goal | met |")
     print("|---|---:|---|---:|---:|---|---|")

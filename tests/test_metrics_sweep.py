@@ -79,3 +79,18 @@ def test_recommended_thresholds_beat_every_other_threshold(case, cost_fp, cost_f
         close(quiet(sk.f1_score, positive, chosen, sample_weight=w, zero_division=0), max(f1s))
     else:
         assert rec["max_f1"] is None
+
+
+def test_counts_at_many_thresholds_match_one_at_a_time():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 3000)
+    s = (rng.integers(0, 50, 3000) / 49).astype(np.float32)
+    counts = m.binary_counts(y, s)
+    many = np.concatenate([np.linspace(-0.1, 1.1, 5000), s[:100].astype(np.float64)])  # > 4096: searchsorted
+    tp, fp = m.counts_at(counts, many)
+    chosen = s.astype(np.float64)[None, :] >= many[:, None]
+    np.testing.assert_array_equal(tp, (chosen & (y == 1)).sum(1))
+    np.testing.assert_array_equal(fp, (chosen & (y == 0)).sum(1))
+    few_tp, few_fp = m.counts_at(counts, many[:4000])  # bisection
+    np.testing.assert_array_equal(few_tp, tp[:4000])
+    np.testing.assert_array_equal(few_fp, fp[:4000])

@@ -132,11 +132,30 @@ def one_vs_rest_counts(labels, probabilities, sample_weight=None):
 def counts_at(counts, threshold):
     """(tp, fp) with score >= threshold (float64 comparison); arrays when `threshold` is an array."""
     t = np.asarray(threshold, dtype=np.float64)
-    ascending = counts.thresholds[::-1].astype(np.float64)
-    above = len(ascending) - np.searchsorted(ascending, t, side="left")
-    tps = np.concatenate([[0.0], counts.tps])
-    fps = np.concatenate([[0.0], counts.fps])
-    return tps[above], fps[above]
+    above = _count_at_least(counts.thresholds, t.reshape(-1)).reshape(t.shape)
+    has = above > 0
+    last = np.maximum(above - 1, 0)
+    return np.where(has, counts.tps[last] if len(counts.tps) else 0.0, 0.0), \
+        np.where(has, counts.fps[last] if len(counts.fps) else 0.0, 0.0)
+
+
+def _count_at_least(descending, t):
+    """How many of the descending thresholds are >= each t: a vectorized bisection over all t at once,
+    which compares in float64 and, unlike searchsorted, copies nothing of the (large) thresholds."""
+    n = len(descending)
+    if len(t) > 4096:
+        return n - np.searchsorted(descending[::-1].astype(np.float64), t, side="left")
+    lo = np.zeros(len(t), dtype=np.intp)
+    hi = np.full(len(t), n, dtype=np.intp)
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            return lo
+        mid = (lo + hi) // 2
+        at_least = np.zeros(len(t), dtype=bool)
+        at_least[open_] = descending[mid[open_]] >= t[open_]
+        lo = np.where(open_ & at_least, mid + 1, lo)
+        hi = np.where(open_ & ~at_least, mid, hi)
 
 
 def roc_curve(counts):
