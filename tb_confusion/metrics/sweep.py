@@ -57,40 +57,44 @@ def sweep(counts, thresholds=None, *, cost_fp=1.0, cost_fn=1.0):
     return {"threshold": thresholds, **out}
 
 
-def _operating_points(counts):
-    """Thresholds (highest first) with tp, fp, led by the "nothing positive" point just above the top score."""
-    top = counts.thresholds[0] if len(counts.thresholds) else 1.0
-    above_all = float(np.nextafter(np.float64(top), np.inf))
-    thresholds = np.concatenate([[above_all], counts.thresholds.astype(np.float64)])
-    return thresholds, np.concatenate([[0.0], counts.tps]), np.concatenate([[0.0], counts.fps])
-
-
 def recommended_thresholds(counts, *, cost_fp=1.0, cost_fn=1.0):
     """{"max_f1", "youden_j", "min_cost"}: the best threshold by each rule among all distinct scores
     (ties go to the highest threshold), each with the values there; a rule is None when undefined.
 
-    min_cost minimizes cost_fp*FP + cost_fn*FN and may choose "nothing positive" (a threshold just above
-    the top score, possibly > 1)."""
+    The candidates also include "nothing positive", a threshold just above the top score (possibly > 1),
+    which min_cost may choose. Only the arrays each rule needs are computed (this runs on every report).
+    """
     cost_fp = check_nonnegative("cost_fp", cost_fp)
     cost_fn = check_nonnegative("cost_fn", cost_fn)
-    thresholds, tp, fp = _operating_points(counts)
-    p, n = counts.positives, counts.negatives
-    r = rates(tp, fp, p, n, cost_fp=cost_fp, cost_fn=cost_fn)
-
-    def at(i, **extra):
-        return {"threshold": float(thresholds[i]), **{k: float(v[i]) for k, v in extra.items()}}
-
     out = {"max_f1": None, "youden_j": None, "min_cost": None}
+    if not len(counts.thresholds):
+        return out
+    tp, fp, p, n = counts.tps, counts.fps, counts.positives, counts.negatives
+    above_all = float(np.nextafter(np.float64(counts.thresholds[0]), np.inf))
+
+    def pick(values, none_value, best):
+        # index of the best value, or None for the "nothing positive" point when it is at least as good
+        i = int(best(values))
+        return None if (none_value >= values[i] if best is np.argmax else none_value <= values[i]) else i
+
+    def at(i, **values):
+        if i is None:
+            return {"threshold": above_all, **{k: float(v[1]) for k, v in values.items()}}
+        return {"threshold": float(counts.thresholds[i]), **{k: float(v[0][i]) for k, v in values.items()}}
+
     if p > 0:
-        i = int(np.argmax(r["f1"]))
-        out["max_f1"] = at(i, f1=r["f1"], precision=r["precision"], recall=r["recall"])
+        f1 = 2.0 * tp / (p + tp + fp)
+        i = pick(f1, 0.0, np.argmax)
+        out["max_f1"] = at(i, f1=(f1, 0.0), precision=(tp / (tp + fp), 0.0), recall=(tp / p, 0.0))
     if p > 0 and n > 0:
-        i = int(np.argmax(r["youden_j"]))
-        out["youden_j"] = at(i, youden_j=r["youden_j"], tpr=r["recall"], fpr=r["fpr"])
-    if len(counts.thresholds):
-        i = int(np.argmin(r["cost"]))
-        out["min_cost"] = at(i, cost=r["cost"], fp=r["fp"], fn=r["fn"])
-        out["min_cost"].update(cost_fp=cost_fp, cost_fn=cost_fn)
+        tpr, fpr = tp / p, fp / n
+        j = tpr - fpr
+        i = pick(j, 0.0, np.argmax)
+        out["youden_j"] = at(i, youden_j=(j, 0.0), tpr=(tpr, 0.0), fpr=(fpr, 0.0))
+    cost = cost_fp * fp + cost_fn * (p - tp)
+    i = pick(cost, cost_fn * p, np.argmin)
+    out["min_cost"] = at(i, cost=(cost, cost_fn * p), fp=(fp, 0.0), fn=(p - tp, p))
+    out["min_cost"].update(cost_fp=cost_fp, cost_fn=cost_fn)
     return out
 
 
