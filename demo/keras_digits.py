@@ -8,10 +8,11 @@ import tb_confusion as tbc
 from data import DIGIT_NAMES, LABEL_NAMES, binary_target, multilabel_target
 
 TASKS = {
-    # name: (target function, output units, activation, loss, class names)
-    "digits_multiclass": (lambda d: d, 10, "softmax", "sparse_categorical_crossentropy", DIGIT_NAMES),
-    "digits_3_vs_rest": (binary_target, 1, "sigmoid", "binary_crossentropy", ["not three", "three"]),
-    "digits_multilabel": (multilabel_target, 3, "sigmoid", "binary_crossentropy", LABEL_NAMES),
+    # name: (tag, target function, output units, activation, loss, class names)
+    "digits_multiclass": ("digits", lambda d: d, 10, "softmax", "sparse_categorical_crossentropy", DIGIT_NAMES),
+    "digits_3_vs_rest": ("three_vs_rest", binary_target, 1, "sigmoid", "binary_crossentropy",
+                         ["not three", "three"]),
+    "digits_multilabel": ("digit_properties", multilabel_target, 3, "sigmoid", "binary_crossentropy", LABEL_NAMES),
 }
 
 
@@ -22,7 +23,7 @@ def train(task, logdir, splits, *, epochs, progress=print):
 
     tf.get_logger().setLevel("ERROR")  # each callback traces its own pass once; TF calls that retracing
 
-    target, units, activation, loss, class_names = TASKS[task]
+    tag, target, units, activation, loss, class_names = TASKS[task]
     keras.utils.set_random_seed(0)
     data = {name: (x, target(digit), ids) for name, (x, digit, ids) in splits.items()}
     x_train, y_train, ids_train = data["train"]
@@ -35,15 +36,16 @@ def train(task, logdir, splits, *, epochs, progress=print):
     inputs = keras.Input((64,), name="pixels")
     hidden = keras.layers.Dense(32, activation="relu")(inputs)
     model = keras.Model(inputs, keras.layers.Dense(units, activation=activation)(hidden))
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=loss, metrics=["accuracy"])
-    log = dict(class_names=class_names)
+    accuracy = "accuracy" if activation == "softmax" else "binary_accuracy"
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=loss, metrics=[accuracy])
+    log = dict(tag=tag, class_names=class_names)
     callbacks = [
         keras.callbacks.TensorBoard(logdir),
         tbc.keras.ConfusionMatrixCallback(logdir, (x_train, y_train), name="train", example_ids=ids_train, **log),
         tbc.keras.ConfusionMatrixCallback(logdir, validation, name="validation", example_ids="id", **log),
         tbc.keras.ConfusionMatrixCallback(logdir, (x_test, y_test), name="test", example_ids=ids_test, **log),
         keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: progress(
-            epoch, epochs, f"loss {logs['loss']:.3f}  val accuracy {logs['val_accuracy']:.3f}")),
+            epoch, epochs, f"loss {logs['loss']:.3f}  val {accuracy.replace('_', ' ')} {logs['val_' + accuracy]:.3f}")),
     ]
     model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=64,
               callbacks=callbacks, verbose=0)
