@@ -72,22 +72,47 @@ def read_records(data, *, path="<bytes>"):
 
     A truncated tail (a file still being written) ends the iteration; a bad checksum raises.
     """
-    offset, size = 0, len(data)
-    while offset + 12 <= size:
-        header = data[offset:offset + 8]
-        (length,) = struct.unpack("<Q", header)
-        (header_crc,) = struct.unpack("<I", data[offset + 8:offset + 12])
-        if masked_crc32c(header) != header_crc:
-            raise CorruptRecordError(f"{path}: bad length checksum at byte {offset}")
-        end = offset + 12 + length
-        if end + 4 > size:
-            return
-        record = data[offset + 12:end]
-        (data_crc,) = struct.unpack("<I", data[end:end + 4])
-        if masked_crc32c(record) != data_crc:
-            raise CorruptRecordError(f"{path}: bad record checksum at byte {offset}")
+    for _, record in records_with_offsets(data, path=path):
         yield record
-        offset = end + 4
+
+
+def records_with_offsets(data, *, path="<bytes>"):
+    """Like `read_records`, yielding (byte offset, record bytes) so a record can be found again."""
+    offset = 0
+    while True:
+        record, end = _record_at(data, offset, path)
+        if record is None:
+            return
+        yield offset, record
+        offset = end
+
+
+def read_record_at(data, offset, *, path="<bytes>"):
+    """The record starting at byte `offset` of `data`, checksums verified."""
+    record, _ = _record_at(data, offset, path)
+    if record is None:
+        raise CorruptRecordError(f"{path}: no complete record at byte {offset}")
+    return record
+
+
+def _record_at(data, offset, path):
+    """(record, offset after it), or (None, offset) at the end or before a partly written tail."""
+    size = len(data)
+    if offset + 12 > size:
+        return None, offset
+    header = data[offset:offset + 8]
+    (length,) = struct.unpack("<Q", header)
+    (header_crc,) = struct.unpack("<I", data[offset + 8:offset + 12])
+    if masked_crc32c(header) != header_crc:
+        raise CorruptRecordError(f"{path}: bad length checksum at byte {offset}")
+    end = offset + 12 + length
+    if end + 4 > size:
+        return None, offset
+    record = data[offset + 12:end]
+    (data_crc,) = struct.unpack("<I", data[end:end + 4])
+    if masked_crc32c(record) != data_crc:
+        raise CorruptRecordError(f"{path}: bad record checksum at byte {offset}")
+    return record, end + 4
 
 
 def _gfile_for(path):

@@ -5,7 +5,7 @@ from typing import Optional
 
 import numpy as np
 
-from tb_confusion import _proto
+from tb_confusion import _proto, wire
 from tb_confusion.metadata import FORMAT_VERSION, check_version
 
 
@@ -81,16 +81,31 @@ def encode(labels, probabilities, *, weights=None, example_ids=None):
 
 
 def decode(data, plugin_data, **where):
-    """A Record from Payload bytes and the tag's PluginData; `where` sets run, tag, step, wall_time."""
-    payload = _proto.Payload.FromString(data)
-    check_version(payload.version, "this step's payload")
-    labels = _array(payload.labels, "labels")
-    probabilities = _array(payload.probabilities, "probabilities")
+    """A Record from Payload bytes and the tag's PluginData; `where` sets run, tag, step, wall_time.
+
+    The arrays are read-only numpy views into `data` (bytes or memoryview): no copy is made.
+    """
+    buffer = memoryview(data)
+    arrays, version, ids = {}, 0, None
+    try:
+        for number, _, value in wire.fields(buffer):
+            if number == 1:
+                version = value
+            elif number in _ARRAY_FIELDS:
+                arrays[_ARRAY_FIELDS[number]] = _array(buffer, *value, _ARRAY_FIELDS[number])
+            elif number == 5:
+                ids = bytes(buffer[value[0]:value[1]])
+    except (ValueError, IndexError, TypeError) as error:
+        raise ValueError(f"corrupt tb_confusion payload: {error}") from None
+    check_version(version, "this step's payload")
+    for required in ("labels", "probabilities"):
+        if required not in arrays:
+            raise ValueError(f"corrupt tb_confusion payload: no {required}")
+    labels, probabilities = arrays["labels"], arrays["probabilities"]
     n = len(labels)
-    weights = _array(payload.weights, "weights") if payload.HasField("weights") else None
-    ids, offsets = None, None
-    if payload.HasField("example_id_offsets"):
-        ids, offsets = payload.example_ids, _array(payload.example_id_offsets, "example_id_offsets")
+    weights, offsets = arrays.get("weights"), arrays.get("example_id_offsets")
+    if offsets is not None:
+        ids = ids or b""
         if len(offsets) != n + 1 or offsets[-1] != len(ids):
             raise ValueError("corrupt tb_confusion payload: example_id_offsets do not match example_ids")
     if len(probabilities) != n or (weights is not None and len(weights) != n):
@@ -102,10 +117,13 @@ def decode(data, plugin_data, **where):
         class_names=list(plugin_data.class_names),
         weights=weights,
         positive_class=plugin_data.positive_class if plugin_data.task == "binary" else 0,
-        _example_ids=ids,
+        _example_ids=ids if offsets is not None else None,
         _example_id_offsets=offsets,
         **where,
     )
+
+
+_ARRAY_FIELDS = {2: "labels", 3: "probabilities", 4: "weights", 6: "example_id_offsets"}
 
 
 def _fill(message, array):
@@ -115,12 +133,21 @@ def _fill(message, array):
     message.data = array.astype(message.dtype, copy=False).tobytes()
 
 
-def _array(message, what):
+def _array(buffer, start, stop, what):
+    """A numpy view of the Array message in buffer[start:stop] (fields: dtype, shape, data)."""
+    dtype_name, shape, data = "", [], (start, start)
+    for number, wire_type, value in wire.fields(buffer, start, stop):
+        if number == 1:
+            dtype_name = bytes(buffer[value[0]:value[1]]).decode("ascii", "replace")
+        elif number == 2:
+            shape += [value] if wire_type == wire.VARINT else wire.packed_varints(buffer, *value)
+        elif number == 3:
+            data = value
     try:
-        dtype = np.dtype(message.dtype)
+        dtype = np.dtype(dtype_name)
     except TypeError:
-        raise ValueError(f"corrupt tb_confusion payload: {what} has dtype {message.dtype!r}") from None
-    shape = tuple(message.shape)
-    if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(message.data):
-        raise ValueError(f"corrupt tb_confusion payload: {what} has {len(message.data)} bytes for shape {shape}")
-    return np.frombuffer(message.data, dtype=dtype).reshape(shape)
+        raise ValueError(f"corrupt tb_confusion payload: {what} has dtype {dtype_name!r}") from None
+    size = data[1] - data[0]
+    if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != size:
+        raise ValueError(f"corrupt tb_confusion payload: {what} has {size} bytes for shape {tuple(shape)}")
+    return np.frombuffer(buffer[data[0]:data[1]], dtype=dtype).reshape(shape)

@@ -9,12 +9,14 @@ import collections
 import dataclasses
 import mmap
 import os
+import struct
 
-from tensorboard.compat.proto import event_pb2
+from tensorboard.compat.proto import summary_pb2
 
 from tb_confusion import format as fmt
+from tb_confusion import wire
 from tb_confusion import metadata
-from tb_confusion.events import _gfile_for, read_records
+from tb_confusion.events import _gfile_for, read_record_at, records_with_offsets
 
 
 @dataclasses.dataclass
@@ -22,7 +24,7 @@ class _Step:
     step: int
     wall_time: float
     path: str
-    record_index: int
+    offset: int  # of the event's record in the file
 
 
 @dataclasses.dataclass
@@ -65,17 +67,20 @@ def scan(logdir):
         tags = {}
         steps = collections.defaultdict(dict)
         for path in paths:
-            for i, record in enumerate(_records(path, gfile)):
-                event = event_pb2.Event.FromString(record)
-                for value in event.summary.value:
-                    if value.tag not in tags:
-                        if value.metadata.plugin_data.plugin_name != metadata.PLUGIN_NAME:
+            for offset, record in _records(path, gfile):
+                step, wall_time, values = _event_header(record)
+                for tag, summary_metadata in values:
+                    if tag not in tags:
+                        if summary_metadata is None:
                             continue
-                        tags[value.tag] = metadata.parse_plugin_data(value.metadata.plugin_data.content)
-                    kept = steps[value.tag]
-                    for later in [s for s in kept if s >= event.step]:
+                        plugin = summary_pb2.SummaryMetadata.FromString(summary_metadata).plugin_data
+                        if plugin.plugin_name != metadata.PLUGIN_NAME:
+                            continue
+                        tags[tag] = metadata.parse_plugin_data(plugin.content)
+                    kept = steps[tag]
+                    for later in [s for s in kept if s >= step]:
                         del kept[later]
-                    kept[event.step] = _Step(event.step, event.wall_time, path, i)
+                    kept[step] = _Step(step, wall_time, path, offset)
         if tags:
             index[run_name] = {
                 tag: Series(run_name, tag, plugin_data, [steps[tag][s] for s in sorted(steps[tag])])
@@ -92,15 +97,63 @@ def list_series(logdir):
 
 def load(series, step):
     """Decode one step (an entry of `series.steps`) into a Record."""
-    gfile = _gfile_for(step.path)
-    for i, record in enumerate(_records(step.path, gfile)):
-        if i == step.record_index:
-            event = event_pb2.Event.FromString(record)
-            for value in event.summary.value:
-                if value.tag == series.tag:
-                    return fmt.decode(value.tensor.string_val[0], series.plugin_data, run=series.run,
-                                      tag=series.tag, step=step.step, wall_time=step.wall_time)
-    raise ValueError(f"{step.path}: step {step.step} of tag {series.tag!r} changed while reading")
+    record = memoryview(_record_at(step.path, step.offset))
+    payload = _payload_in_event(record, series.tag.encode("utf-8"))
+    if payload is None:
+        raise ValueError(f"{step.path}: step {step.step} of tag {series.tag!r} changed while reading")
+    return fmt.decode(payload, series.plugin_data, run=series.run, tag=series.tag, step=step.step,
+                      wall_time=step.wall_time)
+
+
+# Field numbers on the path Event.summary -> Summary.value -> Value.tag / .metadata / .tensor -> string_val.
+_EVENT_WALL_TIME, _EVENT_STEP, _EVENT_SUMMARY = 1, 2, 5
+_SUMMARY_VALUE, _VALUE_TAG, _VALUE_METADATA, _VALUE_TENSOR, _TENSOR_STRING_VAL = 1, 1, 9, 8, 8
+
+
+def _event_header(event):
+    """(step, wall_time, [(tag, serialized SummaryMetadata or None)]) of a serialized Event.
+
+    Walks the wire format so the (possibly large) tensors are neither parsed nor copied.
+    """
+    step, wall_time, values = 0, 0.0, []
+    for number, _, value in wire.fields(event):
+        if number == _EVENT_STEP:
+            step = value - (1 << 64) if value >= 1 << 63 else value  # int64 two's complement
+        elif number == _EVENT_WALL_TIME:
+            (wall_time,) = struct.unpack("<d", event[value[0]:value[1]])
+        elif number == _EVENT_SUMMARY:
+            for field, _, span in wire.fields(event, *value):
+                if field != _SUMMARY_VALUE:
+                    continue
+                tag, summary_metadata = "", None
+                for inner, _, part in wire.fields(event, *span):
+                    if inner == _VALUE_TAG:
+                        tag = bytes(event[part[0]:part[1]]).decode("utf-8", "replace")
+                    elif inner == _VALUE_METADATA:
+                        summary_metadata = bytes(event[part[0]:part[1]])
+                values.append((tag, summary_metadata))
+    return step, wall_time, values
+
+
+def _payload_in_event(event, tag):
+    """A view of the payload of `tag` inside a serialized Event, without copying it (see wire.py)."""
+    for number, _, summary in wire.fields(event):
+        if number != _EVENT_SUMMARY:
+            continue
+        for number, _, value in wire.fields(event, *summary):
+            if number != _SUMMARY_VALUE:
+                continue
+            found_tag, tensor = None, None
+            for field, _, span in wire.fields(event, *value):
+                if field == _VALUE_TAG:
+                    found_tag = event[span[0]:span[1]]
+                elif field == _VALUE_TENSOR:
+                    tensor = span
+            if found_tag == tag and tensor is not None:
+                for field, _, span in wire.fields(event, *tensor):
+                    if field == _TENSOR_STRING_VAL:
+                        return event[span[0]:span[1]]
+    return None
 
 
 def _select(series, step):
@@ -128,12 +181,22 @@ def _event_files(logdir, gfile):
 
 
 def _records(path, gfile):
+    """(offset, record) for every record of one event file."""
     if gfile:
         with gfile.GFile(path, "rb") as f:
-            yield from read_records(f.read(), path=path)
+            yield from records_with_offsets(f.read(), path=path)
         return
     with open(path, "rb") as f:
         if os.fstat(f.fileno()).st_size == 0:
             return
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            yield from read_records(data, path=path)  # slices of an mmap are bytes copies
+            yield from records_with_offsets(data, path=path)  # slices of an mmap are bytes copies
+
+
+def _record_at(path, offset):
+    gfile = _gfile_for(path)
+    if gfile:
+        with gfile.GFile(path, "rb") as f:
+            return read_record_at(f.read(), offset, path=path)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return read_record_at(data, offset, path=path)
