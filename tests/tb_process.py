@@ -19,16 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
-# Python source that makes `import tensorflow` (and its submodules) raise ModuleNotFoundError.
-BLOCK_TENSORFLOW = """
-import sys
-class _BlockTensorFlow:
-    def find_spec(self, name, path=None, target=None):
-        if name == "tensorflow" or name.startswith("tensorflow."):
-            raise ModuleNotFoundError("No module named 'tensorflow' (blocked)", name=name)
-        return None
-sys.meta_path.insert(0, _BlockTensorFlow())
-"""
+from no_tensorflow import BLOCK_TENSORFLOW
 
 _RUN_TENSORBOARD = """
 sys.argv[0] = "tensorboard"
