@@ -64,6 +64,43 @@ def test_multilabel_confusion_equals_scikit_learn(case):
                                   sk.multilabel_confusion_matrix(y, y_pred, sample_weight=w))
 
 
+@st.composite
+def decimal_weighted_multilabel(draw):
+    """Weights like 0.1 (not exact in binary) and labels that are always predicted or always present,
+    so some per-label cells are exactly 0."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n, c = draw(st.integers(1, 30)), draw(st.integers(2, 5))
+    y = (rng.random((n, c)) < 0.5).astype(np.uint8)
+    p = rng.random((n, c)).astype(np.float32)
+    for k in range(c):
+        rule = draw(st.sampled_from(["random", "always predicted", "never predicted", "always present"]))
+        if rule == "always predicted":
+            p[:, k] = 1.0
+        elif rule == "never predicted":
+            p[:, k] = 0.0
+        elif rule == "always present":
+            y[:, k] = 1
+    w = rng.choice([0.1, 0.2, 0.3, 0.7, 1.1], n)
+    return y, p, w
+
+
+@settings(max_examples=100, deadline=None)
+@given(decimal_weighted_multilabel())
+def test_weighted_multilabel_zero_cells_are_exactly_zero(case):
+    # TN used to be total - TP - FP - FN: a ~1e-16 residue where it is 0, so MCC read ~1e-8 or NaN
+    y, p, w = case
+    y_pred = (p >= 0.5).astype(int)
+    matrices = m.multilabel_confusion(y, p, [0.5] * p.shape[1], sample_weight=w)
+    for k in range(p.shape[1]):
+        expected = sk.confusion_matrix(y[:, k], y_pred[:, k], labels=[0, 1], sample_weight=w)
+        np.testing.assert_array_equal(matrices[k] == 0, expected == 0)
+        all_close(matrices[k].ravel(), expected.ravel(), f"label {k}")
+        close(m.matthews_corrcoef(matrices[k])[0], quiet(sk.matthews_corrcoef, y[:, k], y_pred[:, k], sample_weight=w),
+              f"mcc {k}")
+        close(m.cohen_kappa(matrices[k]), quiet(sk.cohen_kappa_score, y[:, k], y_pred[:, k], sample_weight=w),
+              f"kappa {k}")
+
+
 @SETTINGS
 @given(multiclass_cases())
 def test_per_class_kappa_mcc_from_the_matrix(case):

@@ -166,6 +166,21 @@ def test_multilabel_report_equals_scikit_learn(case):
     assert len(report["recommended_thresholds"]) == c
 
 
+def test_weighted_multilabel_mcc_is_zero_where_true_negatives_are_exactly_zero():
+    # label 0 is predicted for every row, so TN = FN = 0: MCC is 0 and undefined, not ~1e-8 or NaN
+    y = np.array([[1, 0], [0, 1], [1, 1], [0, 0], [1, 0]], dtype=np.uint8)
+    p = np.array([[1.0, 0.2], [1.0, 0.9], [1.0, 0.7], [1.0, 0.1], [1.0, 0.6]], dtype=np.float32)
+    w = np.array([0.1, 0.1, 0.2, 0.7, 0.1])
+    report = build_report(Record("multilabel", y, p, ["a", "b"], weights=w), thresholds=[0.5, 0.5])
+    assert report["label_confusion_matrices"][0][0][0] == 0.0
+    y_pred = (p >= 0.5).astype(int)
+    mccs = [quiet(sk.matthews_corrcoef, y[:, k], y_pred[:, k], sample_weight=w) for k in range(2)]
+    assert mccs[0] == 0.0
+    all_close(report["metrics"]["mcc"]["per_class"], mccs, "mcc")
+    assert "mcc.per_class.a" in report["undefined"]
+    assert "mcc.per_class.b" not in report["undefined"]
+
+
 def test_curves_only_when_asked_and_operating_point_lies_on_the_curve():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 5000)

@@ -22,13 +22,8 @@ for (const c of fixtures().cases) {
       const report = at.report;
       assertClose(model.matrix, report.confusion_matrix, `${where} confusion_matrix`);
       if (report.label_confusion_matrices) assertClose(model.labelMatrices, report.label_confusion_matrices, `${where} label matrices`);
-      // build_report's weighted multilabel matrices compute TN as total - TP - FP - FN, which can leave
-      // a residue of ~1e-13 where the count is exactly 0; MCC then reads ~1e-8 instead of 0 (undefined).
-      // The browser's counts are exact there; skip the per-label agreement metrics in that case.
-      const residue = (report.label_confusion_matrices || []).some((m) => m.flat().some((v) => v !== 0 && Math.abs(v) < 1e-9));
       for (const name of COMPUTED) {
         if (!(name in report.metrics)) continue;
-        if (residue && ["mcc", "cohen_kappa", "balanced_accuracy"].includes(name)) continue;
         const expected = report.metrics[name];
         const {mean, ...withoutMean} = expected && typeof expected === "object" ? expected : {};
         // Multilabel exact-match accuracy needs the examples: the model has it only at the report's defaults.
@@ -36,9 +31,8 @@ for (const c of fixtures().cases) {
         assertClose(model.metrics[name], typeof expected === "object" && expected ? withoutMean : expected, `${where} ${name}`);
       }
       const ranking = /^(roc_auc|average_precision|log_loss|top_k)/;
-      const skipped = residue ? /^(mcc|cohen_kappa)/ : /^$/;
-      const expectedUndefined = report.undefined.filter((n) => !ranking.test(n) && !skipped.test(n));
-      const actualUndefined = model.undefined.filter((n) => !ranking.test(n) && !skipped.test(n));
+      const expectedUndefined = report.undefined.filter((n) => !ranking.test(n));
+      const actualUndefined = model.undefined.filter((n) => !ranking.test(n));
       assert.deepEqual([...actualUndefined].sort(), [...expectedUndefined].sort(), `${where} undefined`);
     }
   });

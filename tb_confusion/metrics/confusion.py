@@ -127,12 +127,14 @@ def _label_matrices(y, predicted, w):
     both = y & predicted
     if w is None:
         tp, true_sum, pred_sum = both.sum(0), y.sum(0), predicted.sum(0)
-        total = len(y)
+        fp, fn = pred_sum - tp, true_sum - tp
+        tn = len(y) - tp - fp - fn  # integers: exact
     else:
-        tp, true_sum, pred_sum = w @ both, w @ y, w @ predicted
-        total = w.sum()
-    fp, fn = pred_sum - tp, true_sum - tp
-    tn = total - tp - fp - fn
+        # Every cell is its own weighted sum. As differences (tn = total - tp - fp - fn) weights such
+        # as 0.1 leave a ~1e-16 residue of either sign where a count is exactly 0, and MCC then reads
+        # ~1e-8 or NaN instead of 0 (undefined).
+        tp, fp = w @ both, w @ (predicted & ~y)
+        fn, tn = w @ (y & ~predicted), w @ ~(y | predicted)
     return np.stack([np.stack([tn, fp], -1), np.stack([fn, tp], -1)], 1)
 
 
