@@ -122,12 +122,16 @@ def _reports(args):
     from tb_confusion import reader  # reads event files; no TensorFlow
     from tb_confusion.report import build_report
 
+    skipped = []
     try:
-        index = reader.scan(args.logdir)
+        index = reader.scan(args.logdir, on_error=lambda run, tag, message: skipped.append(message))
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
+    for message in skipped:
+        print(f"tb-confusion: warning: skipped {message}", file=sys.stderr)
     if not index:
-        raise UsageError(f"no tb_confusion data in {args.logdir!r} (no event file holds a tb_confusion tag)")
+        reason = "; ".join(skipped) if skipped else "no event file holds a tb_confusion tag"
+        raise UsageError(f"no tb_confusion data in {args.logdir!r} ({reason})")
     if args.run is not None and args.run not in index:
         raise UsageError(f"run {args.run!r} not found; runs with tb_confusion data: {', '.join(sorted(index))}")
     selected = []
@@ -148,12 +152,15 @@ def _reports(args):
         raise UsageError(f"step {args.step} not found; steps: {_shorten(available)}")
     options = dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
                    curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn)
-    reports = []
+    reports, unreadable = [], []
     for series, step in steps:
         try:
             reports.append(build_report(reader.load(series, step), **options))
-        except ValueError as error:
-            raise UsageError(f"run {series.run!r}, tag {series.tag!r}, step {step.step}: {error}") from None
+        except ValueError as error:  # a damaged step: report the others, say which was skipped
+            unreadable.append(f"run {series.run!r}, tag {series.tag!r}, step {step.step}: {error}")
+            print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
+    if not reports:
+        raise UsageError("; ".join(unreadable))
     return reports
 
 

@@ -16,7 +16,7 @@ from tensorboard.compat.proto import summary_pb2
 from tb_confusion import format as fmt
 from tb_confusion import wire
 from tb_confusion import metadata
-from tb_confusion.events import _gfile_for, read_record_at, records_with_offsets
+from tb_confusion.events import CorruptRecordError, _gfile_for, read_record_at, records_with_offsets
 
 
 @dataclasses.dataclass
@@ -56,27 +56,39 @@ def read(logdir, *, run=None, tag=None, step=None):
             yield from (load(series, s) for s in _select(series, step))
 
 
-def scan(logdir):
-    """{run: {tag: Series}} for every tb_confusion tag under `logdir` (payloads are not decoded)."""
+def scan(logdir, *, on_error=None):
+    """{run: {tag: Series}} for every tb_confusion tag under `logdir` (payloads are not decoded).
+
+    A tag whose metadata cannot be read (e.g. written by a newer tb_confusion) raises ValueError
+    naming the run and tag, or, with `on_error(run, tag, message)`, is reported there and skipped.
+    """
     gfile = _gfile_for(logdir)
     exists = gfile.isdir(logdir) if gfile else os.path.isdir(logdir)
     if not exists:
         raise FileNotFoundError(f"logdir {logdir!r} does not exist or is not a directory")
     index = {}
     for run_name, paths in sorted(_event_files(logdir, gfile).items()):
-        tags = {}
+        tags, unreadable = {}, set()
         steps = collections.defaultdict(dict)
         for path in paths:
-            for offset, record in _records(path, gfile):
+            for offset, record in _records(path, gfile, run_name, on_error):
                 step, wall_time, values = _event_header(record)
                 for tag, summary_metadata in values:
                     if tag not in tags:
-                        if summary_metadata is None:
+                        if summary_metadata is None or tag in unreadable:
                             continue
                         plugin = summary_pb2.SummaryMetadata.FromString(summary_metadata).plugin_data
                         if plugin.plugin_name != metadata.PLUGIN_NAME:
                             continue
-                        tags[tag] = metadata.parse_plugin_data(plugin.content)
+                        try:
+                            tags[tag] = metadata.parse_plugin_data(plugin.content)
+                        except ValueError as error:
+                            message = f"run {run_name!r}, tag {tag!r} ({path}): {error}"
+                            if on_error is None:
+                                raise type(error)(message) from None
+                            on_error(run_name, tag, message)
+                            unreadable.add(tag)
+                            continue
                     kept = steps[tag]
                     for later in [s for s in kept if s >= step]:
                         del kept[later]
@@ -180,8 +192,18 @@ def _event_files(logdir, gfile):
     return runs
 
 
-def _records(path, gfile):
-    """(offset, record) for every record of one event file."""
+def _records(path, gfile, run=None, on_error=None):
+    """(offset, record) for every record of one event file; with `on_error`, a damaged record is
+    reported there and ends the file (what came before it is kept)."""
+    try:
+        yield from _file_records(path, gfile)
+    except CorruptRecordError as error:
+        if on_error is None:
+            raise
+        on_error(run, None, f"run {run!r}: {error}; the rest of that file is ignored")
+
+
+def _file_records(path, gfile):
     if gfile:
         with gfile.GFile(path, "rb") as f:
             yield from records_with_offsets(f.read(), path=path)

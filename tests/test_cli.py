@@ -168,3 +168,45 @@ def test_csv_markdown_and_table_carry_the_same_numbers(logdir):
         assert code == 0
         assert f"{report['metrics']['f1']['macro']:.4f}" in out
         assert "bird" in out and "cohen_kappa" in out
+
+
+def _write_newer_format_tag(directory):
+    from tb_confusion import _proto
+
+    summary = tbc.summary.predictions_pb("future", [0, 1], [0.2, 0.8])
+    content = _proto.PluginData.FromString(summary.value[0].metadata.plugin_data.content)
+    content.version += 1
+    summary.value[0].metadata.plugin_data.content = content.SerializeToString()
+    with EventWriter(str(directory)) as writer:
+        writer.add_summary(summary, 0)
+
+
+def test_a_newer_format_tag_is_skipped_with_a_warning_and_the_rest_reported(tmp_path):
+    _write_newer_format_tag(tmp_path / "new")
+    with EventWriter(str(tmp_path / "old")) as writer:
+        writer.add_summary(tbc.summary.predictions_pb("ok", [0, 1, 1], [0.2, 0.8, 0.4]), 0)
+    code, out, err = run(tmp_path, "--format", "json")
+    assert code == 0, err
+    assert [(r["run"], r["tag"]) for r in json.loads(out)] == [("old", "ok")]
+    assert "skipped run 'new', tag 'future'" in err and "upgrade tb_confusion" in err
+
+
+def test_only_newer_format_data_exits_2_saying_upgrade(tmp_path):
+    _write_newer_format_tag(tmp_path)
+    code, out, err = run(tmp_path)
+    assert code == 2 and out == ""
+    assert "format version 2" in err and "upgrade tb_confusion" in err and "Traceback" not in err
+
+
+def test_a_damaged_file_is_reported_and_what_came_before_is_kept(tmp_path):
+    with EventWriter(str(tmp_path)) as writer:
+        for step in range(3):
+            writer.add_summary(tbc.summary.predictions_pb("p", [0, 1], [0.3, 0.6]), step)
+    (path,) = tmp_path.glob("events.out.tfevents.*")
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF  # inside the last record
+    path.write_bytes(bytes(data))
+    code, out, err = run(tmp_path, "--step", "all", "--format", "json")
+    assert code == 0, err
+    assert [r["step"] for r in json.loads(out)] == [0, 1]
+    assert "bad record checksum" in err and "Traceback" not in err
