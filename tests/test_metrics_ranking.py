@@ -109,6 +109,60 @@ def test_downsample_keeps_ends_order_and_bound(seed, n, max_points):
         assert cross == 0 and min(x[a], x[b]) <= x[i] <= max(x[a], x[b]), i
 
 
+def _sequential_largest_triangles(x, y, max_points):
+    """Reference: largest-triangle-three-buckets one bucket at a time."""
+    n = len(x)
+    edges = np.linspace(1, n - 1, max_points - 1).astype(np.intp)
+    chosen = [0]
+    for b in range(max_points - 2):
+        lo, hi = edges[b], edges[b + 1]
+        nlo, nhi = edges[b + 1], edges[b + 2] if b + 2 < len(edges) else n
+        nx, ny = x[nlo:nhi].mean(), y[nlo:nhi].mean()
+        ax, ay = x[chosen[-1]], y[chosen[-1]]
+        chosen.append(lo + int(np.argmax(np.abs((x[lo:hi] - ax) * (ny - ay) - (nx - ax) * (y[lo:hi] - ay)))))
+    return np.array(chosen + [n - 1])
+
+
+@st.composite
+def curves(draw):
+    """An ROC or PR curve (x ascending) of random scores with ties, or a staircase with repeated points."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.integers(2, 3000))
+    kind = draw(st.sampled_from(["roc", "pr", "staircase"]))
+    if kind == "staircase":
+        return np.cumsum(rng.integers(0, 3, n)).astype(float), np.cumsum(rng.integers(0, 3, n)).astype(float)
+    y = (rng.random(n) < draw(st.floats(0.02, 0.98))).astype(int)
+    y[0], y[-1] = 0, 1
+    s = np.round(rng.random(n) + y * rng.random() * 2, draw(st.integers(1, 6))).astype(np.float32)
+    counts = m.binary_counts(y, s)
+    if kind == "roc":
+        return m.roc_curve(counts)[:2]
+    precision, recall, _ = m.pr_curve(counts)
+    return recall, precision
+
+
+@settings(max_examples=80, deadline=None)
+@given(curves(), st.integers(2, 300))
+def test_downsample_picks_the_sequential_largest_triangles(curve, max_points):
+    x, y = curve
+    everything = m.downsample_curve(x, y, len(x))  # only repeated and collinear points dropped
+    if len(everything) <= max_points:
+        return
+    expected = everything[_sequential_largest_triangles(x[everything], y[everything], max_points)]
+    np.testing.assert_array_equal(m.downsample_curve(x, y, max_points), expected)
+
+
+@settings(max_examples=80, deadline=None)
+@given(curves(), st.sampled_from([100, 200]))
+def test_downsample_keeps_endpoints_and_the_area_under_the_curve(curve, max_points):
+    x, y = curve
+    keep = m.downsample_curve(x, y, max_points)
+    assert keep[0] == 0 and keep[-1] == len(x) - 1 and len(keep) <= max_points
+    if x[-1] > 0 and np.all(np.diff(x) >= 0):  # ROC and PR curves: the area the plot shows
+        scale = x[-1] * max(np.max(y), 1e-300)
+        assert abs(np.trapezoid(y[keep], x[keep]) - np.trapezoid(y, x)) <= 0.005 * scale
+
+
 def test_downsample_a_smooth_curve_stays_close():
     x = np.linspace(0, 1, 100000)
     y = np.sqrt(x)
