@@ -1,14 +1,19 @@
 """Time per threshold-slider step in the Confusion panel, measured in headless Chromium.
 
-Writes one binary tag with N = 100,000 examples (two runs: train and validation, so every view draws
-two of everything), starts a real `tensorboard`, opens the tab and moves the threshold slider inside
-the page. Each step is timed with performance.now() from the slider's `input` event to the end of the
+Two cases in one `tensorboard`:
+- binary: one tag with N = 100,000 examples in two runs (train and validation, so every view draws
+  two of everything), moving the threshold slider;
+- multiclass: C = 1,000 classes, N = 50,000 examples (one run, one step; the matrix is the canvas),
+  moving the confidence cutoff slider.
+
+It starts a real `tensorboard`, opens the tab and moves the slider inside the page. Each step is timed with performance.now() from the slider's `input` event to the end of the
 render it triggers, plus the style and layout the browser then needs (forced by reading a layout
 property): what one animation frame must fit (16 ms at 60 Hz). No round trip is involved: the
 examples and the over-epochs chart refresh later, debounced, after the drag.
 
 Run: .venv/bin/python bench/bench_slider.py [--examples 100000] [--steps 200]
-Prints the median, 95th percentile and maximum over the steps. No asserts.
+         [--classes 1000] [--multiclass-examples 50000]   (--classes 0 skips the multiclass case)
+Prints the median, 95th percentile and maximum over the steps of each case. No asserts.
 """
 
 import argparse
@@ -60,35 +65,83 @@ def write_logs(logdir, n, epochs=2):
                     "scores", labels, scores, task="binary", class_names=["negative", "positive"]), step=epoch)
 
 
+def write_multiclass_logs(logdir, n, classes):
+    """One run ("multiclass"), one step: C classes, 70% top-1 accuracy; each error goes to one of the
+    40 classes after the true one (so errors fill many cells), and top probabilities spread over
+    (0, 1) so the cutoff moves examples at every step."""
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, classes, n)
+    predicted = np.where(rng.random(n) < 0.7, labels, (labels + rng.integers(1, 41, n)) % classes)
+    logits = rng.normal(0, 0.5, (n, classes)).astype(np.float32)
+    logits[np.arange(n), predicted] += rng.normal(7.0, 2.5, n).astype(np.float32)
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    with EventWriter(os.path.join(logdir, "multiclass")) as writer:
+        writer.add_summary(tb_confusion.summary.predictions_pb(
+            "classes", labels, logits, task="multiclass", class_names=[f"class_{k:04d}" for k in range(classes)]),
+            step=0)
+
+
+def measure(page, panel, tag, steps):
+    """Select `tag`, wait until every selected run's statistics are drawn, time `steps` slider steps."""
+    frame = page.frame_locator("iframe")
+    frame.locator("#tag-select").select_option(tag)
+    panel.wait_for_function(
+        """(tag) => {
+          const s = window.tbConfusion.store.get();
+          return s.tag === tag && s.runs.length > 0 && s.runs.every((run) => Object.values(s.stats).some(
+            (e) => e.stats && e.stats.run === run && e.stats.tag === tag)) && !document.querySelector(".card-status .loading");
+        }""", arg=tag, timeout=600_000, polling=200)
+    page.wait_for_timeout(500)  # first layout, canvas fit
+    sizes = panel.evaluate(
+        """(tag) => Object.values(window.tbConfusion.store.get().stats).filter((e) => e.stats.tag === tag).map((e) => {
+          const m = e.stats.multiclass;
+          if (!m) return e.stats.binary.thresholds.length;
+          let cells = 0;
+          for (let c = 0; c + 1 < m.cell_offsets.length; c++) if (m.cell_offsets[c + 1] > m.cell_offsets[c]) cells += 1;
+          return cells;
+        })""", tag)
+    panel.evaluate(STEP_JS, {"steps": 20})  # warm-up: JIT
+    times = sorted(panel.evaluate(STEP_JS, {"steps": steps}))
+    return times, sizes
+
+
+def summary(times):
+    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    return (f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms, max {times[-1]:.2f} ms")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100_000)
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--classes", type=int, default=1000, help="multiclass case: C (0 skips it)")
+    parser.add_argument("--multiclass-examples", type=int, default=50_000, help="multiclass case: N")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as logdir:
         write_logs(logdir, args.examples)
+        if args.classes:
+            write_multiclass_logs(logdir, args.multiclass_examples, args.classes)
         with running_tensorboard(logdir) as base_url, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             page = browser.new_page(viewport={"width": 1400, "height": 1200})
             page.goto(base_url + "/#tb_confusion")
-            frame = page.frame_locator("iframe")
-            frame.locator('.run-card[aria-label="Run validation"] .cell').first.wait_for(timeout=120_000)
-            frame.locator('.run-card[aria-label="Run train"] .cell').first.wait_for(timeout=120_000)
+            page.frame_locator("iframe").locator("#tag-select option").first.wait_for(state="attached", timeout=120_000)
             panel = next(f for f in page.frames if f.url.endswith("plugin_entry.html?name=tb_confusion"))
-            thresholds = panel.evaluate(
-                "() => Object.values(window.tbConfusion.store.get().stats).map((e) => e.stats.binary.thresholds.length)")
-            panel.evaluate(STEP_JS, {"steps": 20})  # warm-up: JIT
-            times = panel.evaluate(STEP_JS, {"steps": args.steps})
+            binary, thresholds = measure(page, panel, "scores", args.steps)
+            multiclass = measure(page, panel, "classes", args.steps) if args.classes else None
             browser.close()
-    times.sort()
-    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-    print(f"Threshold slider, binary, N={args.examples:,} per run, 2 runs "
-          f"({', '.join(f'{t:,}' for t in thresholds)} distinct scores), {args.steps} steps in Chromium:")
-    print(f"  per step (input event -> render -> layout): median {statistics.median(times):.2f} ms, "
-          f"p95 {p95:.2f} ms, max {times[-1]:.2f} ms  (budget: 16 ms per frame)")
+    print(f"Slider step in Chromium (input event -> render -> layout; budget: 16 ms per frame), {args.steps} steps:")
+    print(f"  binary threshold, N={args.examples:,} per run, 2 runs "
+          f"({', '.join(f'{t:,}' for t in thresholds)} distinct scores): {summary(binary)}")
+    if multiclass:
+        times, cells = multiclass
+        print(f"  multiclass cutoff, C={args.classes:,}, N={args.multiclass_examples:,}, 1 run "
+              f"({cells[0]:,} non-empty cells of {args.classes ** 2:,}): {summary(times)}")
 
 
 if __name__ == "__main__":

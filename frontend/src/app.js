@@ -283,7 +283,7 @@ export function renderPanel() {
 function withReport(model, report) {
   if (model.task === "multilabel") return {...model, metrics: {...model.metrics, accuracy: report.metrics.accuracy}};
   const matrix = report.confusion_matrix;
-  return {...model, matrix, counts: countsFromMatrix(matrix), metrics: report.metrics, undefined: report.undefined, exact: true};
+  return {...model, matrix, cells: null, counts: countsFromMatrix(matrix), metrics: report.metrics, undefined: report.undefined, exact: true};
 }
 
 // The run whose statistics the recommended thresholds come from: the run of the selected cell, else

@@ -7,24 +7,68 @@
  * predicted). An extra last column (multiclass "below cutoff") counts as a miss for its row and
  * as nobody's prediction. */
 export function countsFromMatrix(matrix) {
+  return countsFromMarginals(matrixMarginals(matrix));
+}
+
+/** countsFromMatrix for a matrix given as its non-zero cells (lookups.js multiclassCellsAt). */
+export function countsFromCells(cells) {
+  return countsFromMarginals(cellMarginals(cells));
+}
+
+// What every count and agreement metric needs: row sums (true), column sums (predicted, the extra
+// column included), the diagonal and the total. O(C * width) from a dense matrix, O(non-zero cells +
+// C) from cells.
+function matrixMarginals(matrix) {
   const numClasses = matrix.length;
-  const predicted = new Float64Array(numClasses);
-  const support = new Float64Array(numClasses);
+  let width = numClasses;
+  for (const row of matrix) if (row.length > width) width = row.length;
+  const trueTotals = new Float64Array(width);
+  const predTotals = new Float64Array(width);
+  const diagonal = new Float64Array(numClasses);
   let total = 0;
   for (let i = 0; i < numClasses; i++) {
     const row = matrix[i];
+    let sum = 0;
     for (let j = 0; j < row.length; j++) {
-      support[i] += row[j];
-      if (j < numClasses) predicted[j] += row[j];
+      const v = row[j];
+      sum += v;
+      predTotals[j] += v;
     }
-    total += support[i];
+    trueTotals[i] = sum;
+    diagonal[i] = row[i] ?? 0;
+    total += sum;
   }
+  return {numClasses, width, trueTotals, predTotals, diagonal, total};
+}
+
+function cellMarginals(cells) {
+  const {numClasses, width, columns, values, rowStart} = cells;
+  const trueTotals = new Float64Array(Math.max(width, numClasses));
+  const predTotals = new Float64Array(Math.max(width, numClasses));
+  const diagonal = new Float64Array(numClasses);
+  let total = 0;
+  for (let i = 0; i < numClasses; i++) {
+    let sum = 0;
+    for (let k = rowStart[i]; k < rowStart[i + 1]; k++) {
+      const v = values[k];
+      const j = columns[k];
+      sum += v;
+      predTotals[j] += v;
+      if (j === i) diagonal[i] = v;
+    }
+    trueTotals[i] = sum;
+    total += sum;
+  }
+  return {numClasses, width: Math.max(width, numClasses), trueTotals, predTotals, diagonal, total};
+}
+
+function countsFromMarginals({numClasses, trueTotals, predTotals, diagonal, total}) {
   const counts = [];
   for (let i = 0; i < numClasses; i++) {
-    const tp = matrix[i][i];
-    const fp = predicted[i] - tp;
-    const fn = support[i] - tp;
-    counts.push({tp, fp, fn, tn: total - tp - fp - fn, support: support[i]});
+    const tp = diagonal[i];
+    const fp = predTotals[i] - tp;
+    const fn = trueTotals[i] - tp;
+    counts.push({tp, fp, fn, tn: total - tp - fp - fn, support: trueTotals[i]});
   }
   return counts;
 }
@@ -95,21 +139,12 @@ function weightedMean(values, weights, totalWeight) {
  * ("below cutoff") is one more predicted label that no example truly has (as scikit-learn would
  * see it). `prefix` is appended to names in `undefined` (e.g. ".per_class.cat"). */
 export function agreementMetrics(matrix, prefix = "") {
-  const numClasses = matrix.length;
-  const width = Math.max(numClasses, ...matrix.map((row) => row.length));
-  const trueTotals = new Float64Array(width);
-  const predTotals = new Float64Array(width);
-  let total = 0;
+  return agreementFromMarginals(matrixMarginals(matrix), prefix);
+}
+
+function agreementFromMarginals({numClasses, width, trueTotals, predTotals, diagonal, total}, prefix = "") {
   let correct = 0;
-  for (let i = 0; i < numClasses; i++) {
-    for (let j = 0; j < matrix[i].length; j++) {
-      const v = matrix[i][j];
-      trueTotals[i] += v;
-      predTotals[j] += v;
-      total += v;
-      if (i === j) correct += v;
-    }
-  }
+  for (let i = 0; i < numClasses; i++) correct += diagonal[i];
   let dotTruePred = 0;
   let dotTrue = 0;
   let dotPred = 0;
@@ -120,7 +155,7 @@ export function agreementMetrics(matrix, prefix = "") {
     dotTrue += trueTotals[k] * trueTotals[k];
     dotPred += predTotals[k] * predTotals[k];
     if (k < numClasses && trueTotals[k] !== 0) {
-      recallSum += matrix[k][k] / trueTotals[k];
+      recallSum += diagonal[k] / trueTotals[k];
       present += 1;
     }
   }
@@ -145,8 +180,17 @@ export function agreementMetrics(matrix, prefix = "") {
 
 /** Every threshold metric of a confusion matrix (binary or multiclass, optional cutoff column). */
 export function matrixMetrics(matrix, classNames, {positiveClass = null} = {}) {
-  const perClass = perClassMetrics(countsFromMatrix(matrix), classNames, {positiveClass});
-  const agreement = agreementMetrics(matrix);
+  return metricsFromMarginals(matrixMarginals(matrix), classNames, {positiveClass});
+}
+
+/** matrixMetrics for a matrix given as its non-zero cells (lookups.js multiclassCellsAt). */
+export function cellMetrics(cells, classNames) {
+  return metricsFromMarginals(cellMarginals(cells), classNames, {});
+}
+
+function metricsFromMarginals(marginals, classNames, {positiveClass = null}) {
+  const perClass = perClassMetrics(countsFromMarginals(marginals), classNames, {positiveClass});
+  const agreement = agreementFromMarginals(marginals);
   const undefinedNames = [...perClass.undefined];
   for (const name of ["accuracy", "balanced_accuracy"]) if (agreement.metrics[name] === null) undefinedNames.push(name);
   undefinedNames.push(...agreement.undefined);

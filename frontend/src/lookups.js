@@ -56,29 +56,91 @@ export function binaryMatrixAt(binary, threshold) {
  * (argmax); an example whose top score is below the cutoff moves to an extra last column.
  * `multiclass` = {cell_offsets [C*C+1], top_scores (ascending within each cell, cell = true*C +
  * argmax), cum_weights (running sum of weights within each cell, or null), cell_totals [C*C]}.
- * Without a cutoff (<= 0) the matrix is the plain C x C one. */
+ * Without a cutoff (<= 0) the matrix is the plain C x C one. Dense: prefer multiclassCellsAt for
+ * arithmetic (it touches only the non-empty cells). */
 export function multiclassMatrixAt(multiclass, numClasses, cutoff = 0) {
-  const {cell_offsets: offsets, top_scores: scores, cum_weights: cumWeights, cell_totals: totals} = multiclass;
+  return denseMatrix(multiclassCellsAt(multiclass, numClasses, cutoff));
+}
+
+// Per statistics object: the indices of its non-empty cells (ascending, so row-major) and where each
+// row starts among them. Computed once; every cutoff then walks only these.
+const nonEmptyCache = new WeakMap();
+
+function nonEmptyCells(multiclass, numClasses) {
+  let entry = nonEmptyCache.get(multiclass);
+  if (entry && entry.numClasses === numClasses) return entry;
+  const {cell_offsets: offsets, cell_totals: totals} = multiclass;
+  const count = numClasses * numClasses;
+  const list = [];
+  for (let cell = 0; cell < count; cell++) {
+    if (offsets[cell + 1] > offsets[cell] || totals[cell] !== 0) list.push(cell);
+  }
+  const cells = Int32Array.from(list);
+  const rowStart = new Int32Array(numClasses + 1);
+  let k = 0;
+  for (let t = 0; t <= numClasses; t++) {
+    while (k < cells.length && cells[k] < t * numClasses) k++;
+    rowStart[t] = k;
+  }
+  entry = {numClasses, cells, rowStart};
+  nonEmptyCache.set(multiclass, entry);
+  return entry;
+}
+
+/** The multiclass confusion matrix at `cutoff` as its non-zero cells, row-major:
+ * {numClasses, width (C, or C + 1 with a cutoff), length, rows, columns (Int32Array), values
+ * (Float64Array), rowStart (Int32Array [C + 1]: row t's entries are [rowStart[t], rowStart[t+1]))}.
+ * A row's "below cutoff" entry (column C) comes after its other cells. Work is proportional to the
+ * number of non-empty cells, not C * C. */
+export function multiclassCellsAt(multiclass, numClasses, cutoff = 0) {
+  const {top_scores: scores, cum_weights: cumWeights, cell_totals: totals, cell_offsets: offsets} = multiclass;
   const withCutoff = cutoff > 0;
-  const matrix = [];
+  const {cells, rowStart: nonEmptyStart} = nonEmptyCells(multiclass, numClasses);
+  const capacity = cells.length + (withCutoff ? numClasses : 0);
+  const rows = new Int32Array(capacity);
+  const columns = new Int32Array(capacity);
+  const values = new Float64Array(capacity);
+  const rowStart = new Int32Array(numClasses + 1);
+  let n = 0;
   for (let t = 0; t < numClasses; t++) {
-    const row = new Array(withCutoff ? numClasses + 1 : numClasses).fill(0);
+    rowStart[t] = n;
     let below = 0;
-    for (let p = 0; p < numClasses; p++) {
-      const cell = t * numClasses + p;
+    for (let k = nonEmptyStart[t]; k < nonEmptyStart[t + 1]; k++) {
+      const cell = cells[k];
+      const total = totals[cell];
+      let kept = total;
       const start = offsets[cell];
       const stop = offsets[cell + 1];
-      if (!withCutoff || start === stop || scores[start] >= cutoff) {
-        row[p] = totals[cell];
-        continue;
+      if (withCutoff && start !== stop && scores[start] < cutoff) {
+        const first = lowerBound(scores, cutoff, start, stop);
+        kept = first === stop ? 0 : cumWeights ? weightFrom(cumWeights, start, first, stop) : stop - first;
+        below += total - kept;
       }
-      const first = lowerBound(scores, cutoff, start, stop);
-      const kept = cumWeights ? weightFrom(cumWeights, start, first, stop) : stop - first;
-      row[p] = first === stop ? 0 : kept;
-      below += totals[cell] - row[p];
+      if (kept === 0) continue;
+      rows[n] = t;
+      columns[n] = cell - t * numClasses;
+      values[n] = kept;
+      n++;
     }
-    if (withCutoff) row[numClasses] = below;
-    matrix.push(row);
+    if (withCutoff && below !== 0) {
+      rows[n] = t;
+      columns[n] = numClasses;
+      values[n] = below;
+      n++;
+    }
+  }
+  rowStart[numClasses] = n;
+  return {numClasses, width: withCutoff ? numClasses + 1 : numClasses, length: n,
+    rows: rows.subarray(0, n), columns: columns.subarray(0, n), values: values.subarray(0, n), rowStart};
+}
+
+/** The dense matrix (arrays of numbers, zeros included) of multiclassCellsAt's cells. */
+export function denseMatrix(cells) {
+  const matrix = new Array(cells.numClasses);
+  for (let t = 0; t < cells.numClasses; t++) {
+    const row = new Array(cells.width).fill(0);
+    for (let k = cells.rowStart[t]; k < cells.rowStart[t + 1]; k++) row[cells.columns[k]] = cells.values[k];
+    matrix[t] = row;
   }
   return matrix;
 }

@@ -1,10 +1,10 @@
 // The confusion matrix on a canvas, for many classes (100 readable, 1000 usable): only the visible
-// cells are drawn, the class names stay pinned on both axes while scrolling, and it zooms
+// cells are drawn (with the model's non-zero `cells`, only the non-empty ones among them), the class names stay pinned on both axes while scrolling, and it zooms
 // (buttons, ctrl+wheel, + and -). Arrow keys move a cursor cell, Enter opens its examples.
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
-import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
+import {cellShares, colorDomain, totals} from "./matrix_math.js";
 import {cellLines, cellText} from "./cell_text.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
 
@@ -35,6 +35,8 @@ export function createMatrixCanvas({onSelect}) {
   let props = null;
   let sums = null;
   let domain = null;
+  let columnPosition = null; // column index -> display position (with the model's cells)
+  let positionKey = null;
   let cursor = {row: 0, column: 0};
   let hover = null;
 
@@ -95,22 +97,37 @@ export function createMatrixCanvas({onSelect}) {
     const empty = cellColor(0, {diagonal: false, theme});
     context.fillStyle = empty.fill;
     context.fillRect(LABEL_WIDTH, LABEL_HEIGHT, Math.min(width, columns.length * size - left), Math.min(height, order.length * size - top));
-    for (let r = firstRow; r < lastRow; r++) {
-      const i = order[r];
+    const paint = (r, c, i, j, count) => {
+      const x = LABEL_WIDTH + c * size - left;
       const y = LABEL_HEIGHT + r * size - top;
-      for (let c = firstColumn; c < lastColumn; c++) {
-        const j = columns[c];
-        const x = LABEL_WIDTH + c * size - left;
-        if (model.matrix[i][j] === 0) continue; // empty cells keep the background (most of a large matrix)
-        const shares = cellShares(model.matrix, sums, i, j);
-        const value = displayValue(shares, normalization);
-        const diagonal = i === j;
-        const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
-        context.fillStyle = fill;
-        context.fillRect(x, y, size - (size > 6 ? 1 : 0), size - (size > 6 ? 1 : 0));
-        if (size >= 32 && value) {
-          context.fillStyle = text;
-          context.fillText(cellText(value, normalization), x + size / 2, y + size / 2, size - 4);
+      const value = normalization === "count" ? count : share(count, i, j, normalization);
+      const diagonal = i === j;
+      const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+      context.fillStyle = fill;
+      context.fillRect(x, y, size - (size > 6 ? 1 : 0), size - (size > 6 ? 1 : 0));
+      if (size >= 32 && value) {
+        context.fillStyle = text;
+        context.fillText(cellText(value, normalization), x + size / 2, y + size / 2, size - 4);
+      }
+    };
+    // Empty cells keep the background (most of a large matrix).
+    const cells = model.cells;
+    if (cells) {
+      // Visible rows, and in each only its non-empty cells that fall in the visible columns.
+      for (let r = firstRow; r < lastRow; r++) {
+        const i = order[r];
+        for (let k = cells.rowStart[i]; k < cells.rowStart[i + 1]; k++) {
+          const c = columnPosition[cells.columns[k]];
+          if (c >= firstColumn && c < lastColumn) paint(r, c, i, cells.columns[k], cells.values[k]);
+        }
+      }
+    } else {
+      for (let r = firstRow; r < lastRow; r++) {
+        const i = order[r];
+        const row = model.matrix[i];
+        for (let c = firstColumn; c < lastColumn; c++) {
+          const j = columns[c];
+          if (row[j] !== 0) paint(r, c, i, j, row[j]);
         }
       }
     }
@@ -155,6 +172,12 @@ export function createMatrixCanvas({onSelect}) {
     }
   }
 
+  // A cell's share under a normalization (cellShares without looking the count up again).
+  function share(count, i, j, normalization) {
+    const total = normalization === "row" ? sums.rows[i] : normalization === "column" ? sums.columns[j] : sums.all;
+    return total ? count / total : 0;
+  }
+
   function cellAt(event) {
     const box = viewport.getBoundingClientRect();
     const x = event.clientX - box.left - LABEL_WIDTH + viewport.scrollLeft;
@@ -168,7 +191,8 @@ export function createMatrixCanvas({onSelect}) {
 
   function linesFor(i, j) {
     const {model} = props;
-    return cellLines(model.classNames[i], model.columnNames[j], cellShares(model.matrix, sums, i, j));
+    return cellLines(model.classNames[i], model.columnNames[j], model.cells ? cellShares(null, sums, i, j, model.cells)
+      : cellShares(model.matrix, sums, i, j));
   }
 
   viewport.addEventListener("scroll", () => requestAnimationFrame(draw), {passive: true});
@@ -237,8 +261,19 @@ export function createMatrixCanvas({onSelect}) {
   function update(next) {
     const first = props === null;
     props = next;
-    sums = totals(next.model.matrix);
-    domain = colorDomain(next.model.matrix, sums, next.normalization);
+    const cells = next.model.cells;
+    // With cells, never read model.matrix here: it would build the dense C x C matrix.
+    sums = cells ? totals(null, cells) : totals(next.model.matrix);
+    domain = cells ? colorDomain(null, sums, next.normalization, cells) : colorDomain(next.model.matrix, sums, next.normalization);
+    if (cells) {
+      const columns = columnsOf(next);
+      const key = `${columns.length}:${next.order.join(",")}`;
+      if (key !== positionKey) {
+        positionKey = key;
+        columnPosition = new Int32Array(cells.width).fill(-1);
+        columns.forEach((j, c) => { columnPosition[j] = c; });
+      }
+    }
     viewport.setAttribute("aria-label", `Confusion matrix of ${next.order.length} classes. Arrow keys move between cells, Enter shows a cell's examples, plus and minus zoom.`);
     if (first) {
       // Readable by default (class names shown from 9px): scroll rather than shrink below 12px,

@@ -1,8 +1,25 @@
 // Shares, class orders and top confusions of a confusion matrix (rows true, columns predicted;
 // a multiclass cutoff adds a last "below cutoff" column). Pure functions shared by every view.
+// Where a function takes `cells` (the model's non-zero cells, lookups.js multiclassCellsAt), it walks
+// those instead of every entry of `matrix`: the same result in O(non-zero cells) at 1000 classes.
 
 /** Row totals, column totals and the grand total. */
-export function totals(matrix) {
+export function totals(matrix, cells = null) {
+  if (cells) {
+    const rows = new Array(cells.numClasses).fill(0);
+    const columns = new Array(cells.width).fill(0);
+    let all = 0;
+    for (let i = 0; i < cells.numClasses; i++) {
+      let sum = 0;
+      for (let k = cells.rowStart[i]; k < cells.rowStart[i + 1]; k++) {
+        sum += cells.values[k];
+        columns[cells.columns[k]] += cells.values[k];
+      }
+      rows[i] = sum;
+      all += sum;
+    }
+    return {rows, columns, all};
+  }
   const rows = new Array(matrix.length).fill(0);
   const columns = new Array(matrix[0]?.length || 0).fill(0);
   let all = 0;
@@ -21,9 +38,16 @@ export function totals(matrix) {
   return {rows, columns, all};
 }
 
-/** Every share of cell (i, j): {count, row, column, all} (0 when the total is 0). */
-export function cellShares(matrix, sums, i, j) {
-  const count = matrix[i][j];
+/** The count of cell (i, j) from the non-zero cells (0 when absent): a walk of row i's entries. */
+export function cellValue(cells, i, j) {
+  for (let k = cells.rowStart[i]; k < cells.rowStart[i + 1]; k++) if (cells.columns[k] === j) return cells.values[k];
+  return 0;
+}
+
+/** Every share of cell (i, j): {count, row, column, all} (0 when the total is 0). With `cells`,
+ * the count comes from them (the dense matrix is not needed). */
+export function cellShares(matrix, sums, i, j, cells = null) {
+  const count = cells ? cellValue(cells, i, j) : matrix[i][j];
   const share = (total) => (total ? count / total : 0);
   return {count, row: share(sums.rows[i]), column: share(sums.columns[j]), all: share(sums.all)};
 }
@@ -35,11 +59,11 @@ export function displayValue(shares, normalization) {
 
 /** Class indices in display order: "index" (as logged), "support" (most examples first) or
  * "error" (most misclassified first). Ties keep the logged order. */
-export function classOrder(matrix, sort) {
-  const order = matrix.map((_, i) => i);
+export function classOrder(matrix, sort, cells = null) {
+  const order = Array.from({length: cells ? cells.numClasses : matrix.length}, (_, i) => i);
   if (sort === "support" || sort === "error") {
-    const {rows} = totals(matrix);
-    const key = rows.map((support, i) => (sort === "support" ? support : support - matrix[i][i]));
+    const {rows} = totals(matrix, cells);
+    const key = rows.map((support, i) => (sort === "support" ? support : support - (cells ? cellValue(cells, i, i) : matrix[i][i])));
     order.sort((a, b) => key[b] - key[a] || a - b);
   }
   return order;
@@ -47,25 +71,46 @@ export function classOrder(matrix, sort) {
 
 /** The `limit` largest off-diagonal cells {true, pred, count, rowShare}, largest first
  * ("below cutoff" cells excluded). */
-export function topConfusions(matrix, limit = 10) {
-  const numClasses = matrix.length;
-  const sums = totals(matrix);
-  const cells = [];
-  for (let i = 0; i < numClasses; i++) {
-    const row = matrix[i];
-    for (let j = 0; j < numClasses; j++) {
-      if (row[j] > 0 && i !== j) cells.push({true: i, pred: j, count: matrix[i][j], rowShare: matrix[i][j] / sums.rows[i]});
+export function topConfusions(matrix, limit = 10, cells = null) {
+  const numClasses = cells ? cells.numClasses : matrix.length;
+  const sums = totals(matrix, cells);
+  const found = [];
+  if (cells) {
+    for (let k = 0; k < cells.length; k++) {
+      const i = cells.rows[k];
+      const j = cells.columns[k];
+      const count = cells.values[k];
+      if (count > 0 && i !== j && j < numClasses) found.push({true: i, pred: j, count, rowShare: count / sums.rows[i]});
+    }
+  } else {
+    for (let i = 0; i < numClasses; i++) {
+      const row = matrix[i];
+      for (let j = 0; j < numClasses; j++) {
+        if (row[j] > 0 && i !== j) found.push({true: i, pred: j, count: matrix[i][j], rowShare: matrix[i][j] / sums.rows[i]});
+      }
     }
   }
-  cells.sort((a, b) => b.count - a.count || a.true - b.true || a.pred - b.pred);
-  return cells.slice(0, limit);
+  found.sort((a, b) => b.count - a.count || a.true - b.true || a.pred - b.pred);
+  return found.slice(0, limit);
 }
 
 /** The largest value of the diagonal and of the off-diagonal cells under a normalization, to scale
  * the two colour ramps separately (so a rare error still shows next to a large diagonal). */
-export function colorDomain(matrix, sums, normalization) {
+export function colorDomain(matrix, sums, normalization, cells = null) {
   let diagonal = 0;
   let error = 0;
+  if (cells) {
+    for (let k = 0; k < cells.length; k++) {
+      const i = cells.rows[k];
+      const j = cells.columns[k];
+      const total = normalization === "row" ? sums.rows[i] : normalization === "column" ? sums.columns[j]
+        : normalization === "all" ? sums.all : 1;
+      const v = total ? cells.values[k] / total : 0;
+      if (i === j) diagonal = Math.max(diagonal, v);
+      else error = Math.max(error, v);
+    }
+    return {diagonal: diagonal || 1, error: error || 1};
+  }
   for (let i = 0; i < matrix.length; i++) {
     const row = matrix[i];
     for (let j = 0; j < row.length; j++) {

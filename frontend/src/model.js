@@ -1,8 +1,8 @@
 // What every view shows for one (run, tag, step) at the chosen threshold(s): the confusion matrix
 // and its metrics, computed from the `stats` route's sufficient statistics in microseconds.
 
-import {countsFromLabelMatrices, countsFromMatrix, labelMetrics, matrixMetrics} from "./formulas.js";
-import {binaryMatrixAt, multiclassMatrixAt} from "./lookups.js";
+import {cellMetrics, countsFromCells, countsFromLabelMatrices, countsFromMatrix, labelMetrics, matrixMetrics} from "./formulas.js";
+import {binaryMatrixAt, denseMatrix, multiclassCellsAt} from "./lookups.js";
 
 export const BELOW_CUTOFF = "below cutoff";
 
@@ -11,12 +11,15 @@ const RANKING_METRICS = ["roc_auc", "average_precision", "log_loss", "top_k_accu
 const RANKING_PREFIXES = ["roc_auc", "average_precision", "log_loss", "top_k_accuracy"];
 
 /** The model for `stats` at {threshold (binary), cutoff (multiclass), labelThresholds (multilabel,
- * one per label)}: {task, classNames, columnNames, labelNames, matrix, labelMatrices, counts,
- * metrics, undefined, numExamples}. Numbers equal build_report's for the same threshold. */
+ * one per label)}: {task, classNames, columnNames, labelNames, matrix, cells, labelMatrices, counts,
+ * metrics, undefined, numExamples}. Numbers equal build_report's for the same threshold.
+ * Multiclass also gives `cells`, the matrix's non-zero cells (lookups.js multiclassCellsAt): the
+ * math and the canvas walk those instead of all C * C entries of `matrix` (null otherwise). */
 export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = null} = {}) {
   const classNames = stats.class_names;
   const report = stats.report || {};
   let matrix;
+  let cells = null;
   let labelMatrices = null;
   let counts;
   let computed;
@@ -36,27 +39,36 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
     // Exact-match accuracy needs every example: the server's, when it is for these thresholds.
     if (sameThresholds(report.threshold, thresholds)) computed.metrics.accuracy = report.metrics?.accuracy ?? null;
   } else {
-    matrix = multiclassMatrixAt(stats.multiclass, classNames.length, cutoff);
-    counts = countsFromMatrix(matrix);
-    computed = matrixMetrics(matrix, classNames);
+    cells = multiclassCellsAt(stats.multiclass, classNames.length, cutoff);
+    matrix = null; // dense on first read (see below): a slider drag over the canvas never needs it
+    counts = countsFromCells(cells);
+    computed = cellMetrics(cells, classNames);
   }
   const metrics = computed.metrics;
   for (const name of RANKING_METRICS) if (report.metrics && name in report.metrics) metrics[name] = report.metrics[name];
   const rankingUndefined = (report.undefined || []).filter((name) => RANKING_PREFIXES.some((p) => name.startsWith(p)));
   const multilabel = stats.task === "multilabel";
-  const columnNames = !multilabel && matrix[0].length > classNames.length ? [...classNames, BELOW_CUTOFF] : classNames;
-  return {
+  const width = cells ? cells.width : matrix[0].length;
+  const columnNames = !multilabel && width > classNames.length ? [...classNames, BELOW_CUTOFF] : classNames;
+  const model = {
     task: stats.task,
     classNames: multilabel ? ["negative", "positive"] : classNames,
     columnNames: multilabel ? ["negative", "positive"] : columnNames,
     labelNames: multilabel ? classNames : null,
     matrix,
+    cells,
     labelMatrices,
     counts,
     metrics,
     undefined: [...computed.undefined, ...rankingUndefined],
     numExamples: stats.num_examples,
   };
+  if (cells) {
+    let dense = null;
+    Object.defineProperty(model, "matrix", {enumerable: true, configurable: true,
+      get: () => (dense ??= denseMatrix(cells)), set: (value) => { dense = value; }});
+  }
+  return model;
 }
 
 function sameThresholds(reported, thresholds) {

@@ -45,7 +45,7 @@ export function createRunCard(run, actions) {
     if (model.task !== "multilabel") return model;
     const k = Math.min(state.curveClass, model.labelNames.length - 1);
     const name = model.labelNames[k];
-    return {...model, matrix: model.labelMatrices[k], classNames: [`not ${name}`, name], columnNames: [`not ${name}`, name]};
+    return {...model, matrix: model.labelMatrices[k], cells: null, classNames: [`not ${name}`, name], columnNames: [`not ${name}`, name]};
   }
 
   function update(props) {
@@ -87,7 +87,7 @@ export function createRunCard(run, actions) {
       matrixView = kind === "canvas" ? createMatrixCanvas({onSelect}) : createMatrixTable({onSelect});
       matrixHolder.replaceChildren(matrixView.element);
     }
-    const order = classOrder(shown.matrix, state.sort);
+    const order = shown.cells ? classOrder(null, state.sort, shown.cells) : classOrder(shown.matrix, state.sort);
     const selected = state.selected && state.selected.run === run
       && (model.task !== "multilabel" || state.selected.label === state.curveClass) ? state.selected : null;
     matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme});
@@ -96,7 +96,7 @@ export function createRunCard(run, actions) {
   }
 
   function updateConfusions(shown, label) {
-    const top = shown.classNames.length > 2 ? topConfusions(shown.matrix, 8) : [];
+    const top = shown.classNames.length <= 2 ? [] : shown.cells ? topConfusions(null, 8, shown.cells) : topConfusions(shown.matrix, 8);
     confusionsBox.hidden = !top.length;
     const key = JSON.stringify(top.map((c) => [c.true, c.pred, c.count]));
     if (key === confusionsKey) return;
@@ -122,7 +122,7 @@ export function createRunCard(run, actions) {
   function exportPicture(kind) {
     if (!view?.model) return;
     const shown = displayed(view);
-    const layout = matrixLayout(shown, {order: classOrder(shown.matrix, view.state.sort), normalization: view.state.normalization,
+    const layout = matrixLayout(shown, {order: classOrder(shown.matrix, view.state.sort, shown.cells), normalization: view.state.normalization,
       theme: view.state.theme, title: `${run} \u00b7 ${view.state.tag} \u00b7 step ${view.step}`});
     if (kind === "svg") {
       download(new Blob([layoutSvg(layout)], {type: "image/svg+xml"}), filename("svg"));
