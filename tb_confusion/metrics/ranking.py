@@ -158,6 +158,13 @@ def _count_at_least(descending, t):
         hi = np.where(open_ & ~at_least, mid, hi)
 
 
+def _dot(a, b):
+    # Not np.dot: OpenBLAS splits a long dot product over its own threads, and when the cores are busy
+    # (our pool sorting other classes, other processes) waiting for them cost 0.2-12 ms instead of
+    # ~20 us for 50k values; einsum's loop is as fast on one core and waits for nobody.
+    return np.einsum("i,i->", a, b)
+
+
 def roc_curve(counts):
     """(fpr, tpr, thresholds) like scikit-learn's roc_curve(drop_intermediate=False): starts at (0, 0)
     with threshold +inf. None when the data has no positives or no negatives."""
@@ -174,7 +181,7 @@ def roc_auc(counts):
         return None
     # sum of trapezoids (fps[i] - fps[i-1]) * (tps[i] + tps[i-1]) / 2 from (0, 0), as two dot products
     step = np.diff(counts.fps, prepend=0.0)
-    twice_area = np.dot(step, counts.tps) + np.dot(step[1:], counts.tps[:-1])
+    twice_area = _dot(step, counts.tps) + _dot(step[1:], counts.tps[:-1])
     return float(twice_area / (2.0 * counts.positives * counts.negatives))
 
 
@@ -199,7 +206,7 @@ def average_precision(counts):
     if counts.positives <= 0:
         return 0.0, True
     precision = counts.tps / (counts.tps + counts.fps)
-    ap = np.dot(np.diff(counts.tps, prepend=0.0), precision) / counts.positives
+    ap = _dot(np.diff(counts.tps, prepend=0.0), precision) / counts.positives
     return float(max(0.0, ap)), False
 
 
