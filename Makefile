@@ -32,7 +32,7 @@ test: venv chromium test-frontend test-python
 
 test-frontend:
 	@echo "==> Frontend unit tests (node --test)"
-	@node --test frontend/test/
+	@node --test frontend/test/*.test.js
 
 test-python: venv
 	@echo "==> Python tests: metrics vs scikit-learn, writers, Keras, the plugin in a real tensorboard, the panel in headless Chromium"
