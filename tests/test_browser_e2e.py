@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from tb_process import running_tensorboard
+from tb_process import get_json, running_tensorboard
 
 import tb_confusion
 from tb_confusion.events import EventWriter
@@ -227,5 +227,61 @@ def test_dark_mode_follows_tensorboard(tensorboard, browser):
     page, panel, problems = open_panel(browser, base_url, dark=True)
     assert panel.locator("html").get_attribute("data-theme") == "dark"
     page.screenshot(path=str(ARTIFACTS / "e2e_dark.png"))
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+@pytest.fixture()
+def reloading_tensorboard(tmp_path):
+    """Its own logdir (the test adds a step to it), re-read every second."""
+    logdir = tmp_path / "logs"
+    write_logs(logdir)
+    with running_tensorboard(logdir, "--reload_interval", "1") as base_url:
+        yield base_url, logdir
+
+
+def test_tensorboard_reload_brings_new_steps_and_keeps_the_selection(reloading_tensorboard, browser):
+    base_url, logdir = reloading_tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("fraud")
+    step_label = panel.locator("#step-label")
+    expect(step_label).to_have_text(re.compile(rf"^{EPOCHS - 1} "))
+    panel.locator("#step-slider").fill("1")
+    expect(step_label).to_have_text(re.compile(rf"^1 +\(2 of {EPOCHS}\)"))
+    panel.locator("#threshold-slider-value").fill("0.37")
+    panel.locator("#threshold-slider-value").press("Enter")
+    card(panel, "validation").locator('.cell[data-true="1"][data-pred="0"]').click()
+    expect(panel.locator("#examples-caption")).to_contain_text("validation \u00b7 step 1 ")
+
+    # Training goes on: a new step for both runs, in new event files.
+    rng = np.random.default_rng(99)
+    for run in ("train", "validation"):
+        with EventWriter(str(logdir / run)) as writer:
+            labels = (rng.random(500) < 0.35).astype(np.int64)
+            scores = np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1).astype(np.float32)
+            writer.add_summary(tb_confusion.summary.predictions_pb(
+                "fraud", labels, scores, task="binary", class_names=["legit", "fraud"]), step=EPOCHS)
+    deadline = time.monotonic() + 30
+    while [s["step"] for s in get_json(f"{base_url}/data/plugin/tb_confusion/steps?run=validation&tag=fraud")][-1] != EPOCHS:
+        assert time.monotonic() < deadline, "tensorboard did not pick the new step up"
+        time.sleep(0.2)
+    # Nothing changes until TensorBoard's reload button (outside the iframe) is pressed.
+    page.wait_for_timeout(300)
+    expect(step_label).to_have_text(re.compile(rf"^1 +\(2 of {EPOCHS}\)"))
+    page.locator("app-header-reload button.reload-button").click()
+
+    # The slider reaches the new step; run, tag, step, threshold and the selected cell are kept.
+    expect(step_label).to_have_text(re.compile(rf"^1 +\(2 of {EPOCHS + 1}\)"), timeout=15_000)
+    expect(panel.locator("#step-slider")).to_have_attribute("max", str(EPOCHS))
+    assert panel.locator("#tag-select").input_value() == "fraud"
+    assert panel.locator("#threshold-slider-value").input_value() == "0.37"
+    expect(panel.locator("#examples-caption")).to_contain_text("validation \u00b7 step 1 ")
+    assert panel.locator(".run-card").count() == 2
+    frame = next(f for f in page.frames if "plugin_entry.html" in f.url)
+    assert frame.evaluate("window.tbConfusion.reloads()") >= 1  # through experimental.DataReloaded
+    panel.locator("#step-slider").fill(str(EPOCHS))
+    expect(step_label).to_have_text(re.compile(rf"^{EPOCHS} +\({EPOCHS + 1} of {EPOCHS + 1}\)"))
+    report = expected_report(logdir, "validation", "fraud", EPOCHS, threshold=0.37)
+    eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
     assert problems == {"dialogs": [], "errors": []}
     page.close()

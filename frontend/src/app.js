@@ -14,6 +14,7 @@ import {createSummaryView} from "./summary_view.js";
 import {createCurvesView} from "./curves_view.js";
 import {createEpochsView} from "./epochs_view.js";
 import {createExamplesView} from "./examples_view.js";
+import {DATA_RELOADED, RUNS_CHANGED, connectToHost} from "./host_messages.js";
 
 const MAX_CACHED_STATS = 16;
 const EXAMPLES_PAGE = 25;
@@ -77,6 +78,14 @@ export function renderPanel() {
 
   /** Start every request the current state needs and does not have yet. */
   function sync(state) {
+    if (state.tags && !state.tag && Object.keys(state.tags).length) {
+      // The tag went away on a reload: pick a default again.
+      const patch = defaultSelection(state.tags, state);
+      if (patch.tag) {
+        store.set({...patch, steps: {}, step: null});
+        return;
+      }
+    }
     if (!state.tags && !inflight.has("tags")) {
       inflight.add("tags");
       api.tags().then((tags) => {
@@ -275,7 +284,85 @@ export function renderPanel() {
   window.tbConfusion = debug;
   watchTheme((theme) => store.set({theme}));
   installKeyboard(store, actions);
+  // TensorBoard's reload button (and auto-reload) and new runs: refetch tags and steps.
+  const reloader = createReloader(() => store);
+  const host = connectToHost();
+  if (host) {
+    host.listen(DATA_RELOADED, () => { reloader.reload(); });
+    host.listen(RUNS_CHANGED, () => { reloader.reload(); });
+  }
+  debug.reload = reloader.reload;
+  debug.reloads = reloader.count;
   store.set({});
+}
+
+/** reload(): fetch the tags and the selected runs' steps again and apply them in one change that
+ * keeps the selection: the tag (if it still exists), the runs that still have it, the step when it
+ * still exists (else the run's last earlier step), the thresholds, the selected cell. Statistics of
+ * a step are kept unless its wall time changed (the step was written again); the over-epochs series
+ * are refetched. Overlapping calls run one after another. */
+function createReloader(getStore) {
+  let running = null;
+  let again = false;
+  const counter = {done: 0};
+
+  async function once() {
+    const store = getStore();
+    if (!store.get().tags) return; // the first load is still under way
+    const tags = await api.tags();
+    const before = store.get();
+    const tag = before.tag;
+    const runs = tag ? before.runs.filter((run) => tags[run] && tag in tags[run]) : [];
+    const steps = await Promise.all(runs.map((run) => api.steps(run, tag).then((list) => list, () => null)));
+    store.set((s) => {
+      if (s.tag !== tag || !tag) return {tags, ...(s.tag && !Object.values(tags).some((t) => s.tag in t) ? {tag: null} : {})};
+      const keepRuns = s.runs.filter((run) => tags[run] && tag in tags[run]);
+      if (!keepRuns.length) return {tags, tag: null, runs: [], steps: {}, step: null, selected: null};
+      const nextSteps = {...s.steps};
+      for (const run of Object.keys(nextSteps)) if (!keepRuns.includes(run)) delete nextSteps[run];
+      runs.forEach((run, k) => { if (steps[k] && keepRuns.includes(run)) nextSteps[run] = steps[k]; });
+      const union = unionSteps(nextSteps, keepRuns);
+      let step = s.step;
+      if (step !== null && union.length && !union.includes(step)) {
+        const earlier = union.filter((x) => x <= step);
+        step = earlier.length ? earlier[earlier.length - 1] : union[0];
+      }
+      // A step logged again (same step number, new wall time) has new statistics.
+      const stats = {...s.stats};
+      for (const run of keepRuns) {
+        for (const entry of nextSteps[run] || []) {
+          const key = statsKey(run, tag, entry.step);
+          const cached = stats[key]?.stats;
+          if (cached && cached.wall_time !== undefined && entry.wall_time !== undefined && cached.wall_time !== entry.wall_time) delete stats[key];
+        }
+      }
+      const selected = s.selected && keepRuns.includes(s.selected.run) ? s.selected : null;
+      return {tags, runs: keepRuns, steps: nextSteps, step, stats, epochs: {}, selected};
+    });
+    counter.done += 1;
+  }
+
+  function reload() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await once();
+        } while (again);
+      } catch (error) {
+        getStore().set({error: `reload: ${error.message}`});
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  return {reload, count: () => counter.done};
 }
 
 /** The model with the server's exact numbers: all of them for thinned statistics, else (multilabel)
