@@ -41,3 +41,42 @@ def test_demo_writes_every_task_and_the_report_reads_them(tmp_path):
             matrix = np.array(report["confusion_matrix"])
             assert matrix.sum() == report["num_examples"]
             assert report["metrics"]["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum(), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_demo_serves_the_tab_and_ctrl_c_stops_tensorboard(tmp_path):
+    import signal
+    import time
+    import urllib.request
+
+    from tb_process import free_port, get_json
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "demo", "run_demo.py"), "--epochs", "1", "--logdir",
+         str(tmp_path / "logs"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "#tb_confusion" in line:
+                break
+        assert f"http://127.0.0.1:{port}/#tb_confusion" in "".join(lines)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                listing = get_json(f"http://127.0.0.1:{port}/data/plugins_listing", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "tensorboard did not answer"
+                time.sleep(0.2)
+        assert listing["tb_confusion"]["enabled"] is True
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
+        assert process.wait(timeout=30) == 0
+        assert "Stopping TensorBoard" in process.stdout.read()
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/data/plugins_listing", timeout=2)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
