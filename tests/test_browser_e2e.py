@@ -28,6 +28,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = pathlib.Path(__file__).resolve().parent.parent / "artifacts"
 EVIL = "<img src=x onerror=alert(1)>"
 EPOCHS = 4
+OBJECTS = 30
 
 
 def write_logs(logdir):
@@ -49,6 +50,19 @@ def write_logs(logdir):
                 p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
                 writer.add_summary(tb_confusion.summary.predictions_pb(
                     "animals", labels, p.astype(np.float32), class_names=["cat", "dog", EVIL, "bird"]), step=epoch)
+                # More than 20 classes: the canvas matrix.
+                labels = rng.integers(0, OBJECTS, 400)
+                z = rng.normal(0, noise, (400, OBJECTS))
+                z[np.arange(400), labels] += 1.5 + 0.5 * epoch
+                p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+                writer.add_summary(tb_confusion.summary.predictions_pb(
+                    "objects", labels, p.astype(np.float32), class_names=[f"o{k}" for k in range(OBJECTS)],
+                    example_ids=[f"obj-{run}-{i:03d}" for i in range(400)]), step=epoch)
+                # Multilabel: three independent labels.
+                labels = (rng.random((300, 3)) < [0.2, 0.5, 0.35]).astype(np.int64)
+                scores = np.clip(rng.normal(0.3 + 0.35 * labels, 0.2), 0, 1).astype(np.float32)
+                writer.add_summary(tb_confusion.summary.predictions_pb(
+                    "topics", labels, scores, task="multilabel", class_names=["sports", "politics", "tech"]), step=epoch)
 
 
 def expected_report(logdir, run, tag, step, **options):
@@ -283,5 +297,72 @@ def test_tensorboard_reload_brings_new_steps_and_keeps_the_selection(reloading_t
     expect(step_label).to_have_text(re.compile(rf"^{EPOCHS} +\({EPOCHS + 1} of {EPOCHS + 1}\)"))
     report = expected_report(logdir, "validation", "fraud", EPOCHS, threshold=0.37)
     eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_canvas_matrix_cell_lists_the_examples_route(tensorboard, browser):
+    base_url, logdir = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("objects")
+    validation = card(panel, "validation")
+    canvas = validation.locator("canvas.matrix-canvas")
+    expect(canvas).to_be_visible()
+    assert validation.locator("table.matrix").count() == 0
+    page.wait_for_timeout(500)  # the first frame fits the zoom
+    size = int(validation.locator(".zoom-label").text_content().removesuffix("px"))
+    report = expected_report(logdir, "validation", "objects", EPOCHS - 1)
+    matrix = report["confusion_matrix"]
+    # The non-empty off-diagonal cell with the most examples (as logged: row r is class r).
+    true, pred = max(((i, j) for i in range(OBJECTS) for j in range(OBJECTS) if i != j), key=lambda c: matrix[c[0]][c[1]])
+    assert matrix[true][pred] > 0
+    box = validation.locator(".matrix-viewport").bounding_box()
+    x, y = 132 + (pred + 0.5) * size, 96 + (true + 0.5) * size  # LABEL_WIDTH, LABEL_HEIGHT in matrix_canvas_view.js
+
+    # The canvas drew that cell (an error: orange, not the empty background) and left an empty one blank.
+    frame = next(f for f in page.frames if "plugin_entry.html" in f.url)
+    pixel = """([run, x, y]) => {
+      const canvas = document.querySelector(`.run-card[aria-label="Run ${run}"] canvas.matrix-canvas`);
+      const ratio = canvas.width / canvas.clientWidth;
+      return Array.from(canvas.getContext("2d").getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data);
+    }"""
+    r, g, b, _ = frame.evaluate(pixel, ["validation", x, y])
+    assert r > b + 20, (r, g, b)
+    empty = next((i, j) for i in range(OBJECTS) for j in range(OBJECTS) if matrix[i][j] == 0)
+    assert frame.evaluate(pixel, ["validation", 132 + (empty[1] + 0.5) * size, 96 + (empty[0] + 0.5) * size])[:3] == [255, 255, 255]
+
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    expect(panel.locator("#examples-caption")).to_contain_text(f"actual o{true} \u2192 predicted o{pred}")
+    panel.locator(".examples-table tbody tr").first.wait_for()
+    expected = get_json(f"{base_url}/data/plugin/tb_confusion/examples?run=validation&tag=objects&step={EPOCHS - 1}"
+                        f"&true={true}&pred={pred}&offset=0&limit=25")
+    assert expected["total"] == matrix[true][pred]
+    eventually(lambda: panel.locator(".examples-table .example-id").all_text_contents(),
+               [e["id"] for e in expected["examples"]])
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_multilabel_per_label_threshold_matches_the_report(tensorboard, browser):
+    base_url, logdir = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("topics")
+    panel.locator("details.per-label summary").click()
+    panel.locator("#label-threshold-1-value").fill("0.7")
+    panel.locator("#label-threshold-1-value").press("Enter")
+    validation = card(panel, "validation")
+    validation.locator(".label-select").select_option("1")  # show the label "politics"
+    thresholds = [0.5, 0.7, 0.5]
+    report = expected_report(logdir, "validation", "topics", EPOCHS - 1, thresholds=thresholds)
+    eventually(lambda: matrix_on_page(panel, "validation", 2), report["label_confusion_matrices"][1])
+    metrics = report["metrics"]
+    per_class = validation.locator(".per-class tbody tr").nth(1).locator("td").all_text_contents()
+    assert per_class[:3] == [f"{metrics[k]['per_class'][1]:.4f}" for k in ("precision", "recall", "f1")]
+    assert number(per_class[3]) == metrics["support"]["per_class"][1]
+    # The other labels stay at 0.5.
+    at_half = expected_report(logdir, "validation", "topics", EPOCHS - 1, threshold=0.5)
+    validation.locator(".label-select").select_option("0")
+    eventually(lambda: matrix_on_page(panel, "validation", 2), at_half["label_confusion_matrices"][0])
+    assert report["label_confusion_matrices"][0] == at_half["label_confusion_matrices"][0]
     assert problems == {"dialogs": [], "errors": []}
     page.close()
