@@ -297,6 +297,18 @@ def test_tensorboard_reload_brings_new_steps_and_keeps_the_selection(reloading_t
     expect(step_label).to_have_text(re.compile(rf"^{EPOCHS} +\({EPOCHS + 1} of {EPOCHS + 1}\)"))
     report = expected_report(logdir, "validation", "fraud", EPOCHS, threshold=0.37)
     eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
+
+    # On the latest step, a reload follows the training to the newest step.
+    for run in ("train", "validation"):
+        with EventWriter(str(logdir / run)) as writer:
+            writer.add_summary(tb_confusion.summary.predictions_pb(
+                "fraud", labels, scores, task="binary", class_names=["legit", "fraud"]), step=EPOCHS + 1)
+    deadline = time.monotonic() + 30
+    while [s["step"] for s in get_json(f"{base_url}/data/plugin/tb_confusion/steps?run=validation&tag=fraud")][-1] != EPOCHS + 1:
+        assert time.monotonic() < deadline, "tensorboard did not pick the newest step up"
+        time.sleep(0.2)
+    page.locator("app-header-reload button.reload-button").click()
+    expect(step_label).to_have_text(re.compile(rf"^{EPOCHS + 1} +\({EPOCHS + 2} of {EPOCHS + 2}\)"), timeout=15_000)
     assert problems == {"dialogs": [], "errors": []}
     page.close()
 

@@ -297,8 +297,9 @@ export function renderPanel() {
 }
 
 /** reload(): fetch the tags and the selected runs' steps again and apply them in one change that
- * keeps the selection: the tag (if it still exists), the runs that still have it, the step when it
- * still exists (else the run's last earlier step), the thresholds, the selected cell. Statistics of
+ * keeps the selection: the tag (if it still exists), the runs that still have it, the step (the
+ * newest one when the latest was shown, so a live training is followed; else the same step, or the
+ * last earlier one when it is gone), the thresholds, the selected cell. Statistics of
  * a step are kept unless its wall time changed (the step was written again); the over-epochs series
  * are refetched. Overlapping calls run one after another. */
 function createReloader(getStore) {
@@ -322,8 +323,11 @@ function createReloader(getStore) {
       for (const run of Object.keys(nextSteps)) if (!keepRuns.includes(run)) delete nextSteps[run];
       runs.forEach((run, k) => { if (steps[k] && keepRuns.includes(run)) nextSteps[run] = steps[k]; });
       const union = unionSteps(nextSteps, keepRuns);
+      const previous = unionSteps(s.steps, s.runs);
       let step = s.step;
-      if (step !== null && union.length && !union.includes(step)) {
+      if (step !== null && union.length && step === previous[previous.length - 1]) {
+        step = union[union.length - 1]; // on the latest step: follow the training to the newest one
+      } else if (step !== null && union.length && !union.includes(step)) {
         const earlier = union.filter((x) => x <= step);
         step = earlier.length ? earlier[earlier.length - 1] : union[0];
       }
