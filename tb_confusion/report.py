@@ -162,7 +162,7 @@ def _binary(labels, probabilities, weights, names, positive_class, threshold, op
     counts = all_counts[positive_class]
     report = {
         "positive_class": positive_class, "threshold": threshold, "cutoff": None,
-        "confusion_matrix": matrix.tolist(), "predicted_labels": names,
+        "confusion_matrix": matrix, "predicted_labels": names,
         "metrics": metrics, "undefined": undefined,
         "recommended_thresholds": m.recommended_thresholds(counts, cost_fp=options["cost_fp"],
                                                            cost_fn=options["cost_fn"]),
@@ -188,7 +188,7 @@ def _multiclass(labels, probabilities, weights, names, cutoff, options):
     coverage = (1.0 - float(matrix[:, -1].sum() / total) if cutoff is not None else 1.0) if total else None
     report = {
         "threshold": None, "cutoff": cutoff, "coverage": coverage,
-        "confusion_matrix": matrix.tolist(),
+        "confusion_matrix": matrix,
         "predicted_labels": names + ([BELOW_CUTOFF] if cutoff is not None else []),
         "metrics": metrics, "undefined": undefined, "recommended_thresholds": None,
     }
@@ -233,8 +233,8 @@ def _multilabel(labels, probabilities, weights, names, per_label, options):
     metrics["iou"]["mean"] = metrics["iou"]["macro"]
     report = {
         "threshold": per_label.tolist(), "cutoff": None,
-        "confusion_matrix": matrices.sum(axis=0).tolist(), "predicted_labels": ["negative", "positive"],
-        "label_confusion_matrices": matrices.tolist(),
+        "confusion_matrix": matrices.sum(axis=0), "predicted_labels": ["negative", "positive"],
+        "label_confusion_matrices": matrices,
         "metrics": metrics, "undefined": undefined,
         "recommended_thresholds": [
             m.recommended_thresholds(c, cost_fp=options["cost_fp"], cost_fn=options["cost_fn"]) for c in all_counts
@@ -251,22 +251,29 @@ def _mean_defined(values):
 
 
 def _curves(all_counts, names, thresholds, points, options):
-    """{"roc": [...], "pr": [...]}: one downsampled curve per class with its operating point."""
-    roc, pr = [], []
-    for k, (counts, name, threshold) in enumerate(zip(all_counts, names, thresholds)):
+    """{"roc": [...], "pr": [...]}: one downsampled curve per class with its operating point; classes
+    are spread over the cores when large (1000 classes of 50k thresholds: a second of array work)."""
+
+    def both(k):
+        counts, name, threshold = all_counts[k], names[k], thresholds[k]
         if threshold is not None:
             tp, fp = m.counts_at(counts, threshold)
             p, n = counts.positives, counts.negatives
             point = (fp / n if n else 0.0, tp / p if p else 0.0, tp / (tp + fp) if tp + fp else 0.0)
         else:
             point = points[k]
-        roc.append(_curve(m.roc_curve(counts), ("fpr", "tpr"), name, threshold,
-                          {"fpr": point[0], "tpr": point[1]}, options["curve_points"]))
+        roc = _curve(m.roc_curve(counts), ("fpr", "tpr"), name, threshold,
+                     {"fpr": point[0], "tpr": point[1]}, options["curve_points"])
         curve = m.pr_curve(counts)
         curve = None if curve is None else (curve[1], curve[0], curve[2])
-        pr.append(_curve(curve, ("recall", "precision"), name, threshold,
-                         {"recall": point[1], "precision": point[2]}, options["curve_points"]))
-    return {"roc": roc, "pr": pr}
+        pr = _curve(curve, ("recall", "precision"), name, threshold,
+                    {"recall": point[1], "precision": point[2]}, options["curve_points"])
+        return roc, pr
+
+    # below ~1e6 thresholds in all the threads' hand-offs cost more than they save
+    spread = sum(len(counts.tps) for counts in all_counts) >= 1_000_000
+    pairs = (parallel_map if spread else lambda fn, items: list(map(fn, items)))(both, range(len(all_counts)))
+    return {"roc": [roc for roc, _ in pairs], "pr": [pr for _, pr in pairs]}
 
 
 def _curve(curve, axes, name, threshold, point, max_points):
@@ -286,9 +293,24 @@ def _jsonable(value):
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
+        return _array_jsonable(value)
     if isinstance(value, (np.integer, np.floating, np.bool_)):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _array_jsonable(array):
+    # Whole numeric arrays at once (one tolist, no call per element): the curves of 1000 classes
+    # hold over a million values.
+    if array.dtype.kind in "biu":
+        return array.tolist()
+    if array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if finite.all():
+            return array.tolist()
+        out = array.astype(object)
+        out[~finite] = None
+        return out.tolist()
+    return _jsonable(array.tolist())

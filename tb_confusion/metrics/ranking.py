@@ -226,11 +226,15 @@ def downsample_curve(x, y, max_points):
     if n <= 2:
         return np.arange(n)
     # repeated points first (a zero-length step hides the turn around it), then collinear ones
-    moved = np.flatnonzero((np.diff(x) != 0) | (np.diff(y) != 0)) + 1
-    distinct = np.concatenate([[0], moved[moved < n - 1], [n - 1]])
-    dx, dy = np.diff(x[distinct]), np.diff(y[distinct])
+    dx, dy = x[1:] - x[:-1], y[1:] - y[:-1]
+    moved = (dx != 0) | (dy != 0)
+    distinct = None  # every point when no step repeats one (the usual case: no gather then)
+    if not moved.all():
+        moved = np.flatnonzero(moved) + 1
+        distinct = np.concatenate([[0], moved[moved < n - 1], [n - 1]])
+        dx, dy = np.diff(x[distinct]), np.diff(y[distinct])
     turns = np.flatnonzero(dx[:-1] * dy[1:] - dy[:-1] * dx[1:] != 0) + 1
-    keep = np.concatenate([[0], distinct[turns], [n - 1]])
+    keep = np.concatenate([[0], turns if distinct is None else distinct[turns], [n - 1]])
     if len(keep) <= max_points:
         return keep
     return keep[_largest_triangles(x[keep], y[keep], max_points)]
