@@ -142,3 +142,18 @@ def test_single_class_matrix_gives_defined_and_undefined_values():
                          "specificity.per_class.a", "iou.per_class.b"]
     assert m.cohen_kappa(matrix) is None
     assert m.matthews_corrcoef(matrix) == (0.0, True)
+
+
+def test_chunk_and_span_boundaries_of_the_column_wise_kernels():
+    # 140001 rows of 10 float32 columns: two spans, each several 32768-row chunks and a partial one
+    rng = np.random.default_rng(7)
+    n, c = 140_001, 10
+    y = rng.integers(0, c, n)
+    p = (rng.integers(0, 3, (n, c)) / 2).astype(np.float32)  # many ties
+    w = rng.integers(1, 5, n) / 4.0
+    np.testing.assert_array_equal(m.top_class(p)[0], p.argmax(1))
+    np.testing.assert_array_equal(m.multiclass_confusion(y, p, sample_weight=w),
+                                  sk.confusion_matrix(y, p.argmax(1), labels=range(c), sample_weight=w))
+    rejected = np.where(p.max(1) < 1.0, c, p.argmax(1))
+    np.testing.assert_array_equal(m.multiclass_confusion(y, p, cutoff=1.0),
+                                  sk.confusion_matrix(y, rejected, labels=range(c + 1))[:c])

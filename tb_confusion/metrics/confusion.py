@@ -77,8 +77,12 @@ def multiclass_confusion(labels, probabilities, *, cutoff=None, sample_weight=No
 
     def count(span):
         total = np.zeros(num_classes * width, dtype=np.int64 if w is None else np.float64)
+        buffer = None
         for a, b, arg, top in _top_chunks(p, *span):
-            index = y[a:b].astype(np.intp) * width
+            if buffer is None:  # the first chunk is the largest
+                buffer = np.empty(b - a, dtype=np.intp)
+            index = buffer[: b - a]
+            np.multiply(y[a:b], width, out=index, casting="unsafe")
             index += arg
             if cut is not None:
                 # rejected rows move from their argmax column to the last column
