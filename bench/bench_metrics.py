@@ -9,7 +9,7 @@ probabilities (argmax included); scikit-learn's "report" side is given y_pred al
 
 import argparse
 import os
-import time
+import sys
 import warnings
 
 import numpy as np
@@ -19,16 +19,10 @@ from tb_confusion import metrics as m
 from tb_confusion.format import Record
 from tb_confusion.report import build_report
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import best_seconds  # noqa: E402
+
 warnings.filterwarnings("ignore")
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def data(n, c, seed=0):
@@ -84,22 +78,22 @@ def multiclass_rows(n, c, heavy):
     y_pred = p.argmax(1)
     repeat = 7 if n * c <= 10**6 else 5
     slow = 1 if n * c >= 10**7 else 3
-    floor = best(lambda: p.sum(), 9)
-    row("one read of the [N, C] array (the floor)", floor, "numpy argmax(axis=1)", best(lambda: p.argmax(1), 5))
-    core = best(lambda: ours_core(y, p), repeat)
+    floor = best_seconds(lambda: p.sum(), 9)
+    row("one read of the [N, C] array (the floor)", floor, "numpy argmax(axis=1)", best_seconds(lambda: p.argmax(1), 5))
+    core = best_seconds(lambda: ours_core(y, p), repeat)
     row("report core: matrix+P/R/F1+kappa+MCC (from probabilities)", core,
-        "confusion_matrix+prfs+cohen_kappa (y_pred)", best(lambda: sklearn_core(y, y_pred, c), slow),
+        "confusion_matrix+prfs+cohen_kappa (y_pred)", best_seconds(lambda: sklearn_core(y, y_pred, c), slow),
         ">=20x" if heavy else "", (lambda r: r >= 20) if heavy else None)
     if heavy:
         row("report core vs the floor", core, "one read of the [N, C] array", floor,
             "<=5x read", lambda r: 1 / r <= 5)
-    row("one-vs-rest ROC AUC, every class", best(lambda: ours_auc(y, p), max(2, repeat - 3)),
+    row("one-vs-rest ROC AUC, every class", best_seconds(lambda: ours_auc(y, p), max(2, repeat - 3)),
         "roc_auc_score(multi_class='ovr')",
-        best(lambda: sk.roc_auc_score(y, p, multi_class="ovr", labels=range(c), average=None), slow),
+        best_seconds(lambda: sk.roc_auc_score(y, p, multi_class="ovr", labels=range(c), average=None), slow),
         ">=5x" if heavy else "", (lambda r: r >= 5) if heavy else None)
     record = Record("multiclass", y, p, [str(k) for k in range(c)])
-    row("build_report, all metrics, no curves", best(lambda: build_report(record), max(2, repeat - 3)),
-        "the same set in scikit-learn (+AP, log loss, top-2)", best(lambda: sklearn_full(y, y_pred, p), slow))
+    row("build_report, all metrics, no curves", best_seconds(lambda: build_report(record), max(2, repeat - 3)),
+        "the same set in scikit-learn (+AP, log loss, top-2)", best_seconds(lambda: sklearn_full(y, y_pred, p), slow))
 
 
 def sweep_rows(n, extrapolate, goal):
@@ -108,19 +102,19 @@ def sweep_rows(n, extrapolate, goal):
     y = rng.integers(0, 2, n)
     score = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1).astype(np.float32)
     thresholds = np.linspace(0, 1, 1000)
-    ours = best(lambda: m.sweep(m.binary_counts(y, score), thresholds), 7)
+    ours = best_seconds(lambda: m.sweep(m.binary_counts(y, score), thresholds), 7)
     row("binary_counts + sweep at 1000 thresholds", ours, "one np.argsort of the scores",
-        best(lambda: np.argsort(score), 7), "<=1.2x argsort" if goal else "",
+        best_seconds(lambda: np.argsort(score), 7), "<=1.2x argsort" if goal else "",
         (lambda r: 1 / r <= 1.2) if goal else None)
     if extrapolate:
         sample = thresholds[:: len(thresholds) // 5][:5]
-        per = best(lambda: [sk.confusion_matrix(y, score >= t, labels=[False, True]) for t in sample], 1) / 5
+        per = best_seconds(lambda: [sk.confusion_matrix(y, score >= t, labels=[False, True]) for t in sample], 1) / 5
         row("binary_counts + sweep at 1000 thresholds", ours,
             "sklearn confusion_matrix x1000 (5 timed, x200)", per * 1000)
     record = Record("binary", y, score, ["0", "1"])
     y_pred = (score >= 0.5).astype(int)
-    row("build_report binary, all metrics", best(lambda: build_report(record), 5),
-        "cm+prfs+kappa+mcc+roc_auc+AP+log_loss", best(lambda: (
+    row("build_report binary, all metrics", best_seconds(lambda: build_report(record), 5),
+        "cm+prfs+kappa+mcc+roc_auc+AP+log_loss", best_seconds(lambda: (
             sk.confusion_matrix(y, y_pred), sk.precision_recall_fscore_support(y, y_pred),
             sk.cohen_kappa_score(y, y_pred), sk.matthews_corrcoef(y, y_pred), sk.roc_auc_score(y, score),
             sk.average_precision_score(y, score), sk.log_loss(y, score)), 2))

@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 
 import numpy as np
@@ -21,17 +20,11 @@ from tb_confusion import reader
 from tb_confusion.events import EventWriter
 from tb_confusion.report import build_report
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import best_seconds  # noqa: E402
+
 warnings.filterwarnings("ignore")
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def run(*args):
@@ -51,17 +44,17 @@ def main(n=10**6, c=10):
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(logdir) for f in fs)
         print(f"N={n:.0e}, C={c}: event file {size / 1e6:.1f} MB; cores {os.cpu_count()}, "
               f"load average {os.getloadavg()[0]:.2f}\n")
-        end_to_end = best(lambda: run("report", logdir, "--format", "json"), 3)
-        startup = best(lambda: run("--help"), 3)
+        end_to_end = best_seconds(lambda: run("report", logdir, "--format", "json"), 3)
+        startup = best_seconds(lambda: run("--help"), 3)
 
         def read_only():
             for tags in reader.scan(logdir).values():
                 for series in tags.values():
                     reader.load(series, series.steps[-1])
 
-        reading = best(read_only, 3)
+        reading = best_seconds(read_only, 3)
         record = next(iter(reader.read(logdir)))
-        compute = best(lambda: build_report(record), 3)
+        compute = best_seconds(lambda: build_report(record), 3)
 
     def sklearn_all():
         sk.confusion_matrix(y, y_pred, labels=range(c))
@@ -78,8 +71,8 @@ def main(n=10**6, c=10):
         sk.precision_recall_fscore_support(y, y_pred, labels=range(c), zero_division=0)
         sk.cohen_kappa_score(y, y_pred)
 
-    peer_all = best(sklearn_all, 1)
-    peer_core = best(sklearn_core, 2)
+    peer_all = best_seconds(sklearn_all, 1)
+    peer_core = best_seconds(sklearn_core, 2)
     rows = [
         ("tb-confusion report, end to end (fresh process)", end_to_end,
          "scikit-learn, same metric set, arrays in memory", peer_all),

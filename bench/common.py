@@ -16,6 +16,16 @@ def median_seconds(fn, *, repeat=7, warmup=1):
     return statistics.median(times)
 
 
+def best_seconds(fn, repeat):
+    """Fastest wall time of `fn()` over `repeat` runs (the least disturbed by other processes)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def print_table(headers, rows):
     """Print rows as a GitHub-flavoured markdown table (pasteable into BENCHMARKS.md)."""
     cells = [[str(c) for c in row] for row in rows]

@@ -11,7 +11,6 @@ import numpy as np
 from tb_confusion import metrics as m
 from tb_confusion.metrics._checks import check_nonnegative, check_thresholds, check_unit_interval, check_weights
 from tb_confusion.metrics._parallel import parallel_map
-from tb_confusion.metrics.per_class import to_number
 
 DEFAULT_THRESHOLD = 0.5
 TOP_K = (2, 5)

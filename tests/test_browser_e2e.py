@@ -191,7 +191,7 @@ def test_scrub_threshold_and_cell_match_the_report(tensorboard, browser):
     eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
     expect(panel.locator("#summary-table tr[data-metric=\"f1\"] td").nth(1)).to_have_text(f"{report['metrics']['f1']['binary']:.4f}")
     # The metric over epochs follows (one round trip, after the threshold settles).
-    expect(panel.locator(".epochs-card .note")).to_contain_text(f"step 1: train ", timeout=15_000)
+    expect(panel.locator(".epochs-card .note")).to_contain_text("step 1: train ", timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "e2e_binary.png"))
     assert problems == {"dialogs": [], "errors": []}
     page.close()

@@ -24,11 +24,13 @@ def _check_json(report):
 def _check_set_metrics(metrics, y, y_pred, w, c, names, undefined):
     """precision/recall/f1/iou/specificity/support, accuracy, kappa, MCC against scikit-learn."""
     labels = list(range(c))
+    support = None
     for average in (None,) + AVERAGES:
         p, r, f, s = quiet(sk.precision_recall_fscore_support, y, y_pred, labels=labels, average=average,
                            sample_weight=w, zero_division=0)
         key = "per_class" if average is None else average
-        support = s if average is None else support
+        if average is None:
+            support = s
         for name, ref in (("precision", p), ("recall", r), ("f1", f)):
             (all_close if average is None else close)(metrics[name][key], ref, f"{name}.{key}")
         iou = quiet(sk.jaccard_score, y, y_pred, labels=labels, average=average, sample_weight=w,
