@@ -10,6 +10,8 @@ import json
 import math
 import sys
 
+from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
+
 FORMATS = ("table", "json", "csv", "markdown")
 _MATRIX_MAX_CLASSES = 20
 
@@ -18,30 +20,26 @@ class UsageError(Exception):
     """A problem with the arguments or the logdir: reported on stderr with exit status 2."""
 
 
-def _unit_interval(name):
+def _number(name, check):
+    """An argparse type: the text as a float passing `check(name, value)` (the core's own checks)."""
     def parse(text):
         try:
-            value = float(text)
+            return check(name, float(text))
         except ValueError:
-            value = math.nan
-        if not 0 <= value <= 1:
-            raise argparse.ArgumentTypeError(f"{name} must be a number in [0, 1]; got {text!r}")
-        return value
+            raise argparse.ArgumentTypeError(f"{name} must be {_WANTED[check]}; got {text!r}") from None
 
     return parse
+
+
+_WANTED = {check_unit_interval: "a number in [0, 1]", check_nonnegative: "a finite number >= 0"}
+
+
+def _unit_interval(name):
+    return _number(name, check_unit_interval)
 
 
 def _nonnegative(name):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and value >= 0):
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number >= 0; got {text!r}")
-        return value
-
-    return parse
+    return _number(name, check_nonnegative)
 
 
 def _step(text):
@@ -154,11 +152,17 @@ def _reports(args):
                    curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn)
     reports, unreadable = [], []
     for series, step in steps:
+        where = f"run {series.run!r}, tag {series.tag!r}, step {step.step}"
         try:
-            reports.append(build_report(reader.load(series, step), **options))
+            record = reader.load(series, step)
         except ValueError as error:  # a damaged step: report the others, say which was skipped
-            unreadable.append(f"run {series.run!r}, tag {series.tag!r}, step {step.step}: {error}")
+            unreadable.append(f"{where}: {error}")
             print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
+            continue
+        try:
+            reports.append(build_report(record, **options))
+        except ValueError as error:  # an option that does not fit this tag, e.g. --thresholds
+            raise UsageError(f"{where}: {error}") from None
     if not reports:
         raise UsageError("; ".join(unreadable))
     return reports

@@ -110,6 +110,7 @@ def decode(data, plugin_data, **where):
             raise ValueError("corrupt tb_confusion payload: example_id_offsets do not match example_ids")
     if len(probabilities) != n or (weights is not None and len(weights) != n):
         raise ValueError("corrupt tb_confusion payload: arrays have different lengths")
+    _check_against_tag(labels, probabilities, plugin_data)
     return Record(
         task=plugin_data.task,
         labels=labels,
@@ -124,6 +125,30 @@ def decode(data, plugin_data, **where):
 
 
 _ARRAY_FIELDS = {2: "labels", 3: "probabilities", 4: "weights", 6: "example_id_offsets"}
+
+
+def _check_against_tag(labels, probabilities, plugin_data):
+    """The step's arrays must fit the tag's task and classes, which TensorBoard fixed at the tag's
+    first step (a restarted training with other classes in the same run breaks this)."""
+    task, c = plugin_data.task, len(plugin_data.class_names)
+    columns = 1 if probabilities.ndim == 1 else probabilities.shape[1]
+    if task == "binary":
+        fits = labels.ndim == 1 and probabilities.ndim in (1, 2) and columns in (1, 2) and c == 2
+    elif task == "multiclass":
+        fits = labels.ndim == 1 and probabilities.ndim == 2 and columns == c
+    else:
+        fits = labels.shape == probabilities.shape and probabilities.ndim == 2 and columns == c
+    if fits and len(labels) and labels.ndim == 1:
+        fits = int(labels.max()) < c
+    if fits and len(labels) and task == "multilabel":
+        fits = int(labels.max()) <= 1
+    if not fits:
+        raise ValueError(
+            f"this step does not match its tag: the tag holds {task} predictions for {c} classes "
+            f"{plugin_data.class_names[:5]}{'...' if c > 5 else ''} (from its first step), but this step has "
+            f"labels of shape {labels.shape} and probabilities of shape {probabilities.shape}. "
+            "Log a different class set under another tag or run"
+        )
 
 
 def _fill(message, array):

@@ -11,8 +11,9 @@ import logging
 import math
 import re
 
-import numpy as np
 from werkzeug import wrappers
+
+from tb_confusion.jsonable import jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -75,25 +76,7 @@ def _gzip(data):
 
 def json_bytes(obj):
     """UTF-8 JSON for `obj`; NaN and infinities become null, numpy values become plain numbers."""
-    return json.dumps(_jsonable(obj), allow_nan=False, separators=(",", ":")).encode("utf-8")
-
-
-def _jsonable(obj):
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, (str, int, bool)):
-        return obj
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        if obj.dtype.kind == "f" and not np.isfinite(obj).all():
-            return [_jsonable(v) for v in obj.tolist()]
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
-    raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
+    return json.dumps(jsonable(obj), allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 def respond(request, body, content_type, status=200, headers=()):

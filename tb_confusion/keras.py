@@ -16,7 +16,7 @@ import keras
 
 from tb_confusion import summary
 from tb_confusion.metadata import DTYPES, TASKS
-from tb_confusion.validation import prepare
+from tb_confusion.validation import brief as _brief, prepare
 
 __all__ = ["ConfusionMatrixCallback"]
 
@@ -455,8 +455,3 @@ def _check_class_names(class_names):
     if isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__len__"):
         raise ValueError(f"class_names must be a sequence of strings; got {class_names!r}")
     return list(class_names)
-
-
-def _brief(value, limit=60):
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from tb_confusion import metrics as m
+from tb_confusion.jsonable import jsonable
 from tb_confusion.metrics._checks import check_nonnegative, check_thresholds, check_unit_interval, check_weights
 from tb_confusion.metrics._parallel import parallel_map
 
@@ -50,7 +51,7 @@ def build_report(record, *, threshold=None, thresholds=None, cutoff=None, curves
     else:
         per_label = check_thresholds(thresholds if thresholds is not None else threshold, len(names))
         report.update(_multilabel(labels, probabilities, weights, names, per_label, options))
-    return _jsonable(report)
+    return jsonable(report)
 
 
 def _check_record(task, labels, probabilities, names):
@@ -143,7 +144,8 @@ def _threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class=None):
 def _binary(labels, probabilities, weights, names, positive_class, threshold, options):
     negative_class = 1 - positive_class
     score = m.binary_score(probabilities, positive_class)
-    other = probabilities[:, negative_class] if probabilities.ndim == 2 else 1 - probabilities
+    # In float64: 1 - p in float32 rounds every p below 6e-8 to 1 and ties what the positive score ranks.
+    other = probabilities[:, negative_class] if probabilities.ndim == 2 else 1 - probabilities.astype(np.float64)
     matrix = m.binary_confusion(labels, probabilities, threshold, positive_class=positive_class,
                                 sample_weight=weights)
     tp, fp, fn, tn = m.class_counts(matrix)
@@ -283,33 +285,3 @@ def _curve(curve, axes, name, threshold, point, max_points):
         keep = m.downsample_curve(x, y, max_points)
         entry.update({axes[0]: x[keep], axes[1]: y[keep], "thresholds": t[keep]})
     return entry
-
-
-def _jsonable(value):
-    """Plain Python values for json.dumps: numpy scalars/arrays converted, NaN and infinity -> None."""
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _array_jsonable(value)
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _array_jsonable(array):
-    # Whole numeric arrays at once (one tolist, no call per element): the curves of 1000 classes
-    # hold over a million values.
-    if array.dtype.kind in "biu":
-        return array.tolist()
-    if array.dtype.kind == "f":
-        finite = np.isfinite(array)
-        if finite.all():
-            return array.tolist()
-        out = array.astype(object)
-        out[~finite] = None
-        return out.tolist()
-    return _jsonable(array.tolist())

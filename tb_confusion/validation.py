@@ -1,6 +1,5 @@
 """Checks every writer runs before anything is written; errors name the argument and its bad value."""
 
-import math
 import numbers
 
 import numpy as np
@@ -22,7 +21,7 @@ def as_array(value, name):
     try:
         return np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be array-like; got {_brief(value)} ({error})") from None
+        raise ValueError(f"{name} must be array-like; got {brief(value)} ({error})") from None
 
 
 def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=None,
@@ -57,6 +56,8 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
         bad = probabilities[~np.isfinite(probabilities)].flat[0]
         raise ValueError(f"probabilities must be finite; got {bad} (NaN or inf)")
 
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels.reshape(-1)  # Keras-style [N, 1] class indices
     task = task or _infer_task(labels, probabilities)
     probabilities = _to_probabilities(probabilities, task, from_logits)
     labels, num_classes = _to_labels(labels, probabilities, task)
@@ -168,7 +169,7 @@ def _class_names(class_names, num_classes):
         raise ValueError(f"class_names must be a sequence of strings; got the string {class_names!r}")
     names = [n.decode("utf-8") if isinstance(n, bytes) else n for n in list(class_names)]
     if len(names) != num_classes:
-        raise ValueError(f"class_names must have {num_classes} entries (one per class); got {len(names)}: {_brief(names)}")
+        raise ValueError(f"class_names must have {num_classes} entries (one per class); got {len(names)}: {brief(names)}")
     for name in names:
         if not isinstance(name, str):
             raise ValueError(f"class_names must be strings; got {name!r}")
@@ -213,7 +214,7 @@ def _check_numeric(array, name):
     if array.dtype == np.bool_:
         return
     if not (np.issubdtype(array.dtype, np.number)):
-        raise ValueError(f"{name} must be numeric; got dtype {array.dtype} ({_brief(array)})")
+        raise ValueError(f"{name} must be numeric; got dtype {array.dtype} ({brief(array)})")
 
 
 def _check_values(array, allowed, name):
@@ -222,17 +223,7 @@ def _check_values(array, allowed, name):
         raise ValueError(f"{name} must contain only {allowed}; got {array[bad].flat[0]}")
 
 
-def _brief(value, limit=60):
+def brief(value, limit=60):
+    """repr(value), cut to `limit` characters for an error message."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def check_threshold(value, name="threshold"):
-    """A float in [0, 1] from user input, or ValueError naming `name`."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}") from None
-    if math.isnan(number) or not 0 <= number <= 1:
-        raise ValueError(f"{name} must be a number in [0, 1]; got {value!r}")
-    return number

@@ -210,3 +210,10 @@ def test_a_damaged_file_is_reported_and_what_came_before_is_kept(tmp_path):
     assert code == 0, err
     assert [r["step"] for r in json.loads(out)] == [0, 1]
     assert "bad record checksum" in err and "Traceback" not in err
+
+
+def test_thresholds_of_the_wrong_length_exit_2_naming_the_option(logdir):
+    root, _ = logdir
+    code, out, err = run(root, "--tag", "tags", "--thresholds", "0.3,0.5")
+    assert code == 2 and out == ""
+    assert "thresholds" in err and "got 2" in err

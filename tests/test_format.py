@@ -33,7 +33,7 @@ def _plugin_data(task, class_names, dtype="float32"):
     return metadata.parse_plugin_data(md.plugin_data.content)
 
 
-probabilities_32 = hnp.arrays(np.float32, st.tuples(st.integers(1, 40), st.integers(1, 6)),
+probabilities_32 = hnp.arrays(np.float32, st.tuples(st.integers(1, 40), st.integers(2, 6)),
                               elements=st.floats(0, 1, width=32))
 
 
@@ -41,11 +41,11 @@ probabilities_32 = hnp.arrays(np.float32, st.tuples(st.integers(1, 40), st.integ
 @given(probabilities=probabilities_32, data=st.data(), with_ids=st.booleans(), with_weights=st.booleans())
 def test_payload_round_trip_is_bit_exact(probabilities, data, with_ids, with_weights):
     n, c = probabilities.shape
-    labels = data.draw(hnp.arrays(np.uint8, (n,), elements=st.integers(0, max(c - 1, 1))))
+    labels = data.draw(hnp.arrays(np.uint8, (n,), elements=st.integers(0, c - 1)))
     ids = data.draw(st.lists(st.text(max_size=5), min_size=n, max_size=n)) if with_ids else None
     weights = data.draw(hnp.arrays(np.float64, (n,), elements=st.floats(0, 1e6))) if with_weights else None
     payload = fmt.encode(labels, probabilities, weights=weights, example_ids=ids)
-    record = fmt.decode(payload, _plugin_data("multiclass", [str(i) for i in range(max(c, 2))]), step=3)
+    record = fmt.decode(payload, _plugin_data("multiclass", [str(i) for i in range(c)]), step=3)
     assert record.probabilities.dtype == np.float32
     assert record.probabilities.tobytes() == probabilities.tobytes()
     assert np.array_equal(record.labels, labels)
@@ -94,3 +94,15 @@ def test_summary_metadata_is_a_blob_sequence_with_tag_constant_facts():
     parsed = metadata.parse_plugin_data(md.plugin_data.content)
     assert (parsed.version, parsed.task, list(parsed.class_names), parsed.dtype, parsed.num_classes) == \
            (metadata.FORMAT_VERSION, "multiclass", ["a", "b", "c"], "float16", 3)
+
+
+@pytest.mark.parametrize("task,names,labels,probabilities", [
+    ("multiclass", ["a", "b", "c"], [0, 3], np.full((2, 4), 0.25, np.float32)),  # 4 classes now
+    ("multiclass", ["a", "b", "c"], [0, 5], np.full((2, 3), 1 / 3, np.float32)),  # label out of range
+    ("binary", ["no", "yes"], [0, 1], np.full((2, 3), 1 / 3, np.float32)),
+    ("multilabel", ["x", "y"], np.array([[0, 1]], np.uint8), np.full((1, 3), 0.5, np.float32)),
+])
+def test_a_step_that_does_not_fit_its_tag_is_refused(task, names, labels, probabilities):
+    payload = fmt.encode(np.asarray(labels, np.uint8), probabilities)
+    with pytest.raises(ValueError, match=rf"does not match its tag: the tag holds {task} predictions"):
+        fmt.decode(payload, _plugin_data(task, names))

@@ -617,6 +617,20 @@ def test_corrupt_payload_is_422(tmp_path):
     assert epochs[0]["metrics"] is None and epochs[0]["error"]
 
 
+def test_a_restart_with_other_classes_is_422_for_that_step_only(tmp_path):
+    rng = np.random.default_rng(3)
+    with EventWriter(str(tmp_path / "run")) as writer:  # the tag's first step fixes 3 classes
+        writer.add_summary(predictions_pb("digits", rng.integers(0, 3, 20), rng.dirichlet(np.ones(3), 20)), 0)
+        writer.add_summary(predictions_pb("digits", rng.integers(0, 4, 20), rng.dirichlet(np.ones(4), 20)), 1)
+    c = make_client(tmp_path)
+    assert ok(c, "report", run="run", tag="digits", step="0")["num_examples"] == 20
+    assert "does not match its tag" in error(c, "report", 422, run="run", tag="digits", step="1")
+    assert "does not match its tag" in error(c, "stats", 422, run="run", tag="digits", step="1")
+    epochs = ok(c, "epochs", run="run", tag="digits")
+    assert epochs[0]["metrics"] is not None and epochs[1]["metrics"] is None
+    assert "does not match its tag" in epochs[1]["error"]
+
+
 @pytest.mark.parametrize("tag, params, argv", [
     ("binary", {"threshold": "0.35"}, ["--threshold", "0.35"]),
     ("digits", {"cutoff": "0.5", "curves": "1"}, ["--cutoff", "0.5", "--curves"]),

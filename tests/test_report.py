@@ -246,3 +246,14 @@ def test_labels_out_of_range_are_rejected():
     record = Record("multiclass", np.array([0, 3]), np.full((2, 3), 1 / 3, np.float32), ["a", "b", "c"])
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\); got values from 0 to 3"):
         build_report(record)
+
+
+def test_tiny_float32_sigmoids_rank_both_binary_classes_alike():
+    # 1 - p in float32 would turn every p below 6e-8 into 1.0 and tie the negative class's scores.
+    y = np.array([0, 1, 0, 1, 1, 0])
+    p = np.array([1e-9, 2e-9, 3e-9, 4e-9, 0.9, 0.1], np.float32)
+    metrics = build_report(Record("binary", y, p, ["a", "b"]))["metrics"]
+    auc = sk.roc_auc_score(y, p.astype(np.float64))
+    assert metrics["roc_auc"]["per_class"] == pytest.approx([auc, auc], rel=1e-12)
+    assert metrics["average_precision"]["per_class"][0] == pytest.approx(
+        sk.average_precision_score(y == 0, 1 - p.astype(np.float64)), rel=1e-12)

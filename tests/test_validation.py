@@ -66,6 +66,7 @@ def test_bad_step_is_refused(tmp_path):
 @pytest.mark.parametrize("labels,probabilities,task", [
     (YB, PB, "binary"), (YB, PB[:, None], "binary"), (YB, np.stack([1 - PB, PB], 1), "binary"),
     (YB.astype(bool), PB, "binary"), (Y3, P3, "multiclass"), (np.eye(3)[Y3], P3, "multiclass"),
+    (Y3[:, None], P3, "multiclass"), (YB[:, None], PB[:, None], "binary"),
     (np.array([[1, 0, 1]] * 5), rng.random((5, 3)), "multilabel"),
 ])
 def test_task_is_inferred_from_shapes(labels, probabilities, task):

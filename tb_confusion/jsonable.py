@@ -1,0 +1,37 @@
+"""Plain JSON values from report and route results: numpy converted, NaN and infinity as null."""
+
+import math
+
+import numpy as np
+
+
+def jsonable(value):
+    """`value` with numpy scalars and arrays made plain, non-finite floats made None, dict keys str."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _array(value)
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def _array(array):
+    # Whole numeric arrays at once (one tolist, no call per element): the curves of 1000 classes
+    # hold over a million values.
+    if array.dtype.kind in "biu":
+        return array.tolist()
+    if array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if finite.all():
+            return array.tolist()
+        out = array.astype(object)
+        out[~finite] = None
+        return out.tolist()
+    return jsonable(array.tolist())
