@@ -26,7 +26,7 @@ export function createRunCard(run, actions) {
   const status = h("div", {class: "card-status"});
   const confusions = h("ol", {class: "top-confusions"});
   const confusionsBox = h("div", {class: "confusions-box"}, h("h3", {}, "Top confusions"), confusions);
-  const perClass = createPerClassTable();
+  const perClass = createPerClassTable({label: `Per-class metrics of run ${run}`});
   const body = h("div", {class: "run-body"}, matrixHolder, h("div", {class: "side"}, confusionsBox, perClass.element));
   const element = h("article", {class: "card run-card", "aria-label": `Run ${run}`},
     h("div", {class: "card-head"},
@@ -37,7 +37,6 @@ export function createRunCard(run, actions) {
   let matrixView = null;
   let matrixKind = null;
   let labelsKey = null;
-  let confusionsKey = null;
 
   function displayed(props) {
     // Multilabel shows one label's 2x2 matrix; otherwise the model itself.
@@ -95,16 +94,33 @@ export function createRunCard(run, actions) {
     perClass.update(model.labelNames || model.classNames, model.metrics);
   }
 
+  // The top confusions: a fixed set of list items whose texts change in place (a cutoff step
+  // changes most counts; rebuilding the list each step cost more than setting its texts).
+  const confusionItems = [];
+  let confusionTargets = [];
   function updateConfusions(shown, label) {
     const top = shown.classNames.length <= 2 ? [] : shown.cells ? topConfusions(null, 8, shown.cells) : topConfusions(shown.matrix, 8);
     confusionsBox.hidden = !top.length;
-    const key = JSON.stringify(top.map((c) => [c.true, c.pred, c.count]));
-    if (key === confusionsKey) return;
-    confusionsKey = key;
-    replaceChildren(confusions, top.map((c) => h("li", {},
-      h("button", {class: "link-button", onclick: () => actions.selectCell(run, c.true, c.pred, label)},
-        h("span", {class: "from"}, shown.classNames[c.true]), " \u2192 ", h("span", {class: "to"}, shown.columnNames[c.pred]),
-        h("span", {class: "count"}, ` ${formatCount(c.count)} (${formatPercent(c.rowShare)})`)))));
+    confusionTargets = top.map((c) => ({true: c.true, pred: c.pred, label}));
+    while (confusionItems.length < top.length) {
+      const k = confusionItems.length;
+      const from = h("span", {class: "from"});
+      const to = h("span", {class: "to"});
+      const count = h("span", {class: "count"});
+      const item = h("li", {}, h("button", {class: "link-button", onclick: () => {
+        const target = confusionTargets[k];
+        if (target) actions.selectCell(run, target.true, target.pred, target.label);
+      }}, from, " \u2192 ", to, count));
+      confusionItems.push({item, from, to, count});
+    }
+    top.forEach((c, k) => {
+      const {item, from, to, count} = confusionItems[k];
+      setText(from, shown.classNames[c.true]);
+      setText(to, shown.columnNames[c.pred]);
+      setText(count, ` ${formatCount(c.count)} (${formatPercent(c.rowShare)})`);
+      if (item.parentNode !== confusions) confusions.append(item);
+    });
+    for (let k = top.length; k < confusionItems.length; k++) confusionItems[k].item.remove();
   }
 
   function filename(extension) {
