@@ -157,3 +157,19 @@ def test_chunk_and_span_boundaries_of_the_column_wise_kernels():
     rejected = np.where(p.max(1) < 1.0, c, p.argmax(1))
     np.testing.assert_array_equal(m.multiclass_confusion(y, p, cutoff=1.0),
                                   sk.confusion_matrix(y, rejected, labels=range(c + 1))[:c])
+
+
+@pytest.mark.parametrize("c, dtype", [(17, np.uint8), (30, np.uint8), (256, np.uint8), (300, np.uint16)])
+@pytest.mark.parametrize("cutoff", [None, 0.2])
+def test_stored_label_dtypes_do_not_overflow_the_cell_index(c, dtype, cutoff):
+    # Labels come back from the logs as uint8 (C <= 256) or uint16: label * width must not wrap.
+    rng = np.random.default_rng(c)
+    n = 3000
+    y = rng.integers(0, c, n).astype(dtype)
+    p = rng.dirichlet(np.ones(c) * 0.3, n).astype(np.float32)
+    y_pred = p.argmax(1)
+    if cutoff is not None:
+        y_pred = np.where(p.max(1).astype(np.float64) < cutoff, -1, y_pred)
+    expected = sk.confusion_matrix(y.astype(np.int64), y_pred, labels=list(range(c)) + [-1])
+    expected = expected[:c] if cutoff is not None else expected[:c, :c]
+    np.testing.assert_array_equal(m.multiclass_confusion(y, p, cutoff=cutoff), expected)

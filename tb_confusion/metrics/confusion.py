@@ -82,7 +82,7 @@ def multiclass_confusion(labels, probabilities, *, cutoff=None, sample_weight=No
             if buffer is None:  # the first chunk is the largest
                 buffer = np.empty(b - a, dtype=np.intp)
             index = buffer[: b - a]
-            np.multiply(y[a:b], width, out=index, casting="unsafe")
+            np.multiply(y[a:b], np.intp(width), out=index)  # in intp: stored labels are uint8/uint16
             index += arg
             if cut is not None:
                 # rejected rows move from their argmax column to the last column
