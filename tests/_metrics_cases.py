@@ -90,7 +90,7 @@ def multiclass_cases(draw, max_classes=6):
     present = draw(st.sampled_from(["all", "some", "one"]))
     pool = {"all": np.arange(c), "some": rng.choice(c, size=max(1, c // 2), replace=False),
             "one": np.array([rng.integers(c)])}[present]
-    y = rng.choice(pool, n)
+    y = rng.choice(pool, n).astype(draw(st.sampled_from([np.int64, np.uint8])))  # uint8: as stored
     levels = draw(st.sampled_from([1, 2, 4, 0]))  # coarse grids give tied probabilities
     raw = rng.integers(0, levels + 1, (n, c)).astype(float) if levels else rng.random((n, c))
     raw[raw.sum(1) == 0, 0] = 1.0
