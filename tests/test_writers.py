@@ -196,3 +196,18 @@ def test_writer_and_reader_work_without_tensorflow(tmp_path):
     """)
     assert result.stdout.strip().endswith("ok")
     assert "TF door needs TensorFlow" in result.stdout
+
+
+def test_remote_logdirs_go_through_tensorboards_file_layer():
+    # fsspec's in-memory filesystem stands in for s3://, gs:// and the like.
+    import fsspec
+    logdir = f"memory://tbc-{os.getpid()}/logs"
+    with EventWriter(logdir + "/validation") as writer:
+        for step in range(2):
+            writer.add_summary(tbc.summary.predictions_pb("p", [0, 1, 1], [0.2, 0.7, 0.9]), step=step)
+    try:
+        assert tbc.reader.list_series(logdir) == {"validation": {"p": [0, 1]}}
+        (latest,) = tbc.read(logdir, step="latest")
+        assert latest.probabilities.tolist() == pytest.approx([0.2, 0.7, 0.9])
+    finally:
+        fsspec.filesystem("memory").rm(f"/tbc-{os.getpid()}", recursive=True)
