@@ -11,8 +11,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
+import tensorflow as tf  # noqa: E402
+import keras  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
