@@ -63,6 +63,18 @@ def write_logs(logdir):
                 scores = np.clip(rng.normal(0.3 + 0.35 * labels, 0.2), 0, 1).astype(np.float32)
                 writer.add_summary(tb_confusion.summary.predictions_pb(
                     "topics", labels, scores, task="multilabel", class_names=["sports", "politics", "tech"]), step=epoch)
+                # One-class data, where some recommended thresholds are undefined: every label 1; every
+                # label 0 (train's top score exactly 1.0, validation's below 1); a label without positives.
+                scores = np.round(rng.random(60), 2).astype(np.float32)
+                scores[:3] = 1.0 if run == "train" else 0.9
+                writer.add_summary(tb_confusion.summary.predictions_pb(
+                    "unanimous_pos", np.ones(60, np.int64), scores, task="binary", class_names=["no", "yes"]), step=epoch)
+                writer.add_summary(tb_confusion.summary.predictions_pb(
+                    "unanimous_neg", np.zeros(60, np.int64), scores, task="binary", class_names=["no", "yes"]), step=epoch)
+                labels = np.stack([rng.random(60) < 0.5, np.zeros(60, bool)], axis=1).astype(np.int64)
+                writer.add_summary(tb_confusion.summary.predictions_pb(
+                    "unanimous_labels", labels, np.stack([scores, scores[::-1]], axis=1), task="multilabel",
+                    class_names=["common", "never"]), step=epoch)
 
 
 def expected_report(logdir, run, tag, step, **options):
@@ -425,5 +437,39 @@ def test_per_class_table_renders_the_rows_in_view(tensorboard, browser):
                [f"{at_06[m]['per_class'][OBJECTS - 2]:.4f}" for m in ("precision", "recall", "f1")])
     averages = table.locator("tfoot tr.average").first.locator("td").all_text_contents()
     assert averages[:3] == [f"{at_06[m]['macro']:.4f}" for m in ("precision", "recall", "f1")]
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_one_class_data_disables_the_undefined_recommendations(tensorboard, browser):
+    """Every label 1: no Youden's J (no negatives), a disabled button saying why; Max F1 and Min cost work.
+    Multilabel with a label that has no positives: the label keeps its threshold, the others move."""
+    base_url, logdir = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("unanimous_pos")
+    expect(card(panel, "validation").locator(".cell")).to_have_count(4)
+    report = expected_report(logdir, "validation", "unanimous_pos", EPOCHS - 1, threshold=0.5)
+    eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
+    youden = panel.locator("#recommend-youden")
+    expect(youden).to_be_disabled()
+    assert "no negative examples" in youden.get_attribute("title")
+    expect(panel.locator("#recommend-cost")).to_be_enabled()
+    expect(panel.locator("#recommend-cost")).to_contain_text("Min cost \u00b7 ")
+    panel.locator("#recommend-f1").click()
+    best = report["recommended_thresholds"]["max_f1"]["threshold"]
+    eventually(lambda: round(float(panel.locator("#threshold-slider-value").input_value()), 4), round(best, 4))
+    report = expected_report(logdir, "validation", "unanimous_pos", EPOCHS - 1, threshold=best)
+    eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
+
+    panel.locator("#tag-select").select_option("unanimous_labels")
+    panel.locator("details.per-label summary").click()
+    expect(panel.locator("#recommend-f1")).to_be_enabled()
+    assert "never" in panel.locator("#recommend-f1").get_attribute("title")
+    panel.locator("#recommend-f1").click()
+    best = expected_report(logdir, "validation", "unanimous_labels", EPOCHS - 1)["recommended_thresholds"]
+    eventually(lambda: panel.locator("#label-threshold-1-value").input_value(), "0.5")
+    eventually(lambda: round(float(panel.locator("#label-threshold-0-value").input_value()), 2),
+               round(best[0]["max_f1"]["threshold"], 2))
+    expect(panel.locator(".message .error")).to_have_count(0)
     assert problems == {"dialogs": [], "errors": []}
     page.close()

@@ -3,6 +3,7 @@
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {formatThreshold} from "./number_format.js";
+import {binaryTotals} from "./lookups.js";
 import {recommendedThresholds} from "./recommend.js";
 
 function slider(id, label, onValue) {
@@ -87,24 +88,52 @@ export function createThresholdControls(actions) {
   function renderRecommendations(stats, state) {
     const costsOf = {costFp: state.costFp, costFn: state.costFn};
     const button = (id, label, title, onclick) => h("button", {class: "text-button outlined", id, title, onclick}, label);
+    // A rule that is undefined here (no positives, or no negatives for J) gets a disabled button saying why.
+    const unavailable = (id, label, why) => h("button", {class: "text-button outlined", id, title: why, disabled: true}, label);
     if (stats.task === "binary") {
       const best = recommendedThresholds(stats.binary, costsOf);
+      const why = whyUndefined(stats.binary);
       const choose = (t) => actions.setThreshold(Number.isFinite(t) ? t : 1);
+      const rule = (id, name, key, describe) => (best[key]
+        ? button(id, `${name} \u00b7 ${formatThreshold(best[key].threshold)}`, describe(best[key].value), () => choose(best[key].threshold))
+        : unavailable(id, name, why[key]));
       replaceChildren(recommendations,
         h("span", {class: "field-label", title: "computed on this run's predictions at this step"}, `Recommended on ${stats.run}`),
-        button("recommend-f1", `Max F1 \u00b7 ${formatThreshold(best.max_f1.threshold)}`, `F1 = ${best.max_f1.value.toFixed(4)}`, () => choose(best.max_f1.threshold)),
-        button("recommend-youden", `Youden\u2019s J \u00b7 ${formatThreshold(best.youden_j.threshold)}`, `J = ${best.youden_j.value.toFixed(4)}`, () => choose(best.youden_j.threshold)),
-        button("recommend-cost", `Min cost \u00b7 ${formatThreshold(best.min_cost.threshold)}`, `cost = ${best.min_cost.value.toFixed(2)}`, () => choose(best.min_cost.threshold)));
+        rule("recommend-f1", "Max F1", "max_f1", (v) => `F1 = ${v.toFixed(4)}`),
+        rule("recommend-youden", "Youden\u2019s J", "youden_j", (v) => `J = ${v.toFixed(4)}`),
+        rule("recommend-cost", "Min cost", "min_cost", (v) => `cost = ${v.toFixed(2)}`));
     } else {
       const per = stats.labels.map((binary) => recommendedThresholds(binary, costsOf));
-      const apply = (name) => per.forEach((r, k) => actions.setLabelThreshold(k, Number.isFinite(r[name].threshold) ? r[name].threshold : 1));
+      // Labels where a rule is undefined keep their threshold; the title names them.
+      const rule = (id, name, key, title) => {
+        const missing = stats.class_names.filter((_, k) => !per[k][key]);
+        const reason = key === "youden_j" ? "no positives or no negatives" : key === "max_f1" ? "no positives" : "no examples";
+        if (missing.length === per.length) return unavailable(id, name, `Undefined for every label (${reason} at this step)`);
+        const note = missing.length ? ` (undefined for ${missing.join(", ")}: ${reason}; their thresholds stay)` : "";
+        return button(id, name, `${title}${note}`, () => per.forEach((r, k) => {
+          if (r[key]) actions.setLabelThreshold(k, Number.isFinite(r[key].threshold) ? r[key].threshold : 1);
+        }));
+      };
       replaceChildren(recommendations,
         h("span", {class: "field-label", title: "computed on this run's predictions at this step"}, `Recommended per label on ${stats.run}`),
-        button("recommend-f1", "Max F1", "Set each label's threshold to its F1-maximising one", () => apply("max_f1")),
-        button("recommend-youden", "Youden\u2019s J", "Set each label's threshold to its Youden's J one", () => apply("youden_j")),
-        button("recommend-cost", "Min cost", "Set each label's threshold to its minimum-cost one", () => apply("min_cost")));
+        rule("recommend-f1", "Max F1", "max_f1", "Set each label's threshold to its F1-maximising one"),
+        rule("recommend-youden", "Youden\u2019s J", "youden_j", "Set each label's threshold to its Youden's J one"),
+        rule("recommend-cost", "Min cost", "min_cost", "Set each label's threshold to its minimum-cost one"));
     }
   }
 
   return {element, update};
+}
+
+/** Why each rule has no threshold on these statistics (recommend.js returns null for it). */
+function whyUndefined(binary) {
+  const {positives, negatives} = binaryTotals(binary);
+  const empty = !binary.thresholds.length;
+  const noPositives = "undefined: no positive examples at this step";
+  return {
+    max_f1: empty ? "undefined: no examples" : noPositives,
+    youden_j: empty ? "undefined: no examples" : !(positives > 0) ? noPositives
+      : !(negatives > 0) ? "undefined: no negative examples at this step" : "",
+    min_cost: "undefined: no examples",
+  };
 }
