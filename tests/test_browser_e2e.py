@@ -65,8 +65,8 @@ def write_logs(logdir):
                     "topics", labels, scores, task="multilabel", class_names=["sports", "politics", "tech"]), step=epoch)
                 # One-class data, where some recommended thresholds are undefined: every label 1; every
                 # label 0 (train's top score exactly 1.0, validation's below 1); a label without positives.
-                scores = np.round(rng.random(60), 2).astype(np.float32)
-                scores[:3] = 1.0 if run == "train" else 0.9
+                scores = np.round(0.9 * rng.random(60), 2).astype(np.float32)
+                scores[:3] = 1.0 if run == "train" else 0.95
                 writer.add_summary(tb_confusion.summary.predictions_pb(
                     "unanimous_pos", np.ones(60, np.int64), scores, task="binary", class_names=["no", "yes"]), step=epoch)
                 writer.add_summary(tb_confusion.summary.predictions_pb(
@@ -471,5 +471,46 @@ def test_one_class_data_disables_the_undefined_recommendations(tensorboard, brow
     eventually(lambda: round(float(panel.locator("#label-threshold-0-value").input_value()), 2),
                round(best[0]["max_f1"]["threshold"], 2))
     expect(panel.locator(".message .error")).to_have_count(0)
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_min_cost_nothing_positive_stays_within_zero_and_one(tensorboard, browser):
+    """Every label 0: Min cost wants nothing positive. Below a top score of 1 that is threshold 1
+    ("none positive"); with a top score of exactly 1 (train) it is out of reach, and the button sets 1,
+    where the scores of 1 are positive. Either way the page shows build_report at 1 and no route fails."""
+    base_url, logdir = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("unanimous_neg")
+    expect(card(panel, "validation").locator(".cell")).to_have_count(4)
+    at_one = {run: expected_report(logdir, run, "unanimous_neg", EPOCHS - 1, threshold=1.0) for run in ("train", "validation")}
+    cost = panel.locator("#recommend-cost")
+    expect(cost).to_have_text("Min cost \u00b7 none positive")  # on validation, top score 0.95
+    cost.click()
+    eventually(lambda: panel.locator("#threshold-slider-value").input_value(), "1")
+    for run in ("train", "validation"):
+        eventually(lambda: matrix_on_page(panel, run, 2), at_one[run]["confusion_matrix"])
+    assert at_one["validation"]["confusion_matrix"][0][1] == 0
+    # Recommendations from train (the run of the selected cell), whose top score is exactly 1.
+    card(panel, "train").locator('.cell[data-true="0"][data-pred="1"]').click()
+    expect(cost).to_have_text("Min cost \u00b7 1")
+    fp = at_one["train"]["confusion_matrix"][0][1]
+    assert fp == 3
+    assert cost.get_attribute("title").startswith(f"cost = {fp:.2f} at threshold 1")
+    panel.locator("#threshold-slider-value").fill("0.5")
+    panel.locator("#threshold-slider-value").press("Enter")
+    cost.click()
+    eventually(lambda: panel.locator("#threshold-slider-value").input_value(), "1")
+    eventually(lambda: matrix_on_page(panel, "train", 2), at_one["train"]["confusion_matrix"])
+    # The examples and over-epochs routes accept the threshold (no 400).
+    expect(panel.locator(".examples-table tbody tr")).to_have_count(fp)
+    frame = next(f for f in page.frames if "plugin_entry.html" in f.url)
+    epochs_at_one = """() => {
+      const epochs = window.tbConfusion.store.get().epochs;
+      return Object.keys(epochs).filter((key) => JSON.parse(key).threshold === 1)
+        .map((key) => epochs[key].error || (epochs[key].series ? "ok" : "pending"));
+    }"""
+    eventually(lambda: frame.evaluate(epochs_at_one), ["ok", "ok"], timeout=15)
+    expect(panel.locator(".error")).to_have_count(0)
     assert problems == {"dialogs": [], "errors": []}
     page.close()

@@ -4,7 +4,7 @@
 import {h, replaceChildren, setText} from "./dom.js";
 import {formatThreshold} from "./number_format.js";
 import {binaryTotals} from "./lookups.js";
-import {recommendedThresholds} from "./recommend.js";
+import {applicableThresholds} from "./recommend.js";
 
 function slider(id, label, onValue) {
   const range = h("input", {type: "range", id, min: 0, max: 1, step: 0.001, "aria-label": label,
@@ -91,19 +91,25 @@ export function createThresholdControls(actions) {
     // A rule that is undefined here (no positives, or no negatives for J) gets a disabled button saying why.
     const unavailable = (id, label, why) => h("button", {class: "text-button outlined", id, title: why, disabled: true}, label);
     if (stats.task === "binary") {
-      const best = recommendedThresholds(stats.binary, costsOf);
+      // Thresholds within [0, 1] (see applicableThresholds): the label and title give the threshold
+      // the button sets and the rule's value there, which is what the panel then shows.
+      const best = applicableThresholds(stats.binary, costsOf);
       const why = whyUndefined(stats.binary);
-      const choose = (t) => actions.setThreshold(Number.isFinite(t) ? t : 1);
-      const rule = (id, name, key, describe) => (best[key]
-        ? button(id, `${name} \u00b7 ${formatThreshold(best[key].threshold)}`, describe(best[key].value), () => choose(best[key].threshold))
-        : unavailable(id, name, why[key]));
+      const rule = (id, name, key, describe) => {
+        const r = best[key];
+        if (!r) return unavailable(id, name, why[key]);
+        const at = r.nonePositive ? "none positive" : formatThreshold(r.threshold);
+        const where = r.nonePositive ? "threshold 1, above every score: nothing predicted positive"
+          : r.threshold === 1 ? "threshold 1: only scores of exactly 1 are positive" : `threshold ${r.threshold}`;
+        return button(id, `${name} \u00b7 ${at}`, `${describe(r.value)} at ${where}`, () => actions.setThreshold(r.threshold));
+      };
       replaceChildren(recommendations,
         h("span", {class: "field-label", title: "computed on this run's predictions at this step"}, `Recommended on ${stats.run}`),
         rule("recommend-f1", "Max F1", "max_f1", (v) => `F1 = ${v.toFixed(4)}`),
         rule("recommend-youden", "Youden\u2019s J", "youden_j", (v) => `J = ${v.toFixed(4)}`),
         rule("recommend-cost", "Min cost", "min_cost", (v) => `cost = ${v.toFixed(2)}`));
     } else {
-      const per = stats.labels.map((binary) => recommendedThresholds(binary, costsOf));
+      const per = stats.labels.map((binary) => applicableThresholds(binary, costsOf));
       // Labels where a rule is undefined keep their threshold; the title names them.
       const rule = (id, name, key, title) => {
         const missing = stats.class_names.filter((_, k) => !per[k][key]);
@@ -111,7 +117,7 @@ export function createThresholdControls(actions) {
         if (missing.length === per.length) return unavailable(id, name, `Undefined for every label (${reason} at this step)`);
         const note = missing.length ? ` (undefined for ${missing.join(", ")}: ${reason}; their thresholds stay)` : "";
         return button(id, name, `${title}${note}`, () => per.forEach((r, k) => {
-          if (r[key]) actions.setLabelThreshold(k, Number.isFinite(r[key].threshold) ? r[key].threshold : 1);
+          if (r[key]) actions.setLabelThreshold(k, r[key].threshold);
         }));
       };
       replaceChildren(recommendations,
@@ -125,7 +131,7 @@ export function createThresholdControls(actions) {
   return {element, update};
 }
 
-/** Why each rule has no threshold on these statistics (recommend.js returns null for it). */
+/** Why each rule has no threshold on these statistics (applicableThresholds gives null for it). */
 function whyUndefined(binary) {
   const {positives, negatives} = binaryTotals(binary);
   const empty = !binary.thresholds.length;

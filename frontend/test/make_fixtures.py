@@ -29,10 +29,13 @@ def stats_of(record):
     return as_json(panel_data.stats(record, report))
 
 
-def binary_case(name, rng, n, weighted=False, positive_rate=0.4):
+def binary_case(name, rng, n, weighted=False, positive_rate=0.4, top_score=None):
     labels = (rng.random(n) < positive_rate).astype(np.int64)
     scores = np.clip(rng.normal(0.35 + 0.3 * labels, 0.2), 0, 1).astype(np.float32)
     scores[: n // 10] = np.round(scores[: n // 10], 1)  # ties
+    if top_score is not None:  # the top score, on three examples
+        scores = np.minimum(scores, np.float32(top_score))
+        scores[-3:] = top_score
     weights = rng.uniform(0.2, 3.0, n) if weighted else None
     record = Record(task="binary", labels=labels, probabilities=scores, class_names=["negative", "positive"],
                     weights=weights)
@@ -94,6 +97,8 @@ def main():
         binary_case("binary", rng, 600),
         binary_case("binary weighted", rng, 400, weighted=True),
         binary_case("binary without positives", rng, 50, positive_rate=0.0),
+        binary_case("binary without positives, top score 1", rng, 50, positive_rate=0.0, top_score=1.0),
+        binary_case("binary without negatives, top score 1", rng, 50, positive_rate=1.0, top_score=1.0),
         multiclass_case("multiclass", rng, 500, 5),
         multiclass_case("multiclass weighted, class 3 absent", rng, 400, 4, weighted=True, absent_class=3),
         multilabel_case("multilabel", rng, 300, 4),
