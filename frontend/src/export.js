@@ -4,6 +4,7 @@
 import {cellColor} from "./colors.js";
 import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
 import {cellText} from "./cell_text.js";
+import {headline} from "./metric_value.js";
 
 /** One CSV field: quoted when needed; text that a spreadsheet would run as a formula
  * (starting with = + - @ tab or CR) gets a leading apostrophe. Numbers are written as is. */
@@ -33,13 +34,12 @@ export function reportCsv(model, {run, tag, step, threshold, cutoff}) {
   names.forEach((name, i) => lines.push(csvLine([name, m.precision.per_class[i], m.recall.per_class[i], m.f1.per_class[i],
     m.specificity.per_class[i], m.support.per_class[i]])));
   for (const average of ["macro", "micro", "weighted"]) {
-    lines.push(csvLine([`${average} avg`, m.precision[average], m.recall[average], m.f1[average], m.specificity[average], m.support.total]));
+    lines.push(csvLine([`${average} avg`, m.precision[average], m.recall[average], m.f1[average], m.specificity[average], m.support[average]]));
   }
   lines.push("");
   lines.push(csvLine(["metric", "value"]));
   for (const name of ["accuracy", "balanced_accuracy", "cohen_kappa", "mcc", "roc_auc", "average_precision", "log_loss"]) {
-    const value = m[name];
-    lines.push(csvLine([name, typeof value === "object" && value !== null ? (value.macro ?? value.binary ?? "") : value]));
+    lines.push(csvLine([name, headline(m[name])])); // the number the panel shows
   }
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import {csvField, escapeXml, layoutSvg, matrixLayout, reportCsv} from "../src/export.js";
 import {classOrder, topConfusions, totals, cellShares} from "../src/matrix_math.js";
 import {modelAt} from "../src/model.js";
+import {headline} from "../src/metric_value.js";
+import {assertClose, fixtures} from "./fixtures.js";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 
@@ -50,3 +52,34 @@ test("matrix_math: totals, shares, class orders and top confusions", () => {
   assert.deepEqual(classOrder(matrix, "error"), [2, 1, 0]);
   assert.deepEqual(topConfusions(matrix, 2).map((c) => [c.true, c.pred, c.count]), [[2, 1, 4], [1, 0, 3]]);
 });
+
+// The CSV's average rows and metric rows hold build_report's numbers, the ones the panel shows.
+function csvRows(text) {
+  return new Map(text.split("\r\n").filter(Boolean).map((line) => {
+    const [name, ...values] = line.split(",");
+    return [name, values.map((v) => (v === "" ? null : Number(v)))];
+  }));
+}
+
+for (const c of fixtures().cases.filter((x) => x.task !== "multilabel")) {
+  test(`reportCsv: average rows and headline metrics equal build_report's on "${c.name}"`, () => {
+    const at = c.at[0];
+    const selection = "threshold" in at ? {threshold: at.threshold} : {cutoff: at.cutoff ?? 0};
+    const model = modelAt(c.stats, selection);
+    const rows = csvRows(reportCsv(model, {run: "r", tag: "t", step: 1, ...selection}));
+    const metrics = at.report.metrics;
+    for (const average of ["macro", "micro", "weighted"]) {
+      const row = rows.get(`${average} avg`);
+      assertClose(row[4], metrics.support[average], `${average} support`);
+      assertClose(row[0], metrics.precision[average], `${average} precision`);
+    }
+    // Threshold-free metrics come from the stats' report (at defaults); the panel shows headline() of them.
+    const shown = c.stats.report.metrics;
+    for (const name of ["roc_auc", "average_precision", "log_loss"]) {
+      if (!(name in shown)) continue;
+      const expected = headline(shown[name]);
+      assert.deepEqual(rows.get(name), [expected], name);
+    }
+    if (c.task === "binary" && shown.roc_auc.binary !== null) assert.equal(rows.get("roc_auc")[0], shown.roc_auc.binary);
+  });
+}
