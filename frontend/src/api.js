@@ -1,5 +1,5 @@
 // The plugin's JSON routes, by relative URL (works under --path_prefix and proxies).
-// A route's {"error": ...} becomes an ApiError carrying the server's message.
+// A non-2xx response becomes an ApiError carrying the server's {"error": ...} message.
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -35,8 +35,11 @@ export async function getJson(route, params = {}, {signal} = {}) {
   } catch {
     throw new ApiError(response.ok ? `The ${route} route sent invalid JSON.` : `${route}: HTTP ${response.status} ${text.slice(0, 200)}`, response.status);
   }
-  if (!response.ok || (body && typeof body === "object" && !Array.isArray(body) && "error" in body && Object.keys(body).length === 1)) {
-    throw new ApiError(body?.error ?? `${route}: HTTP ${response.status}`, response.status);
+  // Only the status decides: the server pairs {"error"} with a non-2xx status, and a 2xx body may
+  // hold a key "error" as data (e.g. the tags of a run named "error").
+  if (!response.ok) {
+    const message = body && typeof body === "object" && typeof body.error === "string" ? body.error : null;
+    throw new ApiError(message ?? `${route}: HTTP ${response.status}`, response.status);
   }
   return body;
 }
