@@ -514,3 +514,81 @@ def test_min_cost_nothing_positive_stays_within_zero_and_one(tensorboard, browse
     expect(panel.locator(".error")).to_have_count(0)
     assert problems == {"dialogs": [], "errors": []}
     page.close()
+
+
+def test_failed_requests_are_retried_on_the_next_selection_and_on_reload(tensorboard, browser):
+    base_url, logdir = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    failures = {"left": 0}
+
+    def flaky(route):
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            route.fulfill(status=500, content_type="application/json", body='{"error": "injected failure"}')
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/stats\?run=validation&tag=animals&step=1$"), flaky)
+    validation = card(panel, "validation")
+    step_label = panel.locator("#step-label")
+    failures["left"] = 1
+    panel.locator("#step-slider").fill("1")
+    expect(validation.locator(".error")).to_have_text("injected failure")
+    # Another step and back: the failed statistics are asked for again.
+    panel.locator("h2").first.click()
+    page.keyboard.press("ArrowRight")
+    expect(step_label).to_have_text(re.compile(r"^2 "))
+    page.keyboard.press("ArrowLeft")
+    expect(step_label).to_have_text(re.compile(r"^1 "))
+    report = expected_report(logdir, "validation", "animals", 1)
+    expect(validation.locator(".cell")).to_have_count(16)
+    eventually(lambda: matrix_on_page(panel, "validation", 4), report["confusion_matrix"])
+
+    # A failure at the same step, then a reload: asked for again.
+    frame = next(f for f in page.frames if "plugin_entry.html" in f.url)
+    frame.evaluate("""() => { const store = window.tbConfusion.store;
+      const stats = {...store.get().stats};
+      for (const key of Object.keys(stats)) if (key.includes('"validation","animals",1')) delete stats[key];
+      store.set({stats}); }""")
+    failures["left"] = 1
+    expect(validation.locator(".error")).to_have_text("injected failure")
+    frame.evaluate("window.tbConfusion.reload()")
+    expect(validation.locator(".cell")).to_have_count(16)
+    eventually(lambda: matrix_on_page(panel, "validation", 4), report["confusion_matrix"])
+    assert failures["left"] == 0
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_reload_refetches_the_examples_of_a_step_written_again(reloading_tensorboard, browser):
+    """A resumed training writes step 1 again (new wall time): after a reload the open cell lists the new
+    examples, not the cached ones."""
+    base_url, logdir = reloading_tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("fraud")
+    panel.locator("#step-slider").fill("1")
+    expect(panel.locator("#step-label")).to_have_text(re.compile(r"^1 "))
+    card(panel, "validation").locator('.cell[data-true="1"][data-pred="1"]').click()
+    ids = panel.locator(".examples-table .example-id")
+    expect(ids.first).to_have_text(re.compile(r"^tx-validation-"))
+    steps_url = f"{base_url}/data/plugin/tb_confusion/steps?run=validation&tag=fraud"
+    before = {s["step"]: s["wall_time"] for s in get_json(steps_url)}
+
+    time.sleep(0.05)  # a later wall time
+    rng = np.random.default_rng(5)
+    with EventWriter(str(logdir / "validation")) as writer:
+        labels = (rng.random(200) < 0.5).astype(np.int64)
+        scores = np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1).astype(np.float32)
+        writer.add_summary(tb_confusion.summary.predictions_pb(
+            "fraud", labels, scores, task="binary", class_names=["legit", "fraud"],
+            example_ids=[f"resumed-{i:03d}" for i in range(200)]), step=1)
+    deadline = time.monotonic() + 30
+    while {s["step"]: s["wall_time"] for s in get_json(steps_url)}.get(1) == before[1]:
+        assert time.monotonic() < deadline, "tensorboard did not pick the rewritten step up"
+        time.sleep(0.2)
+    page.locator("app-header-reload button.reload-button").click()
+    expect(ids.first).to_have_text(re.compile(r"^resumed-"), timeout=15_000)
+    report = expected_report(logdir, "validation", "fraud", 1)
+    eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()

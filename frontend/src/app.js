@@ -70,6 +70,12 @@ export function renderPanel() {
     h("div", {class: "two-columns"}, summary.element, curves.element),
     h("div", {class: "two-columns"}, epochs.element, examples.element));
 
+  // A failed request is kept (its error shows) until the selection changes (tag, runs, step or cell) or
+  // a reload: then it is tried again. `selectionVersion` counts those changes; a failure records it.
+  let selection = null;
+  let selectionVersion = 0;
+  const retry = (entry) => !entry || (entry.error !== undefined && entry.version !== selectionVersion);
+
   const debounced = new Map();
   const later = (name, ms, fn) => {
     clearTimeout(debounced.get(name));
@@ -98,6 +104,11 @@ export function renderPanel() {
       return;
     }
     if (!state.tag) return;
+    const current = JSON.stringify([state.tag, state.runs, state.step, state.selected]);
+    if (current !== selection) {
+      selection = current;
+      selectionVersion += 1;
+    }
     for (const run of state.runs) {
       const key = statsKey(run, state.tag, "steps");
       if (state.steps[run] || inflight.has(key)) continue;
@@ -121,14 +132,15 @@ export function renderPanel() {
       const step = stepForRun(state.steps[run], state.step);
       if (step === null) continue;
       const key = statsKey(run, state.tag, step);
-      if (state.stats[key] || inflight.has(key)) continue;
+      if (!retry(state.stats[key]) || inflight.has(key)) continue;
       inflight.add(key);
+      const version = selectionVersion;
       api.stats(run, state.tag, step).then((stats) => {
         inflight.delete(key);
         store.set((s) => ({stats: trimCache({...s.stats, [key]: {stats, at: performance.now()}}, s)}));
       }, (error) => {
         inflight.delete(key);
-        store.set((s) => ({stats: {...s.stats, [key]: {error: error.message, at: performance.now()}}}));
+        store.set((s) => ({stats: {...s.stats, [key]: {error: error.message, version, at: performance.now()}}}));
       });
     }
     syncExamples(state);
@@ -152,8 +164,9 @@ export function renderPanel() {
     for (const run of state.runs) {
       const params = reportRequest(state, run);
       if (!params) continue;
-      const key = JSON.stringify(params);
-      if (state.reports[key] || inflight.has(key)) continue;
+      const key = cacheKey(state, params);
+      if (!retry(state.reports[key]) || inflight.has(key)) continue;
+      const version = selectionVersion;
       later(`report ${run}`, 200, () => {
         if (inflight.has(key)) return;
         inflight.add(key);
@@ -161,14 +174,17 @@ export function renderPanel() {
           inflight.delete(key);
           store.set((s) => ({reports: {...keepCurrent(s.reports, s), [key]: value}}));
         };
-        api.report(params).then((report) => done({report}), (error) => done({error: error.message}));
+        api.report(params).then((report) => done({report}), (error) => done({error: error.message, version}));
       });
     }
   }
 
   // Keep only the reports the current selection still uses.
   function keepCurrent(reports, state) {
-    const wanted = new Set(state.runs.map((run) => JSON.stringify(reportRequest(state, run))));
+    const wanted = new Set(state.runs.map((run) => {
+      const params = reportRequest(state, run);
+      return params && cacheKey(state, params);
+    }));
     return Object.fromEntries(Object.entries(reports).filter(([key]) => wanted.has(key)));
   }
 
@@ -196,8 +212,9 @@ export function renderPanel() {
   function syncExamples(state) {
     const params = examplesRequest(state);
     if (!params) return;
-    const key = JSON.stringify(params);
-    if (state.examples[key] || inflight.has(key)) return;
+    const key = cacheKey(state, params);
+    if (!retry(state.examples[key]) || inflight.has(key)) return;
+    const version = selectionVersion;
     later("examples", 120, () => {
       if (inflight.has(key)) return;
       inflight.add(key);
@@ -206,7 +223,7 @@ export function renderPanel() {
         store.set((s) => ({examples: {[key]: {page}}}));
       }, (error) => {
         inflight.delete(key);
-        store.set({examples: {[key]: {error: error.message}}});
+        store.set({examples: {[key]: {error: error.message, version}}});
       });
     });
   }
@@ -222,7 +239,8 @@ export function renderPanel() {
       const params = epochsRequest(state, run);
       if (!params) continue;
       const key = JSON.stringify(params);
-      if (state.epochs[key] || inflight.has(key)) continue;
+      if (!retry(state.epochs[key]) || inflight.has(key)) continue;
+      const version = selectionVersion;
       later(`epochs ${run}`, 250, () => {
         if (inflight.has(key)) return;
         inflight.add(key);
@@ -231,7 +249,7 @@ export function renderPanel() {
           store.set((s) => ({epochs: {...s.epochs, [key]: {series}}}));
         }, (error) => {
           inflight.delete(key);
-          store.set((s) => ({epochs: {...s.epochs, [key]: {error: error.message}}}));
+          store.set((s) => ({epochs: {...s.epochs, [key]: {error: error.message, version}}}));
         });
       });
     }
@@ -247,7 +265,7 @@ export function renderPanel() {
       const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
       let model = entry?.stats ? modelAt(entry.stats, state) : null;
       const params = model ? reportRequest(state, run) : null;
-      const exact = params ? state.reports[JSON.stringify(params)]?.report : null;
+      const exact = params ? state.reports[cacheKey(state, params)]?.report : null;
       if (exact) model = withReport(model, exact);
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
@@ -270,7 +288,7 @@ export function renderPanel() {
       return {run, entry: params ? state.epochs[JSON.stringify(params)] : null};
     })});
     const params = examplesRequest(state);
-    examples.update({state, params, entry: params ? state.examples[JSON.stringify(params)] : null,
+    examples.update({state, params, entry: params ? state.examples[cacheKey(state, params)] : null,
       model: runViews.find((r) => r.run === state.selected?.run)?.model || null, pageSize: EXAMPLES_PAGE});
     sync(state);
     debug.lastRenderMs = performance.now() - started;
@@ -300,8 +318,9 @@ export function renderPanel() {
  * keeps the selection: the tag (if it still exists), the runs that still have it, the step (the
  * newest one when the latest was shown, so a live training is followed; else the same step, or the
  * last earlier one when it is gone), the thresholds, the selected cell. Statistics of
- * a step are kept unless its wall time changed (the step was written again); the over-epochs series
- * are refetched. Overlapping calls run one after another. */
+ * a step are kept unless its wall time changed (the step was written again); examples and reports
+ * are keyed with the wall time; the over-epochs series and every failed request are fetched again.
+ * Overlapping calls run one after another. */
 function createReloader(getStore) {
   let running = null;
   let again = false;
@@ -331,8 +350,10 @@ function createReloader(getStore) {
         const earlier = union.filter((x) => x <= step);
         step = earlier.length ? earlier[earlier.length - 1] : union[0];
       }
-      // A step logged again (same step number, new wall time) has new statistics.
-      const stats = {...s.stats};
+      // A step logged again (same step number, new wall time) has new statistics. (Examples and
+      // reports are keyed with the step's wall time, so they are fetched again by themselves.)
+      // Failed requests are tried again.
+      const stats = withoutErrors(s.stats);
       for (const run of keepRuns) {
         for (const entry of nextSteps[run] || []) {
           const key = statsKey(run, tag, entry.step);
@@ -341,7 +362,8 @@ function createReloader(getStore) {
         }
       }
       const selected = s.selected && keepRuns.includes(s.selected.run) ? s.selected : null;
-      return {tags, runs: keepRuns, steps: nextSteps, step, stats, epochs: {}, selected};
+      return {tags, runs: keepRuns, steps: nextSteps, step, stats, epochs: {}, selected,
+        examples: withoutErrors(s.examples), reports: withoutErrors(s.reports)};
     });
     counter.done += 1;
   }
@@ -367,6 +389,18 @@ function createReloader(getStore) {
   }
 
   return {reload, count: () => counter.done};
+}
+
+/** The cache key of an examples or report request: its parameters and the wall time of its step, so
+ * a step written again (a resumed training, seen on reload) is fetched again. */
+function cacheKey(state, params) {
+  const entry = (state.steps[params.run] || []).find((s) => s.step === params.step);
+  return JSON.stringify([params, entry?.wall_time ?? null]);
+}
+
+/** A cache without its failed entries. */
+function withoutErrors(cache) {
+  return Object.fromEntries(Object.entries(cache).filter(([, entry]) => entry.error === undefined));
 }
 
 /** The model with the server's exact numbers: all of them for thinned statistics, else (multilabel)
