@@ -52,16 +52,6 @@ export function binaryMatrixAt(binary, threshold) {
   return [[tn, fp], [fn, tp]];
 }
 
-/** The multiclass confusion matrix at a confidence `cutoff`, rows true and columns predicted
- * (argmax); an example whose top score is below the cutoff moves to an extra last column.
- * `multiclass` = {cell_offsets [C*C+1], top_scores (ascending within each cell, cell = true*C +
- * argmax), cum_weights (running sum of weights within each cell, or null), cell_totals [C*C]}.
- * Without a cutoff (<= 0) the matrix is the plain C x C one. Dense: prefer multiclassCellsAt for
- * arithmetic (it touches only the non-empty cells). */
-export function multiclassMatrixAt(multiclass, numClasses, cutoff = 0) {
-  return denseMatrix(multiclassCellsAt(multiclass, numClasses, cutoff));
-}
-
 // Per statistics object: the indices of its non-empty cells (ascending, so row-major) and where each
 // row starts among them. Computed once; every cutoff then walks only these.
 const nonEmptyCache = new WeakMap();
@@ -87,7 +77,11 @@ function nonEmptyCells(multiclass, numClasses) {
   return entry;
 }
 
-/** The multiclass confusion matrix at `cutoff` as its non-zero cells, row-major:
+/** The multiclass confusion matrix at a confidence `cutoff`, rows true and columns predicted
+ * (argmax); an example whose top score is below the cutoff moves to an extra last column (without a
+ * cutoff, <= 0, the plain C x C matrix). `multiclass` = {cell_offsets [C*C+1], top_scores (ascending
+ * within each cell, cell = true*C + argmax), cum_weights (running sum of weights within each cell, or
+ * null), cell_totals [C*C]}. Given as its non-zero cells, row-major (denseMatrix makes the arrays):
  * {numClasses, width (C, or C + 1 with a cutoff), length, rows, columns (Int32Array), values
  * (Float64Array), rowStart (Int32Array [C + 1]: row t's entries are [rowStart[t], rowStart[t+1]))}.
  * A row's "below cutoff" entry (column C) comes after its other cells. Work is proportional to the

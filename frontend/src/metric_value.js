@@ -8,11 +8,6 @@ export function headline(value) {
   return null;
 }
 
-/** The value of class k of a per-class metric, or null. */
-export function perClassValue(value, k) {
-  return value && typeof value === "object" && Array.isArray(value.per_class) ? value.per_class[k] ?? null : null;
-}
-
 /** [key, label] of the metrics shown in summaries and over epochs. */
 export const HEADLINE_METRICS = [
   ["accuracy", "Accuracy"],

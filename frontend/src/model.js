@@ -7,8 +7,8 @@ import {binaryMatrixAt, denseMatrix, multiclassCellsAt} from "./lookups.js";
 export const BELOW_CUTOFF = "below cutoff";
 
 // Metrics that do not depend on the threshold come from the server's report at defaults.
+// Their names also prefix their entries in `undefined` (e.g. "roc_auc[2]").
 const RANKING_METRICS = ["roc_auc", "average_precision", "log_loss", "top_k_accuracy"];
-const RANKING_PREFIXES = ["roc_auc", "average_precision", "log_loss", "top_k_accuracy"];
 
 /** The model for `stats` at {threshold (binary), cutoff (multiclass), labelThresholds (multilabel,
  * one per label)}: {task, classNames, columnNames, labelNames, matrix, cells, labelMatrices, counts,
@@ -46,7 +46,7 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
   }
   const metrics = computed.metrics;
   for (const name of RANKING_METRICS) if (report.metrics && name in report.metrics) metrics[name] = report.metrics[name];
-  const rankingUndefined = (report.undefined || []).filter((name) => RANKING_PREFIXES.some((p) => name.startsWith(p)));
+  const rankingUndefined = (report.undefined || []).filter((name) => RANKING_METRICS.some((p) => name.startsWith(p)));
   const multilabel = stats.task === "multilabel";
   const width = cells ? cells.width : matrix[0].length;
   const columnNames = !multilabel && width > classNames.length ? [...classNames, BELOW_CUTOFF] : classNames;

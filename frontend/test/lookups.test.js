@@ -1,6 +1,8 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {binaryCountsAt, countAtLeastDescending, lowerBound, multiclassMatrixAt} from "../src/lookups.js";
+import {binaryCountsAt, countAtLeastDescending, denseMatrix, lowerBound, multiclassCellsAt} from "../src/lookups.js";
+
+const multiclassMatrixAt = (multiclass, numClasses, cutoff = 0) => denseMatrix(multiclassCellsAt(multiclass, numClasses, cutoff));
 
 test("countAtLeastDescending counts the values >= x in a descending list", () => {
   const descending = [0.9, 0.7, 0.7, 0.5, 0.1];
@@ -28,7 +30,7 @@ test("binaryCountsAt: an example is positive when its score >= threshold", () =>
   assert.deepEqual(binaryCountsAt(binary, 1), {tp: 0, fp: 0, fn: 2, tn: 2});
 });
 
-test("multiclassMatrixAt moves examples under the cutoff to a last column", () => {
+test("multiclassCellsAt moves examples under the cutoff to a last column", () => {
   // 2 classes; cells (0,0): 0.5, 0.9; (0,1): 0.6; (1,0): none; (1,1): 0.55
   const multiclass = {cell_offsets: [0, 2, 3, 3, 4], top_scores: [0.5, 0.9, 0.6, 0.55], cum_weights: null,
     cell_totals: [2, 1, 0, 1]};
