@@ -592,3 +592,21 @@ def test_reload_refetches_the_examples_of_a_step_written_again(reloading_tensorb
     eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
     assert problems == {"dialogs": [], "errors": []}
     page.close()
+
+
+def test_run_chips_and_cards_share_one_order(tmp_path, browser):
+    logdir = tmp_path / "logs"
+    rng = np.random.default_rng(3)
+    for run in ("alpha", "test", "train", "validation"):
+        with EventWriter(str(logdir / run)) as writer:
+            labels = (rng.random(50) < 0.5).astype(np.int64)
+            writer.add_summary(tb_confusion.summary.predictions_pb(
+                "fraud", labels, rng.random(50).astype(np.float32), task="binary"), step=0)
+    with running_tensorboard(logdir) as base_url:
+        page, panel, problems = open_panel(browser, base_url)
+        order = ["train", "validation", "test", "alpha"]
+        expect(panel.locator(".run-card")).to_have_count(4)
+        assert [t.strip() for t in panel.locator(".run-chips .chip").all_text_contents()] == order
+        assert [panel.locator(".run-card").nth(i).get_attribute("aria-label") for i in range(4)] == [f"Run {r}" for r in order]
+        assert problems == {"dialogs": [], "errors": []}
+        page.close()

@@ -7,7 +7,7 @@ import {createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
 import {modelAt} from "./model.js";
 import {countsFromMatrix} from "./formulas.js";
-import {statsKey, stepForRun, thresholdParams, unionSteps} from "./selection.js";
+import {runOrder, statsKey, stepForRun, thresholdParams, unionSteps} from "./selection.js";
 import {createToolbar} from "./toolbar_view.js";
 import {createRunCard} from "./run_card_view.js";
 import {createSummaryView} from "./summary_view.js";
@@ -433,16 +433,6 @@ function defaultSelection(tags, state) {
   const tag = allTags[0];
   const runs = Object.keys(tags).filter((run) => tag in tags[run]).sort(runOrder).slice(0, 4);
   return {tag, runs, ...thresholdDefaults(tags[runs[0]][tag])};
-}
-
-// train, validation, test first (that order), then the rest by name.
-function runOrder(a, b) {
-  const rank = (run) => {
-    const name = run.split("/").pop().toLowerCase();
-    const i = ["train", "training", "validation", "val", "valid", "test", "eval"].indexOf(name);
-    return i < 0 ? 99 : i;
-  };
-  return rank(a) - rank(b) || a.localeCompare(b);
 }
 
 function thresholdDefaults(info) {

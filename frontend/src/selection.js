@@ -19,6 +19,17 @@ export function stepForRun(runSteps, step) {
   return best === null ? runSteps[0].step : best;
 }
 
+/** The order of runs, in the toolbar's chips and the cards alike: train, validation, test first (that
+ * order, by the last part of the run's path), then the rest by name. A comparator for sort(). */
+export function runOrder(a, b) {
+  const rank = (run) => {
+    const name = run.split("/").pop().toLowerCase();
+    const i = ["train", "training", "validation", "val", "valid", "test", "eval"].indexOf(name);
+    return i < 0 ? 99 : i;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
 /** The cache key of one (run, tag, step). */
 export const statsKey = (run, tag, step) => JSON.stringify([run, tag, step]);
 

@@ -4,6 +4,7 @@ import {h, replaceChildren, setText} from "./dom.js";
 import {RUN_COLORS} from "./colors.js";
 import {createScrubber} from "./scrubber_view.js";
 import {createThresholdControls} from "./threshold_view.js";
+import {runOrder} from "./selection.js";
 
 /** {element, update({state, steps, task, stats})}. */
 export function createToolbar(actions) {
@@ -29,7 +30,7 @@ export function createToolbar(actions) {
   let tagsKey = null;
 
   function update({state, steps, task, stats}) {
-    const runs = state.tags ? Object.keys(state.tags).filter((run) => state.tag in state.tags[run]).sort() : [];
+    const runs = state.tags ? Object.keys(state.tags).filter((run) => state.tag in state.tags[run]).sort(runOrder) : []; // as the cards
     const key = JSON.stringify([runs, state.runs]);
     if (key !== runsKey) {
       runsKey = key;
