@@ -463,6 +463,8 @@ def test_one_class_data_disables_the_undefined_recommendations(tensorboard, brow
 
     panel.locator("#tag-select").select_option("unanimous_labels")
     panel.locator("details.per-label summary").click()
+    # The binary tag's buttons stay in the page (hidden) until this tag's statistics arrive.
+    expect(panel.locator(".recommendations .field-label")).to_have_text("Recommended per label on validation")
     expect(panel.locator("#recommend-f1")).to_be_enabled()
     assert "never" in panel.locator("#recommend-f1").get_attribute("title")
     panel.locator("#recommend-f1").click()
@@ -590,6 +592,31 @@ def test_reload_refetches_the_examples_of_a_step_written_again(reloading_tensorb
     expect(ids.first).to_have_text(re.compile(r"^resumed-"), timeout=15_000)
     report = expected_report(logdir, "validation", "fraud", 1)
     eventually(lambda: matrix_on_page(panel, "validation", 2), report["confusion_matrix"])
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
+
+
+def test_space_plays_and_pauses_when_no_control_has_the_focus(tensorboard, browser):
+    base_url, _ = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    panel.locator("#tag-select").select_option("fraud")
+    step_label = panel.locator("#step-label")
+    panel.locator("#step-slider").fill("0")
+    expect(step_label).to_have_text(re.compile(r"^0 "))
+    panel.locator("h2").first.click()  # the focus on no control
+    page.keyboard.press("Space")
+    play = panel.locator("#play-button")
+    expect(play).to_have_attribute("aria-label", "Pause")
+    expect(step_label).to_have_text(re.compile(r"^1 "))
+    page.keyboard.press("Space")
+    expect(play).to_have_attribute("aria-label", "Play through the steps")
+    shown = step_label.text_content()
+    page.wait_for_timeout(900)  # longer than one play tick
+    assert step_label.text_content() == shown
+    # On a button, Space presses that button instead.
+    panel.locator("#prev-step").focus()
+    page.keyboard.press("Space")
+    expect(play).to_have_attribute("aria-label", "Play through the steps")
     assert problems == {"dialogs": [], "errors": []}
     page.close()
 

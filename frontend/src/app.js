@@ -518,13 +518,19 @@ function makeActions(getStore) {
   };
 }
 
-// Left/right arrows (and j/k) scrub epochs when no control has the focus; space plays.
+// Left/right arrows (and j/k) scrub epochs when no text field or list has the focus; space plays or
+// pauses when no control at all has it (on a button, a cell or a scroller space keeps its own meaning).
 function installKeyboard(store, actions) {
   document.addEventListener("keydown", (event) => {
     const target = event.target;
     const typing = target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
     if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.key === "ArrowLeft" || event.key === "j") {
+    if (event.key === " ") {
+      const control = target instanceof Element && target.closest("button, a[href], summary, [tabindex], [contenteditable], [role=button]");
+      if (control || event.repeat) return;
+      event.preventDefault();
+      actions.togglePlay();
+    } else if (event.key === "ArrowLeft" || event.key === "j") {
       event.preventDefault();
       actions.stepBy(-1);
     } else if (event.key === "ArrowRight" || event.key === "k") {
