@@ -7,8 +7,8 @@ export function unionSteps(stepsByRun, runs) {
   return [...all].sort((a, b) => a - b);
 }
 
-/** The step of `run` shown for the chosen step: the same step, else the last one before it,
- * else the run's first step; null when the run has no steps. */
+/** The step of `run` shown for the chosen step: the same step, else the run's last step before it,
+ * else (no step before it) the run's first step, which comes after it; null when the run has no steps. */
 export function stepForRun(runSteps, step) {
   if (!runSteps || !runSteps.length) return null;
   let best = null;
