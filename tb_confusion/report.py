@@ -203,21 +203,18 @@ def _multiclass(labels, probabilities, weights, names, cutoff, options):
 
 def _multilabel(labels, probabilities, weights, names, per_label, options):
     y = labels.astype(bool, copy=False)
-    predicted = probabilities >= per_label[None, :]
-    matrices = m.confusion._label_matrices(y, predicted, weights)
+    predicted = m.multilabel_predictions(probabilities, per_label)
+    matrices = m.confusion.label_matrices(y, predicted, weights)
     tn, fp, fn, tp = (matrices[:, i, j] for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
     metrics, undefined = m.per_class_metrics(tp, fp, fn, tn, names)
-    exact = np.ones(len(y), dtype=bool)
-    for k in range(y.shape[1]):
-        exact &= y[:, k] == predicted[:, k]
+    exact = (y == predicted).all(axis=1)
     total = len(y) if weights is None else weights.sum()
     metrics["accuracy"] = float(np.average(exact, weights=weights)) if total else None
     metrics["hamming_loss"] = float((fp + fn).sum() / (total * len(names))) if total else None
-    label_matrices = [np.array([[tn[k], fp[k]], [fn[k], tp[k]]]) for k in range(len(names))]
-    per_label_balanced = [m.balanced_accuracy(x) for x in label_matrices]
+    per_label_balanced = [m.balanced_accuracy(x) for x in matrices]
     metrics["balanced_accuracy"] = _mean_defined(per_label_balanced)
     kappas, mccs = [], []
-    for name, x in zip(names, label_matrices):
+    for name, x in zip(names, matrices):
         kappa, mcc = _agreement(x, undefined, prefix=f".per_class.{name}")
         kappas.append(kappa)
         mccs.append(mcc)

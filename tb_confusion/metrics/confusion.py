@@ -124,10 +124,11 @@ def multilabel_confusion(labels, probabilities, thresholds=None, *, sample_weigh
     y = np.asarray(labels).astype(bool, copy=False)
     predicted = multilabel_predictions(probabilities, thresholds)
     w = check_weights(sample_weight, len(y))
-    return _label_matrices(y, predicted, w)
+    return label_matrices(y, predicted, w)
 
 
-def _label_matrices(y, predicted, w):
+def label_matrices(y, predicted, w):
+    """[C, 2, 2] per-label [[TN, FP], [FN, TP]] from bool labels and predictions, weights or None."""
     both = y & predicted
     if w is None:
         tp, true_sum, pred_sum = both.sum(0), y.sum(0), predicted.sum(0)

@@ -35,7 +35,8 @@ def divide(numerator, denominator):
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.asarray(denominator, dtype=np.float64)
     undefined = denominator == 0
-    return np.divide(numerator, np.where(undefined, 1.0, denominator)) * ~undefined, undefined
+    shape = np.broadcast(numerator, denominator).shape
+    return np.divide(numerator, denominator, out=np.zeros(shape), where=~undefined), undefined
 
 
 def weighted_mean(values, weights):

@@ -6,14 +6,12 @@ No loop over thresholds: counts at any threshold are a binary search into the cu
 import numpy as np
 
 from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
+from tb_confusion.metrics.per_class import divide
 from tb_confusion.metrics.ranking import counts_at
 
 
-def _safe(numerator, denominator):
-    numerator = np.asarray(numerator, dtype=np.float64)
-    denominator = np.asarray(denominator, dtype=np.float64)
-    return np.divide(numerator, denominator, out=np.zeros(np.broadcast(numerator, denominator).shape),
-                     where=denominator != 0)
+def _safe(numerator, denominator):  # 0/0 -> 0, as everywhere in the core
+    return divide(numerator, denominator)[0]
 
 
 def rates(tp, fp, positives, negatives, *, cost_fp=1.0, cost_fn=1.0):
