@@ -144,10 +144,10 @@ def _reports(args):
     if not selected:
         every = sorted({tag for tags in index.values() for tag in tags})
         raise UsageError(f"tag {args.tag!r} not found in any run; tags: {', '.join(every)}")
-    steps = [(series, s) for series in selected for s in _pick(series.steps, args.step)]
+    steps = [(series, s) for series in selected for s in reader.select_steps(series, args.step)]
     if not steps:
         available = sorted({s.step for series in selected for s in series.steps})
-        raise UsageError(f"step {args.step} not found; steps: {_shorten(available)}")
+        raise UsageError(f"step {args.step} not found; steps: {', '.join(map(str, reader.shorten(available)))}")
     options = dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
                    curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn)
     reports, unreadable = [], []
@@ -166,19 +166,6 @@ def _reports(args):
     if not reports:
         raise UsageError("; ".join(unreadable))
     return reports
-
-
-def _pick(steps, which):
-    if which == "all":
-        return steps
-    if which == "latest":
-        return steps[-1:]
-    return [s for s in steps if s.step == which]
-
-
-def _shorten(values):
-    shown = values if len(values) <= 20 else values[:10] + ["..."] + values[-5:]
-    return ", ".join(str(v) for v in shown)
 
 
 def resolve(report, path):

@@ -168,16 +168,26 @@ def _payload_in_event(event, tag):
     return None
 
 
-def _select(series, step):
+def select_steps(series, step):
+    """The entries of `series.steps` for `step`: None or "all", "latest", or an int (maybe none)."""
     if step is None or step == "all":
         return series.steps
     if step == "latest":
         return series.steps[-1:]
-    matches = [s for s in series.steps if s.step == step]
+    return [s for s in series.steps if s.step == step]
+
+
+def shorten(values, *, limit=20):
+    """A list short enough for a message: the first 10, "...", the last 5 when over `limit`."""
+    values = list(values)
+    return values if len(values) <= limit else values[:10] + ["..."] + values[-5:]
+
+
+def _select(series, step):
+    matches = select_steps(series, step)
     if not matches:
-        steps = [s.step for s in series.steps]
-        shown = steps if len(steps) <= 20 else steps[:10] + ["..."] + steps[-5:]
-        raise LookupError(f"step {step!r} not found for run {series.run!r}, tag {series.tag!r}; steps: {shown}")
+        raise LookupError(f"step {step!r} not found for run {series.run!r}, tag {series.tag!r}; "
+                          f"steps: {shorten(s.step for s in series.steps)}")
     return matches
 
 
