@@ -97,6 +97,10 @@ def eventually(read, expected, timeout=10.0):
         time.sleep(0.05)
 
 
+def latest_step(base_url, run, tag):
+    return get_json(f"{base_url}/data/plugin/tb_confusion/steps?run={run}&tag={tag}")[-1]["step"]
+
+
 @pytest.fixture(scope="module")
 def tensorboard(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("logs")
@@ -287,10 +291,7 @@ def test_tensorboard_reload_brings_new_steps_and_keeps_the_selection(reloading_t
             scores = np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1).astype(np.float32)
             writer.add_summary(tb_confusion.summary.predictions_pb(
                 "fraud", labels, scores, task="binary", class_names=["legit", "fraud"]), step=EPOCHS)
-    deadline = time.monotonic() + 30
-    while [s["step"] for s in get_json(f"{base_url}/data/plugin/tb_confusion/steps?run=validation&tag=fraud")][-1] != EPOCHS:
-        assert time.monotonic() < deadline, "tensorboard did not pick the new step up"
-        time.sleep(0.2)
+    eventually(lambda: latest_step(base_url, "validation", "fraud"), EPOCHS, timeout=30)  # tensorboard saw it
     # Nothing changes until TensorBoard's reload button (outside the iframe) is pressed.
     page.wait_for_timeout(300)
     expect(step_label).to_have_text(re.compile(rf"^1 +\(2 of {EPOCHS}\)"))
@@ -315,10 +316,7 @@ def test_tensorboard_reload_brings_new_steps_and_keeps_the_selection(reloading_t
         with EventWriter(str(logdir / run)) as writer:
             writer.add_summary(tb_confusion.summary.predictions_pb(
                 "fraud", labels, scores, task="binary", class_names=["legit", "fraud"]), step=EPOCHS + 1)
-    deadline = time.monotonic() + 30
-    while [s["step"] for s in get_json(f"{base_url}/data/plugin/tb_confusion/steps?run=validation&tag=fraud")][-1] != EPOCHS + 1:
-        assert time.monotonic() < deadline, "tensorboard did not pick the newest step up"
-        time.sleep(0.2)
+    eventually(lambda: latest_step(base_url, "validation", "fraud"), EPOCHS + 1, timeout=30)  # tensorboard saw it
     page.locator("app-header-reload button.reload-button").click()
     expect(step_label).to_have_text(re.compile(rf"^{EPOCHS + 1} +\({EPOCHS + 2} of {EPOCHS + 2}\)"), timeout=15_000)
     assert problems == {"dialogs": [], "errors": []}
@@ -584,10 +582,8 @@ def test_reload_refetches_the_examples_of_a_step_written_again(reloading_tensorb
         writer.add_summary(tb_confusion.summary.predictions_pb(
             "fraud", labels, scores, task="binary", class_names=["legit", "fraud"],
             example_ids=[f"resumed-{i:03d}" for i in range(200)]), step=1)
-    deadline = time.monotonic() + 30
-    while {s["step"]: s["wall_time"] for s in get_json(steps_url)}.get(1) == before[1]:
-        assert time.monotonic() < deadline, "tensorboard did not pick the rewritten step up"
-        time.sleep(0.2)
+    eventually(lambda: {s["step"]: s["wall_time"] for s in get_json(steps_url)}.get(1) != before[1], True,
+               timeout=30)  # tensorboard saw the rewritten step
     page.locator("app-header-reload button.reload-button").click()
     expect(ids.first).to_have_text(re.compile(r"^resumed-"), timeout=15_000)
     report = expected_report(logdir, "validation", "fraud", 1)
