@@ -20,12 +20,11 @@ function query(params) {
 }
 
 /** GET ./<route>?<params> as JSON. */
-export async function getJson(route, params = {}, {signal} = {}) {
+export async function getJson(route, params = {}) {
   let response;
   try {
-    response = await fetch(`./${route}${query(params)}`, {signal, headers: {Accept: "application/json"}});
+    response = await fetch(`./${route}${query(params)}`, {headers: {Accept: "application/json"}});
   } catch (error) {
-    if (error.name === "AbortError") throw error;
     throw new ApiError(`Could not reach TensorBoard (${error.message}).`, 0);
   }
   const text = await response.text();
@@ -49,6 +48,6 @@ export const api = {
   steps: (run, tag) => getJson("steps", {run, tag}),
   stats: (run, tag, step) => getJson("stats", {run, tag, step}),
   report: (params) => getJson("report", params),
-  examples: (params, options) => getJson("examples", params, options),
-  epochs: (params, options) => getJson("epochs", params, options),
+  examples: (params) => getJson("examples", params),
+  epochs: (params) => getJson("epochs", params),
 };

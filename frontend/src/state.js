@@ -5,7 +5,6 @@
 export function createStore(initial, render, {schedule = (fn) => requestAnimationFrame(fn)} = {}) {
   let state = initial;
   let pending = false;
-  let version = 0;
   const store = {
     get: () => state,
     /** Merge `patch` (an object, or a function of the state returning one) and schedule a render. */
@@ -13,7 +12,6 @@ export function createStore(initial, render, {schedule = (fn) => requestAnimatio
       const changes = typeof patch === "function" ? patch(state) : patch;
       if (!changes) return;
       state = {...state, ...changes};
-      version += 1;
       if (!pending) {
         pending = true;
         schedule(() => store.flush());
@@ -25,8 +23,6 @@ export function createStore(initial, render, {schedule = (fn) => requestAnimatio
       pending = false;
       render(state, store);
     },
-    /** A counter that changes on every set(): compare it after an await to drop stale responses. */
-    version: () => version,
   };
   return store;
 }
