@@ -92,3 +92,11 @@ export function operatingPoint(model, k) {
     recall: c.tp + c.fn ? c.tp / (c.tp + c.fn) : 0,
   };
 }
+
+/** The model with the server's exact numbers (the report route): all of them for thinned
+ * statistics, else (multilabel) the exact-match accuracy. */
+export function withReport(model, report) {
+  if (model.task === "multilabel") return {...model, metrics: {...model.metrics, accuracy: report.metrics.accuracy}};
+  const matrix = report.confusion_matrix;
+  return {...model, matrix, cells: null, counts: countsFromMatrix(matrix), metrics: report.metrics, undefined: report.undefined, exact: true};
+}

@@ -39,3 +39,76 @@ export function thresholdParams(task, {threshold, cutoff, labelThresholds}) {
   if (task === "multilabel") return {thresholds: labelThresholds};
   return {cutoff};
 }
+
+/** How many examples one page of the examples table lists. */
+export const EXAMPLES_PAGE = 25;
+
+/** The task ("binary", "multiclass", "multilabel") of the selected tag, or null before the tags load. */
+export function taskOf(state) {
+  const info = state.tags?.[state.runs[0]]?.[state.tag];
+  return info ? info.task : null;
+}
+
+/** The default tag and runs: the first tag (by name) and every run that has it (at most 4); nothing
+ * when a tag is chosen already or there is none. */
+export function defaultSelection(tags, state) {
+  if (state.tag) return {};
+  const allTags = [...new Set(Object.values(tags).flatMap((t) => Object.keys(t)))].sort();
+  if (!allTags.length) return {};
+  const tag = allTags[0];
+  const runs = Object.keys(tags).filter((run) => tag in tags[run]).sort(runOrder).slice(0, 4);
+  return {tag, runs, ...thresholdDefaults(tags[runs[0]][tag])};
+}
+
+/** What a newly chosen tag (its `info` from the tags route) starts with: a threshold per label for
+ * multilabel, the first class's curves, no selected cell. */
+export function thresholdDefaults(info) {
+  return {labelThresholds: info.task === "multilabel" ? info.class_names.map(() => 0.5) : null, curveClass: 0,
+    selected: null, examplesOffset: 0};
+}
+
+/** The parameters of the report route for `run`, or null when its statistics are enough. The report
+ * gives what the statistics cannot: exact numbers when the server thinned them ("exact": false, huge
+ * N) and multilabel exact-match accuracy at other thresholds. */
+export function reportRequest(state, run) {
+  const step = stepForRun(state.steps[run], state.step);
+  const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
+  const stats = entry?.stats;
+  if (!stats || (stats.exact !== false && stats.task !== "multilabel")) return null;
+  const params = {run, tag: state.tag, step, ...thresholdParams(stats.task, state)};
+  if (params.cutoff === 0) delete params.cutoff;
+  return params;
+}
+
+/** The parameters of the examples route for the selected cell's current page, or null. */
+export function examplesRequest(state) {
+  const selected = state.selected;
+  if (!selected || !state.runs.includes(selected.run)) return null;
+  const step = stepForRun(state.steps[selected.run], state.step);
+  if (step === null) return null;
+  const task = taskOf(state);
+  const params = {run: selected.run, tag: state.tag, step, true: selected.true, pred: selected.pred,
+    offset: state.examplesOffset, limit: EXAMPLES_PAGE};
+  if (task === "binary") params.threshold = state.threshold;
+  else if (task === "multilabel") {
+    params.label = selected.label;
+    params.threshold = state.labelThresholds ? state.labelThresholds[selected.label] : state.threshold;
+  } else if (state.cutoff > 0) params.cutoff = state.cutoff;
+  return params;
+}
+
+/** The parameters of the epochs route (the metrics of every step) for `run`, or null. */
+export function epochsRequest(state, run) {
+  const task = taskOf(state);
+  if (!task) return null;
+  return {run, tag: state.tag, ...thresholdParams(task, state)};
+}
+
+/** The run whose statistics the recommended thresholds come from: the run of the selected cell, else
+ * a validation run (thresholds are chosen on held-out data, not on train), else the first run with
+ * statistics; null when none has them yet. `runViews`: [{run, stats}]. */
+export function referenceRun(runViews, state) {
+  const ready = runViews.filter((r) => r.stats);
+  const isValidation = (r) => /^(validation|val|valid|eval|dev)$/i.test(r.run.split("/").pop());
+  return ready.find((r) => r.run === state.selected?.run) || ready.find(isValidation) || ready[0] || null;
+}

@@ -1,13 +1,43 @@
-// The panel's state: one object, changed with set(patch); every change in the same frame is
-// batched into one render (a slider drag fires many input events but draws once per frame).
+// The panel's state: one object, its initial value, changed with set(patch); every change in the same
+// frame is batched into one render (a slider drag fires many input events but draws once per frame).
 
-/** A store calling `render(state, store)` at most once per animation frame after changes. */
+/** The state before anything loaded. Caches (stats, examples, reports, epochs) map a request's key
+ * (loader.js cacheKey, or selection.js statsKey for stats) to {<value>, at} or {error, version, at}. */
+export const INITIAL_STATE = Object.freeze({
+  tags: null,
+  error: null,
+  runs: [],
+  tag: null,
+  steps: {},
+  step: null,
+  stats: {},
+  threshold: 0.5,
+  cutoff: 0,
+  labelThresholds: null,
+  normalization: "count",
+  sort: "index",
+  curveClass: 0,
+  costFp: 1,
+  costFn: 1,
+  selected: null,
+  examplesOffset: 0,
+  examples: {},
+  epochs: {},
+  reports: {},
+  epochMetric: "f1",
+  playing: false,
+  theme: "light",
+});
+
+/** A store calling `render(state, store)` at most once per animation frame after changes. `schedule`
+ * replaces requestAnimationFrame (node tests pass their own). */
 export function createStore(initial, render, {schedule = (fn) => requestAnimationFrame(fn)} = {}) {
   let state = initial;
   let pending = false;
   const store = {
     get: () => state,
-    /** Merge `patch` (an object, or a function of the state returning one) and schedule a render. */
+    /** Merge `patch` (an object, or a function of the state returning one; null changes nothing) and
+     * schedule a render. */
     set(patch) {
       const changes = typeof patch === "function" ? patch(state) : patch;
       if (!changes) return;

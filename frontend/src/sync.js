@@ -1,0 +1,92 @@
+// Asks the loader for every request the panel's state needs and does not have yet: the tags, the
+// selected runs' steps, the shown step's statistics, and (debounced, since sliders move them) the
+// exact reports, the selected cell's examples and the metrics over epochs.
+
+import {cacheKey} from "./loader.js";
+import {defaultSelection, epochsRequest, examplesRequest, reportRequest, statsKey, stepForRun} from "./selection.js";
+
+const MAX_CACHED_STATS = 16;
+
+/** sync(state), called after every render: `api` is api.js's object (a fake in tests), `loader`
+ * loader.js's. */
+export function createSync(store, api, loader) {
+  return function sync(state) {
+    if (state.tags && !state.tag && Object.keys(state.tags).length) {
+      // The tag went away on a reload: pick a default again.
+      const patch = defaultSelection(state.tags, state);
+      if (patch.tag) {
+        store.set({...patch, steps: {}, step: null});
+        return;
+      }
+    }
+    if (!state.tags) {
+      loader.load("tags", () => api.tags(), {
+        done: (s, tags) => ({tags, ...defaultSelection(tags, s)}),
+        failed: (s, error) => ({error, tags: {}}),
+      });
+      return;
+    }
+    if (!state.tag) return;
+    loader.select(state);
+    const tag = state.tag;
+    for (const run of state.runs) {
+      if (state.steps[run]) continue;
+      loader.load(statsKey(run, tag, "steps"), () => api.steps(run, tag), {
+        fresh: (s) => s.tag === tag, // another tag may have been picked meanwhile
+        done: (s, steps) => {
+          const next = {steps: {...s.steps, [run]: steps}};
+          if (s.step === null && steps.length) next.step = steps[steps.length - 1].step;
+          return next;
+        },
+        failed: (s, error) => ({steps: {...s.steps, [run]: []}, error: `${run}: ${error}`}),
+      });
+    }
+    if (state.step === null) return;
+    for (const run of state.runs) {
+      const step = stepForRun(state.steps[run], state.step);
+      if (step === null) continue;
+      loader.cached("stats", statsKey(run, tag, step), "stats", () => api.stats(run, tag, step), {prune: trimStats});
+    }
+    const examples = examplesRequest(state);
+    if (examples) {
+      const key = cacheKey(state, examples);
+      loader.cached("examples", key, "page", () => api.examples(examples),
+        {debounce: ["examples", 120], prune: (entries) => ({[key]: entries[key]})});
+    }
+    for (const run of state.runs) {
+      const params = epochsRequest(state, run);
+      if (!params) continue;
+      loader.cached("epochs", cacheKey(state, params), "series", () => api.epochs(params),
+        {debounce: [`epochs ${run}`, 250]});
+    }
+    for (const run of state.runs) {
+      const params = reportRequest(state, run);
+      if (!params) continue;
+      loader.cached("reports", cacheKey(state, params), "report", () => api.report(params),
+        {debounce: [`report ${run}`, 200], prune: currentReports});
+    }
+  };
+}
+
+// At most MAX_CACHED_STATS statistics (the oldest go first), never those of the shown steps.
+function trimStats(stats, state) {
+  const keys = Object.keys(stats);
+  if (keys.length <= MAX_CACHED_STATS) return stats;
+  const keep = new Set(state.runs.map((run) => statsKey(run, state.tag, stepForRun(state.steps[run], state.step))));
+  keys.sort((a, b) => stats[a].at - stats[b].at);
+  const out = {...stats};
+  for (const key of keys) {
+    if (Object.keys(out).length <= MAX_CACHED_STATS) break;
+    if (!keep.has(key)) delete out[key];
+  }
+  return out;
+}
+
+// Only the reports the selection still uses.
+function currentReports(reports, state) {
+  const wanted = new Set(state.runs.map((run) => {
+    const params = reportRequest(state, run);
+    return params && cacheKey(state, params);
+  }));
+  return Object.fromEntries(Object.entries(reports).filter(([key]) => wanted.has(key)));
+}

@@ -1,0 +1,106 @@
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {createLoader} from "../src/loader.js";
+import {statsKey} from "../src/selection.js";
+import {createSync} from "../src/sync.js";
+import {fakeApi, fakeTimers, settle, testStore} from "./fakes.js";
+
+const binary = {task: "binary", class_names: ["legit", "fraud"]};
+const TAGS = {train: {fraud: binary}, validation: {fraud: binary}, other: {people: {task: "multiclass"}}};
+const STEPS = [{step: 1, wall_time: 10}, {step: 2, wall_time: 20}];
+
+/** The panel's loading without its views: every render is a sync. */
+function panel(patch = {}) {
+  const timers = fakeTimers();
+  const {api, calls} = fakeApi();
+  let sync = null;
+  const store = testStore(patch, (state) => sync(state));
+  sync = createSync(store, api, createLoader(store, {...timers, now: timers.now}));
+  // Render, let the answers given so far arrive, and render again, until nothing changes.
+  const pump = async () => {
+    for (let i = 0; i < 5; i++) {
+      store.set((s) => s); // a render, as after any change
+      store.flush();
+      await settle();
+    }
+  };
+  const open = (route) => calls.filter((call) => call.route === route && !call.settled);
+  const answer = (route, value) => open(route)[0].resolve(value);
+  return {store, calls, timers, pump, open, answer,
+    asked: (route) => calls.filter((call) => call.route === route).map((call) => call.args)};
+}
+
+/** A panel showing step 2 of train and validation with their statistics loaded. */
+async function loaded(patch = {}) {
+  const p = panel({tags: TAGS, tag: "fraud", runs: ["train", "validation"], steps: {train: STEPS, validation: STEPS},
+    step: 2, ...patch});
+  p.store.set((s) => ({stats: {
+    [statsKey("train", "fraud", 2)]: {stats: {task: "binary", wall_time: 20}, at: 0},
+    [statsKey("validation", "fraud", 2)]: {stats: {task: "binary", wall_time: 20}, at: 0},
+    ...s.stats}}));
+  return p;
+}
+
+test("sync asks for the tags, then the first tag's runs' steps, then the newest step's statistics", async () => {
+  const {store, pump, answer, asked, timers} = panel();
+  await pump();
+  assert.equal(asked("tags").length, 1);
+  answer("tags", TAGS);
+  await pump();
+  assert.equal(store.get().tag, "fraud");
+  assert.deepEqual(store.get().runs, ["train", "validation"]);
+  assert.deepEqual(asked("steps"), [["train", "fraud"], ["validation", "fraud"]]);
+  answer("steps", STEPS);
+  answer("steps", STEPS);
+  await pump();
+  assert.equal(store.get().step, 2);
+  assert.deepEqual(asked("stats"), [["train", "fraud", 2], ["validation", "fraud", 2]]);
+  assert.deepEqual(asked("epochs"), []);
+  timers.tick(250);
+  assert.deepEqual(asked("epochs"), [[{run: "train", tag: "fraud", threshold: 0.5}], [{run: "validation", tag: "fraud", threshold: 0.5}]]);
+  assert.equal(asked("tags").length, 1);
+});
+
+test("a failed tags request shows its error and the empty panel, and is not asked for again", async () => {
+  const {store, pump, calls, asked} = panel();
+  await pump();
+  calls[0].reject("Could not reach TensorBoard");
+  await pump();
+  assert.equal(store.get().error, "Could not reach TensorBoard");
+  assert.deepEqual(store.get().tags, {});
+  assert.equal(asked("tags").length, 1);
+});
+
+test("steps that arrive after another tag was picked are dropped", async () => {
+  const {store, pump, answer} = panel({tags: TAGS, tag: "fraud", runs: ["train"]});
+  await pump();
+  store.set({tag: "people", runs: ["other"], steps: {}, step: null});
+  answer("steps", STEPS);
+  await pump();
+  assert.deepEqual(store.get().steps, {});
+});
+
+test("the examples of the selected cell are asked for once the selection was quiet for 120 ms, keyed with the step's wall time", async () => {
+  const {store, pump, timers, asked, answer} = await loaded();
+  store.set({selected: {run: "train", true: 0, pred: 1, label: 0}});
+  await pump();
+  timers.tick(100);
+  store.set({selected: {run: "train", true: 1, pred: 0, label: 0}});
+  await pump();
+  timers.tick(119);
+  assert.deepEqual(asked("examples"), []);
+  timers.tick(1);
+  const params = {run: "train", tag: "fraud", step: 2, true: 1, pred: 0, offset: 0, limit: 25, threshold: 0.5};
+  assert.deepEqual(asked("examples"), [[params]]);
+  answer("examples", {examples: []});
+  await pump();
+  assert.deepEqual(Object.keys(store.get().examples), [JSON.stringify([params, 20])]);
+});
+
+test("a report is asked for (after 200 ms) only where the server thinned the statistics", async () => {
+  const {store, pump, timers, asked} = await loaded();
+  store.set((s) => ({stats: {...s.stats, [statsKey("validation", "fraud", 2)]: {stats: {task: "binary", exact: false}, at: 0}}}));
+  await pump();
+  timers.tick(200);
+  assert.deepEqual(asked("report"), [[{run: "validation", tag: "fraud", step: 2, threshold: 0.5}]]);
+});
