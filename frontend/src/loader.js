@@ -5,7 +5,7 @@
 /** The cache key of a request: its parameters and, for a request of one step, the step's wall time,
  * so a step written again (a resumed training, seen on reload) is fetched again. A request of every
  * step of a run (the over-epochs series) is keyed by its parameters alone, a JSON object: the reloader
- * drops them all. */
+ * drops it when a step of its run changes. */
 export function cacheKey(state, params) {
   if (params.step === undefined) return JSON.stringify(params);
   const entry = (state.steps[params.run] || []).find((s) => s.step === params.step);

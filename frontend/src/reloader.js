@@ -8,9 +8,9 @@ import {statsKey, unionSteps} from "./selection.js";
  * the step (the newest one when the latest was shown, so a live training is followed; else the same
  * step, or the last earlier one when it is gone), the thresholds, the selected cell. The statistics of
  * a step are kept unless its wall time changed (the step was written again); examples and reports are
- * keyed with the wall time (loader.js cacheKey), so they need nothing here; the over-epochs series
- * and every failed request are fetched again. Overlapping calls run one after another. count() is how
- * many reloads were applied. */
+ * keyed with the wall time (loader.js cacheKey), so they need nothing here; a run's over-epochs series
+ * is kept unless a step of the run changed; every failed request is tried again. Overlapping calls run
+ * one after another. count() is how many reloads were applied. */
 export function createReloader(api, store) {
   let running = null;
   let again = false;
@@ -58,7 +58,10 @@ function apply(s, tags, tag, runs, steps) {
   if (!keepRuns.length) return {tags, tag: null, runs: [], steps: {}, step: null, selected: null};
   const nextSteps = {...s.steps};
   for (const run of Object.keys(nextSteps)) if (!keepRuns.includes(run)) delete nextSteps[run];
-  runs.forEach((run, k) => { if (steps[k] && keepRuns.includes(run)) nextSteps[run] = steps[k]; });
+  runs.forEach((run, k) => {
+    // The same array when nothing changed: sync.js compares a run's steps by identity.
+    if (steps[k] && keepRuns.includes(run) && !sameSteps(steps[k], s.steps[run])) nextSteps[run] = steps[k];
+  });
   const union = unionSteps(nextSteps, keepRuns);
   const previous = unionSteps(s.steps, s.runs);
   let step = s.step;
@@ -77,9 +80,18 @@ function apply(s, tags, tag, runs, steps) {
       if (cached && cached.wall_time !== undefined && entry.wall_time !== undefined && cached.wall_time !== entry.wall_time) delete stats[key];
     }
   }
+  // An over-epochs series (keyed by its parameters, a JSON object) covers every step of its run.
+  const epochs = Object.fromEntries(Object.entries(withoutErrors(s.epochs)).filter(([key]) => {
+    const {run, tag: seriesTag} = JSON.parse(key);
+    return seriesTag === tag && keepRuns.includes(run) && nextSteps[run] === s.steps[run];
+  }));
   const selected = s.selected && keepRuns.includes(s.selected.run) ? s.selected : null;
-  return {tags, runs: keepRuns, steps: nextSteps, step, stats, epochs: {}, selected,
+  return {tags, runs: keepRuns, steps: nextSteps, step, stats, epochs, selected,
     examples: withoutErrors(s.examples), reports: withoutErrors(s.reports)};
+}
+
+function sameSteps(a, b) {
+  return Boolean(b) && a.length === b.length && a.every((x, i) => x.step === b[i].step && x.wall_time === b[i].wall_time);
 }
 
 /** A cache without its failed entries. */

@@ -49,15 +49,17 @@ export function createSync(store, api, loader) {
     }
     const examples = examplesRequest(state);
     if (examples) {
-      const key = cacheKey(state, examples);
-      loader.cached("examples", key, "page", () => api.examples(examples),
-        {debounce: ["examples", 120], prune: (entries) => ({[key]: entries[key]})});
+      loader.cached("examples", cacheKey(state, examples), "page", () => api.examples(examples),
+        {debounce: ["examples", 120], prune: currentExamples});
     }
     for (const run of state.runs) {
       const params = epochsRequest(state, run);
-      if (!params) continue;
+      const runSteps = state.steps[run];
+      if (!params || !runSteps) continue;
+      // A series asked for before a reload changed the run's steps misses them: ask again. (The
+      // reloader keeps a run's steps array when they did not change.)
       loader.cached("epochs", cacheKey(state, params), "series", () => api.epochs(params),
-        {debounce: [`epochs ${run}`, 250]});
+        {debounce: [`epochs ${run}`, 250], fresh: (s) => s.steps[run] === runSteps});
     }
     for (const run of state.runs) {
       const params = reportRequest(state, run);
@@ -80,6 +82,13 @@ function trimStats(stats, state) {
     if (!keep.has(key)) delete out[key];
   }
   return out;
+}
+
+// Only the page the selection shows: one that arrives after another cell or page was picked is dropped.
+function currentExamples(examples, state) {
+  const params = examplesRequest(state);
+  const key = params && cacheKey(state, params);
+  return key && examples[key] ? {[key]: examples[key]} : {};
 }
 
 // Only the reports the selection still uses.

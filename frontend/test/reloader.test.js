@@ -63,10 +63,22 @@ test("reload drops every failed entry, so it is asked for again", async () => {
   assert.deepEqual([Object.keys(s.stats), s.examples, s.reports, s.epochs], [["b"], {}, {}, {}]);
 });
 
-test("reload drops every over-epochs series, so they are asked for again", async () => {
-  const {store, reloader} = setup({patch: {epochs: {[epochsKey("train")]: {series: [], at: 0}}}});
+test("reload keeps a run's over-epochs series (and its steps array) unless a step of that run changed", async () => {
+  const epochs = {[epochsKey("train")]: {series: [], at: 0}, [epochsKey("validation")]: {series: [], at: 0}};
+  const {store, reloader} = setup({patch: {epochs}, steps: {...OLD, validation: steps([1, 11], [2, 21], [3, 31])}});
   await reloader.reload();
-  assert.deepEqual(store.get().epochs, {});
+  const s = store.get();
+  assert.deepEqual(Object.keys(s.epochs), [epochsKey("train")]);
+  assert.equal(s.steps.train, OLD.train);
+  assert.notEqual(s.steps.validation, OLD.validation);
+});
+
+test("reload drops the over-epochs series of other tags and of runs no longer selected", async () => {
+  const other = JSON.stringify({run: "train", tag: "animals", cutoff: 0});
+  const epochs = {[epochsKey("train")]: {series: [], at: 0}, [epochsKey("test")]: {series: [], at: 0}, [other]: {series: [], at: 0}};
+  const {store, reloader} = setup({patch: {epochs}});
+  await reloader.reload();
+  assert.deepEqual(Object.keys(store.get().epochs), [epochsKey("train")]);
 });
 
 test("reload drops a run that lost the tag, with its selected cell; with no run left the tag is chosen again", async () => {

@@ -1,6 +1,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {createLoader} from "../src/loader.js";
+import {cacheKey, createLoader} from "../src/loader.js";
 import {statsKey} from "../src/selection.js";
 import {createSync} from "../src/sync.js";
 import {fakeApi, fakeTimers, settle, testStore} from "./fakes.js";
@@ -95,6 +95,39 @@ test("the examples of the selected cell are asked for once the selection was qui
   answer("examples", {examples: []});
   await pump();
   assert.deepEqual(Object.keys(store.get().examples), [JSON.stringify([params, 20])]);
+});
+
+test("a page of examples that arrives after another cell was selected does not replace the shown one", async () => {
+  const {store, pump, timers, open} = await loaded();
+  store.set({selected: {run: "train", true: 0, pred: 1, label: 0}});
+  await pump();
+  timers.tick(120);
+  store.set({selected: {run: "train", true: 1, pred: 0, label: 0}});
+  await pump();
+  timers.tick(120);
+  const [first, second] = open("examples");
+  second.resolve({examples: ["second"]});
+  await pump();
+  first.resolve({examples: ["first"]});
+  await pump();
+  assert.deepEqual(Object.values(store.get().examples).map((entry) => entry.page.examples), [["second"]]);
+});
+
+test("an over-epochs series asked for before a reload changed its run's steps is asked for again", async () => {
+  const {store, pump, timers, open, asked} = await loaded({runs: ["train"]});
+  await pump();
+  timers.tick(250);
+  assert.equal(asked("epochs").length, 1);
+  store.set({steps: {train: [...STEPS, {step: 3, wall_time: 30}]}}); // what a reload does
+  open("epochs")[0].resolve([{step: 1}, {step: 2}]);
+  await pump();
+  assert.deepEqual(store.get().epochs, {});
+  timers.tick(250);
+  assert.equal(asked("epochs").length, 2);
+  open("epochs")[0].resolve([{step: 1}, {step: 2}, {step: 3}]);
+  await pump();
+  const key = cacheKey(store.get(), {run: "train", tag: "fraud", threshold: 0.5});
+  assert.equal(store.get().epochs[key].series.length, 3);
 });
 
 test("a report is asked for (after 200 ms) only where the server thinned the statistics", async () => {
