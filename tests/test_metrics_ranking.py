@@ -113,11 +113,16 @@ def _sequential_largest_triangles(x, y, max_points):
     """Reference: largest-triangle-three-buckets one bucket at a time."""
     n = len(x)
     edges = np.linspace(1, n - 1, max_points - 1).astype(np.intp)
+    # Bucket means summed left to right, as the kernel's reduceat does: np.mean sums pairwise, and one
+    # ulp of difference in a mean can flip a near-tie between two triangles (a choice, not an error).
+    sums_x, sums_y = np.add.reduceat(x[1 : n - 1], edges[:-1] - 1), np.add.reduceat(y[1 : n - 1], edges[:-1] - 1)
     chosen = [0]
     for b in range(max_points - 2):
         lo, hi = edges[b], edges[b + 1]
-        nlo, nhi = edges[b + 1], edges[b + 2] if b + 2 < len(edges) else n
-        nx, ny = x[nlo:nhi].mean(), y[nlo:nhi].mean()
+        if b + 2 < len(edges):
+            nx, ny = sums_x[b + 1] / (edges[b + 2] - edges[b + 1]), sums_y[b + 1] / (edges[b + 2] - edges[b + 1])
+        else:
+            nx, ny = x[-1], y[-1]
         ax, ay = x[chosen[-1]], y[chosen[-1]]
         chosen.append(lo + int(np.argmax(np.abs((x[lo:hi] - ax) * (ny - ay) - (nx - ax) * (y[lo:hi] - ay)))))
     return np.array(chosen + [n - 1])
