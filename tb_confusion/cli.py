@@ -10,14 +10,17 @@ import json
 import math
 import sys
 
+from tb_confusion import catalogue
+from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
+from tb_confusion.selection import select
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MATRIX_MAX_CLASSES = 20
 
 
-class UsageError(Exception):
-    """A problem with the arguments or the logdir: reported on stderr with exit status 2."""
+class UsageError(BadArgument):
+    """A problem with the command line: reported on stderr with exit status 2 (like every errors.Error)."""
 
 
 def _number(name, check):
@@ -106,7 +109,7 @@ def main(argv=None):
     try:
         reports = _reports(args)
         failures = _check_gates(reports, args.fail_under)
-    except UsageError as error:
+    except Error as error:
         print(f"tb-confusion: error: {error}", file=sys.stderr)
         return 2
     sys.stdout.write(RENDERERS[args.format](reports))
@@ -121,33 +124,13 @@ def _reports(args):
     from tb_confusion.report import build_report
 
     skipped = []
-    try:
-        index = reader.scan(args.logdir, on_error=lambda run, tag, message: skipped.append(message))
-    except FileNotFoundError as error:
-        raise UsageError(str(error)) from None
+    index = reader.scan(args.logdir, on_error=lambda run, tag, message: skipped.append(message))
     for message in skipped:
         print(f"tb-confusion: warning: skipped {message}", file=sys.stderr)
     if not index:
         reason = "; ".join(skipped) if skipped else "no event file holds a tb_confusion tag"
-        raise UsageError(f"no tb_confusion data in {args.logdir!r} ({reason})")
-    if args.run is not None and args.run not in index:
-        raise UsageError(f"run {args.run!r} not found; runs with tb_confusion data: {', '.join(sorted(index))}")
-    selected = []
-    for run in sorted(index) if args.run is None else [args.run]:
-        tags = index[run]
-        if args.tag is not None and args.tag not in tags:
-            if args.run is not None:
-                raise UsageError(f"tag {args.tag!r} not found in run {run!r}; tags: {', '.join(sorted(tags))}")
-            continue
-        for tag in sorted(tags) if args.tag is None else [args.tag]:
-            selected.append(tags[tag])
-    if not selected:
-        every = sorted({tag for tags in index.values() for tag in tags})
-        raise UsageError(f"tag {args.tag!r} not found in any run; tags: {', '.join(every)}")
-    steps = [(series, s) for series in selected for s in reader.select_steps(series, args.step)]
-    if not steps:
-        available = sorted({s.step for series in selected for s in series.steps})
-        raise UsageError(f"step {args.step} not found; steps: {', '.join(map(str, reader.shorten(available)))}")
+        raise NotFound(f"no tb_confusion data in {args.logdir!r} ({reason})")
+    steps = select(index, run=args.run, tag=args.tag, step=args.step)
     options = dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
                    curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn)
     reports, unreadable = [], []
@@ -155,16 +138,16 @@ def _reports(args):
         where = f"run {series.run!r}, tag {series.tag!r}, step {step.step}"
         try:
             record = reader.load(series, step)
-        except ValueError as error:  # a damaged step: report the others, say which was skipped
+        except Unreadable as error:  # a damaged step: report the others, say which was skipped
             unreadable.append(f"{where}: {error}")
             print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
             continue
         try:
             reports.append(build_report(record, **options))
-        except ValueError as error:  # an option that does not fit this tag, e.g. --thresholds
-            raise UsageError(f"{where}: {error}") from None
+        except BadArgument as error:  # an option that does not fit this tag, e.g. --thresholds
+            raise BadArgument(f"{where}: {error}") from None
     if not reports:
-        raise UsageError("; ".join(unreadable))
+        raise Unreadable("; ".join(unreadable))
     return reports
 
 
@@ -226,9 +209,6 @@ def _fmt(value):
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-_AVERAGED = ("precision", "recall", "f1", "specificity", "iou", "roc_auc", "average_precision")
-
-
 def _sections(report):
     """(title, header, rows) blocks shared by the table and Markdown renderers."""
     metrics, names = report["metrics"], report["class_names"]
@@ -239,7 +219,7 @@ def _sections(report):
         rows = [[name] + [_fmt(v) for v in row] for name, row in zip(row_names, report["confusion_matrix"])]
         title = "confusion matrix" + (" (all labels summed)" if report["task"] == "multilabel" else "")
         blocks.append((title, header, rows))
-    columns = [name for name in _AVERAGED if isinstance(metrics.get(name), dict)] + ["support"]
+    columns = [name for name in catalogue.columns(wide=True) if isinstance(metrics.get(name), dict)]
     header = ["class"] + columns
     rows = [[name] + [_fmt(metrics[c]["per_class"][i]) for c in columns] for i, name in enumerate(names)]
     for average in ("binary", "macro", "micro", "weighted"):
@@ -248,7 +228,7 @@ def _sections(report):
     blocks.append(("per class", header, rows))
     scalars = []
     for name, value in metrics.items():
-        if name in _AVERAGED or name == "support":
+        if name in columns:
             continue
         if isinstance(value, dict):
             for key, sub in value.items():

@@ -8,6 +8,7 @@ import itertools
 
 from tensorboard.compat.proto import event_pb2
 
+from tb_confusion.errors import BadArgument, Unreadable
 from tb_confusion.fast_crc import frame, masked_crc32c
 
 _counter = itertools.count()
@@ -42,7 +43,7 @@ class EventWriter:
     def add_summary(self, summary, step, wall_time=None):
         """Append a `Summary` (e.g. from `predictions_pb`) at `step` (an int, increasing per tag)."""
         if isinstance(step, bool) or not isinstance(step, int) and not hasattr(step, "__index__"):
-            raise ValueError(f"step must be an integer; got {step!r}")
+            raise BadArgument(f"step must be an integer; got {step!r}")
         event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time, step=int(step))
         event.summary.CopyFrom(summary)
         self.add_event(event)
@@ -63,7 +64,7 @@ class EventWriter:
         self.close()
 
 
-class CorruptRecordError(ValueError):
+class CorruptRecordError(Unreadable):
     """A record whose checksum does not match: the file is damaged, not merely still being written."""
 
 

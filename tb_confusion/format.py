@@ -5,7 +5,8 @@ from typing import Optional
 
 import numpy as np
 
-from tb_confusion import _proto, wire
+from tb_confusion import _proto, tasks, wire
+from tb_confusion.errors import Unreadable
 from tb_confusion.metadata import FORMAT_VERSION, check_version
 
 
@@ -96,20 +97,20 @@ def decode(data, plugin_data, **where):
             elif number == 5:
                 ids = bytes(buffer[value[0]:value[1]])
     except (ValueError, IndexError, TypeError) as error:
-        raise ValueError(f"corrupt tb_confusion payload: {error}") from None
+        raise Unreadable(f"corrupt tb_confusion payload: {error}") from None
     check_version(version, "this step's payload")
     for required in ("labels", "probabilities"):
         if required not in arrays:
-            raise ValueError(f"corrupt tb_confusion payload: no {required}")
+            raise Unreadable(f"corrupt tb_confusion payload: no {required}")
     labels, probabilities = arrays["labels"], arrays["probabilities"]
     n = len(labels)
     weights, offsets = arrays.get("weights"), arrays.get("example_id_offsets")
     if offsets is not None:
         ids = ids or b""
         if len(offsets) != n + 1 or offsets[-1] != len(ids):
-            raise ValueError("corrupt tb_confusion payload: example_id_offsets do not match example_ids")
+            raise Unreadable("corrupt tb_confusion payload: example_id_offsets do not match example_ids")
     if len(probabilities) != n or (weights is not None and len(weights) != n):
-        raise ValueError("corrupt tb_confusion payload: arrays have different lengths")
+        raise Unreadable("corrupt tb_confusion payload: arrays have different lengths")
     _check_against_tag(labels, probabilities, plugin_data)
     return Record(
         task=plugin_data.task,
@@ -117,7 +118,7 @@ def decode(data, plugin_data, **where):
         probabilities=probabilities,
         class_names=list(plugin_data.class_names),
         weights=weights,
-        positive_class=plugin_data.positive_class if plugin_data.task == "binary" else 0,
+        positive_class=tasks.get(plugin_data.task).positive_class(plugin_data.positive_class),
         _example_ids=ids if offsets is not None else None,
         _example_id_offsets=offsets,
         **where,
@@ -131,19 +132,8 @@ def _check_against_tag(labels, probabilities, plugin_data):
     """The step's arrays must fit the tag's task and classes, which TensorBoard fixed at the tag's
     first step (a restarted training with other classes in the same run breaks this)."""
     task, c = plugin_data.task, len(plugin_data.class_names)
-    columns = 1 if probabilities.ndim == 1 else probabilities.shape[1]
-    if task == "binary":
-        fits = labels.ndim == 1 and probabilities.ndim in (1, 2) and columns in (1, 2) and c == 2
-    elif task == "multiclass":
-        fits = labels.ndim == 1 and probabilities.ndim == 2 and columns == c
-    else:
-        fits = labels.shape == probabilities.shape and probabilities.ndim == 2 and columns == c
-    if fits and len(labels) and labels.ndim == 1:
-        fits = int(labels.max()) < c
-    if fits and len(labels) and task == "multilabel":
-        fits = int(labels.max()) <= 1
-    if not fits:
-        raise ValueError(
+    if tasks.get(task).check(labels, probabilities, c):
+        raise Unreadable(
             f"this step does not match its tag: the tag holds {task} predictions for {c} classes "
             f"{plugin_data.class_names[:5]}{'...' if c > 5 else ''} (from its first step), but this step has "
             f"labels of shape {labels.shape} and probabilities of shape {probabilities.shape}. "
@@ -171,8 +161,8 @@ def _array(buffer, start, stop, what):
     try:
         dtype = np.dtype(dtype_name)
     except TypeError:
-        raise ValueError(f"corrupt tb_confusion payload: {what} has dtype {dtype_name!r}") from None
+        raise Unreadable(f"corrupt tb_confusion payload: {what} has dtype {dtype_name!r}") from None
     size = data[1] - data[0]
     if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != size:
-        raise ValueError(f"corrupt tb_confusion payload: {what} has {size} bytes for shape {tuple(shape)}")
+        raise Unreadable(f"corrupt tb_confusion payload: {what} has {size} bytes for shape {tuple(shape)}")
     return np.frombuffer(buffer[data[0]:data[1]], dtype=dtype).reshape(shape)

@@ -13,6 +13,8 @@ import re
 
 from werkzeug import wrappers
 
+from tb_confusion import errors
+from tb_confusion.errors import BadArgument
 from tb_confusion.jsonable import jsonable
 
 logger = logging.getLogger(__name__)
@@ -22,29 +24,8 @@ _GZIP_MIN_BYTES = 1024
 _ACCEPTS_GZIP = re.compile(r"(?:^|,|\s)(?:(?:x-)?gzip|\*)(?!;q=0)(?:\s|,|$)")
 
 
-class HttpError(Exception):
-    """An error the client should see: `status` and a message for the JSON body."""
-
-    status = 400
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        if status is not None:
-            self.status = status
-
-
-class BadRequest(HttpError):
-    status = 400
-
-
-class NotFound(HttpError):
-    status = 404
-
-
-class Unreadable(HttpError):
-    """The stored data cannot be decoded (corrupt, or written by a newer tb_confusion)."""
-
-    status = 422
+class MethodNotAllowed(Exception):
+    """A request with another method than GET or HEAD (405)."""
 
 
 class Body:
@@ -112,10 +93,12 @@ def json_route(handler):
     def app(self, request):
         try:
             if request.method not in ("GET", "HEAD"):
-                raise HttpError(f"method {request.method} is not allowed; use GET", status=405)
+                raise MethodNotAllowed(f"method {request.method} is not allowed; use GET")
             return respond_json(request, handler(self, request))
-        except HttpError as e:
-            return respond_json(request, {"error": str(e)}, status=e.status)
+        except MethodNotAllowed as e:
+            return respond_json(request, {"error": str(e)}, status=405)
+        except errors.Error as e:
+            return respond_json(request, {"error": str(e)}, status=errors.http_status(e))
         except Exception as e:  # never let a traceback reach the browser
             logger.exception("tb_confusion: %s failed", request.path)
             message = f"internal error ({type(e).__name__}); see the tensorboard log"
@@ -133,11 +116,11 @@ def _echo(value):
 
 
 def text(request, name, *, required=True):
-    """The string parameter `name`; BadRequest when required and missing or empty."""
+    """The string parameter `name`; errors.BadArgument when required and missing or empty."""
     value = request.args.get(name)
     if value is None or value == "":
         if required:
-            raise BadRequest(f"missing parameter {name!r}")
+            raise BadArgument(f"missing parameter {name!r}")
         return None
     return value
 
@@ -157,10 +140,10 @@ def _parse_number(raw, name, low, high, what=None):
         value = None
     where = what or f"parameter {name!r}"
     if value is None or not math.isfinite(value):
-        raise BadRequest(f"{where} must be a finite number; got {_echo(raw)}")
+        raise BadArgument(f"{where} must be a finite number; got {_echo(raw)}")
     if value < low or (high is not None and value > high):
         bounds = f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
-        raise BadRequest(f"{where} must be {bounds}; got {_echo(raw)}")
+        raise BadArgument(f"{where} must be {bounds}; got {_echo(raw)}")
     return value
 
 
@@ -178,11 +161,11 @@ def integer(request, name, *, default=None, low=0, high=None, required=False):
     if raw is None:
         return default
     if not re.fullmatch(r"\s*[+-]?\d{1,18}\s*", raw):
-        raise BadRequest(f"parameter {name!r} must be an integer; got {_echo(raw)}")
+        raise BadArgument(f"parameter {name!r} must be an integer; got {_echo(raw)}")
     value = int(raw)
     if value < low or (high is not None and value > high):
         bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise BadRequest(f"parameter {name!r} must be {bounds}; got {_echo(raw)}")
+        raise BadArgument(f"parameter {name!r} must be {bounds}; got {_echo(raw)}")
     return value
 
 
@@ -192,5 +175,5 @@ def flag(request, name, *, default=False):
         return default
     choices = {"0": False, "1": True, "false": False, "true": True}
     if raw.lower() not in choices:
-        raise BadRequest(f"parameter {name!r} must be 0 or 1; got {_echo(raw)}")
+        raise BadArgument(f"parameter {name!r} must be 0 or 1; got {_echo(raw)}")
     return choices[raw.lower()]

@@ -2,16 +2,15 @@
 
 from tensorboard.compat.proto import summary_pb2
 
-from tb_confusion import _proto
+from tb_confusion import _proto, tasks
+from tb_confusion.errors import NewerFormat, Unreadable
+from tb_confusion.tasks import NAMES as TASKS
 
 PLUGIN_NAME = "tb_confusion"
 FORMAT_VERSION = 1
-TASKS = ("binary", "multiclass", "multilabel")
 DTYPES = ("float32", "float16")
 
-
-class FormatVersionError(ValueError):
-    """Raised when data was written by a newer tb_confusion than the one reading it."""
+FormatVersionError = NewerFormat  # the name earlier releases raised
 
 
 def check_version(version, what):
@@ -28,7 +27,7 @@ def create_summary_metadata(*, task, class_names, dtype, positive_class=1, descr
         version=FORMAT_VERSION,
         task=task,
         class_names=list(class_names),
-        positive_class=positive_class if task == "binary" else 0,
+        positive_class=tasks.get(task).positive_class(positive_class),
         dtype=dtype,
         num_classes=len(class_names),
     )
@@ -46,5 +45,5 @@ def parse_plugin_data(content):
     plugin_data = _proto.PluginData.FromString(content)
     check_version(plugin_data.version, "this tag's metadata")
     if plugin_data.task not in TASKS:
-        raise ValueError(f"unknown task {plugin_data.task!r} in tb_confusion metadata")
+        raise Unreadable(f"unknown task {plugin_data.task!r} in tb_confusion metadata")
     return plugin_data

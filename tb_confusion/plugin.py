@@ -8,8 +8,9 @@ from tensorboard import plugin_util
 from tensorboard.plugins import base_plugin
 from werkzeug import wrappers
 
-from tb_confusion import assets, cache, json_http, metadata, panel_data, records
-from tb_confusion.json_http import BadRequest, json_route
+from tb_confusion import assets, cache, catalogue, json_http, metadata, panel_data, records, tasks
+from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.json_http import json_route
 from tb_confusion.report import build_report
 
 DEFAULT_CACHE_MB = 512
@@ -70,6 +71,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/stats": self._serve_stats,
             "/examples": self._serve_examples,
             "/epochs": self._serve_epochs,
+            "/catalogue": self._serve_catalogue,
         }
 
     # -- routes -------------------------------------------------------------------------------------
@@ -92,7 +94,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         key = ("report", records.record_key(*step.where[1:], step.ref), tuple(sorted(options.items())))
 
         def compute():
-            return json_http.encode(build_report(step.record(), **options))
+            return json_http.encode(build_report(step.statistics(), **options))
 
         return self._cache.get_or_compute(key, compute, _body_size)
 
@@ -102,9 +104,9 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         key = ("stats", records.record_key(*step.where[1:], step.ref))
 
         def compute():
-            record = step.record()
-            report = build_report(record, curves=record.task == "multiclass")  # curves: see panel_data.stats
-            return json_http.encode(panel_data.stats(record, report))
+            statistics = step.statistics()
+            report = build_report(statistics, curves=statistics.task.panel_needs_curves())
+            return json_http.encode(panel_data.stats(statistics, report))
 
         return self._cache.get_or_compute(key, compute, _body_size)
 
@@ -114,15 +116,13 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         offset = json_http.integer(request, "offset", default=0)
         limit = json_http.integer(request, "limit", default=50, low=1, high=MAX_EXAMPLES_PAGE)
         step = self._step(request)
-        task, c = step.plugin_data.task, len(step.plugin_data.class_names)
-        label = None
-        if task == "multilabel":
-            label = json_http.integer(request, "label", high=c - 1, required=True)
-        true_high, pred_high = {"binary": (1, 1), "multiclass": (c - 1, c), "multilabel": (1, 1)}[task]
+        task, c = tasks.get(step.plugin_data.task), len(step.plugin_data.class_names)
+        label = json_http.integer(request, "label", high=c - 1, required=True) if task.cell_needs_label else None
+        true_high, pred_high = task.cell_bounds(c)
         true = json_http.integer(request, "true", high=true_high, required=True)
         pred = json_http.integer(request, "pred", high=pred_high, required=True)
         return panel_data.examples(
-            step.record(), true=true, pred=pred, threshold=threshold, cutoff=cutoff, label=label,
+            step.statistics(), true=true, pred=pred, threshold=threshold, cutoff=cutoff, label=label,
             offset=offset, limit=limit,
         )
 
@@ -138,25 +138,29 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             key = ("epoch", records.record_key(experiment_id, run, tag, ref), tuple(sorted(options.items())))
 
             def compute(ref=ref):
-                record = self._source.record(ctx, experiment_id, run, tag, ref, plugin_data)
-                return panel_data.epoch_metrics(build_report(record, **options))
+                statistics = self._source.statistics(ctx, experiment_id, run, tag, ref, plugin_data)
+                return panel_data.epoch_metrics(build_report(statistics, **options))
 
             entry = {"step": ref.step, "wall_time": ref.wall_time}
             try:
                 entry["metrics"] = self._cache.get_or_compute(key, compute)
-            except json_http.Unreadable as e:
+            except Unreadable as e:
                 entry.update(metrics=None, error=str(e))
             result.append(entry)
         return result
 
+    @json_route
+    def _serve_catalogue(self, request):
+        return {"tasks": tasks.describe(), **catalogue.describe()}
+
     def _step(self, request):
-        """The step a request names (run, tag, step), checked to exist; its Record loads on demand."""
+        """The step a request names (run, tag, step), checked to exist; its numbers load on demand."""
         run, tag = _run_tag(request)
         raw = json_http.text(request, "step", required=False) or "latest"
         step = "latest" if raw == "latest" else json_http.integer(request, "step")
         ctx, experiment_id = _where(request)
-        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
         ref = self._source.find_step(ctx, experiment_id, run, tag, step)
+        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
         return _Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data)
 
     @wrappers.Request.application
@@ -180,8 +184,8 @@ class _Step:
         self.where, self.ref, self.plugin_data = where, ref, plugin_data
         self._source = source
 
-    def record(self):
-        return self._source.record(*self.where, self.ref, self.plugin_data)
+    def statistics(self):
+        return self._source.statistics(*self.where, self.ref, self.plugin_data)
 
 
 def _report_options(request, *, with_curves):
@@ -204,10 +208,10 @@ def _check_thresholds(options, plugin_data):
     thresholds = options.get("thresholds")
     if thresholds is None:
         return
-    if plugin_data.task != "multilabel":
-        raise BadRequest(f"parameter 'thresholds' is for multilabel tags; this tag is {plugin_data.task}")
+    if tasks.get(plugin_data.task).decision != "per_label":
+        raise BadArgument(f"parameter 'thresholds' is for multilabel tags; this tag is {plugin_data.task}")
     if len(thresholds) != len(plugin_data.class_names):
-        raise BadRequest(
+        raise BadArgument(
             f"parameter 'thresholds' needs one value per label ({len(plugin_data.class_names)}); "
             f"got {len(thresholds)}"
         )

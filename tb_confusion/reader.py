@@ -14,8 +14,9 @@ import struct
 from tensorboard.compat.proto import summary_pb2
 
 from tb_confusion import format as fmt
-from tb_confusion import wire
-from tb_confusion import metadata
+from tb_confusion import metadata, wire
+from tb_confusion.errors import LogdirNotFound, Unreadable
+from tb_confusion.selection import select
 from tb_confusion.events import CorruptRecordError, _gfile_for, read_record_at, records_with_offsets
 
 
@@ -40,20 +41,12 @@ class Series:
 def read(logdir, *, run=None, tag=None, step=None):
     """Yield Records from `logdir`, sorted by run, tag and step.
 
-    run, tag: only this run / tag (LookupError naming the choices when absent).
+    run, tag: only this run / tag (errors.NotFound, a LookupError, naming the choices when absent).
     step: None for every step, an int, or "latest".
     Arrays are decoded one step at a time, so iterating many large steps keeps one in memory.
     """
-    index = scan(logdir)
-    if run is not None and run not in index:
-        raise LookupError(f"run {run!r} not found in {logdir}; runs with tb_confusion data: {sorted(index)}")
-    for run_name in sorted(index) if run is None else [run]:
-        tags = index[run_name]
-        if tag is not None and tag not in tags:
-            raise LookupError(f"tag {tag!r} not found in run {run_name!r}; tags: {sorted(tags)}")
-        for tag_name in sorted(tags) if tag is None else [tag]:
-            series = tags[tag_name]
-            yield from (load(series, s) for s in _select(series, step))
+    for series, entry in select(scan(logdir), run=run, tag=tag, step=step):
+        yield load(series, entry)
 
 
 def scan(logdir, *, on_error=None):
@@ -65,7 +58,7 @@ def scan(logdir, *, on_error=None):
     gfile = _gfile_for(logdir)
     exists = gfile.isdir(logdir) if gfile else os.path.isdir(logdir)
     if not exists:
-        raise FileNotFoundError(f"logdir {logdir!r} does not exist or is not a directory")
+        raise LogdirNotFound(f"logdir {logdir!r} does not exist or is not a directory")
     index = {}
     for run_name, paths in sorted(_event_files(logdir, gfile).items()):
         tags, unreadable = {}, set()
@@ -112,7 +105,7 @@ def load(series, step):
     record = memoryview(_record_at(step.path, step.offset))
     payload = _payload_in_event(record, series.tag.encode("utf-8"))
     if payload is None:
-        raise ValueError(f"{step.path}: step {step.step} of tag {series.tag!r} changed while reading")
+        raise Unreadable(f"{step.path}: step {step.step} of tag {series.tag!r} changed while reading")
     return fmt.decode(payload, series.plugin_data, run=series.run, tag=series.tag, step=step.step,
                       wall_time=step.wall_time)
 
@@ -166,29 +159,6 @@ def _payload_in_event(event, tag):
                     if field == _TENSOR_STRING_VAL:
                         return event[span[0]:span[1]]
     return None
-
-
-def select_steps(series, step):
-    """The entries of `series.steps` for `step`: None or "all", "latest", or an int (maybe none)."""
-    if step is None or step == "all":
-        return series.steps
-    if step == "latest":
-        return series.steps[-1:]
-    return [s for s in series.steps if s.step == step]
-
-
-def shorten(values, *, limit=20):
-    """A list short enough for a message: the first 10, "...", the last 5 when over `limit`."""
-    values = list(values)
-    return values if len(values) <= limit else values[:10] + ["..."] + values[-5:]
-
-
-def _select(series, step):
-    matches = select_steps(series, step)
-    if not matches:
-        raise LookupError(f"step {step!r} not found for run {series.run!r}, tag {series.tag!r}; "
-                          f"steps: {shorten(s.step for s in series.steps)}")
-    return matches
 
 
 def _event_files(logdir, gfile):

@@ -1,4 +1,5 @@
-"""Records read through TensorBoard's data provider, decoded once and kept in a bounded cache."""
+"""Steps read through TensorBoard's data provider (the server's reader; tb_confusion.reader reads a logdir
+without a server), decoded once into Statistics and kept in a bounded cache."""
 
 import collections
 
@@ -7,7 +8,9 @@ from tensorboard.data import provider
 
 from tb_confusion import format as tbc_format
 from tb_confusion import metadata
-from tb_confusion.json_http import NotFound, Unreadable
+from tb_confusion.errors import BadArgument, NotFound, Unreadable
+from tb_confusion.selection import select
+from tb_confusion.statistics import Statistics
 
 StepRef = collections.namedtuple("StepRef", ["step", "wall_time", "blob_key"])
 
@@ -86,30 +89,35 @@ class RecordSource:
         return sorted(refs, key=lambda r: r.step)
 
     def find_step(self, ctx, experiment_id, run, tag, step):
-        """The StepRef for `step` (an int, or "latest")."""
-        refs = self.steps(ctx, experiment_id, run, tag)
-        if not refs:
-            raise NotFound(f"run {run!r} tag {tag!r} has no steps yet")
-        if step == "latest":
-            return refs[-1]
-        for ref in refs:
-            if ref.step == step:
-                return ref
-        raise NotFound(f"run {run!r} tag {tag!r} has no step {step}")
+        """The StepRef for `step` (an int, or "latest"); NotFound names what exists (selection.select)."""
+        listing = self._provider.list_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME
+        )
+        index = {run_name: {tag_name: (run_name, tag_name) for tag_name in tags} for run_name, tags in listing.items()}
+        ((_, ref),) = select(index, run=run, tag=tag, step=step,
+                             steps_of=lambda where: self.steps(ctx, experiment_id, *where))
+        return ref
 
-    def record(self, ctx, experiment_id, run, tag, ref, plugin_data=None):
-        """The decoded Record of one step, from the cache when possible."""
-        key = record_key(experiment_id, run, tag, ref)
+    def statistics(self, ctx, experiment_id, run, tag, ref, plugin_data=None):
+        """The Statistics of one step, cached: every route asking for the step shares its sorted counts."""
+        key = ("statistics",) + record_key(experiment_id, run, tag, ref)[1:]
 
-        def load():
-            pd = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)
-            blob = self._provider.read_blob(ctx, blob_key=ref.blob_key)
+        def build():
+            record = self._load(ctx, experiment_id, run, tag, ref, plugin_data)
             try:
-                return tbc_format.decode(blob, pd, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
-            except (ValueError, pb_message.DecodeError) as e:
+                return Statistics(record)
+            except BadArgument as e:  # stored arrays a writer would have refused (e.g. negative weights)
                 raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
 
-        return self._cache.get_or_compute(key, load)
+        return self._cache.get_or_compute(key, build, Statistics.nbytes_bound)
+
+    def _load(self, ctx, experiment_id, run, tag, ref, plugin_data):
+        plugin_data = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)
+        blob = self._provider.read_blob(ctx, blob_key=ref.blob_key)
+        try:
+            return tbc_format.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
+        except (ValueError, pb_message.DecodeError) as e:
+            raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
 
 
 def record_key(experiment_id, run, tag, ref):

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from tb_confusion.errors import BadArgument
 from tb_confusion.metadata import DTYPES, TASKS
 
 # Rows of a softmax must sum to 1 within this (float16 inputs and float32 softmax both fit).
@@ -13,7 +14,7 @@ _SUM_TOLERANCE = 1e-3
 def as_array(value, name):
     """A numpy array from a list, numpy array, TensorFlow tensor or torch tensor."""
     if value is None:
-        raise ValueError(f"{name} is required; got None")
+        raise BadArgument(f"{name} is required; got None")
     if hasattr(value, "detach"):  # torch
         value = value.detach().cpu().numpy()
     elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):  # TensorFlow eager
@@ -21,7 +22,7 @@ def as_array(value, name):
     try:
         return np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be array-like; got {brief(value)} ({error})") from None
+        raise BadArgument(f"{name} must be array-like; got {brief(value)} ({error})") from None
 
 
 def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=None,
@@ -31,30 +32,30 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
     Returns keys: task, labels, probabilities, class_names, weights, example_ids, dtype.
     """
     if task is not None and task not in TASKS:
-        raise ValueError(f"task must be one of {', '.join(TASKS)} or None; got {task!r}")
+        raise BadArgument(f"task must be one of {', '.join(TASKS)} or None; got {task!r}")
     if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+        raise BadArgument(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
     if not isinstance(from_logits, (bool, np.bool_)):
-        raise ValueError(f"from_logits must be True or False; got {from_logits!r}")
+        raise BadArgument(f"from_logits must be True or False; got {from_logits!r}")
     labels = as_array(labels, "labels")
     probabilities = as_array(probabilities, "probabilities")
     _check_numeric(labels, "labels")
     _check_numeric(probabilities, "probabilities")
     if probabilities.ndim not in (1, 2) or probabilities.ndim == 2 and probabilities.shape[1] == 0:
-        raise ValueError(f"probabilities must have shape [N] or [N, C]; got shape {probabilities.shape}")
+        raise BadArgument(f"probabilities must have shape [N] or [N, C]; got shape {probabilities.shape}")
     if labels.ndim not in (1, 2):
-        raise ValueError(f"labels must have shape [N] or [N, C]; got shape {labels.shape}")
+        raise BadArgument(f"labels must have shape [N] or [N, C]; got shape {labels.shape}")
     n = len(probabilities)
     if n == 0:
-        raise ValueError("probabilities is empty (N=0): there is nothing to log")
+        raise BadArgument("probabilities is empty (N=0): there is nothing to log")
     if len(labels) != n:
-        raise ValueError(
+        raise BadArgument(
             f"labels and probabilities must have the same length; got labels shape {labels.shape} "
             f"and probabilities shape {probabilities.shape}"
         )
     if not np.all(np.isfinite(probabilities)):
         bad = probabilities[~np.isfinite(probabilities)].flat[0]
-        raise ValueError(f"probabilities must be finite; got {bad} (NaN or inf)")
+        raise BadArgument(f"probabilities must be finite; got {bad} (NaN or inf)")
 
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels.reshape(-1)  # Keras-style [N, 1] class indices
@@ -82,14 +83,14 @@ def _infer_task(labels, probabilities):
 def _to_probabilities(probabilities, task, from_logits):
     columns = 1 if probabilities.ndim == 1 else probabilities.shape[1]
     if task == "binary" and columns > 2:
-        raise ValueError(
+        raise BadArgument(
             f"probabilities for task='binary' must have shape [N], [N, 1] or [N, 2]; "
             f"got shape {probabilities.shape}"
         )
     if task == "binary" and columns == 1:
         probabilities = probabilities.reshape(-1)
     if task in ("multiclass", "multilabel") and (probabilities.ndim != 2 or columns < 2):
-        raise ValueError(
+        raise BadArgument(
             f"probabilities for task={task!r} must have shape [N, C] with C >= 2; got shape {probabilities.shape}"
         )
     softmax = task == "multiclass" or (task == "binary" and columns == 2)
@@ -104,7 +105,7 @@ def _to_probabilities(probabilities, task, from_logits):
     low, high = probabilities.min(), probabilities.max()
     if low < 0 or high > 1:
         bad = low if low < 0 else high
-        raise ValueError(
+        raise BadArgument(
             f"probabilities must be in [0, 1]; got {bad}. Pass from_logits=True if these are logits"
         )
     if softmax:
@@ -112,7 +113,7 @@ def _to_probabilities(probabilities, task, from_logits):
         off = np.abs(sums - 1.0) > _SUM_TOLERANCE
         if off.any():
             row = int(np.argmax(off))
-            raise ValueError(
+            raise BadArgument(
                 f"probabilities rows must sum to 1 for task={task!r} (softmax outputs); row {row} sums to "
                 f"{sums[row]:.6g}. Pass from_logits=True for logits, or task='multilabel' for independent sigmoids"
             )
@@ -126,7 +127,7 @@ def _to_labels(labels, probabilities, task):
     columns = 1 if probabilities.ndim == 1 else probabilities.shape[1]
     if task == "multilabel":
         if labels.shape != probabilities.shape:
-            raise ValueError(
+            raise BadArgument(
                 f"labels for task='multilabel' must be multi-hot with the shape of probabilities "
                 f"{probabilities.shape}; got shape {labels.shape}"
             )
@@ -140,21 +141,21 @@ def _to_labels(labels, probabilities, task):
             _check_values(labels, (0, 1), "labels")
             if not np.all(labels.sum(axis=1) == 1):
                 row = int(np.argmax(labels.sum(axis=1) != 1))
-                raise ValueError(f"one-hot labels must have exactly one 1 per row; row {row} is {labels[row].tolist()}")
+                raise BadArgument(f"one-hot labels must have exactly one 1 per row; row {row} is {labels[row].tolist()}")
             labels = labels.argmax(axis=1)
         else:
-            raise ValueError(
+            raise BadArgument(
                 f"labels for task={task!r} must have shape [N] or one-hot [N, {num_classes}]; got shape {labels.shape}"
             )
     if labels.dtype == np.bool_:
         labels = labels.astype(np.int64)
     if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
         bad = labels[~np.isfinite(labels) | (labels != np.round(labels))].flat[0]
-        raise ValueError(f"labels must be whole class indices; got {bad}")
+        raise BadArgument(f"labels must be whole class indices; got {bad}")
     low, high = labels.min(), labels.max()
     if low < 0 or high >= num_classes:
         bad = low if low < 0 else high
-        raise ValueError(
+        raise BadArgument(
             f"labels must be class indices in [0, {num_classes - 1}] for task={task!r} with "
             f"probabilities shape {probabilities.shape}; got {bad:g}"
         )
@@ -166,17 +167,17 @@ def _class_names(class_names, num_classes):
     if class_names is None:
         return [str(i) for i in range(num_classes)]
     if isinstance(class_names, (str, bytes)):
-        raise ValueError(f"class_names must be a sequence of strings; got the string {class_names!r}")
+        raise BadArgument(f"class_names must be a sequence of strings; got the string {class_names!r}")
     names = [n.decode("utf-8") if isinstance(n, bytes) else n for n in list(class_names)]
     if len(names) != num_classes:
-        raise ValueError(f"class_names must have {num_classes} entries (one per class); got {len(names)}: {brief(names)}")
+        raise BadArgument(f"class_names must have {num_classes} entries (one per class); got {len(names)}: {brief(names)}")
     for name in names:
         if not isinstance(name, str):
-            raise ValueError(f"class_names must be strings; got {name!r}")
+            raise BadArgument(f"class_names must be strings; got {name!r}")
     seen = set()
     for name in names:
         if name in seen:
-            raise ValueError(f"class_names must be unique; got {name!r} twice")
+            raise BadArgument(f"class_names must be unique; got {name!r} twice")
         seen.add(name)
     return names
 
@@ -186,10 +187,10 @@ def _weights(sample_weight, n):
     _check_numeric(weights, "sample_weight")
     weights = weights.astype(np.float64).reshape(-1) if weights.ndim == 2 and weights.shape[1] == 1 else weights
     if weights.shape != (n,):
-        raise ValueError(f"sample_weight must have shape [{n}] (one per example); got shape {weights.shape}")
+        raise BadArgument(f"sample_weight must have shape [{n}] (one per example); got shape {weights.shape}")
     if not np.all(np.isfinite(weights)) or weights.min() < 0:
         bad = weights[~np.isfinite(weights) | (weights < 0)].flat[0]
-        raise ValueError(f"sample_weight must be finite and non-negative; got {bad}")
+        raise BadArgument(f"sample_weight must be finite and non-negative; got {bad}")
     return weights.astype(np.float64)
 
 
@@ -197,7 +198,7 @@ def _example_ids(example_ids, n):
     ids = as_array(example_ids, "example_ids") if not isinstance(example_ids, (list, tuple)) else example_ids
     ids = list(ids.reshape(-1) if isinstance(ids, np.ndarray) else ids)
     if len(ids) != n:
-        raise ValueError(f"example_ids must have {n} entries (one per example); got {len(ids)}")
+        raise BadArgument(f"example_ids must have {n} entries (one per example); got {len(ids)}")
     out = []
     for i in ids:
         if isinstance(i, (bytes, np.bytes_)):
@@ -205,7 +206,7 @@ def _example_ids(example_ids, n):
         elif isinstance(i, (numbers.Integral, np.integer)):
             i = str(int(i))
         elif not isinstance(i, str):
-            raise ValueError(f"example_ids must be strings or integers; got {i!r}")
+            raise BadArgument(f"example_ids must be strings or integers; got {i!r}")
         out.append(str(i))
     return out
 
@@ -214,13 +215,13 @@ def _check_numeric(array, name):
     if array.dtype == np.bool_:
         return
     if not (np.issubdtype(array.dtype, np.number)):
-        raise ValueError(f"{name} must be numeric; got dtype {array.dtype} ({brief(array)})")
+        raise BadArgument(f"{name} must be numeric; got dtype {array.dtype} ({brief(array)})")
 
 
 def _check_values(array, allowed, name):
     bad = ~np.isin(array, allowed)
     if bad.any():
-        raise ValueError(f"{name} must contain only {allowed}; got {array[bad].flat[0]}")
+        raise BadArgument(f"{name} must contain only {allowed}; got {array[bad].flat[0]}")
 
 
 def brief(value, limit=60):

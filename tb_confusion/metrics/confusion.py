@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tb_confusion.errors import BadArgument
 from tb_confusion.metrics._checks import check_thresholds, check_unit_interval, check_weights
 from tb_confusion.metrics._parallel import parallel_map, spans, transposed_chunks
 
@@ -147,7 +148,7 @@ def normalize(matrix, how="none"):
     """Matrix normalized by true row ("true"), predicted column ("pred") or grand total ("all");
     empty rows/columns give 0."""
     if how not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {NORMALIZATIONS}; got {how!r}")
+        raise BadArgument(f"normalize must be one of {NORMALIZATIONS}; got {how!r}")
     m = np.asarray(matrix, dtype=np.float64)
     if how == "none":
         return m

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tb_confusion.errors import BadArgument
 from tb_confusion.metrics._checks import check_weights
 from tb_confusion.metrics._parallel import columns, parallel_map
 
@@ -221,7 +222,7 @@ def downsample_curve(x, y, max_points):
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if max_points < 2:
-        raise ValueError(f"max_points must be an int >= 2; got {max_points!r}")
+        raise BadArgument(f"max_points must be an int >= 2; got {max_points!r}")
     n = len(x)
     if n <= 2:
         return np.arange(n)

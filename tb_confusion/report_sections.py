@@ -1,0 +1,118 @@
+"""Pieces of the report dict that several tasks assemble: ranking averages, agreement, threshold
+metrics and downsampled curves. The JSON contract is docs/report.md; the tasks (tb_confusion.tasks)
+decide which pieces apply to them."""
+
+import math
+
+import numpy as np
+
+from tb_confusion import metrics as m
+from tb_confusion.metrics._parallel import parallel_map
+
+
+def ranking_average(values, support, undefined_name, undefined):
+    """{"per_class", "macro", "micro": None, "weighted"} like scikit-learn's _average_binary_score:
+    macro is undefined when any class is; weighted ignores classes without support."""
+    macro = None if any(v is None for v in values) else float(np.mean(values))
+    support = np.asarray(support, dtype=np.float64)
+    if math.isclose(support.sum(), 0.0, abs_tol=1e-8):
+        weighted = 0.0
+    else:
+        kept = [0.0 if s == 0 else v for v, s in zip(values, support)]
+        weighted = None if any(v is None for v in kept) else float(np.average(kept, weights=support))
+    for key, value in (("macro", macro), ("weighted", weighted)):
+        if value is None:
+            undefined.append(f"{undefined_name}.{key}")
+    return {"per_class": values, "macro": macro, "micro": None, "weighted": weighted}
+
+
+def ranking_metrics(all_counts, support, names, undefined):
+    """roc_auc and average_precision objects from one BinaryCounts per class."""
+    aucs = [m.roc_auc(c) for c in all_counts]
+    aps = [m.average_precision(c) for c in all_counts]
+    for name, auc, (_, ap_undefined) in zip(names, aucs, aps):
+        if auc is None:
+            undefined.append(f"roc_auc.per_class.{name}")
+        if ap_undefined:
+            undefined.append(f"average_precision.per_class.{name}")
+    return {
+        "roc_auc": ranking_average(aucs, support, "roc_auc", undefined),
+        "average_precision": ranking_average([v for v, _ in aps], support, "average_precision", undefined),
+    }
+
+
+def micro_ranking(labels, probabilities, weights, result, undefined):
+    """Micro ROC AUC and AP over every (example, label) pair, like scikit-learn's average="micro"."""
+    counts = m.binary_counts(labels.reshape(-1), probabilities.reshape(-1),
+                             None if weights is None else np.repeat(weights, labels.shape[1]))
+    auc = m.roc_auc(counts)
+    ap, ap_undefined = m.average_precision(counts)
+    result["roc_auc"]["micro"] = auc
+    result["average_precision"]["micro"] = ap
+    if auc is None:
+        undefined.append("roc_auc.micro")
+    if ap_undefined:
+        undefined.append("average_precision.micro")
+
+
+def agreement(matrix, undefined, prefix=""):
+    """(Cohen's kappa, MCC) of a matrix; their undefined names go to `undefined`."""
+    kappa = m.cohen_kappa(matrix)
+    mcc, mcc_undefined = m.matthews_corrcoef(matrix)
+    if kappa is None:
+        undefined.append(f"cohen_kappa{prefix}")
+    if mcc_undefined:
+        undefined.append(f"mcc{prefix}")
+    return kappa, mcc
+
+
+def threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class=None):
+    """(per-class metrics plus accuracy and balanced accuracy, undefined names) of one matrix."""
+    metrics, undefined = m.per_class_metrics(tp, fp, fn, tn, names, positive_class=positive_class)
+    metrics["accuracy"] = m.accuracy(matrix)
+    metrics["balanced_accuracy"] = m.balanced_accuracy(matrix)
+    for name in ("accuracy", "balanced_accuracy"):
+        if metrics[name] is None:
+            undefined.append(name)
+    return metrics, undefined
+
+
+def mean_defined(values):
+    defined = [v for v in values if v is not None]
+    return float(np.mean(defined)) if defined else None
+
+
+def curves(all_counts, names, thresholds, points, options):
+    """{"roc": [...], "pr": [...]}: one downsampled curve per class with its operating point; classes
+    are spread over the cores when large (1000 classes of 50k thresholds: a second of array work)."""
+
+    def both(k):
+        counts, name, threshold = all_counts[k], names[k], thresholds[k]
+        if threshold is not None:
+            tp, fp = m.counts_at(counts, threshold)
+            p, n = counts.positives, counts.negatives
+            point = (fp / n if n else 0.0, tp / p if p else 0.0, tp / (tp + fp) if tp + fp else 0.0)
+        else:
+            point = points[k]
+        roc = _curve(m.roc_curve(counts), ("fpr", "tpr"), name, threshold,
+                     {"fpr": point[0], "tpr": point[1]}, options["curve_points"])
+        curve = m.pr_curve(counts)
+        curve = None if curve is None else (curve[1], curve[0], curve[2])
+        pr = _curve(curve, ("recall", "precision"), name, threshold,
+                    {"recall": point[1], "precision": point[2]}, options["curve_points"])
+        return roc, pr
+
+    # below ~1e6 thresholds in all the threads' hand-offs cost more than they save
+    spread = sum(len(counts.tps) for counts in all_counts) >= 1_000_000
+    pairs = (parallel_map if spread else lambda fn, items: list(map(fn, items)))(both, range(len(all_counts)))
+    return {"roc": [roc for roc, _ in pairs], "pr": [pr for _, pr in pairs]}
+
+
+def _curve(curve, axes, name, threshold, point, max_points):
+    entry = {"class": name, axes[0]: None, axes[1]: None, "thresholds": None,
+             "operating_point": {"threshold": threshold, **point}}
+    if curve is not None:
+        x, y, t = curve
+        keep = m.downsample_curve(x, y, max_points)
+        entry.update({axes[0]: x[keep], axes[1]: y[keep], "thresholds": t[keep]})
+    return entry

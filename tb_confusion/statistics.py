@@ -1,0 +1,60 @@
+"""The seam between a stored step and its numbers: what every report, panel answer and CLI line of
+one step is computed from, each part built once, on first use, and then shared.
+
+    statistics = Statistics(record)          # cheap: checks shapes, computes nothing yet
+    statistics.class_counts                  # one sort per class (one-vs-rest BinaryCounts)
+    statistics.top                           # argmax and top score per example (multiclass)
+
+`report.build_report`, the `stats`, `report`, `examples` and `epochs` routes and the CLI all take a
+Statistics, so a step served to the panel is sorted once however many of them ask. A step read from
+another storage kind (binned or accumulated counts) plugs in by providing the same attributes.
+"""
+
+import functools
+
+import numpy as np
+
+from tb_confusion import metrics, tasks
+from tb_confusion.errors import BadArgument
+from tb_confusion.metrics._checks import check_weights
+
+
+class Statistics:
+    """Sufficient statistics of one Record (see the module docstring).
+
+    Attributes: record, task (a tasks.Task), labels, probabilities, weights (float64 or None),
+    class_names (str), positive_class.
+    """
+
+    def __init__(self, record):
+        self.record = record
+        self.task = tasks.get(record.task)
+        self.labels = np.asarray(record.labels)
+        self.probabilities = np.asarray(record.probabilities)
+        self.weights = check_weights(record.weights, len(self.labels))
+        self.class_names = [str(name) for name in record.class_names]
+        self.positive_class = record.positive_class
+        problem = self.task.check(self.labels, self.probabilities, len(self.class_names))
+        if problem:
+            raise BadArgument(problem)
+
+    @functools.cached_property
+    def class_counts(self):
+        """[metrics.BinaryCounts] per class, one-vs-rest, as the task ranks each class."""
+        return self.task.class_counts(self)
+
+    @functools.cached_property
+    def top(self):
+        """(argmax class [N], its probability [N]) of each example."""
+        return metrics.top_class(self.probabilities)
+
+    def nbytes_bound(self):
+        """An upper bound of the bytes this object holds once every part is built (for cache sizing)."""
+        n, arrays = len(self.labels), (self.labels, self.probabilities, self.weights)
+        ranked = len(self.class_names)  # one sorted copy per class
+        return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + n * 16 + 1024
+
+
+def of(source):
+    """`source` itself when it is a Statistics, else Statistics(source) of a Record."""
+    return source if isinstance(source, Statistics) else Statistics(source)

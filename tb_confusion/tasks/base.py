@@ -1,0 +1,56 @@
+"""What every task answers: the contract between a kind of prediction and the code that serves it."""
+
+
+class Task:
+    """One kind of classification problem. Code asks the task; it does not branch on its name.
+
+    Subclasses set the class attributes and implement the methods; `tb_confusion.tasks` registers one
+    instance of each. `statistics` arguments are tb_confusion.statistics.Statistics of one step.
+    """
+
+    name = ""
+    label = ""
+    #: rows and columns of the matrix the panel draws: "classes" (true x predicted class) or
+    #: "labels" (one 2x2 per label, summed for the overview)
+    matrix = "classes"
+    #: the decision the user moves: "threshold" (one), "per_label" (one per label) or "cutoff"
+    decision = "threshold"
+    #: the examples route needs a `label` parameter (a cell is a cell of one label's 2x2)
+    cell_needs_label = False
+
+    def check(self, labels, probabilities, num_classes):
+        """None when the arrays fit this task with `num_classes` classes, else what does not fit."""
+        raise NotImplementedError
+
+    def positive_class(self, stored):
+        """The positive class index of a tag whose metadata stores `stored`."""
+        return 0
+
+    def class_counts(self, statistics):
+        """One metrics.BinaryCounts per class (one-vs-rest), from one sort per class."""
+        raise NotImplementedError
+
+    def report(self, statistics, options):
+        """The task's part of the report dict (docs/report.md) at `options` (see report.build_report)."""
+        raise NotImplementedError
+
+    def panel_needs_curves(self):
+        """Whether the `stats` route embeds the report's curves (built with curves=True)."""
+        return False
+
+    def panel_stats(self, statistics, report, curves):
+        """The task's part of the `stats` route's object, with an "exact" flag (docs/http_api.md)."""
+        raise NotImplementedError
+
+    def cell_bounds(self, num_classes):
+        """(highest true index, highest predicted index) of a matrix cell."""
+        return 1, 1
+
+    def cell_assignment(self, statistics, *, threshold=None, cutoff=None, label=None):
+        """(true [N], predicted [N], score [N]): each example's cell and its predicted class's score."""
+        raise NotImplementedError
+
+    def describe(self):
+        """What the panel mirrors of this task (frontend tasks.js is tested against it)."""
+        return {"name": self.name, "label": self.label, "matrix": self.matrix, "decision": self.decision,
+                "cell_needs_label": self.cell_needs_label}

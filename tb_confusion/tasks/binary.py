@@ -1,0 +1,83 @@
+"""Two classes, one score: positive when the positive class's probability >= the threshold."""
+
+import numpy as np
+
+from tb_confusion import metrics as m
+from tb_confusion import panel_sections, report_sections
+from tb_confusion.metrics._parallel import parallel_map
+from tb_confusion.tasks._shapes import label_range_problem, single_label_problem
+from tb_confusion.tasks.base import Task
+
+
+class Binary(Task):
+    name = "binary"
+    label = "Binary"
+    matrix = "classes"
+    decision = "threshold"
+
+    def check(self, labels, probabilities, num_classes):
+        problem = single_label_problem(labels, probabilities)
+        if problem is None and (num_classes != 2 or probabilities.shape[1:] not in ((), (2,))):
+            problem = (f"binary records need 2 class names and probabilities [N] or [N, 2]; got {num_classes} "
+                       f"names and shape {probabilities.shape}")
+        return problem or label_range_problem(labels, 2)
+
+    def positive_class(self, stored):
+        return stored
+
+    def scores(self, statistics):
+        """{class: score ranked for it}: the positive class's probability and the other class's."""
+        probabilities, positive_class = statistics.probabilities, statistics.positive_class
+        score = m.binary_score(probabilities, positive_class)
+        # In float64: 1 - p in float32 rounds every p below 6e-8 to 1 and ties what the positive score ranks.
+        other = (probabilities[:, 1 - positive_class] if probabilities.ndim == 2
+                 else 1 - probabilities.astype(np.float64))
+        return {positive_class: score, 1 - positive_class: other}
+
+    def class_counts(self, statistics):
+        scores, labels, weights = self.scores(statistics), statistics.labels, statistics.weights
+        return parallel_map(lambda k: m.binary_counts(labels == k, scores[k], weights), (0, 1))
+
+    def report(self, statistics, options):
+        labels, probabilities, weights = statistics.labels, statistics.probabilities, statistics.weights
+        names, positive_class, threshold = statistics.class_names, statistics.positive_class, options["threshold"]
+        matrix = m.binary_confusion(labels, probabilities, threshold, positive_class=positive_class,
+                                    sample_weight=weights)
+        tp, fp, fn, tn = m.class_counts(matrix)
+        metrics, undefined = report_sections.threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class)
+        metrics["cohen_kappa"], metrics["mcc"] = report_sections.agreement(matrix, undefined)
+        all_counts = statistics.class_counts
+        metrics.update(report_sections.ranking_metrics(all_counts, tp + fn, names, undefined))
+        for name in ("roc_auc", "average_precision"):
+            metrics[name]["binary"] = metrics[name]["per_class"][positive_class]
+        metrics["log_loss"] = m.log_loss(labels, probabilities, task="binary", positive_class=positive_class,
+                                         sample_weight=weights)
+        metrics["top_k_accuracy"] = None
+        metrics["iou"]["mean"] = metrics["iou"]["macro"]
+        counts = all_counts[positive_class]
+        report = {
+            "positive_class": positive_class, "threshold": threshold, "cutoff": None,
+            "confusion_matrix": matrix, "predicted_labels": names,
+            "metrics": metrics, "undefined": undefined,
+            "recommended_thresholds": m.recommended_thresholds(counts, cost_fp=options["cost_fp"],
+                                                               cost_fn=options["cost_fn"]),
+        }
+        if options["curves"]:
+            report["curves"] = report_sections.curves([counts], [names[positive_class]], [threshold], None, options)
+        return report
+
+    def panel_stats(self, statistics, report, curves):
+        binary = panel_sections.binary_stats(statistics.class_counts[statistics.positive_class], statistics.weights)
+        return {"binary": binary, "exact": binary.pop("exact")}
+
+    def cell_assignment(self, statistics, *, threshold=None, cutoff=None, label=None):
+        threshold = 0.5 if threshold is None else threshold
+        probabilities, pos = statistics.probabilities, statistics.positive_class
+        p = m.binary_score(probabilities, pos).astype(np.float64)
+        positive = p >= threshold
+        pred = np.where(positive, pos, 1 - pos)
+        if probabilities.ndim == 2:
+            score = probabilities[np.arange(len(pred)), pred].astype(np.float64)
+        else:
+            score = np.where(positive, p, 1.0 - p)
+        return np.asarray(statistics.labels, dtype=np.int64), pred, score

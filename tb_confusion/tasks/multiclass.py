@@ -1,0 +1,87 @@
+"""One of C classes: the predicted class is the argmax; a cutoff sends rows whose top probability is
+below it to a "below cutoff" column."""
+
+import numpy as np
+
+from tb_confusion import metrics as m
+from tb_confusion import panel_sections, report_sections
+from tb_confusion.tasks._shapes import label_range_problem, single_label_problem
+from tb_confusion.tasks.base import Task
+
+TOP_K = (2, 5)
+BELOW_CUTOFF = "below cutoff"
+
+
+class Multiclass(Task):
+    name = "multiclass"
+    label = "Multiclass"
+    matrix = "classes"
+    decision = "cutoff"
+
+    def check(self, labels, probabilities, num_classes):
+        problem = single_label_problem(labels, probabilities)
+        if problem is None and probabilities.shape[1:] != (num_classes,):
+            problem = f"multiclass probabilities must have shape [N, {num_classes}]; got {probabilities.shape}"
+        return problem or label_range_problem(labels, num_classes)
+
+    def class_counts(self, statistics):
+        return m.one_vs_rest_counts(statistics.labels, statistics.probabilities, statistics.weights)
+
+    def report(self, statistics, options):
+        labels, probabilities, weights = statistics.labels, statistics.probabilities, statistics.weights
+        names, cutoff = statistics.class_names, options["cutoff"]
+        matrix = m.multiclass_confusion(labels, probabilities, cutoff=cutoff, sample_weight=weights)
+        tp, fp, fn, tn = m.class_counts(matrix)
+        metrics, undefined = report_sections.threshold_metrics(matrix, tp, fp, fn, tn, names)
+        metrics["cohen_kappa"], metrics["mcc"] = report_sections.agreement(matrix, undefined)
+        all_counts = statistics.class_counts
+        metrics.update(report_sections.ranking_metrics(all_counts, tp + fn, names, undefined))
+        metrics["log_loss"] = m.log_loss(labels, probabilities, task="multiclass", sample_weight=weights)
+        ks = [k for k in TOP_K if k < len(names)]
+        top_k = m.top_k_accuracy(labels, probabilities, ks, sample_weight=weights)
+        metrics["top_k_accuracy"] = {str(k): v for k, v in top_k.items()}
+        metrics["iou"]["mean"] = metrics["iou"]["macro"]
+        total = matrix.sum()
+        coverage = (1.0 - float(matrix[:, -1].sum() / total) if cutoff is not None else 1.0) if total else None
+        report = {
+            "threshold": None, "cutoff": cutoff, "coverage": coverage,
+            "confusion_matrix": matrix,
+            "predicted_labels": names + ([BELOW_CUTOFF] if cutoff is not None else []),
+            "metrics": metrics, "undefined": undefined, "recommended_thresholds": None,
+        }
+        if options["curves"]:
+            # the operating point of each one-vs-rest curve is the argmax (+ cutoff) decision's
+            points = [(f / (f + t) if f + t else 0.0, p / (p + n) if p + n else 0.0, p / (p + f) if p + f else 0.0)
+                      for p, f, n, t in zip(tp, fp, fn, tn)]
+            report["curves"] = report_sections.curves(all_counts, names, [None] * len(names), points, options)
+        return report
+
+    def panel_needs_curves(self):
+        return True
+
+    def panel_stats(self, statistics, report, curves):
+        pred, top = statistics.top
+        cells = panel_sections.cell_stats(statistics.labels, pred, top, statistics.weights,
+                                          len(statistics.class_names))
+        return {"multiclass": cells, "exact": cells.pop("exact"),
+                "curves": _with_areas(curves, report) if curves else None}
+
+    def cell_bounds(self, num_classes):
+        return num_classes - 1, num_classes
+
+    def cell_assignment(self, statistics, *, threshold=None, cutoff=None, label=None):
+        pred, score = statistics.top
+        score = score.astype(np.float64)
+        if cutoff is not None and cutoff > 0:
+            pred = np.where(score < cutoff, len(statistics.class_names), pred)
+        return np.asarray(statistics.labels, dtype=np.int64), pred, score
+
+
+def _with_areas(curves, report):
+    """The report's one-vs-rest curves with each class's ROC AUC and average precision attached."""
+    aucs = report["metrics"]["roc_auc"]["per_class"]
+    aps = report["metrics"]["average_precision"]["per_class"]
+    return {
+        "roc": [dict(curve, auc=auc) for curve, auc in zip(curves["roc"], aucs, strict=True)],
+        "pr": [dict(curve, average_precision=ap) for curve, ap in zip(curves["pr"], aps, strict=True)],
+    }
