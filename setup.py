@@ -15,7 +15,7 @@ setup(
     long_description=(here / "README.md").read_text(encoding="utf-8") if (here / "README.md").exists() else "",
     long_description_content_type="text/markdown",
     license="Apache-2.0",
-    python_requires=">=3.9",
+    python_requires=">=3.10",
     # The browser's files live in frontend/src and ship inside the wheel as tb_confusion/static.
     packages=find_packages(include=["tb_confusion", "tb_confusion.*"]) + ["tb_confusion.static"],
     package_dir={"tb_confusion.static": "frontend/src"},
@@ -32,7 +32,7 @@ setup(
         "test": ["pytest>=7", "hypothesis>=6", "scikit-learn>=1.5", "playwright>=1.40"],
     },
     entry_points={
-        "tensorboard_plugins": ["tb_confusion = tb_confusion.plugin:ConfusionLoader"],
+        "tensorboard_plugins": ["tb_confusion = tb_confusion.server.plugin:ConfusionLoader"],
         "console_scripts": ["tb-confusion = tb_confusion.cli:main"],
     },
     classifiers=[

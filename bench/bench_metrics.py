@@ -16,7 +16,7 @@ import numpy as np
 from sklearn import metrics as sk
 
 from tb_confusion import metrics as m
-from tb_confusion.format import Record
+from tb_confusion.storage.payload import Record
 from tb_confusion.report import build_report
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -16,8 +16,8 @@ import numpy as np
 from sklearn import metrics as sk
 
 import tb_confusion as tbc
-from tb_confusion import reader
-from tb_confusion.events import EventWriter
+from tb_confusion.reading import offline as reader
+from tb_confusion.storage.events import EventWriter
 from tb_confusion.report import build_report
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 from common import print_table  # noqa: E402
 from tb_process import free_port, tensorboard_command  # noqa: E402
 
-from tb_confusion.events import EventWriter  # noqa: E402
+from tb_confusion.storage.events import EventWriter  # noqa: E402
 from tb_confusion.summary import predictions_pb  # noqa: E402
 
 PLUGIN = "/data/plugin/tb_confusion"
@@ -72,7 +72,7 @@ def _plugin_factory(logdir):
     from tensorboard.plugins import base_plugin
     from werkzeug import test as wtest
 
-    from tb_confusion import plugin
+    from tb_confusion.server import plugin
 
     multiplexer = plugin_event_multiplexer.EventMultiplexer(tensor_size_guidance={"tb_confusion": 0})
     multiplexer.AddRunsFromDirectory(logdir)

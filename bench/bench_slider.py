@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tb_process import running_tensorboard  # noqa: E402
 
 import tb_confusion  # noqa: E402
-from tb_confusion.events import EventWriter  # noqa: E402
+from tb_confusion.storage.events import EventWriter  # noqa: E402
 
 # Runs inside the plugin's iframe: one slider step = set the value, fire `input`, render now (the
 # store would render on the next frame anyway; flushing makes the cost measurable), force layout.

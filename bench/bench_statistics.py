@@ -22,9 +22,9 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 from common import best_seconds, print_table  # noqa: E402
 
-from tb_confusion import panel_data  # noqa: E402
-from tb_confusion.events import EventWriter  # noqa: E402
-from tb_confusion.format import Record  # noqa: E402
+from tb_confusion.server import panel_data  # noqa: E402
+from tb_confusion.storage.events import EventWriter  # noqa: E402
+from tb_confusion.storage.payload import Record  # noqa: E402
 from tb_confusion.report import build_report  # noqa: E402
 from tb_confusion.statistics import Statistics  # noqa: E402
 from tb_confusion.summary import predictions_pb  # noqa: E402

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import median_seconds, print_table  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
-from tb_confusion.events import EventWriter  # noqa: E402
+from tb_confusion.storage.events import EventWriter  # noqa: E402
 
 
 def _data(n, c, seed=0):

@@ -6,7 +6,7 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 import tb_confusion as tbc
-from tb_confusion.fast_crc import speed_up_tensorboard_writer
+from tb_confusion.storage.fast_crc import speed_up_tensorboard_writer
 
 from data import DIGIT_NAMES
 

@@ -12,8 +12,8 @@ import importlib
 __version__ = "0.1.0"
 
 from tb_confusion import summary  # noqa: E402  (no TensorFlow import at module load)
-from tb_confusion.format import Record  # noqa: E402
-from tb_confusion.reader import read  # noqa: E402
+from tb_confusion.storage.payload import Record  # noqa: E402
+from tb_confusion.reading.offline import read  # noqa: E402
 
 __all__ = ["summary", "read", "Record", "keras", "__version__"]
 

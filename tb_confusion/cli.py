@@ -13,7 +13,7 @@ import sys
 from tb_confusion import catalogue
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
-from tb_confusion.selection import select
+from tb_confusion.reading.selection import select
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MATRIX_MAX_CLASSES = 20
@@ -120,11 +120,11 @@ def main(argv=None):
 
 
 def _reports(args):
-    from tb_confusion import reader  # reads event files; no TensorFlow
+    from tb_confusion.reading import offline  # reads event files; no TensorFlow
     from tb_confusion.report import build_report
 
     skipped = []
-    index = reader.scan(args.logdir, on_error=lambda run, tag, message: skipped.append(message))
+    index = offline.scan(args.logdir, on_error=lambda run, tag, message: skipped.append(message))
     for message in skipped:
         print(f"tb-confusion: warning: skipped {message}", file=sys.stderr)
     if not index:
@@ -137,7 +137,7 @@ def _reports(args):
     for series, step in steps:
         where = f"run {series.run!r}, tag {series.tag!r}, step {step.step}"
         try:
-            record = reader.load(series, step)
+            record = offline.load(series, step)
         except Unreadable as error:  # a damaged step: report the others, say which was skipped
             unreadable.append(f"{where}: {error}")
             print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)

@@ -15,8 +15,8 @@ import tensorflow as tf
 import keras
 
 from tb_confusion import summary
-from tb_confusion.metadata import DTYPES, TASKS
-from tb_confusion.validation import brief as _brief, prepare
+from tb_confusion.storage.metadata import DTYPES, TASKS
+from tb_confusion.storage.validation import brief as _brief, prepare
 
 __all__ = ["ConfusionMatrixCallback"]
 

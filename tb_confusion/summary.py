@@ -6,9 +6,9 @@ Its API may grow, but the data it stores to disk will be readable forever (see t
 import numpy as np
 from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
-from tb_confusion import format as fmt
-from tb_confusion import metadata
-from tb_confusion.validation import prepare
+from tb_confusion.storage import payload
+from tb_confusion.storage import metadata
+from tb_confusion.storage.validation import prepare
 
 
 def _encode(name, labels, probabilities, *, description, **options):
@@ -19,9 +19,9 @@ def _encode(name, labels, probabilities, *, description, **options):
         task=arrays["task"], class_names=arrays["class_names"], dtype=arrays["dtype"],
         description=description or "",
     )
-    payload = fmt.encode(arrays["labels"], arrays["probabilities"],
-                         weights=arrays["weights"], example_ids=arrays["example_ids"])
-    return summary_metadata, payload
+    blob = payload.encode(arrays["labels"], arrays["probabilities"],
+                          weights=arrays["weights"], example_ids=arrays["example_ids"])
+    return summary_metadata, blob
 
 
 def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, example_ids=None,

@@ -17,7 +17,7 @@ import pytest
 from tb_process import get_json, running_tensorboard
 
 import tb_confusion
-from tb_confusion.events import EventWriter
+from tb_confusion.storage.events import EventWriter
 from tb_confusion.report import build_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -6,7 +6,8 @@ import threading
 import numpy as np
 import pytest
 
-from tb_confusion import cache, json_http, records
+from tb_confusion.reading import provider
+from tb_confusion.server import cache, json_http
 
 
 def test_least_recently_used_is_evicted_first():
@@ -67,11 +68,11 @@ def test_sizeof_counts_array_bytes():
 
 
 @pytest.mark.parametrize("hints, expected", [
-    (None, records.KEEP_ALL), ({}, records.KEEP_ALL), ({"tb_confusion": 0}, records.KEEP_ALL),
-    ({"tb_confusion": 25}, 25), ({"images": 3}, records.KEEP_ALL), ("tb_confusion=3", records.KEEP_ALL),
+    (None, provider.KEEP_ALL), ({}, provider.KEEP_ALL), ({"tb_confusion": 0}, provider.KEEP_ALL),
+    ({"tb_confusion": 25}, 25), ({"images": 3}, provider.KEEP_ALL), ("tb_confusion=3", provider.KEEP_ALL),
 ])
 def test_read_side_downsample_is_never_zero(hints, expected):
-    assert records.downsample_from_hints(hints) == expected
+    assert provider.downsample_from_hints(hints) == expected
 
 
 def test_json_has_null_for_undefined_numbers():

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tb_confusion import catalogue, panel_data, tasks
+from tb_confusion import catalogue, tasks
+from tb_confusion.server import panel_data
 from tb_confusion.cli import resolve
-from tb_confusion.format import Record
+from tb_confusion.storage.payload import Record
 from tb_confusion.report import build_report
 
 

@@ -13,7 +13,7 @@ from sklearn import metrics as sk
 
 import tb_confusion as tbc
 from _metrics_cases import close
-from tb_confusion.events import EventWriter
+from tb_confusion.storage.events import EventWriter
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
 NAMES = ["cat", "dog", "bird", "fish"]
@@ -171,7 +171,7 @@ def test_csv_markdown_and_table_carry_the_same_numbers(logdir):
 
 
 def _write_newer_format_tag(directory):
-    from tb_confusion import _proto
+    from tb_confusion.storage import _proto
 
     summary = tbc.summary.predictions_pb("future", [0, 1], [0.2, 0.8])
     content = _proto.PluginData.FromString(summary.value[0].metadata.plugin_data.content)

@@ -3,7 +3,7 @@
 import pytest
 
 from tb_confusion import errors
-from tb_confusion.selection import select, select_steps, shorten
+from tb_confusion.reading.selection import select, select_steps, shorten
 
 
 class _Step:

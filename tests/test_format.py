@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tb_confusion import _proto, format as fmt, metadata
+from tb_confusion.storage import _proto, payload as fmt, metadata
 
 
 def test_runtime_descriptor_matches_the_proto_file(tmp_path):

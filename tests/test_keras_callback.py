@@ -16,6 +16,7 @@ import keras  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
+from tb_confusion.reading import offline  # noqa: E402
 from tb_confusion.keras import ConfusionMatrixCallback, _is_chief  # noqa: E402
 
 # Keras' own TensorBoard callback converts its learning-rate variable with a NumPy-2 deprecation.
@@ -137,7 +138,7 @@ def test_generator_reads_steps_batches_per_epoch(trained):
 
 def test_runs_sit_beside_keras_tensorboard_runs(trained):
     logdir = trained["logdir"]
-    assert sorted(tbc.reader.list_series(logdir)) == ["generator", "pydataset", "test", "validation"]
+    assert sorted(offline.list_series(logdir)) == ["generator", "pydataset", "test", "validation"]
     validation_files = [f for f in os.listdir(os.path.join(logdir, "validation")) if "tfevents" in f]
     assert len(validation_files) == 2  # Keras' scalars and ours: see docs/keras.md
     assert os.path.isdir(os.path.join(logdir, "train"))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tb_confusion as tbc
-from tb_confusion.events import EventWriter
+from tb_confusion.storage.events import EventWriter
 from tb_process import get_json, running_tensorboard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -13,9 +13,11 @@ from tensorboard.plugins import base_plugin
 from werkzeug import test as wtest
 
 import tb_confusion as tbc
-from tb_confusion import assets, json_http, metadata, panel_data, panel_sections, plugin
+from tb_confusion.server import assets, json_http, panel_data, plugin
+from tb_confusion.tasks import panel_parts
+from tb_confusion.storage import metadata
 from tb_confusion.report import build_report
-from tb_confusion.events import EventWriter
+from tb_confusion.storage.events import EventWriter
 from tb_confusion.summary import predictions_pb
 
 PREFIX = "/data/plugin/tb_confusion"
@@ -415,7 +417,7 @@ def test_multilabel_stats_give_each_labels_matrix(client, logdir, thresholds):
 
 def test_large_statistics_are_thinned_and_marked_inexact(client, logdir, monkeypatch):
     exact = ok(make_client(logdir), "stats", run="train", tag="digits", step="1")
-    monkeypatch.setattr(panel_sections, "MAX_EXACT_POINTS", 50)
+    monkeypatch.setattr(panel_parts, "MAX_EXACT_POINTS", 50)
     fresh = make_client(logdir)
     binary = ok(fresh, "stats", run="train", tag="binary", step="1")
     assert binary["exact"] is False and len(binary["binary"]["thresholds"]) <= 50

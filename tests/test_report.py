@@ -9,7 +9,7 @@ from sklearn import metrics as sk
 from sklearn.preprocessing import label_binarize
 
 from _metrics_cases import all_close, binary_cases, close, multiclass_cases, multilabel_cases, quiet
-from tb_confusion.format import Record
+from tb_confusion.storage.payload import Record
 from tb_confusion.report import build_report
 
 SETTINGS = settings(max_examples=60, deadline=None)

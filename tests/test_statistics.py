@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tb_confusion import json_http, metrics, panel_data, tasks
-from tb_confusion.format import Record
+from tb_confusion import metrics, tasks
+from tb_confusion.server import json_http, panel_data
+from tb_confusion.storage.payload import Record
 from tb_confusion.report import build_report
 from tb_confusion.statistics import Statistics
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tb_confusion import errors, tasks
-from tb_confusion.format import Record
+from tb_confusion.storage.payload import Record
 from tb_confusion.statistics import Statistics
 
 

@@ -10,8 +10,8 @@ import urllib.request
 import numpy as np
 import pytest
 
-from tb_confusion import assets
-from tb_confusion.events import EventWriter
+from tb_confusion.server import assets
+from tb_confusion.storage.events import EventWriter
 from tb_confusion.summary import predictions_pb
 from tb_process import BLOCK_TENSORFLOW, get_json, running_tensorboard
 
@@ -96,7 +96,7 @@ def test_an_explicit_samples_per_plugin_still_wins_and_our_flag_is_accepted(logd
 
 def test_the_plugin_imports_with_tensorflow_blocked():
     code = BLOCK_TENSORFLOW + (
-        "import tb_confusion.plugin, tb_confusion.panel_data, tb_confusion.report\n"
+        "import tb_confusion.server.plugin, tb_confusion.server.panel_data, tb_confusion.report\n"
         "try:\n"
         "    import tensorflow\n"
         "except ImportError:\n"

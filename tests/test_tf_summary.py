@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
-from tb_confusion.events import read_records  # noqa: E402
+from tb_confusion.storage.events import read_records  # noqa: E402
 
 rng = np.random.default_rng(3)
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import tb_confusion as tbc
-from tb_confusion.events import EventWriter
+from tb_confusion.reading import offline
+from tb_confusion.storage import validation
+from tb_confusion.storage.events import EventWriter
 
 rng = np.random.default_rng(0)
 P3 = rng.dirichlet(np.ones(3), 5).astype(np.float32)
@@ -49,7 +51,7 @@ def test_bad_input_is_refused_with_a_message_naming_it(case, kwargs, message, tm
     with EventWriter(str(tmp_path)) as writer:
         with pytest.raises(ValueError, match=message):
             writer.add_summary(tbc.summary.predictions_pb("p", labels, probabilities, **kwargs), step=0)
-    assert list(tbc.reader.list_series(str(tmp_path))) == []  # nothing half-written
+    assert list(offline.list_series(str(tmp_path))) == []  # nothing half-written
 
 
 @pytest.mark.parametrize("name", ["", None, 3])
@@ -70,14 +72,14 @@ def test_bad_step_is_refused(tmp_path):
     (np.array([[1, 0, 1]] * 5), rng.random((5, 3)), "multilabel"),
 ])
 def test_task_is_inferred_from_shapes(labels, probabilities, task):
-    arrays = tbc.validation.prepare(labels, probabilities)
+    arrays = validation.prepare(labels, probabilities)
     assert arrays["task"] == task
 
 
 def test_from_logits_applies_softmax_and_sigmoid():
     logits = rng.normal(size=(5, 3)) * 20
-    arrays = tbc.validation.prepare(Y3, logits, from_logits=True)
+    arrays = validation.prepare(Y3, logits, from_logits=True)
     expected = np.exp(logits - logits.max(1, keepdims=True))
     np.testing.assert_allclose(arrays["probabilities"], expected / expected.sum(1, keepdims=True), rtol=1e-6)
-    sig = tbc.validation.prepare(YB, np.array([-800.0, 0, 800, 1, -1]), from_logits=True)["probabilities"]
+    sig = validation.prepare(YB, np.array([-800.0, 0, 800, 1, -1]), from_logits=True)["probabilities"]
     np.testing.assert_allclose(sig, [0, 0.5, 1, 1 / (1 + np.exp(-1)), 1 / (1 + np.exp(1))], rtol=1e-6)

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensorboard.compat.proto import event_pb2, summary_pb2
 
-from tb_confusion import _proto, format as fmt, metadata, reader, wire
+from tb_confusion.reading import offline as reader
+from tb_confusion.storage import _proto, payload as fmt, metadata, wire
 
 tags = st.text(min_size=1, max_size=8)
 

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tb_confusion as tbc
-from tb_confusion import fast_crc
-from tb_confusion.events import CorruptRecordError, EventWriter
+from tb_confusion.reading import offline
+from tb_confusion.storage import fast_crc
+from tb_confusion.storage.events import CorruptRecordError, EventWriter
 from no_tensorflow import run_without_tensorflow
 
 rng = np.random.default_rng(7)
@@ -123,7 +124,7 @@ def test_reader_follows_tensorboards_run_and_step_rules(tmp_path):
             nested.add_summary(pb(), step=step)
     with EventWriter(str(tmp_path / "a" / "b"), filename_suffix=".resumed") as resumed:
         resumed.add_summary(pb(), step=2)  # a restart at step 2 replaces steps 2 and 3
-    assert tbc.reader.list_series(str(tmp_path)) == {".": {"p": [0]}, "a/b": {"p": [0, 1, 2]}}
+    assert offline.list_series(str(tmp_path)) == {".": {"p": [0]}, "a/b": {"p": [0, 1, 2]}}
     (latest,) = tbc.read(str(tmp_path), run="a/b", step="latest")
     assert latest.step == 2
     with pytest.raises(LookupError, match=r"run 'nope' not found; runs with tb_confusion data: \., a/b$"):
@@ -133,7 +134,7 @@ def test_reader_follows_tensorboards_run_and_step_rules(tmp_path):
     with pytest.raises(LookupError, match=r"step 9 not found for run 'a/b', tag 'p'; steps: 0, 1, 2$"):
         list(tbc.read(str(tmp_path), run="a/b", step=9))
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        tbc.reader.scan(str(tmp_path / "missing"))
+        offline.scan(str(tmp_path / "missing"))
 
 
 def test_reader_ignores_a_partly_written_tail_and_reports_corruption(tmp_path):
@@ -141,12 +142,12 @@ def test_reader_ignores_a_partly_written_tail_and_reports_corruption(tmp_path):
     (path,) = [os.path.join(tmp_path, f) for f in os.listdir(tmp_path)]
     data = open(path, "rb").read()
     open(path, "wb").write(data[:-7])
-    assert tbc.reader.list_series(str(tmp_path)) == {".": {"p": [0, 1]}}
+    assert offline.list_series(str(tmp_path)) == {".": {"p": [0, 1]}}
     damaged = bytearray(data)
     damaged[-10] ^= 0xFF
     open(path, "wb").write(bytes(damaged))
     with pytest.raises(CorruptRecordError, match="bad record checksum"):
-        tbc.reader.scan(str(tmp_path))
+        offline.scan(str(tmp_path))
 
 
 def test_other_plugins_data_is_ignored(tmp_path):
@@ -155,7 +156,7 @@ def test_other_plugins_data_is_ignored(tmp_path):
     scalar = summary_pb2.Summary()
     scalar.value.add(tag="loss", simple_value=0.5)
     _write_ours(str(tmp_path), [scalar])
-    assert tbc.reader.list_series(str(tmp_path)) == {}
+    assert offline.list_series(str(tmp_path)) == {}
 
 
 @settings(max_examples=200, deadline=None)
@@ -175,14 +176,14 @@ def test_speed_up_patch_keeps_torch_files_readable(tmp_path):
         _write_torch(str(tmp_path), [tbc.summary.predictions_pb("p", [0, 1], [0.2, 0.8])])
     finally:
         record_writer.masked_crc32c = original
-    assert tbc.reader.list_series(str(tmp_path)) == {".": {"p": [0]}}
+    assert offline.list_series(str(tmp_path)) == {".": {"p": [0]}}
 
 
 def test_writer_and_reader_work_without_tensorflow(tmp_path):
     result = run_without_tensorflow(f"""
         import sys, numpy as np
         import tb_confusion as tbc
-        from tb_confusion.events import EventWriter
+        from tb_confusion.storage.events import EventWriter
         with EventWriter({str(tmp_path)!r}) as w:
             w.add_summary(tbc.summary.predictions_pb("p", [0, 1, 2], np.eye(3, dtype=np.float32)), step=4)
         (r,) = tbc.read({str(tmp_path)!r})
@@ -206,7 +207,7 @@ def test_remote_logdirs_go_through_tensorboards_file_layer():
         for step in range(2):
             writer.add_summary(tbc.summary.predictions_pb("p", [0, 1, 1], [0.2, 0.7, 0.9]), step=step)
     try:
-        assert tbc.reader.list_series(logdir) == {"validation": {"p": [0, 1]}}
+        assert offline.list_series(logdir) == {"validation": {"p": [0, 1]}}
         (latest,) = tbc.read(logdir, step="latest")
         assert latest.probabilities.tolist() == pytest.approx([0.2, 0.7, 0.9])
     finally:

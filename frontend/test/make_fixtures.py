@@ -3,7 +3,7 @@
     .venv/bin/python frontend/test/make_fixtures.py > fixtures.json
 
 Prints {cases: [{name, task, stats, at: [{threshold | cutoff | thresholds, report}]}]}. The statistics
-come from tb_confusion.panel_data (what the plugin sends), the expected numbers from
+come from tb_confusion.server.panel_data (what the plugin sends), the expected numbers from
 tb_confusion.report.build_report (what `tb-confusion report` prints), on random records that include
 ties, sample weights, an absent class and a label without positives.
 """
@@ -14,8 +14,8 @@ import warnings
 
 import numpy as np
 
-from tb_confusion import json_http, panel_data
-from tb_confusion.format import Record
+from tb_confusion.server import json_http, panel_data
+from tb_confusion.storage.payload import Record
 from tb_confusion.report import build_report
 
 

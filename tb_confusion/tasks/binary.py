@@ -3,7 +3,7 @@
 import numpy as np
 
 from tb_confusion import metrics as m
-from tb_confusion import panel_sections, report_sections
+from tb_confusion.tasks import panel_parts, report_parts
 from tb_confusion.metrics._parallel import parallel_map
 from tb_confusion.tasks._shapes import label_range_problem, single_label_problem
 from tb_confusion.tasks.base import Task
@@ -44,10 +44,10 @@ class Binary(Task):
         matrix = m.binary_confusion(labels, probabilities, threshold, positive_class=positive_class,
                                     sample_weight=weights)
         tp, fp, fn, tn = m.class_counts(matrix)
-        metrics, undefined = report_sections.threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class)
-        metrics["cohen_kappa"], metrics["mcc"] = report_sections.agreement(matrix, undefined)
+        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class)
+        metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
         all_counts = statistics.class_counts
-        metrics.update(report_sections.ranking_metrics(all_counts, tp + fn, names, undefined))
+        metrics.update(report_parts.ranking_metrics(all_counts, tp + fn, names, undefined))
         for name in ("roc_auc", "average_precision"):
             metrics[name]["binary"] = metrics[name]["per_class"][positive_class]
         metrics["log_loss"] = m.log_loss(labels, probabilities, task="binary", positive_class=positive_class,
@@ -63,11 +63,11 @@ class Binary(Task):
                                                                cost_fn=options["cost_fn"]),
         }
         if options["curves"]:
-            report["curves"] = report_sections.curves([counts], [names[positive_class]], [threshold], None, options)
+            report["curves"] = report_parts.curves([counts], [names[positive_class]], [threshold], None, options)
         return report
 
     def panel_stats(self, statistics, report, curves):
-        binary = panel_sections.binary_stats(statistics.class_counts[statistics.positive_class], statistics.weights)
+        binary = panel_parts.binary_stats(statistics.class_counts[statistics.positive_class], statistics.weights)
         return {"binary": binary, "exact": binary.pop("exact")}
 
     def cell_assignment(self, statistics, *, threshold=None, cutoff=None, label=None):

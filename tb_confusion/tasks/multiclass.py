@@ -4,7 +4,7 @@ below it to a "below cutoff" column."""
 import numpy as np
 
 from tb_confusion import metrics as m
-from tb_confusion import panel_sections, report_sections
+from tb_confusion.tasks import panel_parts, report_parts
 from tb_confusion.tasks._shapes import label_range_problem, single_label_problem
 from tb_confusion.tasks.base import Task
 
@@ -32,10 +32,10 @@ class Multiclass(Task):
         names, cutoff = statistics.class_names, options["cutoff"]
         matrix = m.multiclass_confusion(labels, probabilities, cutoff=cutoff, sample_weight=weights)
         tp, fp, fn, tn = m.class_counts(matrix)
-        metrics, undefined = report_sections.threshold_metrics(matrix, tp, fp, fn, tn, names)
-        metrics["cohen_kappa"], metrics["mcc"] = report_sections.agreement(matrix, undefined)
+        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names)
+        metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
         all_counts = statistics.class_counts
-        metrics.update(report_sections.ranking_metrics(all_counts, tp + fn, names, undefined))
+        metrics.update(report_parts.ranking_metrics(all_counts, tp + fn, names, undefined))
         metrics["log_loss"] = m.log_loss(labels, probabilities, task="multiclass", sample_weight=weights)
         ks = [k for k in TOP_K if k < len(names)]
         top_k = m.top_k_accuracy(labels, probabilities, ks, sample_weight=weights)
@@ -53,7 +53,7 @@ class Multiclass(Task):
             # the operating point of each one-vs-rest curve is the argmax (+ cutoff) decision's
             points = [(f / (f + t) if f + t else 0.0, p / (p + n) if p + n else 0.0, p / (p + f) if p + f else 0.0)
                       for p, f, n, t in zip(tp, fp, fn, tn)]
-            report["curves"] = report_sections.curves(all_counts, names, [None] * len(names), points, options)
+            report["curves"] = report_parts.curves(all_counts, names, [None] * len(names), points, options)
         return report
 
     def panel_needs_curves(self):
@@ -61,7 +61,7 @@ class Multiclass(Task):
 
     def panel_stats(self, statistics, report, curves):
         pred, top = statistics.top
-        cells = panel_sections.cell_stats(statistics.labels, pred, top, statistics.weights,
+        cells = panel_parts.cell_stats(statistics.labels, pred, top, statistics.weights,
                                           len(statistics.class_names))
         return {"multiclass": cells, "exact": cells.pop("exact"),
                 "curves": _with_areas(curves, report) if curves else None}

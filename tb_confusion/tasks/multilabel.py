@@ -3,7 +3,7 @@
 import numpy as np
 
 from tb_confusion import metrics as m
-from tb_confusion import panel_sections, report_sections
+from tb_confusion.tasks import panel_parts, report_parts
 from tb_confusion.tasks._shapes import label_range_problem
 from tb_confusion.tasks.base import Task
 
@@ -37,20 +37,20 @@ class Multilabel(Task):
         total = len(y) if weights is None else weights.sum()
         metrics["accuracy"] = float(np.average(exact, weights=weights)) if total else None
         metrics["hamming_loss"] = float((fp + fn).sum() / (total * len(names))) if total else None
-        metrics["balanced_accuracy"] = report_sections.mean_defined([m.balanced_accuracy(x) for x in matrices])
+        metrics["balanced_accuracy"] = report_parts.mean_defined([m.balanced_accuracy(x) for x in matrices])
         kappas, mccs = [], []
         for name, x in zip(names, matrices):
-            kappa, mcc = report_sections.agreement(x, undefined, prefix=f".per_class.{name}")
+            kappa, mcc = report_parts.agreement(x, undefined, prefix=f".per_class.{name}")
             kappas.append(kappa)
             mccs.append(mcc)
-        metrics["cohen_kappa"] = {"per_class": kappas, "macro": report_sections.mean_defined(kappas)}
-        metrics["mcc"] = {"per_class": mccs, "macro": report_sections.mean_defined(mccs)}
+        metrics["cohen_kappa"] = {"per_class": kappas, "macro": report_parts.mean_defined(kappas)}
+        metrics["mcc"] = {"per_class": mccs, "macro": report_parts.mean_defined(mccs)}
         for name in ("accuracy", "hamming_loss", "balanced_accuracy"):
             if metrics[name] is None:
                 undefined.append(name)
         all_counts = statistics.class_counts
-        metrics.update(report_sections.ranking_metrics(all_counts, tp + fn, names, undefined))
-        report_sections.micro_ranking(labels, probabilities, weights, metrics, undefined)
+        metrics.update(report_parts.ranking_metrics(all_counts, tp + fn, names, undefined))
+        report_parts.micro_ranking(labels, probabilities, weights, metrics, undefined)
         metrics["log_loss"] = m.log_loss(labels, probabilities, task="multilabel", sample_weight=weights)
         metrics["top_k_accuracy"] = None
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
@@ -65,11 +65,11 @@ class Multilabel(Task):
             ],
         }
         if options["curves"]:
-            report["curves"] = report_sections.curves(all_counts, names, per_label.tolist(), None, options)
+            report["curves"] = report_parts.curves(all_counts, names, per_label.tolist(), None, options)
         return report
 
     def panel_stats(self, statistics, report, curves):
-        labels = [panel_sections.binary_stats(counts, statistics.weights) for counts in statistics.class_counts]
+        labels = [panel_parts.binary_stats(counts, statistics.weights) for counts in statistics.class_counts]
         return {"labels": labels, "exact": all([label.pop("exact") for label in labels])}
 
     def cell_assignment(self, statistics, *, threshold=None, cutoff=None, label=None):

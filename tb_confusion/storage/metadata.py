@@ -2,7 +2,8 @@
 
 from tensorboard.compat.proto import summary_pb2
 
-from tb_confusion import _proto, tasks
+from tb_confusion import tasks
+from tb_confusion.storage import _proto
 from tb_confusion.errors import NewerFormat, Unreadable
 from tb_confusion.tasks import NAMES as TASKS
 

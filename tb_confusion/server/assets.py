@@ -18,7 +18,7 @@ CONTENT_TYPES = {
 
 def static_dir():
     """The installed `tb_confusion/static` when present, else the checkout's `frontend/src`."""
-    package = pathlib.Path(__file__).resolve().parent
+    package = pathlib.Path(__file__).resolve().parents[1]  # tb_confusion/
     installed = package / "static"
     if installed.is_dir():
         return installed

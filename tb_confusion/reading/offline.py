@@ -13,11 +13,11 @@ import struct
 
 from tensorboard.compat.proto import summary_pb2
 
-from tb_confusion import format as fmt
-from tb_confusion import metadata, wire
+from tb_confusion.storage import payload
+from tb_confusion.storage import metadata, wire
 from tb_confusion.errors import LogdirNotFound, Unreadable
-from tb_confusion.selection import select
-from tb_confusion.events import CorruptRecordError, _gfile_for, read_record_at, records_with_offsets
+from tb_confusion.reading.selection import select
+from tb_confusion.storage.events import CorruptRecordError, _gfile_for, read_record_at, records_with_offsets
 
 
 @dataclasses.dataclass
@@ -103,10 +103,10 @@ def list_series(logdir):
 def load(series, step):
     """Decode one step (an entry of `series.steps`) into a Record."""
     record = memoryview(_record_at(step.path, step.offset))
-    payload = _payload_in_event(record, series.tag.encode("utf-8"))
-    if payload is None:
+    blob = _payload_in_event(record, series.tag.encode("utf-8"))
+    if blob is None:
         raise Unreadable(f"{step.path}: step {step.step} of tag {series.tag!r} changed while reading")
-    return fmt.decode(payload, series.plugin_data, run=series.run, tag=series.tag, step=step.step,
+    return payload.decode(blob, series.plugin_data, run=series.run, tag=series.tag, step=step.step,
                       wall_time=step.wall_time)
 
 

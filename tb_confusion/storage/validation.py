@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from tb_confusion.errors import BadArgument
-from tb_confusion.metadata import DTYPES, TASKS
+from tb_confusion.storage.metadata import DTYPES, TASKS
 
 # Rows of a softmax must sum to 1 within this (float16 inputs and float32 softmax both fit).
 _SUM_TOLERANCE = 1e-3
@@ -27,7 +27,7 @@ def as_array(value, name):
 
 def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=None,
             sample_weight=None, from_logits=False, dtype="float32"):
-    """Validate writer inputs; return a dict of normalized arrays ready for format.encode.
+    """Validate writer inputs; return a dict of normalized arrays ready for payload.encode.
 
     Returns keys: task, labels, probabilities, class_names, weights, example_ids, dtype.
     """

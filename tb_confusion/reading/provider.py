@@ -1,4 +1,4 @@
-"""Steps read through TensorBoard's data provider (the server's reader; tb_confusion.reader reads a logdir
+"""Steps read through TensorBoard's data provider (the server's reader; tb_confusion.reading.offline reads a logdir
 without a server), decoded once into Statistics and kept in a bounded cache."""
 
 import collections
@@ -6,10 +6,10 @@ import collections
 from google.protobuf import message as pb_message
 from tensorboard.data import provider
 
-from tb_confusion import format as tbc_format
-from tb_confusion import metadata
+from tb_confusion.storage import payload
+from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument, NotFound, Unreadable
-from tb_confusion.selection import select
+from tb_confusion.reading.selection import select
 from tb_confusion.statistics import Statistics
 
 StepRef = collections.namedtuple("StepRef", ["step", "wall_time", "blob_key"])
@@ -115,7 +115,7 @@ class RecordSource:
         plugin_data = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)
         blob = self._provider.read_blob(ctx, blob_key=ref.blob_key)
         try:
-            return tbc_format.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
+            return payload.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
         except (ValueError, pb_message.DecodeError) as e:
             raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
 

@@ -5,9 +5,10 @@ from typing import Optional
 
 import numpy as np
 
-from tb_confusion import _proto, tasks, wire
+from tb_confusion import tasks
+from tb_confusion.storage import _proto, wire
 from tb_confusion.errors import Unreadable
-from tb_confusion.metadata import FORMAT_VERSION, check_version
+from tb_confusion.storage.metadata import FORMAT_VERSION, check_version
 
 
 @dataclasses.dataclass

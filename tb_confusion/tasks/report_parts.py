@@ -1,4 +1,4 @@
-"""Pieces of the report dict that several tasks assemble: ranking averages, agreement, threshold
+"""The pieces of the report dict that several tasks assemble: ranking averages, agreement, threshold
 metrics and downsampled curves. The JSON contract is docs/report.md; the tasks (tb_confusion.tasks)
 decide which pieces apply to them."""
 

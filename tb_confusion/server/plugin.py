@@ -1,0 +1,234 @@
+"""The Confusion tab: a TensorBoard dynamic plugin serving JSON routes and the browser's files.
+
+Reads only through `context.data_provider`, so every logdir and loader TensorBoard supports works.
+Never imports TensorFlow. Routes are documented in docs/http_api.md.
+"""
+
+from tensorboard import plugin_util
+from tensorboard.plugins import base_plugin
+from werkzeug import wrappers
+
+from tb_confusion import catalogue, tasks
+from tb_confusion.reading import provider
+from tb_confusion.server import assets, cache, json_http, panel_data
+from tb_confusion.storage import metadata
+from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.server.json_http import json_route
+from tb_confusion.report import build_report
+
+DEFAULT_CACHE_MB = 512
+MAX_EXAMPLES_PAGE = 1000
+
+
+class ConfusionLoader(base_plugin.TBLoader):
+    """Keeps every step of our tags by default and loads the plugin."""
+
+    def define_flags(self, parser):
+        parser.add_argument(
+            "--tb_confusion_cache_mb",
+            type=int,
+            default=DEFAULT_CACHE_MB,
+            help="Memory bound (MiB) of the Confusion tab's cache of decoded steps and answers; 0 turns "
+            "it off (default %(default)s).",
+        )
+
+    def fix_flags(self, flags):
+        # TensorBoard keeps 10 steps per tag of a plugin it does not know. 0 keeps all, in both loaders;
+        # this runs before the data ingester reads the flag, and an explicit user value wins.
+        hints = getattr(flags, "samples_per_plugin", None)
+        if isinstance(hints, dict):
+            hints.setdefault(metadata.PLUGIN_NAME, 0)
+        cache_mb = getattr(flags, "tb_confusion_cache_mb", None)
+        if cache_mb is not None and cache_mb < 0:
+            raise base_plugin.FlagsError(f"--tb_confusion_cache_mb must be >= 0; got {cache_mb}")
+
+    def load(self, context):
+        cache_mb = getattr(context.flags, "tb_confusion_cache_mb", None)
+        cache_mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
+        return ConfusionPlugin(context, cache_bytes=cache_mb * 2**20)
+
+
+class ConfusionPlugin(base_plugin.TBPlugin):
+    plugin_name = metadata.PLUGIN_NAME
+
+    def __init__(self, context, *, cache_bytes=DEFAULT_CACHE_MB * 2**20, static_root=None):
+        self._cache = cache.ByteLRU(cache_bytes)
+        self._source = provider.RecordSource(
+            context.data_provider, self._cache, provider.downsample_from_hints(context.sampling_hints)
+        )
+        self._static_root = static_root or assets.static_dir()
+
+    def is_active(self):
+        return False  # TensorBoard core activates the tab when the logdir holds tb_confusion data.
+
+    def frontend_metadata(self):
+        return base_plugin.FrontendMetadata(es_module_path="/index.js", tab_name="Confusion")
+
+    def get_plugin_apps(self):
+        return {
+            "/index.js": self._serve_index,
+            "/static/*": self._serve_static,
+            "/tags": self._serve_tags,
+            "/steps": self._serve_steps,
+            "/report": self._serve_report,
+            "/stats": self._serve_stats,
+            "/examples": self._serve_examples,
+            "/epochs": self._serve_epochs,
+            "/catalogue": self._serve_catalogue,
+        }
+
+    # -- routes -------------------------------------------------------------------------------------
+
+    @json_route
+    def _serve_tags(self, request):
+        return self._source.tags(*_where(request))
+
+    @json_route
+    def _serve_steps(self, request):
+        run, tag = _run_tag(request)
+        refs = self._source.steps(*_where(request), run, tag)
+        return [{"step": r.step, "wall_time": r.wall_time} for r in refs]
+
+    @json_route
+    def _serve_report(self, request):
+        options = _report_options(request, with_curves=True)
+        step = self._step(request)
+        _check_thresholds(options, step.plugin_data)
+        key = ("report", provider.record_key(*step.where[1:], step.ref), tuple(sorted(options.items())))
+
+        def compute():
+            return json_http.encode(build_report(step.statistics(), **options))
+
+        return self._cache.get_or_compute(key, compute, _body_size)
+
+    @json_route
+    def _serve_stats(self, request):
+        step = self._step(request)
+        key = ("stats", provider.record_key(*step.where[1:], step.ref))
+
+        def compute():
+            statistics = step.statistics()
+            report = build_report(statistics, curves=statistics.task.panel_needs_curves())
+            return json_http.encode(panel_data.stats(statistics, report))
+
+        return self._cache.get_or_compute(key, compute, _body_size)
+
+    @json_route
+    def _serve_examples(self, request):
+        threshold, cutoff = json_http.number(request, "threshold"), json_http.number(request, "cutoff")
+        offset = json_http.integer(request, "offset", default=0)
+        limit = json_http.integer(request, "limit", default=50, low=1, high=MAX_EXAMPLES_PAGE)
+        step = self._step(request)
+        task, c = tasks.get(step.plugin_data.task), len(step.plugin_data.class_names)
+        label = json_http.integer(request, "label", high=c - 1, required=True) if task.cell_needs_label else None
+        true_high, pred_high = task.cell_bounds(c)
+        true = json_http.integer(request, "true", high=true_high, required=True)
+        pred = json_http.integer(request, "pred", high=pred_high, required=True)
+        return panel_data.examples(
+            step.statistics(), true=true, pred=pred, threshold=threshold, cutoff=cutoff, label=label,
+            offset=offset, limit=limit,
+        )
+
+    @json_route
+    def _serve_epochs(self, request):
+        run, tag = _run_tag(request)
+        ctx, experiment_id = _where(request)
+        options = _report_options(request, with_curves=False)
+        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
+        _check_thresholds(options, plugin_data)
+        result = []
+        for ref in self._source.steps(ctx, experiment_id, run, tag):
+            key = ("epoch", provider.record_key(experiment_id, run, tag, ref), tuple(sorted(options.items())))
+
+            def compute(ref=ref):
+                statistics = self._source.statistics(ctx, experiment_id, run, tag, ref, plugin_data)
+                return panel_data.epoch_metrics(build_report(statistics, **options))
+
+            entry = {"step": ref.step, "wall_time": ref.wall_time}
+            try:
+                entry["metrics"] = self._cache.get_or_compute(key, compute)
+            except Unreadable as e:
+                entry.update(metrics=None, error=str(e))
+            result.append(entry)
+        return result
+
+    @json_route
+    def _serve_catalogue(self, request):
+        return {"tasks": tasks.describe(), **catalogue.describe()}
+
+    def _step(self, request):
+        """The step a request names (run, tag, step), checked to exist; its numbers load on demand."""
+        run, tag = _run_tag(request)
+        raw = json_http.text(request, "step", required=False) or "latest"
+        step = "latest" if raw == "latest" else json_http.integer(request, "step")
+        ctx, experiment_id = _where(request)
+        ref = self._source.find_step(ctx, experiment_id, run, tag, step)
+        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
+        return _Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data)
+
+    @wrappers.Request.application
+    def _serve_index(self, request):
+        return self._file_response(request, "index.js")
+
+    @wrappers.Request.application
+    def _serve_static(self, request):
+        _, found, relative = request.path.partition(f"/{metadata.PLUGIN_NAME}/static/")
+        return self._file_response(request, relative if found else "")
+
+    def _file_response(self, request, relative):
+        path = assets.resolve(self._static_root, relative)
+        if path is None:
+            return json_http.respond_json(request, {"error": "no such file"}, status=404)
+        return json_http.respond(request, path.read_bytes(), assets.content_type(path))
+
+
+class _Step:
+    def __init__(self, source, where, ref, plugin_data):
+        self.where, self.ref, self.plugin_data = where, ref, plugin_data
+        self._source = source
+
+    def statistics(self):
+        return self._source.statistics(*self.where, self.ref, self.plugin_data)
+
+
+def _report_options(request, *, with_curves):
+    """build_report's keyword arguments from the query; only those given, so its defaults apply."""
+    options = {
+        "threshold": json_http.number(request, "threshold"),
+        "cutoff": json_http.number(request, "cutoff"),
+        "cost_fp": json_http.number(request, "cost_fp", high=None),
+        "cost_fn": json_http.number(request, "cost_fn", high=None),
+        "thresholds": json_http.number_list(request, "thresholds"),
+    }
+    if with_curves:
+        options["curves"] = json_http.flag(request, "curves")
+    if options["thresholds"] is not None:
+        options["thresholds"] = tuple(options["thresholds"])
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _check_thresholds(options, plugin_data):
+    thresholds = options.get("thresholds")
+    if thresholds is None:
+        return
+    if tasks.get(plugin_data.task).decision != "per_label":
+        raise BadArgument(f"parameter 'thresholds' is for multilabel tags; this tag is {plugin_data.task}")
+    if len(thresholds) != len(plugin_data.class_names):
+        raise BadArgument(
+            f"parameter 'thresholds' needs one value per label ({len(plugin_data.class_names)}); "
+            f"got {len(thresholds)}"
+        )
+
+
+def _body_size(body):
+    return body.nbytes + len(body.raw) // 2  # room for its gzip form, made later
+
+
+def _where(request):
+    """(ctx, experiment_id) to pass to every data provider call."""
+    return plugin_util.context(request.environ), plugin_util.experiment_id(request.environ)
+
+
+def _run_tag(request):
+    return json_http.text(request, "run"), json_http.text(request, "tag")
+

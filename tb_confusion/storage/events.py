@@ -1,0 +1,125 @@
+"""Event files without TensorFlow: a small synchronous writer and a fast record reader."""
+
+import os
+import socket
+import struct
+import time
+import itertools
+
+from tensorboard.compat.proto import event_pb2
+
+from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.storage.fast_crc import frame, masked_crc32c
+
+_counter = itertools.count()
+
+
+class EventWriter:
+    """Writes TensorBoard event files with a compiled CRC; needs no TensorFlow.
+
+        with EventWriter("logs/run1/validation") as writer:
+            writer.add_summary(tbc.summary.predictions_pb("predictions", y, p), step=epoch)
+
+    Each `add_summary` is written and flushed at once, so TensorBoard sees it live. Local paths are
+    opened directly; other schemes (s3://, gs:// through fsspec) go through TensorBoard's file layer.
+    """
+
+    def __init__(self, logdir, *, filename_suffix=""):
+        self._gfile = _gfile_for(logdir)
+        self._gfile.makedirs(logdir) if self._gfile else os.makedirs(logdir, exist_ok=True)
+        name = "events.out.tfevents.%010d.%s.%d.%d%s" % (
+            time.time(), socket.gethostname(), os.getpid(), next(_counter), filename_suffix)
+        self.path = os.path.join(logdir, name) if not self._gfile else logdir.rstrip("/") + "/" + name
+        self._file = self._gfile.GFile(self.path, "wb") if self._gfile else open(self.path, "wb")
+        self.add_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
+
+    def add_event(self, event):
+        """Append one `Event` protobuf and flush it."""
+        if self._file is None:
+            raise ValueError(f"EventWriter for {self.path} is closed")
+        self._file.write(frame(event.SerializeToString()))
+        self._file.flush()
+
+    def add_summary(self, summary, step, wall_time=None):
+        """Append a `Summary` (e.g. from `predictions_pb`) at `step` (an int, increasing per tag)."""
+        if isinstance(step, bool) or not isinstance(step, int) and not hasattr(step, "__index__"):
+            raise BadArgument(f"step must be an integer; got {step!r}")
+        event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time, step=int(step))
+        event.summary.CopyFrom(summary)
+        self.add_event(event)
+
+    def flush(self):
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+class CorruptRecordError(Unreadable):
+    """A record whose checksum does not match: the file is damaged, not merely still being written."""
+
+
+def read_records(data, *, path="<bytes>"):
+    """Yield each record's bytes from TFRecord `data` (bytes or mmap).
+
+    A truncated tail (a file still being written) ends the iteration; a bad checksum raises.
+    """
+    for _, record in records_with_offsets(data, path=path):
+        yield record
+
+
+def records_with_offsets(data, *, path="<bytes>"):
+    """Like `read_records`, yielding (byte offset, record bytes) so a record can be found again."""
+    offset = 0
+    while True:
+        record, end = _record_at(data, offset, path)
+        if record is None:
+            return
+        yield offset, record
+        offset = end
+
+
+def read_record_at(data, offset, *, path="<bytes>"):
+    """The record starting at byte `offset` of `data`, checksums verified."""
+    record, _ = _record_at(data, offset, path)
+    if record is None:
+        raise CorruptRecordError(f"{path}: no complete record at byte {offset}")
+    return record
+
+
+def _record_at(data, offset, path):
+    """(record, offset after it), or (None, offset) at the end or before a partly written tail."""
+    size = len(data)
+    if offset + 12 > size:
+        return None, offset
+    header = data[offset:offset + 8]
+    (length,) = struct.unpack("<Q", header)
+    (header_crc,) = struct.unpack("<I", data[offset + 8:offset + 12])
+    if masked_crc32c(header) != header_crc:
+        raise CorruptRecordError(f"{path}: bad length checksum at byte {offset}")
+    end = offset + 12 + length
+    if end + 4 > size:
+        return None, offset
+    record = data[offset + 12:end]
+    (data_crc,) = struct.unpack("<I", data[end:end + 4])
+    if masked_crc32c(record) != data_crc:
+        raise CorruptRecordError(f"{path}: bad record checksum at byte {offset}")
+    return record, end + 4
+
+
+def _gfile_for(path):
+    """TensorBoard's TF-free file layer for remote paths; None for local ones."""
+    if "://" not in str(path):
+        return None
+    from tensorboard.compat.tensorflow_stub.io import gfile
+
+    return gfile
