@@ -16,6 +16,7 @@ the formula. build_report adds every entry that has `compute` (docs/architecture
 import dataclasses
 from typing import Callable, Optional
 
+from tb_confusion.metrics import probabilistic
 from tb_confusion.tasks import NAMES as ALL_TASKS
 
 SINGLE_LABEL = ("binary", "multiclass")
@@ -50,6 +51,12 @@ class Metric:
         return fields
 
 
+def _brier(statistics):
+    value = probabilistic.brier_score(statistics.labels, statistics.probabilities, task=statistics.task.name,
+                          positive_class=statistics.positive_class, sample_weight=statistics.weights)
+    return value, value is None
+
+
 METRICS = (
     Metric("accuracy", "Accuracy", headline=True,
            description="share of examples predicted right (multilabel: every label right)"),
@@ -70,6 +77,10 @@ METRICS = (
            column="full", zero_division="zero", description="area under the precision-recall curve, as a step sum"),
     Metric("log_loss", "Log loss", decision=False, headline=True, higher_is_better=False,
            description="mean negative log-likelihood of the true labels"),
+    Metric("brier_score", "Brier score", tasks=SINGLE_LABEL, decision=False, headline=True,
+           higher_is_better=False, compute=_brier,
+           description="mean squared distance between the probabilities and the one-hot truth "
+                       "(halved for two classes, as scikit-learn's brier_score_loss)"),
     Metric("top_k_accuracy", "Top-k accuracy", tasks=("multiclass",), shape="per_k", decision=False,
            description="share of examples whose true class is among the k most probable"),
     Metric("hamming_loss", "Hamming loss", tasks=("multilabel",), higher_is_better=False,

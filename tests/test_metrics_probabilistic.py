@@ -1,12 +1,13 @@
-"""Log loss and top-k accuracy against scikit-learn 1.9."""
+"""Log loss, Brier score and top-k accuracy against scikit-learn 1.9."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as sk
 
-from _metrics_cases import close, multiclass_cases, quiet
+from _metrics_cases import binary_cases, close, multiclass_cases, quiet
 from tb_confusion import metrics as m
+from tb_confusion.metrics.probabilistic import brier_score
 
 SETTINGS = settings(max_examples=50, deadline=None)
 
@@ -52,3 +53,39 @@ def test_chunk_boundaries_of_large_inputs():
         expected = sk.confusion_matrix(y, p.argmax(1), labels=range(c))
         np.testing.assert_array_equal(m.multiclass_confusion(y, p), expected)
         np.testing.assert_array_equal(m.top_class(p)[0], p.argmax(1))
+
+
+@SETTINGS
+@given(multiclass_cases(max_classes=8))
+def test_multiclass_brier_score_equals_scikit_learn(case):
+    y, p, w, _ = case
+    if w is not None and not w.sum():
+        assert brier_score(y, p, task="multiclass", sample_weight=w) is None
+        return
+    # in float64 on both sides: scikit-learn keeps float32 inputs in float32 (documented difference)
+    expected = quiet(sk.brier_score_loss, y, p.astype(np.float64), labels=range(p.shape[1]), sample_weight=w)
+    close(brier_score(y, p, task="multiclass", sample_weight=w), expected)
+
+
+@SETTINGS
+@given(binary_cases())
+def test_binary_brier_score_equals_scikit_learn_for_either_positive_class(case):
+    y, p, w, _, positive_class = case
+    if w is not None and not w.sum():
+        assert brier_score(y, p, task="binary", positive_class=positive_class, sample_weight=w) is None
+        return
+    ours = brier_score(y, p, task="binary", positive_class=positive_class, sample_weight=w)
+    if p.ndim == 2:  # both columns, halved, like scikit-learn with labels [0, 1]
+        expected = quiet(sk.brier_score_loss, y, p.astype(np.float64), labels=[0, 1], sample_weight=w)
+    else:
+        expected = quiet(sk.brier_score_loss, y == positive_class, p.astype(np.float64), pos_label=True,
+                         sample_weight=w)
+    close(ours, expected)
+
+
+def test_brier_score_chunks_cover_every_row_and_multilabel_has_none():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 300, 5000)
+    p = rng.dirichlet(np.ones(300), 5000)
+    close(brier_score(y, p, task="multiclass"), sk.brier_score_loss(y, p, labels=range(300)))
+    assert brier_score(np.zeros((3, 2)), np.zeros((3, 2)), task="multilabel") is None

@@ -1,4 +1,4 @@
-"""Log loss and top-k accuracy from probabilities."""
+"""Log loss, Brier score and top-k accuracy from probabilities."""
 
 import numpy as np
 
@@ -41,6 +41,31 @@ def log_loss(labels, probabilities, *, task, positive_class=1, sample_weight=Non
     else:
         p_true = np.take(p.reshape(-1), np.arange(len(y)) * p.shape[1] + y.astype(np.intp))
     return _mean(-np.log(_clip(p_true)), w)
+
+
+def brier_score(labels, probabilities, *, task, positive_class=1, sample_weight=None):
+    """Mean squared distance between the probabilities and the one-hot truth, like scikit-learn's
+    brier_score_loss: halved for two columns (so binary lies in [0, 1]), summed over C >= 3 classes.
+
+    binary [N]: (y - p)^2 with y = (label == positive_class); [N, 2] and multiclass [N, C]: the sum over
+    columns. Computed in float64 (scikit-learn keeps float32 inputs in float32). None when there are no
+    examples or every weight is 0; multilabel has no Brier score here (None)."""
+    if task == "multilabel":
+        return None
+    y = np.asarray(labels).astype(np.intp, copy=False)
+    p = np.asarray(probabilities)
+    w = check_weights(sample_weight, len(y))
+    if p.ndim == 1:
+        return _mean(((y == positive_class) - p.astype(np.float64)) ** 2, w)
+    loss = np.empty(len(y))
+    rows = max(1, (1 << 20) // p.shape[1])  # 8 MiB of float64 per chunk, whatever C is
+    for a in range(0, len(y), rows):
+        difference = p[a : a + rows].astype(np.float64)
+        difference[np.arange(len(difference)), y[a : a + rows]] -= 1.0
+        loss[a : a + rows] = np.einsum("ij,ij->i", difference, difference)
+    if p.shape[1] < 3:
+        loss *= 0.5
+    return _mean(loss, w)
 
 
 def _ranks_small(columns, chunk, y):
