@@ -4,19 +4,22 @@
 class Task:
     """One kind of classification problem. Code asks the task; it does not branch on its name.
 
-    Subclasses set the class attributes and implement the methods; `tb_confusion.tasks` registers one
-    instance of each. `statistics` arguments are tb_confusion.statistics.Statistics of one step.
+    A subclass describes itself in its class statement and implements the methods; `tb_confusion.tasks`
+    registers one instance of each. `statistics` arguments are tb_confusion.statistics.Statistics.
+
+        class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", ...):
+
+    name: the task's key in logs and URLs. label: its name for people. matrix: what the panel draws,
+    "classes" (true x predicted class) or "labels" (one 2x2 per label, summed for the overview).
+    decision: what the user moves, "threshold" (one), "per_label" (one per label) or "cutoff".
+    cell_needs_label: the examples route needs a `label` (a cell is a cell of one label's 2x2).
     """
 
-    name = ""
-    label = ""
-    #: rows and columns of the matrix the panel draws: "classes" (true x predicted class) or
-    #: "labels" (one 2x2 per label, summed for the overview)
-    matrix = "classes"
-    #: the decision the user moves: "threshold" (one), "per_label" (one per label) or "cutoff"
-    decision = "threshold"
-    #: the examples route needs a `label` parameter (a cell is a cell of one label's 2x2)
-    cell_needs_label = False
+    def __init_subclass__(cls, *, name, label, matrix="classes", decision="threshold", cell_needs_label=False,
+                          **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.name, cls.label, cls.matrix, cls.decision = name, label, matrix, decision
+        cls.cell_needs_label = cell_needs_label
 
     def check(self, labels, probabilities, num_classes):
         """None when the arrays fit this task with `num_classes` classes, else what does not fit."""

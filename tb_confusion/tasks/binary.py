@@ -5,22 +5,16 @@ import numpy as np
 from tb_confusion import metrics as m
 from tb_confusion.tasks import panel_parts, report_parts
 from tb_confusion.metrics._parallel import parallel_map
-from tb_confusion.tasks._shapes import label_range_problem, single_label_problem
+from tb_confusion.tasks._shapes import single_label_problem
 from tb_confusion.tasks.base import Task
 
 
-class Binary(Task):
-    name = "binary"
-    label = "Binary"
-    matrix = "classes"
-    decision = "threshold"
-
+class Binary(Task, name="binary", label="Binary"):
     def check(self, labels, probabilities, num_classes):
-        problem = single_label_problem(labels, probabilities)
-        if problem is None and (num_classes != 2 or probabilities.shape[1:] not in ((), (2,))):
-            problem = (f"binary records need 2 class names and probabilities [N] or [N, 2]; got {num_classes} "
-                       f"names and shape {probabilities.shape}")
-        return problem or label_range_problem(labels, 2)
+        return single_label_problem(
+            labels, probabilities, 2, num_classes == 2 and probabilities.shape[1:] in ((), (2,)),
+            f"binary records need 2 class names and probabilities [N] or [N, 2]; got {num_classes} names "
+            f"and shape {probabilities.shape}")
 
     def positive_class(self, stored):
         return stored

@@ -5,24 +5,18 @@ import numpy as np
 
 from tb_confusion import metrics as m
 from tb_confusion.tasks import panel_parts, report_parts
-from tb_confusion.tasks._shapes import label_range_problem, single_label_problem
+from tb_confusion.tasks._shapes import single_label_problem
 from tb_confusion.tasks.base import Task
 
 TOP_K = (2, 5)
 BELOW_CUTOFF = "below cutoff"
 
 
-class Multiclass(Task):
-    name = "multiclass"
-    label = "Multiclass"
-    matrix = "classes"
-    decision = "cutoff"
-
+class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff"):
     def check(self, labels, probabilities, num_classes):
-        problem = single_label_problem(labels, probabilities)
-        if problem is None and probabilities.shape[1:] != (num_classes,):
-            problem = f"multiclass probabilities must have shape [N, {num_classes}]; got {probabilities.shape}"
-        return problem or label_range_problem(labels, num_classes)
+        return single_label_problem(
+            labels, probabilities, num_classes, probabilities.shape[1:] == (num_classes,),
+            f"multiclass probabilities must have shape [N, {num_classes}]; got {probabilities.shape}")
 
     def class_counts(self, statistics):
         return m.one_vs_rest_counts(statistics.labels, statistics.probabilities, statistics.weights)

@@ -8,13 +8,8 @@ from tb_confusion.tasks._shapes import label_range_problem
 from tb_confusion.tasks.base import Task
 
 
-class Multilabel(Task):
-    name = "multilabel"
-    label = "Multilabel"
-    matrix = "labels"
-    decision = "per_label"
-    cell_needs_label = True
-
+class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", decision="per_label",
+                 cell_needs_label=True):
     def check(self, labels, probabilities, num_classes):
         expected = (len(labels), num_classes)
         if labels.shape != expected or probabilities.shape != expected:
