@@ -645,3 +645,16 @@ def test_report_equals_the_cli_json_entry(client, logdir, capsys, tag, params, a
                      "--format", "json", *argv]) == 0
     (entry,) = json.loads(capsys.readouterr().out)
     assert ok(client, "report", run="validation", tag=tag, step="2", **params) == entry
+
+
+def test_catalogue_route_serves_the_task_registry_and_the_metric_catalogue(client):
+    from tb_confusion import catalogue, tasks
+
+    body = ok(client, "catalogue")
+    assert body == json.loads(json.dumps({"tasks": tasks.describe(), **catalogue.describe()}))
+    assert [t["name"] for t in body["tasks"]] == list(tasks.NAMES)
+    headline = [m["key"] for m in body["metrics"] if m["headline"]]
+    assert headline == list(panel_data.EPOCH_METRICS)
+    # every headline metric of the epochs route is one the catalogue lists, for the tag's task
+    for entry in ok(client, "epochs", run="train", tag="digits"):
+        assert list(entry["metrics"]) == headline
