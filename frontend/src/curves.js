@@ -74,9 +74,10 @@ export function curvesFromServer(curves, k) {
   };
 }
 
-/** Curves of class (or label) k for any task; for binary, k is ignored (the positive class). */
+/** Curves of class (or label) k from whichever statistics the `stats` route sent; binary statistics
+ * hold one problem, the positive class's, so there k is ignored. */
 export function curvesFor(stats, k) {
-  if (stats.task === "binary") return curvesFromBinary(stats.binary);
-  if (stats.task === "multilabel") return curvesFromBinary(stats.labels[k]);
+  if (stats.binary) return curvesFromBinary(stats.binary);
+  if (stats.labels) return curvesFromBinary(stats.labels[k]);
   return curvesFromServer(stats.curves, k);
 }

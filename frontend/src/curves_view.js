@@ -30,14 +30,16 @@ export function createCurvesView(actions) {
       classesKey = key;
       replaceChildren(classSelect, names.map((name, k) => h("option", {value: k}, name)));
     }
-    classSelect.parentElement.hidden = task === "binary";
-    const k = task === "binary" ? 1 : Math.min(state.curveClass, Math.max(0, names.length - 1));
-    if (task !== "binary") classSelect.value = String(k);
+    // Binary statistics hold one curve, the positive class's: there is no class to choose.
+    const single = Boolean(first?.stats.binary);
+    classSelect.parentElement.hidden = single || !names.length;
+    const k = Math.min(state.curveClass, Math.max(0, names.length - 1));
+    if (!single) classSelect.value = String(k);
     const withStats = runViews.filter((r) => r.stats);
     const nextCurvesKey = JSON.stringify([withStats.map((r) => [r.run, r.step, r.index]), k, state.tag, state.theme]);
     if (nextCurvesKey !== curvesKey) {
       curvesKey = nextCurvesKey;
-      const all = withStats.map((r) => ({r, curves: curvesFor(r.stats, task === "binary" ? 0 : k)}));
+      const all = withStats.map((r) => ({r, curves: curvesFor(r.stats, k)}));
       const series = (kind) => all.filter((a) => a.curves).map(({r, curves}) => ({...curves[kind], color: RUN_COLORS[r.index % RUN_COLORS.length]}));
       const diagonal = {x: [0, 1], y: [0, 1], color: "rgba(128,128,128,0.5)", width: 1, dashed: true};
       roc.draw({series: [diagonal, ...series("roc")], xDomain: [0, 1], yDomain: [0, 1], xLabel: "False positive rate", yLabel: "True positive rate"});
@@ -47,7 +49,8 @@ export function createCurvesView(actions) {
         h("span", {class: "legend-run"}, r.run),
         h("span", {class: "legend-values"}, curves ? `AUC ${formatMetric(curves.rocAuc)} \u00b7 AP ${formatMetric(curves.averagePrecision)}` : "no curve"))));
     }
-    const points = withStats.map((r) => ({r, point: r.model ? operatingPoint(r.model, k) : null}))
+    const pointClass = (r) => (r.stats.binary ? r.stats.report?.positive_class ?? 1 : k);
+    const points = withStats.map((r) => ({r, point: r.model ? operatingPoint(r.model, pointClass(r)) : null}))
       .filter((p) => p.point);
     roc.mark(points.map(({r, point}) => ({x: point.fpr, y: point.tpr, color: RUN_COLORS[r.index % RUN_COLORS.length]})));
     pr.mark(points.map(({r, point}) => ({x: point.recall, y: point.precision, color: RUN_COLORS[r.index % RUN_COLORS.length]})));

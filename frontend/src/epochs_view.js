@@ -6,6 +6,7 @@ import {RUN_COLORS} from "./colors.js";
 import {createChart} from "./chart.js";
 import {formatMetric, formatThreshold} from "./number_format.js";
 import {HEADLINE_METRICS, headline} from "./metric_value.js";
+import {taskInfo} from "./tasks.js";
 
 export function createEpochsView(actions) {
   const metricSelect = h("select", {id: "epoch-metric", "aria-label": "Metric", onchange: (event) => actions.setEpochMetric(event.target.value)},
@@ -68,8 +69,7 @@ export function createEpochsView(actions) {
         yLabel: HEADLINE_METRICS.find(([k]) => k === state.epochMetric)[1], formatX: (v) => String(v)});
     }
     chart.mark(state.step === null ? [] : [{x: state.step, vertical: true, color: "#f57c00"}]);
-    const at = task === "binary" ? `threshold ${formatThreshold(state.threshold)}` : task === "multiclass"
-      ? (state.cutoff > 0 ? `confidence cutoff ${formatThreshold(state.cutoff)}` : "argmax") : "the per-label thresholds";
+    const at = decisionText(taskInfo(task).decision, state);
     const current = ready.map((s) => {
       const e = s.entry.series.find((p) => p.step === state.step);
       return e ? `${s.run} ${formatMetric(headline(e.metrics?.[state.epochMetric]))}` : null;
@@ -78,6 +78,13 @@ export function createEpochsView(actions) {
   }
 
   return {element, update};
+}
+
+/** The decision every epoch is evaluated at, as the caption names it. */
+function decisionText(decision, state) {
+  if (decision === "threshold") return `threshold ${formatThreshold(state.threshold)}`;
+  if (decision === "cutoff") return state.cutoff > 0 ? `confidence cutoff ${formatThreshold(state.cutoff)}` : "argmax";
+  return "the per-label thresholds";
 }
 
 /** Whole-number ticks over a step range, at most about 8, spaced 1, 2, 5, 10, 20, 50... apart. */

@@ -2,6 +2,7 @@
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {formatCount} from "./number_format.js";
+import {taskInfo} from "./tasks.js";
 
 export function createExamplesView(actions) {
   const title = h("h2", {}, "Examples");
@@ -20,7 +21,6 @@ export function createExamplesView(actions) {
   function update({state, params, entry, model, pageSize: size}) {
     pageSize = size;
     offset = state.examplesOffset;
-    const task = model?.task;
     if (!params || !model) {
       replaceChildren(body, h("p", {class: "empty-hint"}, "Click a cell of a matrix (or a top confusion) to list its examples here."));
       setText(subtitle, "");
@@ -28,8 +28,10 @@ export function createExamplesView(actions) {
       shownKey = null;
       return;
     }
-    const names = task === "multilabel" ? [`not ${model.labelNames[params.label]}`, model.labelNames[params.label]] : model.classNames;
-    const columns = task === "multilabel" ? names : model.columnNames;
+    // A cell of one label's 2x2 matrix (per-label matrices) reads "not <label>" / "<label>".
+    const perLabel = taskInfo(model.task).matrix === "labels";
+    const names = perLabel ? [`not ${model.labelNames[params.label]}`, model.labelNames[params.label]] : model.classNames;
+    const columns = perLabel ? names : model.columnNames;
     setText(subtitle, `${params.run} \u00b7 step ${params.step} \u00b7 actual ${names[params.true]} \u2192 predicted ${columns[params.pred]}`);
     if (!entry) {
       // Keep the previous page on screen while the next one loads (no flicker during a drag).

@@ -3,6 +3,7 @@
 
 import {cellMetrics, countsFromCells, countsFromLabelMatrices, countsFromMatrix, labelMetrics, matrixMetrics} from "./formulas.js";
 import {binaryMatrixAt, denseMatrix, multiclassCellsAt} from "./lookups.js";
+import {taskInfo} from "./tasks.js";
 
 export const BELOW_CUTOFF = "below cutoff";
 
@@ -23,14 +24,15 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
   let labelMatrices = null;
   let counts;
   let computed;
-  if (stats.task === "binary") {
+  // Which statistics the server sent decides how the matrix is built (docs/http_api.md, `stats`).
+  if (stats.binary) {
     const positiveClass = report.positive_class ?? 1;
     const [[tn, fp], [fn, tp]] = binaryMatrixAt(stats.binary, threshold);
     // Rows and columns in class order; the positive class is usually class 1.
     matrix = positiveClass === 1 ? [[tn, fp], [fn, tp]] : [[tp, fn], [fp, tn]];
     counts = countsFromMatrix(matrix);
     computed = matrixMetrics(matrix, classNames, {positiveClass});
-  } else if (stats.task === "multilabel") {
+  } else if (stats.labels) {
     const thresholds = labelThresholds || classNames.map(() => threshold);
     labelMatrices = stats.labels.map((binary, k) => binaryMatrixAt(binary, thresholds[k]));
     counts = countsFromLabelMatrices(labelMatrices);
@@ -47,14 +49,14 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
   const metrics = computed.metrics;
   for (const name of RANKING_METRICS) if (report.metrics && name in report.metrics) metrics[name] = report.metrics[name];
   const rankingUndefined = (report.undefined || []).filter((name) => RANKING_METRICS.some((p) => name.startsWith(p)));
-  const multilabel = stats.task === "multilabel";
+  const perLabel = taskInfo(stats.task).matrix === "labels";
   const width = cells ? cells.width : matrix[0].length;
-  const columnNames = !multilabel && width > classNames.length ? [...classNames, BELOW_CUTOFF] : classNames;
+  const columnNames = !perLabel && width > classNames.length ? [...classNames, BELOW_CUTOFF] : classNames;
   const model = {
     task: stats.task,
-    classNames: multilabel ? ["negative", "positive"] : classNames,
-    columnNames: multilabel ? ["negative", "positive"] : columnNames,
-    labelNames: multilabel ? classNames : null,
+    classNames: perLabel ? ["negative", "positive"] : classNames,
+    columnNames: perLabel ? ["negative", "positive"] : columnNames,
+    labelNames: perLabel ? classNames : null,
     matrix,
     cells,
     labelMatrices,
@@ -94,9 +96,9 @@ export function operatingPoint(model, k) {
 }
 
 /** The model with the server's exact numbers (the report route): all of them for thinned
- * statistics, else (multilabel) the exact-match accuracy. */
+ * statistics, else (per-label matrices: multilabel) the exact-match accuracy. */
 export function withReport(model, report) {
-  if (model.task === "multilabel") return {...model, metrics: {...model.metrics, accuracy: report.metrics.accuracy}};
+  if (taskInfo(model.task).matrix === "labels") return {...model, metrics: {...model.metrics, accuracy: report.metrics.accuracy}};
   const matrix = report.confusion_matrix;
   return {...model, matrix, cells: null, counts: countsFromMatrix(matrix), metrics: report.metrics, undefined: report.undefined, exact: true};
 }

@@ -9,6 +9,7 @@ import {createPerClassTable} from "./per_class_table.js";
 import {classOrder, topConfusions} from "./matrix_math.js";
 import {formatCount, formatPercent, formatThreshold} from "./number_format.js";
 import {drawLayout, layoutSvg, matrixLayout, reportCsv} from "./export.js";
+import {taskInfo} from "./tasks.js";
 
 // Up to this many classes the matrix is an HTML table; beyond, a canvas.
 const TABLE_MAX_CLASSES = 20;
@@ -39,9 +40,9 @@ export function createRunCard(run, actions) {
   let labelsKey = null;
 
   function displayed(props) {
-    // Multilabel shows one label's 2x2 matrix; otherwise the model itself.
+    // Per-label matrices (multilabel): the chosen label's 2x2 matrix; otherwise the model itself.
     const {model, state} = props;
-    if (model.task !== "multilabel") return model;
+    if (taskInfo(model.task).matrix !== "labels") return model;
     const k = Math.min(state.curveClass, model.labelNames.length - 1);
     const name = model.labelNames[k];
     return {...model, matrix: model.labelMatrices[k], cells: null, classNames: [`not ${name}`, name], columnNames: [`not ${name}`, name]};
@@ -63,14 +64,12 @@ export function createRunCard(run, actions) {
       return;
     }
     replaceChildren(status);
-    const threshold = model.task === "multiclass" ? (state.cutoff > 0 ? `cutoff ${formatThreshold(state.cutoff)}` : "argmax")
-      : model.task === "multilabel" ? `threshold ${formatThreshold(state.labelThresholds?.[state.curveClass] ?? state.threshold)}`
-      : `threshold ${formatThreshold(state.threshold)}`;
-    setText(subtitle, `step ${step} \u00b7 ${formatCount(model.numExamples)} examples${stats.weighted ? " (weighted)" : ""} \u00b7 ${threshold}`);
+    const task = taskInfo(model.task);
+    setText(subtitle, `step ${step} \u00b7 ${formatCount(model.numExamples)} examples${stats.weighted ? " (weighted)" : ""} \u00b7 ${decisionText(task, state)}`);
     badge.hidden = stats.exact !== false;
     setText(badge, model.exact ? "exact (from the server)" : "approximate while the exact numbers load");
-    labelSelect.hidden = model.task !== "multilabel";
-    if (model.task === "multilabel") {
+    labelSelect.hidden = task.matrix !== "labels";
+    if (task.matrix === "labels") {
       const key = JSON.stringify(model.labelNames);
       if (key !== labelsKey) {
         labelsKey = key;
@@ -82,15 +81,15 @@ export function createRunCard(run, actions) {
     const kind = shown.classNames.length > TABLE_MAX_CLASSES ? "canvas" : "table";
     if (kind !== matrixKind) {
       matrixKind = kind;
-      const onSelect = (i, j) => actions.selectCell(run, i, j, model.task === "multilabel" ? state.curveClass : null);
+      const onSelect = (i, j) => actions.selectCell(run, i, j); // of the shown label, when per label
       matrixView = kind === "canvas" ? createMatrixCanvas({onSelect}) : createMatrixTable({onSelect});
       matrixHolder.replaceChildren(matrixView.element);
     }
     const order = shown.cells ? classOrder(null, state.sort, shown.cells) : classOrder(shown.matrix, state.sort);
     const selected = state.selected && state.selected.run === run
-      && (model.task !== "multilabel" || state.selected.label === state.curveClass) ? state.selected : null;
+      && (!task.cell_needs_label || state.selected.label === state.curveClass) ? state.selected : null;
     matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme});
-    updateConfusions(shown, model.task === "multilabel" ? state.curveClass : null);
+    updateConfusions(shown, task.cell_needs_label ? state.curveClass : null);
     perClass.update(model.labelNames || model.classNames, model.metrics);
   }
 
@@ -153,4 +152,11 @@ export function createRunCard(run, actions) {
   }
 
   return {element, update};
+}
+
+/** The decision the card's matrix is at: "threshold 0.5", "cutoff 0.3" or "argmax". */
+function decisionText(task, state) {
+  if (task.decision === "cutoff") return state.cutoff > 0 ? `cutoff ${formatThreshold(state.cutoff)}` : "argmax";
+  if (task.decision === "per_label") return `threshold ${formatThreshold(state.labelThresholds?.[state.curveClass] ?? state.threshold)}`;
+  return `threshold ${formatThreshold(state.threshold)}`;
 }

@@ -1,5 +1,7 @@
 // Which steps, stats and requests the current selection needs: pure functions of the state.
 
+import {taskInfo} from "./tasks.js";
+
 /** The sorted union of the steps of the selected runs. */
 export function unionSteps(stepsByRun, runs) {
   const all = new Set();
@@ -33,10 +35,11 @@ export function runOrder(a, b) {
 /** The cache key of one (run, tag, step). */
 export const statsKey = (run, tag, step) => JSON.stringify([run, tag, step]);
 
-/** The threshold parameters of a request for a task. */
+/** The threshold parameters of a request for a task: the decision the user moves. */
 export function thresholdParams(task, {threshold, cutoff, labelThresholds}) {
-  if (task === "binary") return {threshold};
-  if (task === "multilabel") return {thresholds: labelThresholds};
+  const {decision} = taskInfo(task);
+  if (decision === "threshold") return {threshold};
+  if (decision === "per_label") return {thresholds: labelThresholds};
   return {cutoff};
 }
 
@@ -63,18 +66,19 @@ export function defaultSelection(tags, state) {
 /** What a newly chosen tag (its `info` from the tags route) starts with: a threshold per label for
  * multilabel, the first class's curves, no selected cell. */
 export function thresholdDefaults(info) {
-  return {labelThresholds: info.task === "multilabel" ? info.class_names.map(() => 0.5) : null, curveClass: 0,
+  const perLabel = taskInfo(info.task).decision === "per_label";
+  return {labelThresholds: perLabel ? info.class_names.map(() => 0.5) : null, curveClass: 0,
     selected: null, examplesOffset: 0};
 }
 
 /** The parameters of the report route for `run`, or null when its statistics are enough. The report
  * gives what the statistics cannot: exact numbers when the server thinned them ("exact": false, huge
- * N) and multilabel exact-match accuracy at other thresholds. */
+ * N) and, where the matrices are per label (multilabel), the exact-match accuracy at other thresholds. */
 export function reportRequest(state, run) {
   const step = stepForRun(state.steps[run], state.step);
   const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
   const stats = entry?.stats;
-  if (!stats || (stats.exact !== false && stats.task !== "multilabel")) return null;
+  if (!stats || (stats.exact !== false && taskInfo(stats.task).matrix !== "labels")) return null;
   const params = {run, tag: state.tag, step, ...thresholdParams(stats.task, state)};
   if (params.cutoff === 0) delete params.cutoff;
   return params;
@@ -85,15 +89,15 @@ export function examplesRequest(state) {
   const selected = state.selected;
   if (!selected || !state.runs.includes(selected.run)) return null;
   const step = stepForRun(state.steps[selected.run], state.step);
-  if (step === null) return null;
-  const task = taskOf(state);
+  const name = taskOf(state);
+  if (step === null || name === null) return null;
+  const task = taskInfo(name);
   const params = {run: selected.run, tag: state.tag, step, true: selected.true, pred: selected.pred,
     offset: state.examplesOffset, limit: EXAMPLES_PAGE};
-  if (task === "binary") params.threshold = state.threshold;
-  else if (task === "multilabel") {
-    params.label = selected.label;
-    params.threshold = state.labelThresholds ? state.labelThresholds[selected.label] : state.threshold;
-  } else if (state.cutoff > 0) params.cutoff = state.cutoff;
+  if (task.cell_needs_label) params.label = selected.label;
+  if (task.decision === "threshold") params.threshold = state.threshold;
+  else if (task.decision === "per_label") params.threshold = state.labelThresholds?.[selected.label] ?? state.threshold;
+  else if (state.cutoff > 0) params.cutoff = state.cutoff;
   return params;
 }
 

@@ -5,6 +5,7 @@ import {h, replaceChildren, setText} from "./dom.js";
 import {formatThreshold} from "./number_format.js";
 import {binaryTotals} from "./lookups.js";
 import {applicableThresholds} from "./recommend.js";
+import {taskInfo} from "./tasks.js";
 
 function slider(id, label, onValue) {
   const range = h("input", {type: "range", id, min: 0, max: 1, step: 0.001, "aria-label": label,
@@ -26,7 +27,7 @@ function slider(id, label, onValue) {
 
 export function createThresholdControls(actions) {
   const main = slider("threshold-slider", "Threshold", (value) => {
-    if (task === "multiclass") actions.setCutoff(value);
+    if (decision === "cutoff") actions.setCutoff(value);
     else actions.setThreshold(value);
   });
   const mainLabel = h("span", {class: "field-label"}, "Threshold");
@@ -43,25 +44,25 @@ export function createThresholdControls(actions) {
     h("div", {class: "field"}, mainLabel, main.range, main.number, hint),
     h("div", {class: "field"}, recommendations, costs),
     perLabel);
-  let task = null;
+  let decision = null;
   let labelSliders = [];
   let labelsKey = null;
   let recommendKey = null;
 
-  function update({state, task: nextTask, stats}) {
-    task = nextTask;
+  function update({state, task, stats}) {
     element.hidden = task === null;
     if (task === null) return;
-    const multiclass = task === "multiclass";
-    setText(mainLabel, multiclass ? "Confidence cutoff" : task === "multilabel" ? "Threshold (all labels)" : "Threshold");
-    main.range.setAttribute("aria-label", multiclass ? "Confidence cutoff" : "Threshold");
-    main.set(multiclass ? state.cutoff : state.threshold);
-    setText(hint, multiclass ? (state.cutoff > 0 ? "predictions less confident than this go to \u201cbelow cutoff\u201d" : "0 = always predict the top class")
+    decision = taskInfo(task).decision;
+    const cutoff = decision === "cutoff";
+    setText(mainLabel, cutoff ? "Confidence cutoff" : decision === "per_label" ? "Threshold (all labels)" : "Threshold");
+    main.range.setAttribute("aria-label", cutoff ? "Confidence cutoff" : "Threshold");
+    main.set(cutoff ? state.cutoff : state.threshold);
+    setText(hint, cutoff ? (state.cutoff > 0 ? "predictions less confident than this go to \u201cbelow cutoff\u201d" : "0 = always predict the top class")
       : "positive when score \u2265 threshold");
-    costs.hidden = multiclass;
-    recommendations.hidden = multiclass || !stats;
-    perLabel.hidden = task !== "multilabel";
-    if (task === "multilabel" && stats && state.labelThresholds) {
+    costs.hidden = cutoff;
+    recommendations.hidden = cutoff || !stats;
+    perLabel.hidden = decision !== "per_label";
+    if (decision === "per_label" && stats && state.labelThresholds) {
       const key = JSON.stringify(stats.class_names);
       if (key !== labelsKey) {
         labelsKey = key;
@@ -74,7 +75,7 @@ export function createThresholdControls(actions) {
       }
       labelSliders.forEach((s, k) => s.set(state.labelThresholds[k]));
     }
-    if (stats && !multiclass) {
+    if (stats && !cutoff) {
       const key = JSON.stringify([stats.run, stats.tag, stats.step, state.costFp, state.costFn]);
       if (key !== recommendKey) {
         recommendKey = key;
@@ -90,7 +91,7 @@ export function createThresholdControls(actions) {
     const button = (id, label, title, onclick) => h("button", {class: "text-button outlined", id, title, onclick}, label);
     // A rule that is undefined here (no positives, or no negatives for J) gets a disabled button saying why.
     const unavailable = (id, label, why) => h("button", {class: "text-button outlined", id, title: why, disabled: true}, label);
-    if (stats.task === "binary") {
+    if (stats.binary) {
       // Thresholds within [0, 1] (see applicableThresholds): the label and title give the threshold
       // the button sets and the rule's value there, which is what the panel then shows.
       const best = applicableThresholds(stats.binary, costsOf);

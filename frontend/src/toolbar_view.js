@@ -5,6 +5,7 @@ import {RUN_COLORS} from "./colors.js";
 import {createScrubber} from "./scrubber_view.js";
 import {createThresholdControls} from "./threshold_view.js";
 import {runOrder} from "./selection.js";
+import {taskInfo} from "./tasks.js";
 
 /** {element, update({state, steps, task, stats})}. */
 export function createToolbar(actions) {
@@ -50,7 +51,8 @@ export function createToolbar(actions) {
       tagSelect.value = state.tag ?? "";
     }
     const info = state.tags?.[state.runs[0]]?.[state.tag];
-    setText(taskBadge, info ? `${info.task} · ${info.num_classes} ${info.task === "multilabel" ? "labels" : "classes"}` : "");
+    const counted = info && taskInfo(info.task).matrix === "labels" ? "labels" : "classes";
+    setText(taskBadge, info ? `${info.task} · ${info.num_classes} ${counted}` : "");
     taskBadge.hidden = !info;
     scrubber.update({state, steps});
     threshold.update({state, task, stats});

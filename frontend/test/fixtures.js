@@ -1,4 +1,5 @@
-// Numbers from the Python core for the node tests: runs make_fixtures.py once per test file.
+// Numbers from the Python core for the node tests: runs make_fixtures.py once per test file, and
+// the catalogue route's body from tb_confusion.tasks and tb_confusion.catalogue.
 import {spawnSync} from "node:child_process";
 import {existsSync} from "node:fs";
 import {fileURLToPath} from "node:url";
@@ -21,6 +22,22 @@ export function fixtures() {
   if (result.status !== 0) throw new Error(`make_fixtures.py failed:\n${result.stderr}`);
   cached = JSON.parse(result.stdout);
   return cached;
+}
+
+/** What Python `code` prints as JSON, run with the venv's python at the repository's root. */
+export function pythonJson(code) {
+  const result = spawnSync(python, ["-c", code], {cwd: root, encoding: "utf8", maxBuffer: 1 << 24});
+  if (result.status !== 0) throw new Error(`python failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+let catalogueCached = null;
+
+/** The body of the server's `catalogue` route: {tasks, metrics} (tb_confusion/plugin.py). */
+export function serverCatalogue() {
+  catalogueCached ??= pythonJson("import json; from tb_confusion import tasks, catalogue; "
+    + "print(json.dumps({'tasks': tasks.describe(), **catalogue.describe()}))");
+  return catalogueCached;
 }
 
 /** Deep equality with numbers equal to 1e-9 (relative to max(1, |expected|)). */
