@@ -44,6 +44,7 @@ export async function getJson(route, params = {}) {
 }
 
 export const api = {
+  catalogue: () => getJson("catalogue"),
   tags: () => getJson("tags"),
   steps: (run, tag) => getJson("steps", {run, tag}),
   stats: (run, tag, step) => getJson("stats", {run, tag, step}),

@@ -56,7 +56,8 @@ export function renderPanel() {
     const runViews = state.runs.map((run, index) => {
       const step = stepForRun(state.steps[run], state.step);
       const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
-      let model = entry?.stats ? modelAt(entry.stats, state) : null;
+      // The catalogue says which metrics come from the server's report; it loads with the tags.
+      let model = entry?.stats && state.catalogue ? modelAt(entry.stats, state, state.catalogue) : null;
       const params = model ? reportRequest(state, run) : null;
       const exact = params ? state.reports[cacheKey(state, params)]?.report : null;
       if (exact) model = withReport(model, exact);

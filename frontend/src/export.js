@@ -5,6 +5,8 @@ import {cellColor} from "./colors.js";
 import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
 import {cellText} from "./cell_text.js";
 import {headline} from "./metric_value.js";
+import {headlineMetrics, tableColumns} from "./catalogue.js";
+import {taskInfo} from "./tasks.js";
 
 /** One CSV field: quoted when needed; text that a spreadsheet would run as a formula
  * (starting with = + - @ tab or CR) gets a leading apostrophe. Numbers are written as is. */
@@ -18,30 +20,37 @@ export function csvField(value) {
 
 const csvLine = (fields) => fields.map(csvField).join(",");
 
-/** The confusion matrix (counts) and every metric as one CSV document. */
-export function reportCsv(model, {run, tag, step, threshold, cutoff}) {
+/** The confusion matrix (counts) and every metric as one CSV document: per class the catalogue's
+ * compact and full columns (those of the CLI's wide table), then the summary's metrics as the panel
+ * shows them (headline numbers). */
+export function reportCsv(model, catalogue, {run, tag, step, threshold, cutoff, labelThresholds = null}) {
   const lines = [];
   lines.push(csvLine(["run", run]), csvLine(["tag", tag]), csvLine(["step", step]));
-  if (model.task === "multiclass") lines.push(csvLine(["cutoff", cutoff ?? 0]));
-  else lines.push(csvLine(["threshold", threshold]));
+  lines.push(csvLine(decisionFields(taskInfo(model.task).decision, {threshold, cutoff, labelThresholds})));
   lines.push("");
   lines.push(csvLine(["actual \\ predicted", ...model.columnNames]));
   model.matrix.forEach((row, i) => lines.push(csvLine([model.classNames[i], ...row])));
   lines.push("");
   const names = model.labelNames || model.classNames;
   const m = model.metrics;
-  lines.push(csvLine(["class", "precision", "recall", "f1", "specificity", "support"]));
-  names.forEach((name, i) => lines.push(csvLine([name, m.precision.per_class[i], m.recall.per_class[i], m.f1.per_class[i],
-    m.specificity.per_class[i], m.support.per_class[i]])));
+  const columns = tableColumns(catalogue, model.task, {wide: true}).map((metric) => metric.key)
+    .filter((key) => m[key] && typeof m[key] === "object");
+  lines.push(csvLine(["class", ...columns]));
+  names.forEach((name, i) => lines.push(csvLine([name, ...columns.map((key) => m[key].per_class?.[i])])));
   for (const average of ["macro", "micro", "weighted"]) {
-    lines.push(csvLine([`${average} avg`, m.precision[average], m.recall[average], m.f1[average], m.specificity[average], m.support[average]]));
+    lines.push(csvLine([`${average} avg`, ...columns.map((key) => m[key][average])]));
   }
   lines.push("");
   lines.push(csvLine(["metric", "value"]));
-  for (const name of ["accuracy", "balanced_accuracy", "cohen_kappa", "mcc", "roc_auc", "average_precision", "log_loss"]) {
-    lines.push(csvLine([name, headline(m[name])])); // the number the panel shows
-  }
+  for (const {key} of headlineMetrics(catalogue, model.task)) lines.push(csvLine([key, headline(m[key])]));
   return `${lines.join("\r\n")}\r\n`;
+}
+
+/** The CSV's line naming the decision the matrix is at. */
+function decisionFields(decision, {threshold, cutoff, labelThresholds}) {
+  if (decision === "cutoff") return ["cutoff", cutoff ?? 0];
+  if (decision === "per_label" && labelThresholds) return ["thresholds", ...labelThresholds];
+  return ["threshold", threshold];
 }
 
 /** {width, height, shapes}: rects {x, y, w, h, fill} and texts {x, y, text, anchor, size, fill, rotate, bold}. */

@@ -3,20 +3,19 @@
 
 import {cellMetrics, countsFromCells, countsFromLabelMatrices, countsFromMatrix, labelMetrics, matrixMetrics} from "./formulas.js";
 import {binaryMatrixAt, denseMatrix, multiclassCellsAt} from "./lookups.js";
+import {reportedKeys} from "./catalogue.js";
 import {taskInfo} from "./tasks.js";
 
 export const BELOW_CUTOFF = "below cutoff";
 
-// Metrics that do not depend on the threshold come from the server's report at defaults.
-// Their names also prefix their entries in `undefined` (e.g. "roc_auc[2]").
-const RANKING_METRICS = ["roc_auc", "average_precision", "log_loss", "top_k_accuracy"];
-
 /** The model for `stats` at {threshold (binary), cutoff (multiclass), labelThresholds (multilabel,
  * one per label)}: {task, classNames, columnNames, labelNames, matrix, cells, labelMatrices, counts,
- * metrics, undefined, numExamples}. Numbers equal build_report's for the same threshold.
+ * metrics, undefined, numExamples}. Numbers equal build_report's for the same threshold. The
+ * metrics that do not move with the threshold (the catalogue's decision: false) are the server's
+ * report's at defaults, with their entries of `undefined` ("roc_auc.per_class.cat", "log_loss").
  * Multiclass also gives `cells`, the matrix's non-zero cells (lookups.js multiclassCellsAt): the
  * math and the canvas walk those instead of all C * C entries of `matrix` (null otherwise). */
-export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = null} = {}) {
+export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = null} = {}, catalogue = null) {
   const classNames = stats.class_names;
   const report = stats.report || {};
   let matrix;
@@ -47,8 +46,9 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
     computed = cellMetrics(cells, classNames);
   }
   const metrics = computed.metrics;
-  for (const name of RANKING_METRICS) if (report.metrics && name in report.metrics) metrics[name] = report.metrics[name];
-  const rankingUndefined = (report.undefined || []).filter((name) => RANKING_METRICS.some((p) => name.startsWith(p)));
+  const reported = reportedKeys(catalogue);
+  for (const name of reported) if (report.metrics && name in report.metrics) metrics[name] = report.metrics[name];
+  const reportedUndefined = (report.undefined || []).filter((name) => reported.has(name.split(".")[0]));
   const perLabel = taskInfo(stats.task).matrix === "labels";
   const width = cells ? cells.width : matrix[0].length;
   const columnNames = !perLabel && width > classNames.length ? [...classNames, BELOW_CUTOFF] : classNames;
@@ -62,7 +62,7 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
     labelMatrices,
     counts,
     metrics,
-    undefined: [...computed.undefined, ...rankingUndefined],
+    undefined: [...computed.undefined, ...reportedUndefined],
     numExamples: stats.num_examples,
   };
   if (cells) {

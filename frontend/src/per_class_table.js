@@ -1,4 +1,4 @@
-// Per-class precision / recall / F1 / support with macro, micro and weighted averages.
+// Per-class metrics (the catalogue's "compact" columns) with macro, micro and weighted averages.
 //
 // Windowed: only the rows in view (plus a margin) exist in the DOM, between two spacer rows that
 // keep the scroll height of the whole table, so a threshold drag at 1,000 classes rewrites ~40 rows
@@ -11,7 +11,6 @@
 import {h, setText} from "./dom.js";
 import {formatCount, formatMetric} from "./number_format.js";
 
-const COLUMNS = [["precision", "Precision"], ["recall", "Recall"], ["f1", "F1"], ["support", "Support"]];
 const AVERAGES = ["macro", "micro", "weighted"];
 /** Row height in px until a rendered row is measured (matches .per-class tbody tr in style.css). */
 export const ROW_HEIGHT = 30;
@@ -32,7 +31,12 @@ export function rowWindow({scrollTop, viewportHeight, rowHeight, count, headHeig
   return {first, last};
 }
 
-/** {element, update(names, metrics)}; `label` names the scrollable region for screen readers. */
+/** A cell's text: support is a count (the catalogue has no unit field), every other column a metric value. */
+function columnText(column, value) {
+  return column === "support" ? formatCount(value) : formatMetric(value);
+}
+
+/** {element, update(names, metrics, columns)}; `label` names the scrollable region for screen readers. */
 export function createPerClassTable({label = "Per-class metrics"} = {}) {
   const element = h("div", {class: "table-scroll per-class", tabindex: 0, role: "region", "aria-label": label});
   const topSpacer = spacerRow();
@@ -41,6 +45,7 @@ export function createPerClassTable({label = "Per-class metrics"} = {}) {
   let tbody = null;
   let key = null;
   let names = [];
+  let columns = [];
   let metrics = null;
   let averageRows = [];
   let rendered = new Map(); // class index -> {row, name, cells}
@@ -48,22 +53,23 @@ export function createPerClassTable({label = "Per-class metrics"} = {}) {
   const view = {scrollTop: 0, viewportHeight: VIEWPORT_HEIGHT, rowHeight: ROW_HEIGHT, headHeight: 0};
 
   function spacerRow() {
-    const cell = h("td", {colspan: COLUMNS.length + 1});
+    const cell = h("td", {});
     return {row: h("tr", {class: "spacer", "aria-hidden": "true"}, cell), cell};
   }
 
   function build() {
+    topSpacer.cell.colSpan = bottomSpacer.cell.colSpan = columns.length + 1;
     rendered = new Map();
     range = {first: 0, last: 0};
     averageRows = AVERAGES.map((average, k) => ({average,
       row: h("tr", {class: "average", "aria-rowindex": names.length + 2 + k}, h("th", {scope: "row"}, `${average} avg`)),
-      cells: COLUMNS.map(() => h("td", {class: "num"}))}));
+      cells: columns.map(() => h("td", {class: "num"}))}));
     averageRows.forEach((r) => r.row.append(...r.cells));
     tbody = h("tbody", {});
     table = h("table", {class: "metrics-table", "aria-rowcount": names.length + 1 + AVERAGES.length},
-      h("colgroup", {}, h("col", {class: "name-column"}), COLUMNS.map(() => h("col", {class: "number-column"}))),
+      h("colgroup", {}, h("col", {class: "name-column"}), columns.map(() => h("col", {class: "number-column"}))),
       h("thead", {}, h("tr", {"aria-rowindex": 1}, h("th", {scope: "col"}, "Class"),
-        COLUMNS.map(([, label]) => h("th", {scope: "col", class: "num"}, label)))),
+        columns.map((column) => h("th", {scope: "col", class: "num"}, column.label)))),
       tbody,
       h("tfoot", {}, averageRows.map((r) => r.row)));
     element.replaceChildren(table);
@@ -71,7 +77,7 @@ export function createPerClassTable({label = "Per-class metrics"} = {}) {
 
   function makeRow() {
     const name = h("th", {scope: "row"});
-    const cells = COLUMNS.map(() => h("td", {class: "num"}));
+    const cells = columns.map(() => h("td", {class: "num"}));
     return {row: h("tr", {}, name, cells), name, cells, index: -1};
   }
 
@@ -84,8 +90,7 @@ export function createPerClassTable({label = "Per-class metrics"} = {}) {
       entry.name.title = names[i];
     }
     if (!metrics) return;
-    COLUMNS.forEach(([column], c) => setText(entry.cells[c], column === "support"
-      ? formatCount(metrics.support.per_class[i]) : formatMetric(metrics[column].per_class[i])));
+    columns.forEach(({key: column}, c) => setText(entry.cells[c], columnText(column, metrics[column]?.per_class?.[i])));
   }
 
   /** Render the rows of the current window: rows still in it keep their elements (only texts
@@ -141,22 +146,28 @@ export function createPerClassTable({label = "Per-class metrics"} = {}) {
     }).observe(element);
   }
 
-  /** names: class (or label) names; metrics: the model's metrics. */
-  function update(nextNames, nextMetrics) {
+  /** names: class (or label) names; metrics: the model's metrics; columns: catalogue entries. */
+  function update(nextNames, nextMetrics, nextColumns) {
     metrics = nextMetrics;
-    if (nextNames !== names) {
+    const newColumns = !sameColumns(nextColumns, columns);
+    if (nextNames !== names || newColumns) {
       const next = JSON.stringify(nextNames);
       names = nextNames;
-      if (next !== key) {
+      columns = nextColumns;
+      if (next !== key || newColumns) {
         key = next;
         build();
       }
     }
     renderWindow();
-    averageRows.forEach((row) => COLUMNS.forEach(([name], c) => {
-      setText(row.cells[c], name === "support" ? formatCount(metrics.support[row.average]) : formatMetric(metrics[name][row.average]));
+    averageRows.forEach((row) => columns.forEach(({key: column}, c) => {
+      setText(row.cells[c], columnText(column, metrics[column]?.[row.average]));
     }));
   }
 
   return {element, update};
+}
+
+function sameColumns(a, b) {
+  return a.length === b.length && a.every((column, c) => column.key === b[c].key && column.label === b[c].label);
 }

@@ -9,8 +9,8 @@ import {statsKey, unionSteps} from "./selection.js";
  * step, or the last earlier one when it is gone), the thresholds, the selected cell. The statistics of
  * a step are kept unless its wall time changed (the step was written again); examples and reports are
  * keyed with the wall time (loader.js cacheKey), so they need nothing here; a run's over-epochs series
- * is kept unless a step of the run changed; every failed request is tried again. Overlapping calls run
- * one after another. count() is how many reloads were applied. */
+ * is kept unless a step of the run changed; every failed request (the catalogue's too) is tried again.
+ * Overlapping calls run one after another. count() is how many reloads were applied. */
 export function createReloader(api, store) {
   let running = null;
   let again = false;
@@ -23,7 +23,7 @@ export function createReloader(api, store) {
     const tag = before.tag;
     const runs = tag ? before.runs.filter((run) => tags[run] && tag in tags[run]) : [];
     const steps = await Promise.all(runs.map((run) => api.steps(run, tag).then((list) => list, () => null)));
-    store.set((s) => apply(s, tags, tag, runs, steps));
+    store.set((s) => ({...retried(s), ...apply(s, tags, tag, runs, steps)}));
     done += 1;
   }
 
@@ -92,6 +92,11 @@ function apply(s, tags, tag, runs, steps) {
 
 function sameSteps(a, b) {
   return Boolean(b) && a.length === b.length && a.every((x, i) => x.step === b[i].step && x.wall_time === b[i].wall_time);
+}
+
+/** No catalogue if it failed: sync.js asks for it again. */
+function retried(s) {
+  return {catalogue: s.catalogue?.error !== undefined ? null : s.catalogue};
 }
 
 /** A cache without its failed entries. */

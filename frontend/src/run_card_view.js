@@ -10,6 +10,7 @@ import {classOrder, topConfusions} from "./matrix_math.js";
 import {formatCount, formatPercent, formatThreshold} from "./number_format.js";
 import {drawLayout, layoutSvg, matrixLayout, reportCsv} from "./export.js";
 import {taskInfo} from "./tasks.js";
+import {tableColumns} from "./catalogue.js";
 
 // Up to this many classes the matrix is an HTML table; beyond, a canvas.
 const TABLE_MAX_CLASSES = 20;
@@ -90,7 +91,7 @@ export function createRunCard(run, actions) {
       && (!task.cell_needs_label || state.selected.label === state.curveClass) ? state.selected : null;
     matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme});
     updateConfusions(shown, task.cell_needs_label ? state.curveClass : null);
-    perClass.update(model.labelNames || model.classNames, model.metrics);
+    perClass.update(model.labelNames || model.classNames, model.metrics, tableColumns(state.catalogue, model.task));
   }
 
   // The top confusions: a fixed set of list items whose texts change in place (a cutoff step
@@ -130,7 +131,8 @@ export function createRunCard(run, actions) {
   function exportCsv() {
     if (!view?.model) return;
     const {state, model, step} = view;
-    const text = reportCsv(model, {run, tag: state.tag, step, threshold: state.threshold, cutoff: state.cutoff});
+    const text = reportCsv(model, state.catalogue, {run, tag: state.tag, step, threshold: state.threshold, cutoff: state.cutoff,
+      labelThresholds: state.labelThresholds});
     download(new Blob([text], {type: "text/csv"}), filename("csv"));
   }
 

@@ -1,9 +1,11 @@
 // The panel's state: one object, its initial value, changed with set(patch); every change in the same
 // frame is batched into one render (a slider drag fires many input events but draws once per frame).
 
-/** The state before anything loaded. Caches (stats, examples, reports, epochs) map a request's key
- * (loader.js cacheKey, or selection.js statsKey for stats) to {<value>, at} or {error, version, at}. */
+/** The state before anything loaded. `catalogue` is the server's metric catalogue (catalogue.js).
+ * Caches (stats, examples, reports, epochs) map a request's key (loader.js cacheKey, or selection.js
+ * statsKey for stats) to {<value>, at} or {error, version, at}. */
 export const INITIAL_STATE = Object.freeze({
+  catalogue: null,
   tags: null,
   error: null,
   runs: [],

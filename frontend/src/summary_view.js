@@ -1,9 +1,33 @@
-// The headline metrics of every selected run side by side (runs as columns).
+// The headline metrics of every selected run side by side (runs as columns), the catalogue's
+// headline metrics in its order.
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {RUN_COLORS} from "./colors.js";
 import {formatMetric} from "./number_format.js";
-import {HEADLINE_METRICS, headline} from "./metric_value.js";
+import {headline} from "./metric_value.js";
+import {headlineMetrics} from "./catalogue.js";
+
+/** The summary's rows: [{key, label, values}], one value text per run ("…" while its model loads). */
+export function summaryRows(catalogue, task, runViews) {
+  return headlineMetrics(catalogue, task).map(({key, label}) => ({key, label,
+    values: runViews.map((r) => (r.model ? formatMetric(headline(r.model.metrics[key])) : "\u2026"))}));
+}
+
+/** What the one number of a per-class metric is (headline(): the positive class's when the values
+ * have one, else the macro average), and which metrics the threshold does not move. */
+export function summaryNote(catalogue, task, runViews) {
+  const model = runViews.find((r) => r.model)?.model;
+  if (!model) return "";
+  const metrics = headlineMetrics(catalogue, task);
+  const labels = (list) => list.map((metric) => metric.label).join(", ");
+  const perClass = metrics.filter((metric) => metric.shape === "per_class");
+  const fixed = metrics.filter((metric) => !metric.decision);
+  const positive = perClass.some((metric) => model.metrics[metric.key]?.binary !== undefined);
+  const notes = [];
+  if (perClass.length) notes.push(`${labels(perClass)}: ${positive ? "of the positive class" : "macro averages"}.`);
+  if (fixed.length) notes.push(`Independent of the threshold: ${labels(fixed)}.`);
+  return notes.join(" ");
+}
 
 export function createSummaryView() {
   const note = h("p", {class: "note"});
@@ -13,22 +37,19 @@ export function createSummaryView() {
   let key = null;
   let cells = [];
 
-  function update({runViews, task}) {
-    const runs = runViews.map((r) => r.run);
-    const next = JSON.stringify([runs, task]);
+  function update({runViews, state, task}) {
+    const rows = summaryRows(state.catalogue, task, runViews);
+    const next = JSON.stringify([runViews.map((r) => r.run), rows.map((row) => [row.key, row.label])]);
     if (next !== key) {
       key = next;
-      cells = HEADLINE_METRICS.map(() => runs.map(() => h("td", {class: "num"})));
+      cells = rows.map(() => runViews.map(() => h("td", {class: "num"})));
       replaceChildren(holder, h("table", {class: "metrics-table summary", id: "summary-table"},
         h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "Metric"), runViews.map((r) =>
           h("th", {scope: "col", class: "num", title: r.run}, h("span", {class: "swatch", style: {background: RUN_COLORS[r.index % RUN_COLORS.length]}}), r.run)))),
-        h("tbody", {}, HEADLINE_METRICS.map(([name, label], m) => h("tr", {dataset: {metric: name}}, h("th", {scope: "row"}, label), cells[m])))));
+        h("tbody", {}, rows.map((row, m) => h("tr", {dataset: {metric: row.key}}, h("th", {scope: "row"}, row.label), cells[m])))));
     }
-    HEADLINE_METRICS.forEach(([name], m) => runViews.forEach((r, c) => {
-      setText(cells[m][c], r.model ? formatMetric(headline(r.model.metrics[name])) : "\u2026");
-    }));
-    setText(note, task === "binary" ? "Precision, recall and F1 of the positive class; AUC, AP and log loss do not depend on the threshold."
-      : task ? "Precision, recall and F1 are macro averages; AUC, AP and log loss do not depend on the threshold." : "");
+    rows.forEach((row, m) => row.values.forEach((text, c) => setText(cells[m][c], text)));
+    setText(note, summaryNote(state.catalogue, task, runViews));
   }
 
   return {element, update};

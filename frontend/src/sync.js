@@ -1,8 +1,9 @@
-// Asks the loader for every request the panel's state needs and does not have yet: the tags, the
-// selected runs' steps, the shown step's statistics, and (debounced, since sliders move them) the
-// exact reports, the selected cell's examples and the metrics over epochs.
+// Asks the loader for every request the panel's state needs and does not have yet: the metric
+// catalogue and the tags, the selected runs' steps, the shown step's statistics, and (debounced, since
+// sliders move them) the exact reports, the selected cell's examples and the metrics over epochs.
 
 import {cacheKey} from "./loader.js";
+import {failedCatalogue} from "./catalogue.js";
 import {defaultSelection, epochsRequest, examplesRequest, reportRequest, statsKey, stepForRun} from "./selection.js";
 
 const MAX_CACHED_STATS = 16;
@@ -11,6 +12,12 @@ const MAX_CACHED_STATS = 16;
  * loader.js's. */
 export function createSync(store, api, loader) {
   return function sync(state) {
+    if (!state.catalogue) {
+      loader.load("catalogue", () => api.catalogue(), {
+        done: (s, catalogue) => ({catalogue}),
+        failed: (s, error) => ({error: `catalogue: ${error}`, catalogue: failedCatalogue(error)}),
+      });
+    }
     if (state.tags && !state.tag && Object.keys(state.tags).length) {
       // The tag went away on a reload: pick a default again.
       const patch = defaultSelection(state.tags, state);

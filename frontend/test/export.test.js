@@ -4,7 +4,7 @@ import {csvField, escapeXml, layoutSvg, matrixLayout, reportCsv} from "../src/ex
 import {classOrder, topConfusions, totals, cellShares} from "../src/matrix_math.js";
 import {modelAt} from "../src/model.js";
 import {headline} from "../src/metric_value.js";
-import {assertClose, fixtures} from "./fixtures.js";
+import {assertClose, fixtures, serverCatalogue} from "./fixtures.js";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 
@@ -12,7 +12,7 @@ function tinyModel(names) {
   const stats = {task: "multiclass", class_names: names, num_examples: 6,
     multiclass: {cell_offsets: [0, 2, 3, 3, 3, 4, 4, 5, 5, 6], top_scores: [0.5, 0.9, 0.6, 0.7, 0.8, 0.4],
       cum_weights: null, cell_totals: [2, 1, 0, 0, 1, 0, 1, 0, 1]}, report: {metrics: {}}};
-  return modelAt(stats, {cutoff: 0});
+  return modelAt(stats, {cutoff: 0}, serverCatalogue());
 }
 
 test("csvField quotes commas and quotes and defuses spreadsheet formulas", () => {
@@ -26,12 +26,27 @@ test("csvField quotes commas and quotes and defuses spreadsheet formulas", () =>
 
 test("reportCsv writes the matrix and every metric with class names as data", () => {
   const model = tinyModel(["cat", "dog, big", "=bird"]);
-  const text = reportCsv(model, {run: "val", tag: "t", step: 3, cutoff: 0});
+  const text = reportCsv(model, serverCatalogue(), {run: "val", tag: "t", step: 3, cutoff: 0});
   const lines = text.split("\r\n");
+  assert.ok(lines.includes("cutoff,0"));
   assert.ok(lines.includes('actual \\ predicted,cat,"dog, big",\'=bird'));
   assert.ok(lines.includes("cat,2,1,0"));
   assert.ok(lines.some((line) => line.startsWith("macro avg,")));
   assert.ok(lines.some((line) => line.startsWith("accuracy,")));
+});
+
+test("reportCsv's per-class columns are the catalogue's compact and full ones the model has, as the CLI's wide table", () => {
+  const text = reportCsv(tinyModel(["cat", "dog", "bird"]), serverCatalogue(), {run: "val", tag: "t", step: 3, cutoff: 0});
+  // The tiny model's report has no ranking metrics, so no roc_auc or average_precision column.
+  assert.ok(text.split("\r\n").includes("class,precision,recall,f1,specificity,iou,support"));
+});
+
+test("reportCsv names the decision of the task: a threshold, a cutoff, or one threshold per label", () => {
+  const labels = modelAt({task: "multilabel", class_names: ["a", "b"], num_examples: 1, report: {},
+    labels: [0, 1].map(() => ({thresholds: [0.7], tps: [1], fps: [0], positives: 1, negatives: 0}))},
+  {labelThresholds: [0.2, 0.8]}, serverCatalogue());
+  const lines = reportCsv(labels, serverCatalogue(), {run: "r", tag: "t", step: 1, threshold: 0.5, labelThresholds: [0.2, 0.8]}).split("\r\n");
+  assert.equal(lines[3], "thresholds,0.2,0.8");
 });
 
 test("escapeXml and the SVG export keep an HTML-looking class name as text", () => {
@@ -57,7 +72,7 @@ test("matrix_math: totals, shares, class orders and top confusions", () => {
 function csvRows(text) {
   return new Map(text.split("\r\n").filter(Boolean).map((line) => {
     const [name, ...values] = line.split(",");
-    return [name, values.map((v) => (v === "" ? null : Number(v)))];
+    return [name, values.map((v) => (v === "" ? null : Number.isNaN(Number(v)) ? v : Number(v)))];
   }));
 }
 
@@ -65,13 +80,14 @@ for (const c of fixtures().cases.filter((x) => x.task !== "multilabel")) {
   test(`reportCsv: average rows and headline metrics equal build_report's on "${c.name}"`, () => {
     const at = c.at[0];
     const selection = "threshold" in at ? {threshold: at.threshold} : {cutoff: at.cutoff ?? 0};
-    const model = modelAt(c.stats, selection);
-    const rows = csvRows(reportCsv(model, {run: "r", tag: "t", step: 1, ...selection}));
+    const model = modelAt(c.stats, selection, serverCatalogue());
+    const rows = csvRows(reportCsv(model, serverCatalogue(), {run: "r", tag: "t", step: 1, ...selection}));
     const metrics = at.report.metrics;
+    const columns = rows.get("class");
     for (const average of ["macro", "micro", "weighted"]) {
       const row = rows.get(`${average} avg`);
-      assertClose(row[4], metrics.support[average], `${average} support`);
-      assertClose(row[0], metrics.precision[average], `${average} precision`);
+      assertClose(row[columns.indexOf("support")], metrics.support[average], `${average} support`);
+      assertClose(row[columns.indexOf("precision")], metrics.precision[average], `${average} precision`);
     }
     // Threshold-free metrics come from the stats' report (at defaults); the panel shows headline() of them.
     const shown = c.stats.report.metrics;

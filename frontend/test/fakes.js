@@ -46,7 +46,7 @@ export function fakeApi() {
     call.reject = (message) => { call.settled = true; reject(new Error(message)); };
     calls.push(call);
   });
-  const api = Object.fromEntries(["tags", "steps", "stats", "report", "examples", "epochs"].map((name) => [name, route(name)]));
+  const api = Object.fromEntries(["catalogue", "tags", "steps", "stats", "report", "examples", "epochs"].map((name) => [name, route(name)]));
   return {api, calls};
 }
 

@@ -2,11 +2,12 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {agreementMetrics, countsFromLabelMatrices, countsFromMatrix, perClassMetrics} from "../src/formulas.js";
 import {modelAt} from "../src/model.js";
-import {assertClose, fixtures} from "./fixtures.js";
+import {assertClose, fixtures, serverCatalogue} from "./fixtures.js";
 
-// Every threshold metric the browser computes itself (the rest are copied from the server's report).
-const COMPUTED = ["precision", "recall", "f1", "specificity", "iou", "support", "accuracy", "balanced_accuracy",
-  "cohen_kappa", "mcc", "hamming_loss"];
+// The browser computes every metric the threshold moves; the others it copies from the server's report.
+const COMPUTED = serverCatalogue().metrics.filter((metric) => metric.decision).map((metric) => metric.key);
+const REPORTED = new Set(serverCatalogue().metrics.filter((metric) => !metric.decision).map((metric) => metric.key));
+const reported = (name) => REPORTED.has(name.split(".")[0]);
 
 function selectionOf(at) {
   if ("threshold" in at) return {threshold: at.threshold};
@@ -18,7 +19,7 @@ for (const c of fixtures().cases) {
   test(`modelAt equals build_report on "${c.name}" at every threshold`, () => {
     for (const at of c.at) {
       const where = JSON.stringify(selectionOf(at));
-      const model = modelAt(c.stats, selectionOf(at));
+      const model = modelAt(c.stats, selectionOf(at), serverCatalogue());
       const report = at.report;
       assertClose(model.matrix, report.confusion_matrix, `${where} confusion_matrix`);
       if (report.label_confusion_matrices) assertClose(model.labelMatrices, report.label_confusion_matrices, `${where} label matrices`);
@@ -30,10 +31,14 @@ for (const c of fixtures().cases) {
         if (c.task === "multilabel" && name === "accuracy" && model.metrics.accuracy === null) continue;
         assertClose(model.metrics[name], typeof expected === "object" && expected ? withoutMean : expected, `${where} ${name}`);
       }
-      const ranking = /^(roc_auc|average_precision|log_loss|top_k)/;
-      const expectedUndefined = report.undefined.filter((n) => !ranking.test(n));
-      const actualUndefined = model.undefined.filter((n) => !ranking.test(n));
+      const expectedUndefined = report.undefined.filter((n) => !reported(n));
+      const actualUndefined = model.undefined.filter((n) => !reported(n));
       assert.deepEqual([...actualUndefined].sort(), [...expectedUndefined].sort(), `${where} undefined`);
+      // The reported ones are the server's at defaults, as the stats route embeds them.
+      for (const name of REPORTED) {
+        if (name in c.stats.report.metrics) assert.deepEqual(model.metrics[name], c.stats.report.metrics[name], `${where} ${name}`);
+      }
+      assert.deepEqual(model.undefined.filter(reported), c.stats.report.undefined.filter(reported), `${where} reported undefined`);
     }
   });
 }

@@ -53,14 +53,22 @@ test("reload drops the statistics of a step written again (new wall time) and ke
   assert.deepEqual(Object.keys(store.get().stats), [statsKey("train", "fraud", 1)]);
 });
 
-test("reload drops every failed entry, so it is asked for again", async () => {
+test("reload drops every failed entry and a failed catalogue, so they are asked for again", async () => {
   const failed = {error: "injected failure", version: 3, at: 0};
   const {store, reloader} = setup({patch: {
     stats: {a: failed, b: {stats: {}, at: 0}}, examples: {c: failed}, reports: {d: failed}, epochs: {[epochsKey("train")]: failed},
+    catalogue: {tasks: [], metrics: [], error: "HTTP 500"},
   }});
   await reloader.reload();
   const s = store.get();
-  assert.deepEqual([Object.keys(s.stats), s.examples, s.reports, s.epochs], [["b"], {}, {}, {}]);
+  assert.deepEqual([Object.keys(s.stats), s.examples, s.reports, s.epochs, s.catalogue], [["b"], {}, {}, {}, null]);
+});
+
+test("reload keeps a loaded catalogue", async () => {
+  const catalogue = {tasks: [], metrics: [{key: "f1"}]};
+  const {store, reloader} = setup({patch: {catalogue}});
+  await reloader.reload();
+  assert.equal(store.get().catalogue, catalogue);
 });
 
 test("reload keeps a run's over-epochs series (and its steps array) unless a step of that run changed", async () => {

@@ -61,10 +61,31 @@ test("sync asks for the tags, then the first tag's runs' steps, then the newest 
   assert.equal(asked("tags").length, 1);
 });
 
-test("a failed tags request shows its error and the empty panel, and is not asked for again", async () => {
-  const {store, pump, calls, asked} = panel();
+test("the catalogue is asked for once, with the tags, and kept in the store", async () => {
+  const {store, pump, answer, asked} = panel();
   await pump();
-  calls[0].reject("Could not reach TensorBoard");
+  assert.deepEqual([asked("catalogue").length, asked("tags").length], [1, 1]);
+  const catalogue = {tasks: [], metrics: [{key: "f1"}]};
+  answer("catalogue", catalogue);
+  await pump();
+  assert.equal(store.get().catalogue, catalogue);
+  assert.equal(asked("catalogue").length, 1);
+});
+
+test("a failed catalogue request shows its error and leaves no metrics, and is not asked for again", async () => {
+  const {store, pump, open, asked} = panel();
+  await pump();
+  open("catalogue")[0].reject("HTTP 500");
+  await pump();
+  assert.equal(store.get().error, "catalogue: HTTP 500");
+  assert.deepEqual(store.get().catalogue.metrics, []);
+  assert.equal(asked("catalogue").length, 1);
+});
+
+test("a failed tags request shows its error and the empty panel, and is not asked for again", async () => {
+  const {store, pump, open, asked} = panel();
+  await pump();
+  open("tags")[0].reject("Could not reach TensorBoard");
   await pump();
   assert.equal(store.get().error, "Could not reach TensorBoard");
   assert.deepEqual(store.get().tags, {});
