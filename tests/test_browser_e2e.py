@@ -505,9 +505,10 @@ def test_min_cost_nothing_positive_stays_within_zero_and_one(tensorboard, browse
     # The examples and over-epochs routes accept the threshold (no 400).
     expect(panel.locator(".examples-table tbody tr")).to_have_count(fp)
     frame = next(f for f in page.frames if "plugin_entry.html" in f.url)
+    # The over-epochs cache is keyed by JSON [params, the wall times of the run's steps].
     epochs_at_one = """() => {
       const epochs = window.tbConfusion.store.get().epochs;
-      return Object.keys(epochs).filter((key) => JSON.parse(key).threshold === 1)
+      return Object.keys(epochs).filter((key) => JSON.parse(key)[0].threshold === 1)
         .map((key) => epochs[key].error || (epochs[key].series ? "ok" : "pending"));
     }"""
     eventually(lambda: frame.evaluate(epochs_at_one), ["ok", "ok"], timeout=15)

@@ -2,13 +2,13 @@
 // a time, a failure kept (its error shown) until the selection changes, an optional debounce per name,
 // and answers that are no longer wanted dropped. What to ask for is sync.js's job.
 
-/** The cache key of a request: its parameters and, for a request of one step, the step's wall time,
- * so a step written again (a resumed training, seen on reload) is fetched again. A request of every
- * step of a run (the over-epochs series) is keyed by its parameters alone, a JSON object: the reloader
- * drops it when a step of its run changes. */
+/** The cache key of a request, JSON [params, wall time]: the wall time of its step, or for a request
+ * of every step of a run (the over-epochs series) the wall times of the run's steps. A step written
+ * again (a resumed training) or a new step, seen on reload, changes the key, so it is fetched again. */
 export function cacheKey(state, params) {
-  if (params.step === undefined) return JSON.stringify(params);
-  const entry = (state.steps[params.run] || []).find((s) => s.step === params.step);
+  const runSteps = state.steps[params.run] || [];
+  if (params.step === undefined) return JSON.stringify([params, runSteps.map((s) => s.wall_time ?? null)]);
+  const entry = runSteps.find((s) => s.step === params.step);
   return JSON.stringify([params, entry?.wall_time ?? null]);
 }
 

@@ -7,10 +7,10 @@ import {statsKey, unionSteps} from "./selection.js";
  * a fake in tests) and keeps the selection: the tag (if it still exists), the runs that still have it,
  * the step (the newest one when the latest was shown, so a live training is followed; else the same
  * step, or the last earlier one when it is gone), the thresholds, the selected cell. The statistics of
- * a step are kept unless its wall time changed (the step was written again); examples and reports are
- * keyed with the wall time (loader.js cacheKey), so they need nothing here; a run's over-epochs series
- * is kept unless a step of the run changed; every failed request (the catalogue's too) is tried again.
- * Overlapping calls run one after another. count() is how many reloads were applied. */
+ * a step are kept unless its wall time changed (the step was written again); examples, reports and
+ * over-epochs series are keyed with the wall times of their steps (loader.js cacheKey), so they need
+ * nothing here; every failed request (the catalogue's too) is tried again. Overlapping calls run one
+ * after another. count() is how many reloads were applied. */
 export function createReloader(api, store) {
   let running = null;
   let again = false;
@@ -59,8 +59,7 @@ function apply(s, tags, tag, runs, steps) {
   const nextSteps = {...s.steps};
   for (const run of Object.keys(nextSteps)) if (!keepRuns.includes(run)) delete nextSteps[run];
   runs.forEach((run, k) => {
-    // The same array when nothing changed: sync.js compares a run's steps by identity.
-    if (steps[k] && keepRuns.includes(run) && !sameSteps(steps[k], s.steps[run])) nextSteps[run] = steps[k];
+    if (steps[k] && keepRuns.includes(run)) nextSteps[run] = steps[k];
   });
   const union = unionSteps(nextSteps, keepRuns);
   const previous = unionSteps(s.steps, s.runs);
@@ -80,23 +79,14 @@ function apply(s, tags, tag, runs, steps) {
       if (cached && cached.wall_time !== undefined && entry.wall_time !== undefined && cached.wall_time !== entry.wall_time) delete stats[key];
     }
   }
-  // An over-epochs series (keyed by its parameters, a JSON object) covers every step of its run.
-  const epochs = Object.fromEntries(Object.entries(withoutErrors(s.epochs)).filter(([key]) => {
-    const {run, tag: seriesTag} = JSON.parse(key);
-    return seriesTag === tag && keepRuns.includes(run) && nextSteps[run] === s.steps[run];
-  }));
   const selected = s.selected && keepRuns.includes(s.selected.run) ? s.selected : null;
-  return {tags, runs: keepRuns, steps: nextSteps, step, stats, epochs, selected,
-    examples: withoutErrors(s.examples), reports: withoutErrors(s.reports)};
+  return {tags, runs: keepRuns, steps: nextSteps, step, stats, selected};
 }
 
-function sameSteps(a, b) {
-  return Boolean(b) && a.length === b.length && a.every((x, i) => x.step === b[i].step && x.wall_time === b[i].wall_time);
-}
-
-/** No catalogue if it failed: sync.js asks for it again. */
+/** The caches without their failed entries, and no catalogue if it failed: sync.js asks for them again. */
 function retried(s) {
-  return {catalogue: s.catalogue?.error !== undefined ? null : s.catalogue};
+  return {examples: withoutErrors(s.examples), reports: withoutErrors(s.reports), epochs: withoutErrors(s.epochs),
+    catalogue: s.catalogue?.error !== undefined ? null : s.catalogue};
 }
 
 /** A cache without its failed entries. */

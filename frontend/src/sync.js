@@ -7,6 +7,7 @@ import {failedCatalogue} from "./catalogue.js";
 import {defaultSelection, epochsRequest, examplesRequest, reportRequest, statsKey, stepForRun} from "./selection.js";
 
 const MAX_CACHED_STATS = 16;
+const MAX_CACHED_EPOCHS = 32;
 
 /** sync(state), called after every render: `api` is api.js's object (a fake in tests), `loader`
  * loader.js's. */
@@ -61,12 +62,9 @@ export function createSync(store, api, loader) {
     }
     for (const run of state.runs) {
       const params = epochsRequest(state, run);
-      const runSteps = state.steps[run];
-      if (!params || !runSteps) continue;
-      // A series asked for before a reload changed the run's steps misses them: ask again. (The
-      // reloader keeps a run's steps array when they did not change.)
+      if (!params || !state.steps[run]) continue;
       loader.cached("epochs", cacheKey(state, params), "series", () => api.epochs(params),
-        {debounce: [`epochs ${run}`, 250], fresh: (s) => s.steps[run] === runSteps});
+        {debounce: [`epochs ${run}`, 250], prune: trimEpochs});
     }
     for (const run of state.runs) {
       const params = reportRequest(state, run);
@@ -77,16 +75,34 @@ export function createSync(store, api, loader) {
   };
 }
 
-// At most MAX_CACHED_STATS statistics (the oldest go first), never those of the shown steps.
+// At most MAX_CACHED_STATS statistics, never those of the shown steps.
 function trimStats(stats, state) {
-  const keys = Object.keys(stats);
-  if (keys.length <= MAX_CACHED_STATS) return stats;
-  const keep = new Set(state.runs.map((run) => statsKey(run, state.tag, stepForRun(state.steps[run], state.step))));
-  keys.sort((a, b) => stats[a].at - stats[b].at);
-  const out = {...stats};
+  return newest(stats, MAX_CACHED_STATS, state.runs.map((run) => statsKey(run, state.tag, stepForRun(state.steps[run], state.step))));
+}
+
+// At most MAX_CACHED_EPOCHS series (each threshold and each change of a run's steps has its own),
+// never those shown.
+function trimEpochs(epochs, state) {
+  return newest(epochs, MAX_CACHED_EPOCHS, state.runs.map((run) => {
+    const params = epochsRequest(state, run);
+    return params && cacheKey(state, params);
+  }));
+}
+
+// The cache without its oldest entries beyond `max`, keeping those of `keep` (keys).
+function newest(cache, max, keep) {
+  const keys = Object.keys(cache);
+  if (keys.length <= max) return cache;
+  const kept = new Set(keep);
+  keys.sort((a, b) => cache[a].at - cache[b].at);
+  const out = {...cache};
+  let size = keys.length;
   for (const key of keys) {
-    if (Object.keys(out).length <= MAX_CACHED_STATS) break;
-    if (!keep.has(key)) delete out[key];
+    if (size <= max) break;
+    if (!kept.has(key)) {
+      delete out[key];
+      size -= 1;
+    }
   }
   return out;
 }

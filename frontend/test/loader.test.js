@@ -28,11 +28,14 @@ test("cacheKey(state, params) keys a request of one step with the step's wall ti
   assert.equal(cacheKey({steps: {}}, params), JSON.stringify([params, null]));
 });
 
-test("cacheKey(state, params) keys a request of every step (no step) by its parameters, a JSON object", () => {
+test("cacheKey(state, params) keys a request of every step (no step) with the wall times of the run's steps", () => {
   const params = {run: "train", tag: "fraud", threshold: 1};
   const key = cacheKey({steps}, params);
-  assert.equal(key, JSON.stringify(params));
-  assert.equal(JSON.parse(key).threshold, 1);
+  assert.equal(key, JSON.stringify([params, [10, 20]]));
+  assert.equal(JSON.parse(key)[0].threshold, 1);
+  assert.equal(cacheKey({steps: {train: [...steps.train]}}, params), key, "equal steps, equal key");
+  assert.notEqual(cacheKey({steps: {train: [{step: 1, wall_time: 10}, {step: 2, wall_time: 99}]}}, params), key, "a step written again");
+  assert.notEqual(cacheKey({steps: {train: [...steps.train, {step: 3, wall_time: 30}]}}, params), key, "a new step");
 });
 
 test("load() asks once for a key whose request is in flight, and again once it is answered", async () => {

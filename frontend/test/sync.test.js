@@ -136,19 +136,37 @@ test("a page of examples that arrives after another cell was selected does not r
 
 test("an over-epochs series asked for before a reload changed its run's steps is asked for again", async () => {
   const {store, pump, timers, open, asked} = await loaded({runs: ["train"]});
+  const params = {run: "train", tag: "fraud", threshold: 0.5};
   await pump();
   timers.tick(250);
   assert.equal(asked("epochs").length, 1);
+  const before = cacheKey(store.get(), params);
   store.set({steps: {train: [...STEPS, {step: 3, wall_time: 30}]}}); // what a reload does
   open("epochs")[0].resolve([{step: 1}, {step: 2}]);
   await pump();
-  assert.deepEqual(store.get().epochs, {});
+  const after = cacheKey(store.get(), params);
+  assert.deepEqual(Object.keys(store.get().epochs), [before], "kept under the steps it was asked for");
   timers.tick(250);
   assert.equal(asked("epochs").length, 2);
   open("epochs")[0].resolve([{step: 1}, {step: 2}, {step: 3}]);
   await pump();
-  const key = cacheKey(store.get(), {run: "train", tag: "fraud", threshold: 0.5});
-  assert.equal(store.get().epochs[key].series.length, 3);
+  assert.equal(store.get().epochs[after].series.length, 3);
+});
+
+test("at most 32 over-epochs series are kept, the oldest go first, never the shown ones", async () => {
+  const params = (threshold) => ({run: "train", tag: "fraud", threshold});
+  const {store, pump, timers, open} = await loaded({runs: ["train"], threshold: 0.9});
+  const old = Object.fromEntries(Array.from({length: 32}, (_, k) =>
+    [cacheKey(store.get(), params(k / 100)), {series: [], at: k - 100}]));
+  store.set({epochs: old});
+  await pump();
+  timers.tick(250);
+  open("epochs")[0].resolve([]);
+  await pump();
+  const keys = Object.keys(store.get().epochs);
+  assert.equal(keys.length, 32);
+  assert.ok(keys.includes(cacheKey(store.get(), params(0.9))));
+  assert.ok(!keys.includes(cacheKey(store.get(), params(0))), "the oldest went");
 });
 
 test("a report is asked for (after 200 ms) only where the server thinned the statistics", async () => {
