@@ -27,8 +27,3 @@ export function tableColumns(catalogue, task, {wide = false} = {}) {
 export function reportedKeys(catalogue) {
   return new Set((catalogue?.metrics || []).filter((metric) => !metric.decision).map((metric) => metric.key));
 }
-
-/** The catalogue entry of `key`, or null. */
-export function metricEntry(catalogue, key) {
-  return (catalogue?.metrics || []).find((metric) => metric.key === key) || null;
-}

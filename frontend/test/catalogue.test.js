@@ -1,6 +1,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {headlineMetrics, metricEntry, reportedKeys, tableColumns} from "../src/catalogue.js";
+import {headlineMetrics, reportedKeys, tableColumns} from "../src/catalogue.js";
 import {pythonJson, serverCatalogue} from "./fixtures.js";
 
 // What tb_confusion.catalogue itself selects, per task: the panel must list the same.
@@ -38,5 +38,4 @@ test("before the catalogue loaded (null) every selection is empty", () => {
   assert.deepEqual(headlineMetrics(null, "binary"), []);
   assert.deepEqual(tableColumns(null, "binary", {wide: true}), []);
   assert.deepEqual([...reportedKeys(null)], []);
-  assert.equal(metricEntry(null, "f1"), null);
 });
