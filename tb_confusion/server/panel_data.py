@@ -49,22 +49,25 @@ def cell_assignment(source, *, threshold=None, cutoff=None, label=None):
 
 
 def examples(source, *, true, pred, threshold=None, cutoff=None, label=None, offset=0, limit=50):
-    """One page of the examples in matrix cell (true, pred), most confident first."""
+    """One page of the examples in matrix cell (true, pred), most confident first: each with its index, id,
+    `score` (the predicted class's probability), `true_score` (the true class's; multilabel: of the label's
+    true state) and the runner-up class with its probability (the most probable class other than the
+    predicted one; null for multilabel)."""
     data = statistics.of(source)
     truth, predicted, score = cell_assignment(data, threshold=threshold, cutoff=cutoff, label=label)
     index = np.flatnonzero((truth == true) & (predicted == pred))
     index = index[np.lexsort((index, -score[index]))]  # ties: lower index first
     page = index[offset:offset + limit]
-    return {
-        "total": int(len(index)),
-        "offset": offset,
-        "limit": limit,
-        "examples": [
-            {"index": int(i), "id": data.record.example_id(int(i)), "true": int(true), "pred": int(pred),
-             "score": float(score[i])}
-            for i in page
-        ],
-    }
+    true_scores, runner_up, runner_up_scores = data.task.example_scores(data, page, true=true, pred=pred, label=label)
+    rows = []
+    for k, i in enumerate(page):
+        row = {"index": int(i), "id": data.record.example_id(int(i)), "true": int(true), "pred": int(pred),
+               "score": float(score[i]), "true_score": float(true_scores[k]), "runner_up": None,
+               "runner_up_score": None}
+        if runner_up is not None:
+            row.update(runner_up=int(runner_up[k]), runner_up_score=float(runner_up_scores[k]))
+        rows.append(row)
+    return {"total": int(len(index)), "offset": offset, "limit": limit, "examples": rows}
 
 
 def epoch_metrics(report):

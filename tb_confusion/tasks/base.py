@@ -53,6 +53,12 @@ class Task:
         """(true [N], predicted [N], score [N]): each example's cell and its predicted class's score."""
         raise NotImplementedError
 
+    def example_scores(self, statistics, rows, *, true, pred, label=None):
+        """For the examples `rows` of cell (true, pred): (probability of the true class [R], the runner-up
+        class [R] or None, its probability [R] or None). The runner-up is the most probable class other
+        than the predicted one; None where a task has no classes to rank (multilabel)."""
+        raise NotImplementedError
+
     def describe(self):
         """What the panel mirrors of this task (frontend tasks.js is tested against it)."""
         return {"name": self.name, "label": self.label, "matrix": self.matrix, "decision": self.decision,

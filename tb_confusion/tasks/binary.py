@@ -75,3 +75,13 @@ class Binary(Task, name="binary", label="Binary"):
         else:
             score = np.where(positive, p, 1.0 - p)
         return np.asarray(statistics.labels, dtype=np.int64), pred, score
+
+    def example_scores(self, statistics, rows, *, true, pred, label=None):
+        probabilities = statistics.probabilities
+        if probabilities.ndim == 2:
+            of_class = lambda k: probabilities[rows, k].astype(np.float64)  # noqa: E731
+        else:
+            positive = probabilities[rows].astype(np.float64)
+            of_class = lambda k: positive if k == statistics.positive_class else 1.0 - positive  # noqa: E731
+        runner_up = 1 - pred
+        return of_class(true), np.full(len(rows), runner_up), of_class(runner_up)

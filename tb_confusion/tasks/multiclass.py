@@ -70,6 +70,14 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
             pred = np.where(score < cutoff, len(statistics.class_names), pred)
         return np.asarray(statistics.labels, dtype=np.int64), pred, score
 
+    def example_scores(self, statistics, rows, *, true, pred, label=None):
+        p = statistics.probabilities[rows].astype(np.float64)
+        true_scores = p[:, true].copy()
+        if pred < p.shape[1]:  # below the cutoff (pred == C) the runner-up is the argmax class
+            p[:, pred] = -np.inf
+        runner_up = p.argmax(axis=1)
+        return true_scores, runner_up, p[np.arange(len(rows)), runner_up]
+
 
 def _with_areas(curves, report):
     """The report's one-vs-rest curves with each class's ROC AUC and average precision attached."""

@@ -73,3 +73,7 @@ class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", d
         positive = p >= threshold
         truth = np.asarray(statistics.labels[:, label], dtype=np.int64)
         return truth, positive.astype(np.int64), np.where(positive, p, 1.0 - p)
+
+    def example_scores(self, statistics, rows, *, true, pred, label=None):
+        p = statistics.probabilities[rows, label].astype(np.float64)
+        return (p if true == 1 else 1.0 - p), None, None
