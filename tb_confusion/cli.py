@@ -8,9 +8,10 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 
-from tb_confusion import catalogue
+from tb_confusion import catalogue, tasks
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
 from tb_confusion.reading.selection import select
@@ -61,7 +62,11 @@ def _gate(text):
     except ValueError:
         value = math.nan
     if not sep or not metric or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"--fail-under takes METRIC=VALUE, e.g. f1.macro=0.9; got {text!r}")
+        hint = ""
+        if not sep and (os.path.exists(text) or "/" in text or "://" in text):
+            # --fail-under takes several gates, so a LOGDIR written after them is read as one
+            hint = " (that looks like the logdir: put LOGDIR before --fail-under)"
+        raise argparse.ArgumentTypeError(f"--fail-under takes METRIC=VALUE, e.g. f1.macro=0.9; got {text!r}{hint}")
     return metric, value
 
 
@@ -116,6 +121,9 @@ def main(argv=None):
     sys.stdout.flush()
     for failure in failures:
         print(f"tb-confusion: FAIL {failure}", file=sys.stderr)
+    for metric, bound in args.fail_under:
+        if not any(f": {metric} " in failure for failure in failures):
+            print(f"tb-confusion: PASS {metric} >= {bound:g} in every report that has it", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -131,6 +139,11 @@ def _reports(args):
         reason = "; ".join(skipped) if skipped else "no event file holds a tb_confusion tag"
         raise NotFound(f"no tb_confusion data in {args.logdir!r} ({reason})")
     steps = select(index, run=args.run, tag=args.tag, step=args.step)
+    for series in {id(series): series for series, _ in steps}.values():
+        for option in _ignored_options(args, tasks.get(series.plugin_data.task)):
+            print(f"tb-confusion: warning: {option} does not apply to run {series.run!r}, tag {series.tag!r} "
+                  f"({series.plugin_data.task}: use {_DECISION_OPTIONS[tasks.get(series.plugin_data.task).decision]})",
+                  file=sys.stderr)
     options = dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
                    curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn)
     reports, unreadable = [], []
@@ -149,6 +162,18 @@ def _reports(args):
     if not reports:
         raise Unreadable("; ".join(unreadable))
     return reports
+
+
+# The options that set each task's decision (tasks.Task.decision), and which decisions each option sets.
+_DECISION_OPTIONS = {"threshold": "--threshold", "cutoff": "--cutoff", "per_label": "--threshold or --thresholds"}
+_OPTION_DECISIONS = {"threshold": ("--threshold", ("threshold", "per_label")),
+                     "thresholds": ("--thresholds", ("per_label",)), "cutoff": ("--cutoff", ("cutoff",))}
+
+
+def _ignored_options(args, task):
+    """The decision options given on the command line that `task` has no use for."""
+    return [flag for name, (flag, decisions) in _OPTION_DECISIONS.items()
+            if getattr(args, name) is not None and task.decision not in decisions]
 
 
 def resolve(report, path):

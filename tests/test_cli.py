@@ -217,3 +217,41 @@ def test_thresholds_of_the_wrong_length_exit_2_naming_the_option(logdir):
     code, out, err = run(root, "--tag", "tags", "--thresholds", "0.3,0.5")
     assert code == 2 and out == ""
     assert "thresholds" in err and "got 2" in err
+
+
+def test_an_option_a_tag_has_no_use_for_is_named_once_per_run_and_tag(logdir):
+    root, _ = logdir
+    code, out, err = run(root, "--tag", "digits", "--threshold", "0.3", "--format", "json")
+    assert code == 0 and json.loads(out)
+    warned = [line for line in err.splitlines() if "does not apply" in line]
+    runs = {r["run"] for r in json.loads(out)}
+    assert len(warned) == len(runs) and all("(multiclass: use --cutoff)" in line for line in warned)
+    code, _, err = run(root, "--tag", "spam", "--cutoff", "0.3")
+    assert code == 0 and "--cutoff does not apply" in err and "(binary: use --threshold)" in err
+    code, _, err = run(root, "--tag", "digits", "--cutoff", "0.3")
+    assert code == 0 and "does not apply" not in err
+
+
+def test_a_logdir_after_fail_under_is_named_as_the_likely_mistake(logdir):
+    root, _ = logdir
+    result = subprocess.run([SCRIPT, "report", "--fail-under", "f1.macro=0.0", str(root)], capture_output=True,
+                            text=True, timeout=120)
+    code, out, err = result.returncode, result.stdout, result.stderr
+    assert code == 2 and out == ""
+    assert f"got '{root}' (that looks like the logdir: put LOGDIR before --fail-under)" in err
+
+
+def test_a_passing_gate_says_so(logdir):
+    root, _ = logdir
+    code, _, err = run(root, "--tag", "digits", "--step", 0, "--fail-under", "accuracy=0.0", "f1.macro=0.999")
+    assert code == 1
+    assert "PASS accuracy >= 0 in every report that has it" in err
+    assert "PASS f1.macro" not in err and "FAIL" in err
+
+
+def test_reports_come_in_the_panels_run_order(tmp_path):
+    for name in ("test", "train", "validation", "extra"):
+        with EventWriter(str(tmp_path / name)) as writer:
+            writer.add_summary(tbc.summary.predictions_pb("p", np.array([0, 1]), np.array([0.2, 0.9], np.float32)), 0)
+    code, out, _ = run(tmp_path, "--format", "json")
+    assert code == 0 and [r["run"] for r in json.loads(out)] == ["train", "validation", "test", "extra"]

@@ -3,7 +3,7 @@
 import pytest
 
 from tb_confusion import errors
-from tb_confusion.reading.selection import select, select_steps, shorten
+from tb_confusion.reading.selection import run_order, select, select_steps, shorten
 
 
 class _Step:
@@ -31,6 +31,12 @@ def test_each_error_has_one_http_status_and_is_the_builtin_callers_catch(kind, s
     assert isinstance(error, builtin) and isinstance(error, errors.Error)
 
 
+def test_runs_come_grouped_by_directory_then_train_validation_test_then_by_name():
+    runs = ["z", "a/test", "b/validation", "train", "exp/val", "b/train", "Eval", "a", "a/extra", "B"]
+    assert sorted(runs, key=run_order) == ["train", "Eval", "B", "a", "z", "a/test", "a/extra", "b/train",
+                                           "b/validation", "exp/val"]
+
+
 def test_select_every_step_of_every_run_in_order():
     pairs = select(INDEX, step="all")
     assert [s.step for _, s in pairs] == [0, 1, 2, 0, 1, 2]  # train/digits, train/spam, validation/digits
@@ -44,7 +50,7 @@ def test_select_latest_of_one_tag_across_runs_skips_runs_without_it():
 
 
 @pytest.mark.parametrize("where, message", [
-    ({"run": "test"}, "run 'test' not found; runs with tb_confusion data: empty, train, validation"),
+    ({"run": "test"}, "run 'test' not found; runs with tb_confusion data: train, validation, empty"),
     ({"tag": "nope"}, "tag 'nope' not found in any run; tags: digits, spam"),
     ({"run": "train", "tag": "nope"}, "tag 'nope' not found in run 'train'; tags: digits, spam"),
     ({"step": 9}, "step 9 not found; steps: 0, 1, 2"),

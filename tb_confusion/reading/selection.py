@@ -2,9 +2,21 @@
 
 from tb_confusion.errors import NotFound
 
+# Within a directory, runs whose last path part is one of these come first, in this order (the panel's
+# chips and cards, frontend/src/selection.js runOrder, use the same rule); the rest follow by name.
+SPLIT_ORDER = ("train", "training", "validation", "val", "valid", "test", "eval")
+
+
+def run_order(run):
+    """Sort key of a run name: runs grouped by their parent directory; within one, train, validation,
+    test first (by the last part of the path), then the rest by name (code point order)."""
+    parent, _, name = run.rpartition("/")
+    rank = SPLIT_ORDER.index(name.lower()) if name.lower() in SPLIT_ORDER else len(SPLIT_ORDER)
+    return (parent, rank, name)
+
 
 def select(index, *, run=None, tag=None, step=None, steps_of=lambda series: series.steps):
-    """[(series, step entry)] named by run, tag and step, sorted by run, tag and step.
+    """[(series, step entry)] named by run, tag and step, sorted by run (`run_order`), tag and step.
 
     index: {run: {tag: series}}; `steps_of(series)` gives its step entries (each with `.step`), ascending.
     run, tag: one name, or None for every run / every tag (a tag chosen without a run is taken from
@@ -12,9 +24,9 @@ def select(index, *, run=None, tag=None, step=None, steps_of=lambda series: seri
     Raises NotFound naming what is missing and listing what exists.
     """
     if run is not None and run not in index:
-        raise NotFound(f"run {run!r} not found; runs with tb_confusion data: {_listing(sorted(index))}")
+        raise NotFound(f"run {run!r} not found; runs with tb_confusion data: {_listing(sorted(index, key=run_order))}")
     chosen = []
-    for run_name in sorted(index) if run is None else [run]:
+    for run_name in sorted(index, key=run_order) if run is None else [run]:
         tags = index[run_name]
         if tag is not None and tag not in tags:
             if run is not None:
