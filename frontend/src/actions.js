@@ -60,6 +60,8 @@ export function makeActions(store, {setInterval = globalThis.setInterval, clearI
     setLabelThreshold: (k, value) => set((s) => ({labelThresholds: s.labelThresholds.map((t, i) => (i === k ? value : t)), examplesOffset: 0})),
     setCutoff: (cutoff) => set({cutoff, examplesOffset: 0}),
     setCosts: (costs) => set(costs),
+    /** Compute the recommended thresholds on `run` (clicking cells never changes it). */
+    setRecommendRun: (recommendRun) => set({recommendRun}),
     setNormalization: (normalization) => set({normalization}),
     setSort: (sort) => set({sort}),
     setCurveClass: (curveClass) => set({curveClass}),

@@ -108,11 +108,45 @@ export function epochsRequest(state, run) {
   return {run, tag: state.tag, ...thresholdParams(task, state)};
 }
 
-/** The run whose statistics the recommended thresholds come from: the run of the selected cell, else
- * a validation run (thresholds are chosen on held-out data, not on train), else the first run with
- * statistics; null when none has them yet. `runViews`: [{run, stats}]. */
+// The last part of a run's path, split into its words: "exp1/val_2" -> ["val", "2"].
+const runWords = (run) => run.split("/").pop().toLowerCase().split(/[^a-z0-9]+|(?<=[a-z])(?=[0-9])/).filter(Boolean);
+
+/** Whether `run` is named like held-out data to tune thresholds on (validation, val, valid, eval, dev). */
+export const isValidationRun = (run) => runWords(run).some((w) => ["validation", "val", "valid", "eval", "dev"].includes(w));
+
+/** Why tuning thresholds on `run` is a bad idea, or "" when its name does not say: test data then
+ * measures the tuned threshold optimistically, training data overfits it (README, FAQ). */
+export function tuningWarning(run) {
+  if (!run || isValidationRun(run)) return "";
+  const words = runWords(run);
+  if (words.some((w) => w === "test" || w === "testing")) {
+    return "test data: a threshold tuned here makes the test numbers optimistic";
+  }
+  if (words.some((w) => w === "train" || w === "training")) return "training data: a threshold tuned here overfits";
+  return "";
+}
+
+/** The run the recommended thresholds are computed on: the one the user chose (state.recommendRun)
+ * while it is selected, else the first selected run named like validation data, else the first
+ * selected run; null without runs. The selected cell plays no part. */
+export function recommendRunOf(state) {
+  const runs = state.runs || [];
+  if (runs.includes(state.recommendRun)) return state.recommendRun;
+  return runs.find(isValidationRun) ?? runs[0] ?? null;
+}
+
+/** The view ({run, stats}) of the run the recommended thresholds are computed on (recommendRunOf),
+ * or null while its statistics are not there. `runViews`: [{run, stats}]. */
 export function referenceRun(runViews, state) {
-  const ready = runViews.filter((r) => r.stats);
-  const isValidation = (r) => /^(validation|val|valid|eval|dev)$/i.test(r.run.split("/").pop());
-  return ready.find((r) => r.run === state.selected?.run) || ready.find(isValidation) || ready[0] || null;
+  const run = recommendRunOf(state);
+  return runViews.find((r) => r.run === run && r.stats) || null;
+}
+
+/** The step to show among `union` (sorted steps) for a wanted `step`: the same, else the last earlier
+ * one, else the first; null when there are no steps. */
+export function nearestStep(union, step) {
+  if (!union.length) return null;
+  if (union.includes(step)) return step;
+  const earlier = union.filter((x) => x <= step);
+  return earlier.length ? earlier[earlier.length - 1] : union[0];
 }

@@ -3,7 +3,8 @@
 
 /** The state before anything loaded. `catalogue` is the server's metric catalogue (catalogue.js).
  * Caches (stats, examples, reports, epochs) map a request's key (loader.js cacheKey, or selection.js
- * statsKey for stats) to {<value>, at} or {error, version, at}. */
+ * statsKey for stats) to {<value>, at} or {error, version, at}. `recommendRun` is the run the user chose
+ * to compute recommended thresholds on (null: the default, see selection.js recommendRunOf). */
 export const INITIAL_STATE = Object.freeze({
   catalogue: null,
   tags: null,
@@ -21,6 +22,7 @@ export const INITIAL_STATE = Object.freeze({
   curveClass: 0,
   costFp: 1,
   costFn: 1,
+  recommendRun: null,
   selected: null,
   examplesOffset: 0,
   examples: {},

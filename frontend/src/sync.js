@@ -1,18 +1,33 @@
 // Asks the loader for every request the panel's state needs and does not have yet: the metric
 // catalogue and the tags, the selected runs' steps, the shown step's statistics, and (debounced, since
 // sliders move them) the exact reports, the selected cell's examples and the metrics over epochs.
+// It also keeps the selection in the URL (url_state.js): restored when the tags arrive, written after
+// each render, applied again when someone changes the URL's hash.
 
 import {cacheKey} from "./loader.js";
 import {failedCatalogue} from "./catalogue.js";
-import {defaultSelection, epochsRequest, examplesRequest, reportRequest, statsKey, stepForRun} from "./selection.js";
+import {defaultSelection, epochsRequest, examplesRequest, nearestStep, reportRequest, statsKey, stepForRun,
+  unionSteps} from "./selection.js";
+import {browserUrl, createUrlWriter, decodeState, readHash, restoreSelection} from "./url_state.js";
 
 const MAX_CACHED_STATS = 16;
 const MAX_CACHED_EPOCHS = 32;
 
 /** sync(state), called after every render: `api` is api.js's object (a fake in tests), `loader`
- * loader.js's. */
-export function createSync(store, api, loader) {
+ * loader.js's; `url` where the selection is kept (url_state.js browserUrl: TensorBoard's hash; null
+ * keeps it nowhere, as in node), with the writer's timers. */
+export function createSync(store, api, loader, {url = browserUrl(), setTimeout, clearTimeout} = {}) {
+  const writer = url ? createUrlWriter(url, {setTimeout, clearTimeout}) : null;
+  const saved = url ? decodeState(readHash(url.read())) : {};
+  if (url) {
+    url.onExternalChange?.(() => {
+      const raw = writer.outsideChange();
+      if (raw) store.set((s) => (s.tags ? pastedSelection(s, decodeState(raw)) : null));
+    });
+    globalThis.addEventListener?.("pagehide", () => writer.flush());
+  }
   return function sync(state) {
+    writer?.write(state);
     if (!state.catalogue) {
       loader.load("catalogue", () => api.catalogue(), {
         done: (s, catalogue) => ({catalogue}),
@@ -29,7 +44,7 @@ export function createSync(store, api, loader) {
     }
     if (!state.tags) {
       loader.load("tags", () => api.tags(), {
-        done: (s, tags) => ({tags, ...defaultSelection(tags, s)}),
+        done: (s, tags) => ({tags, ...(s.tag ? {} : restoreSelection(tags, saved))}),
         failed: (s, error) => ({error, tags: {}}),
       });
       return;
@@ -44,6 +59,11 @@ export function createSync(store, api, loader) {
         done: (s, steps) => {
           const next = {steps: {...s.steps, [run]: steps}};
           if (s.step === null && steps.length) next.step = steps[steps.length - 1].step;
+          else if (s.step !== null && s.runs.every((r) => next.steps[r])) {
+            // A step from the URL that none of the runs has: the nearest one shown (as stepForRun).
+            const step = nearestStep(unionSteps(next.steps, s.runs), s.step);
+            if (step !== null && step !== s.step) next.step = step;
+          }
           return next;
         },
         failed: (s, error) => ({steps: {...s.steps, [run]: []}, error: `${run}: ${error}`}),
@@ -73,6 +93,19 @@ export function createSync(store, api, loader) {
         {debounce: [`report ${run}`, 200], prune: currentReports});
     }
   };
+}
+
+// The change a pasted or edited URL makes: its selection over the current one; a new tag or new
+// runs start over with their steps.
+function pastedSelection(s, saved) {
+  const patch = restoreSelection(s.tags, saved);
+  if (!patch.tag) return null;
+  const same = patch.tag === s.tag && JSON.stringify(patch.runs) === JSON.stringify(s.runs);
+  const kept = same ? {curveClass: s.curveClass, selected: s.selected, examplesOffset: s.examplesOffset} : {steps: {}};
+  const next = {threshold: 0.5, cutoff: 0, normalization: "count", sort: "index", recommendRun: null, ...patch, ...kept};
+  if (same) next.step = nearestStep(unionSteps(s.steps, s.runs), patch.step ?? s.step) ?? s.step;
+  else next.step = patch.step ?? null;
+  return next;
 }
 
 // At most MAX_CACHED_STATS statistics, never those of the shown steps.

@@ -1,7 +1,9 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {EXAMPLES_PAGE, defaultSelection, epochsRequest, examplesRequest, referenceRun, reportRequest, runOrder, statsKey,
-  stepForRun} from "../src/selection.js";
+import {EXAMPLES_PAGE, defaultSelection, epochsRequest, examplesRequest, nearestStep, recommendRunOf, referenceRun,
+  reportRequest, runOrder, statsKey, stepForRun, tuningWarning} from "../src/selection.js";
+import {makeActions} from "../src/actions.js";
+import {testStore} from "./fakes.js";
 
 test("runOrder: train, validation, test first (by the last path part), then by name", () => {
   assert.deepEqual(["alpha", "test", "b/validation", "zeta", "train"].sort(runOrder), ["train", "b/validation", "test", "alpha", "zeta"]);
@@ -48,10 +50,51 @@ test("reportRequest: asked for only for thinned or multilabel statistics; epochs
   assert.equal(epochsRequest({...state, tags: null}, "train"), null);
 });
 
-test("referenceRun: the selected cell's run, else a validation run, else the first run with statistics", () => {
+test("recommendRunOf: the chosen run while selected, else the first run named like validation data, else the first", () => {
+  assert.equal(recommendRunOf({runs: ["train", "b/val", "test"], recommendRun: null}), "b/val");
+  assert.equal(recommendRunOf({runs: ["train", "dev_2", "test"], recommendRun: null}), "dev_2");
+  assert.equal(recommendRunOf({runs: ["train", "eval"], recommendRun: null}), "eval");
+  assert.equal(recommendRunOf({runs: ["train", "test"], recommendRun: null}), "train");
+  assert.equal(recommendRunOf({runs: ["train", "validation", "test"], recommendRun: "test"}), "test");
+  assert.equal(recommendRunOf({runs: ["train", "validation"], recommendRun: "test"}), "validation"); // not selected
+  assert.equal(recommendRunOf({runs: [], recommendRun: null}), null);
+});
+
+test("referenceRun: the recommend-on run's view, whatever cell is selected; null while its statistics load", () => {
   const views = [{run: "train", stats: {}}, {run: "b/val", stats: {}}, {run: "test", stats: null}];
-  assert.equal(referenceRun(views, {selected: {run: "train"}}).run, "train");
-  assert.equal(referenceRun(views, {selected: {run: "test"}}).run, "b/val");
-  assert.equal(referenceRun([views[0], views[2]], {selected: null}).run, "train");
-  assert.equal(referenceRun([views[2]], {selected: null}), null);
+  const runs = views.map((v) => v.run);
+  assert.equal(referenceRun(views, {runs, recommendRun: null, selected: {run: "train"}}).run, "b/val");
+  assert.equal(referenceRun(views, {runs, recommendRun: "train", selected: {run: "b/val"}}).run, "train");
+  assert.equal(referenceRun(views, {runs, recommendRun: "test", selected: null}), null);
+});
+
+test("selectCell never changes the run the recommendations are computed on", () => {
+  const store = testStore({tags: {train: {fraud: binary}, validation: {fraud: binary}, test: {fraud: binary}}, tag: "fraud",
+    runs: ["train", "validation", "test"]});
+  const actions = makeActions(store);
+  assert.equal(recommendRunOf(store.get()), "validation");
+  for (const run of ["test", "train", "validation"]) {
+    actions.selectCell(run, 1, 0);
+    assert.equal(recommendRunOf(store.get()), "validation", run);
+  }
+  actions.setRecommendRun("test");
+  actions.selectCell("train", 0, 1);
+  assert.equal(recommendRunOf(store.get()), "test");
+  assert.equal(store.get().recommendRun, "test");
+});
+
+test("tuningWarning: test and training data warn, validation-like and other names do not", () => {
+  assert.match(tuningWarning("test"), /test data/);
+  assert.match(tuningWarning("mnist/test_2024"), /test data/);
+  assert.match(tuningWarning("train"), /training data/);
+  assert.match(tuningWarning("runs/training"), /training data/);
+  for (const run of ["validation", "val", "b/valid", "eval", "dev", "latest", "contest", "alpha"]) assert.equal(tuningWarning(run), "", run);
+});
+
+test("nearestStep: the step itself, else the last earlier one, else the first", () => {
+  assert.equal(nearestStep([1, 3, 5], 3), 3);
+  assert.equal(nearestStep([1, 3, 5], 4), 3);
+  assert.equal(nearestStep([1, 3, 5], 0), 1);
+  assert.equal(nearestStep([1, 3, 5], 99), 5);
+  assert.equal(nearestStep([], 2), null);
 });
