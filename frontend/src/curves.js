@@ -3,9 +3,11 @@
 
 import {binaryTotals} from "./lookups.js";
 
-/** {roc: {x: fpr[], y: tpr[]}, pr: {x: recall[], y: precision[]}, rocAuc, averagePrecision}, with
- * the areas computed exactly over every threshold (trapezoids for ROC, step sums for AP, as
- * scikit-learn does) and the drawn points thinned to about `points` per curve. */
+/** {roc: {x: fpr[], y: tpr[]}, pr: {x: recall[], y: precision[]}, rocThresholds, prThresholds,
+ * rocAuc, averagePrecision}, with the areas computed exactly over every threshold (trapezoids for
+ * ROC, step sums for AP, as scikit-learn does) and the drawn points thinned to about `points` per
+ * curve. The thresholds are each drawn point's (positive when score >= it); the first point, above
+ * every score, has null. */
 export function curvesFromBinary(binary, points = 800) {
   const {tps, fps} = binary;
   const {positives, negatives} = binaryTotals(binary);
@@ -37,6 +39,7 @@ export function curvesFromBinary(binary, points = 800) {
   const step = Math.max(1, Math.floor(n / points));
   const roc = {x: [0], y: [0]};
   const pr = {x: [0], y: [1]};
+  const thresholds = [null];
   for (let i = 0; i < n; i += step) pushPoint(i);
   if (n && (n - 1) % step) pushPoint(n - 1);
   function pushPoint(i) {
@@ -44,31 +47,39 @@ export function curvesFromBinary(binary, points = 800) {
     roc.y.push(positives ? tps[i] / positives : 0);
     pr.x.push(positives ? tps[i] / positives : 0);
     pr.y.push(tps[i] + fps[i] ? tps[i] / (tps[i] + fps[i]) : 1);
+    thresholds.push(binary.thresholds[i]);
   }
-  return {roc, pr, rocAuc, averagePrecision};
+  return {roc, pr, rocThresholds: thresholds, prThresholds: thresholds, rocAuc, averagePrecision};
 }
 
-/** The same shape from the `stats` route's multiclass curves ({roc: [per class {fpr, tpr, auc}],
- * pr: [per class {recall, precision, average_precision}]}) for class k; null when absent. */
+/** The same shape from the `stats` route's multiclass curves ({roc: [per class {fpr, tpr,
+ * thresholds, auc}], pr: [per class {recall, precision, thresholds, average_precision}]}) for class
+ * k (one-vs-rest: thresholds on class k's probability); null when absent. */
 export function curvesFromServer(curves, k) {
   const roc = curves?.roc?.[k];
   const pr = curves?.pr?.[k];
   if (!roc || !pr) return null;
-  const clean = (xs, ys) => {
+  const clean = (xs, ys, ts) => {
     const x = [];
     const y = [];
+    const t = [];
     (xs || []).forEach((v, i) => {
       const w = ys[i];
       if (v !== null && w !== null && Number.isFinite(v) && Number.isFinite(w)) {
         x.push(v);
         y.push(w);
+        t.push(ts?.[i] ?? null);
       }
     });
-    return {x, y};
+    return [{x, y}, t];
   };
+  const [rocPoints, rocThresholds] = clean(roc.fpr, roc.tpr, roc.thresholds);
+  const [prPoints, prThresholds] = clean(pr.recall, pr.precision, pr.thresholds);
   return {
-    roc: clean(roc.fpr, roc.tpr),
-    pr: clean(pr.recall, pr.precision),
+    roc: rocPoints,
+    pr: prPoints,
+    rocThresholds,
+    prThresholds,
     rocAuc: roc.auc ?? null,
     averagePrecision: pr.average_precision ?? null,
   };
