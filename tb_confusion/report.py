@@ -43,7 +43,8 @@ def build_report(record, *, threshold=None, thresholds=None, cutoff=None, curves
     }
     report.update(stats.task.report(stats, options))
     for metric in catalogue.computed(stats.task.name):
-        value, undefined = metric.compute(stats)
+        value, undefined = (metric.compute(stats) if metric.decision
+                            else stats.memo(("metric", metric.key), lambda metric=metric: metric.compute(stats)))
         report["metrics"][metric.key] = value
         if undefined:
             report["undefined"].append(metric.key)

@@ -37,11 +37,27 @@ class Statistics:
         problem = self.task.check(self.labels, self.probabilities, len(self.class_names))
         if problem:
             raise BadArgument(problem)
+        self._memo = {}
+
+    def memo(self, key, compute):
+        """`compute()` once per `key` for this step: for numbers that do not move with the threshold
+        (ranking metrics, log loss, recommended thresholds at given costs), so a report at a new threshold
+        or an epochs request recomputes only what the threshold changes. Callers must not mutate the result."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     @functools.cached_property
     def class_counts(self):
         """[metrics.BinaryCounts] per class, one-vs-rest, as the task ranks each class."""
         return self.task.class_counts(self)
+
+    def counts_at(self, k, threshold):
+        """(tp, fp) of class k's one-vs-rest ranking at `threshold` (score >= threshold): a bisection
+        over its sorted counts instead of a pass over the examples."""
+        return metrics.counts_at(self.class_counts[k], threshold)
 
     @functools.cached_property
     def top(self):
@@ -52,7 +68,8 @@ class Statistics:
         """An upper bound of the bytes this object holds once every part is built (for cache sizing)."""
         n, arrays = len(self.labels), (self.labels, self.probabilities, self.weights)
         ranked = len(self.class_names)  # one sorted copy per class
-        return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + n * 16 + 1024
+        # the memo holds per-class numbers and curves of at most a few hundred points per class
+        return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + n * 16 + ranked * 8192 + 1024
 
 
 def of(source):

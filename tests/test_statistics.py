@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _metrics_cases import binary_cases
 from tb_confusion import metrics, tasks
 from tb_confusion.server import json_http, panel_data
 from tb_confusion.storage.payload import Record
@@ -74,3 +75,30 @@ def test_the_size_bound_covers_every_part_once_built():
     held = sum(a.nbytes for counts in statistics.class_counts for a in counts)
     held += sum(a.nbytes for a in statistics.top) + statistics.labels.nbytes + statistics.probabilities.nbytes
     assert statistics.nbytes_bound() >= held
+
+
+@settings(max_examples=60, deadline=None)
+@given(binary_cases())
+def test_binary_matrix_looked_up_in_the_counts_equals_a_pass_over_the_examples(case):
+    y, p, w, threshold, positive_class = case
+    statistics = Statistics(Record("binary", y, p, ["a", "b"], weights=w, positive_class=positive_class))
+    looked_up = tasks.get("binary").matrix_at(statistics, threshold)
+    counted = metrics.binary_confusion(y, p, threshold, positive_class=positive_class, sample_weight=w)
+    if w is None:
+        assert looked_up.dtype == np.int64 and np.array_equal(looked_up, counted)
+    else:
+        np.testing.assert_allclose(looked_up, counted, rtol=1e-12, atol=1e-9)
+
+
+def test_a_new_threshold_recomputes_only_what_moves_with_it(sorts, monkeypatch):
+    ranked = []
+    roc_auc = metrics.ranking.roc_auc
+    monkeypatch.setattr(metrics, "roc_auc", lambda counts: ranked.append(1) or roc_auc(counts))
+    statistics = Statistics(_binary())
+    first = build_report(statistics, threshold=0.5)
+    assert len(sorts) == 2 and len(ranked) == 2
+    second = build_report(statistics, threshold=0.25)
+    assert len(sorts) == 2 and len(ranked) == 2  # ranking metrics, log loss, recommendations: kept
+    assert second["metrics"]["roc_auc"] == first["metrics"]["roc_auc"]
+    assert second["confusion_matrix"] != first["confusion_matrix"]
+    assert second == build_report(_binary(), threshold=0.25)  # the same answer as a fresh step's

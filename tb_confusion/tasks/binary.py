@@ -35,17 +35,16 @@ class Binary(Task, name="binary", label="Binary"):
     def report(self, statistics, options):
         labels, probabilities, weights = statistics.labels, statistics.probabilities, statistics.weights
         names, positive_class, threshold = statistics.class_names, statistics.positive_class, options["threshold"]
-        matrix = m.binary_confusion(labels, probabilities, threshold, positive_class=positive_class,
-                                    sample_weight=weights)
+        matrix = self.matrix_at(statistics, threshold)
         tp, fp, fn, tn = m.class_counts(matrix)
         metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
         all_counts = statistics.class_counts
-        metrics.update(report_parts.ranking_metrics(all_counts, tp + fn, names, undefined))
+        metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
         for name in ("roc_auc", "average_precision"):
             metrics[name]["binary"] = metrics[name]["per_class"][positive_class]
-        metrics["log_loss"] = m.log_loss(labels, probabilities, task="binary", positive_class=positive_class,
-                                         sample_weight=weights)
+        metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.log_loss(
+            labels, probabilities, task="binary", positive_class=positive_class, sample_weight=weights))
         metrics["top_k_accuracy"] = None
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
         counts = all_counts[positive_class]
@@ -53,12 +52,23 @@ class Binary(Task, name="binary", label="Binary"):
             "positive_class": positive_class, "threshold": threshold, "cutoff": None,
             "confusion_matrix": matrix, "predicted_labels": names,
             "metrics": metrics, "undefined": undefined,
-            "recommended_thresholds": m.recommended_thresholds(counts, cost_fp=options["cost_fp"],
-                                                               cost_fn=options["cost_fn"]),
+            "recommended_thresholds": statistics.memo(
+                ("recommended", options["cost_fp"], options["cost_fn"]),
+                lambda: m.recommended_thresholds(counts, cost_fp=options["cost_fp"], cost_fn=options["cost_fn"])),
         }
         if options["curves"]:
             report["curves"] = report_parts.curves([counts], [names[positive_class]], [threshold], None, options)
         return report
+
+    def matrix_at(self, statistics, threshold):
+        """The 2x2 matrix in class order at `threshold`, looked up in the positive class's sorted counts
+        (the same decisions as metrics.binary_confusion: positive when score >= threshold in float64)."""
+        positive_class = statistics.positive_class
+        counts = statistics.class_counts[positive_class]
+        tp, fp = statistics.counts_at(positive_class, threshold)
+        fn, tn = counts.positives - tp, counts.negatives - fp
+        matrix = np.array([[tn, fp], [fn, tp]] if positive_class == 1 else [[tp, fn], [fp, tn]])
+        return matrix.astype(np.int64) if statistics.weights is None else matrix
 
     def panel_stats(self, statistics, report, curves):
         binary = panel_parts.binary_stats(statistics.class_counts[statistics.positive_class], statistics.weights)

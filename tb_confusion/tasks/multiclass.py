@@ -29,10 +29,11 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
         all_counts = statistics.class_counts
-        metrics.update(report_parts.ranking_metrics(all_counts, tp + fn, names, undefined))
-        metrics["log_loss"] = m.log_loss(labels, probabilities, task="multiclass", sample_weight=weights)
+        metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
+        metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.log_loss(
+            labels, probabilities, task="multiclass", sample_weight=weights))
         ks = [k for k in TOP_K if k < len(names)]
-        top_k = m.top_k_accuracy(labels, probabilities, ks, sample_weight=weights)
+        top_k = statistics.memo(("top_k",), lambda: m.top_k_accuracy(labels, probabilities, ks, sample_weight=weights))
         metrics["top_k_accuracy"] = {str(k): v for k, v in top_k.items()}
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
         total = matrix.sum()

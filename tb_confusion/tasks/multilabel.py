@@ -44,9 +44,10 @@ class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", d
             if metrics[name] is None:
                 undefined.append(name)
         all_counts = statistics.class_counts
-        metrics.update(report_parts.ranking_metrics(all_counts, tp + fn, names, undefined))
-        report_parts.micro_ranking(labels, probabilities, weights, metrics, undefined)
-        metrics["log_loss"] = m.log_loss(labels, probabilities, task="multilabel", sample_weight=weights)
+        metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
+        report_parts.micro_ranking(statistics, metrics, undefined)
+        metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.log_loss(
+            labels, probabilities, task="multilabel", sample_weight=weights))
         metrics["top_k_accuracy"] = None
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
         report = {
@@ -54,10 +55,10 @@ class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", d
             "confusion_matrix": matrices.sum(axis=0), "predicted_labels": ["negative", "positive"],
             "label_confusion_matrices": matrices,
             "metrics": metrics, "undefined": undefined,
-            "recommended_thresholds": [
-                m.recommended_thresholds(c, cost_fp=options["cost_fp"], cost_fn=options["cost_fn"])
-                for c in all_counts
-            ],
+            "recommended_thresholds": statistics.memo(
+                ("recommended", options["cost_fp"], options["cost_fn"]),
+                lambda: [m.recommended_thresholds(c, cost_fp=options["cost_fp"], cost_fn=options["cost_fn"])
+                         for c in all_counts]),
         }
         if options["curves"]:
             report["curves"] = report_parts.curves(all_counts, names, per_label.tolist(), None, options)

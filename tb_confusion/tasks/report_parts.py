@@ -2,6 +2,7 @@
 metrics and downsampled curves. The JSON contract is docs/report.md; the tasks (tb_confusion.tasks)
 decide which pieces apply to them."""
 
+import copy
 import math
 
 import numpy as np
@@ -41,18 +42,36 @@ def ranking_metrics(all_counts, support, names, undefined):
     }
 
 
-def micro_ranking(labels, probabilities, weights, result, undefined):
-    """Micro ROC AUC and AP over every (example, label) pair, like scikit-learn's average="micro"."""
-    counts = m.binary_counts(labels.reshape(-1), probabilities.reshape(-1),
-                             None if weights is None else np.repeat(weights, labels.shape[1]))
-    auc = m.roc_auc(counts)
-    ap, ap_undefined = m.average_precision(counts)
+def ranking_once(statistics, support, names, undefined):
+    """ranking_metrics of a step's class counts, computed once per step (they do not move with the
+    threshold) and copied out, so callers may add entries."""
+    metrics, names_undefined = statistics.memo(("ranking",), lambda: _ranking(statistics.class_counts, support, names))
+    undefined.extend(names_undefined)
+    return copy.deepcopy(metrics)
+
+
+def _ranking(all_counts, support, names):
+    undefined = []
+    return ranking_metrics(all_counts, support, names, undefined), undefined
+
+
+def micro_ranking(statistics, result, undefined):
+    """Micro ROC AUC and AP over every (example, label) pair, like scikit-learn's average="micro"
+    (one sort of N x C scores per step)."""
+    auc, (ap, ap_undefined) = statistics.memo(("micro_ranking",), lambda: _micro(statistics))
     result["roc_auc"]["micro"] = auc
     result["average_precision"]["micro"] = ap
     if auc is None:
         undefined.append("roc_auc.micro")
     if ap_undefined:
         undefined.append("average_precision.micro")
+
+
+def _micro(statistics):
+    labels, weights = statistics.labels, statistics.weights
+    counts = m.binary_counts(labels.reshape(-1), statistics.probabilities.reshape(-1),
+                             None if weights is None else np.repeat(weights, labels.shape[1]))
+    return m.roc_auc(counts), m.average_precision(counts)
 
 
 def agreement(matrix, undefined, prefix=""):
