@@ -53,25 +53,44 @@ function decisionFields(decision, {threshold, cutoff, labelThresholds}) {
   return ["threshold", threshold];
 }
 
-/** {width, height, shapes}: rects {x, y, w, h, fill} and texts {x, y, text, anchor, size, fill, rotate, bold}. */
+// Text widths without a canvas: an upper estimate for the sans-serif fonts of the pictures (average
+// glyph about 0.55 em; 0.62 em leaves room for wide letters).
+const EM = 0.62;
+const textWidth = (text, size) => Math.ceil(String(text).length * size * EM);
+const AXIS_CAPTION = "actual \u2193 / predicted \u2192";
+
+/** `text` shortened with an ellipsis to at most `width` pixels at font `size` (textWidth's estimate). */
+export function fitText(text, width, size) {
+  const value = String(text);
+  const chars = Math.max(1, Math.floor(width / (size * EM)));
+  return value.length <= chars ? value : `${value.slice(0, Math.max(0, chars - 1))}\u2026`;
+}
+
+/** {width, height, shapes}: rects {x, y, w, h, fill} and texts {x, y, text, anchor, size, fill, rotate, bold}.
+ * Everything lies inside width x height: the margins fit the class names (names longer than 220
+ * pixels are shortened with an ellipsis), the axis caption and the title. */
 export function matrixLayout(model, {order, normalization, theme = "light", title = ""}) {
   const sums = totals(model.matrix);
   const domain = colorDomain(model.matrix, sums, normalization);
   const columns = model.columnNames.length > model.classNames.length ? [...order, model.classNames.length] : order;
-  const longest = Math.max(...model.columnNames.map((name) => String(name).length), 4);
   const cell = order.length > 60 ? 12 : order.length > 25 ? 22 : 56;
-  const label = Math.min(220, 16 + 7 * longest);
-  const top = 40 + label;
-  const left = 24 + label;
+  const nameSize = Math.min(12, cell - 2);
+  const widest = (names) => Math.max(0, ...names.map((name) => textWidth(name, nameSize)));
+  const rowLabel = Math.min(220, widest(order.map((i) => model.classNames[i])));
+  const columnLabel = Math.min(220, widest(columns.map((j) => model.columnNames[j])));
+  const captionWidth = textWidth(AXIS_CAPTION, 10);
+  const top = 40 + Math.max(columnLabel + 8, 16);
+  const left = Math.max(12 + rowLabel + 6, 12 + captionWidth + 8);
+  const width = Math.max(left + columns.length * cell + 16, 12 + textWidth(title, 14) + 12);
   const ink = theme === "dark" ? "#e8eaed" : "#202124";
   const muted = theme === "dark" ? "#9aa0a6" : "#5f6368";
-  const shapes = [{type: "rect", x: 0, y: 0, w: left + columns.length * cell + 16, h: top + order.length * cell + 16,
+  const shapes = [{type: "rect", x: 0, y: 0, w: width, h: top + order.length * cell + 16,
     fill: theme === "dark" ? "#282a2e" : "#ffffff"}];
   shapes.push({type: "text", x: 12, y: 22, text: title, anchor: "start", size: 14, fill: ink, bold: true});
-  shapes.push({type: "text", x: left - 8, y: top - 8, text: "actual \u2193 / predicted \u2192", anchor: "end", size: 10, fill: muted});
+  shapes.push({type: "text", x: left - 8, y: top - 8, text: AXIS_CAPTION, anchor: "end", size: 10, fill: muted});
   order.forEach((i, r) => {
-    shapes.push({type: "text", x: left - 6, y: top + r * cell + cell / 2 + 4, text: model.classNames[i], anchor: "end",
-      size: Math.min(12, cell - 2), fill: ink});
+    shapes.push({type: "text", x: left - 6, y: top + r * cell + cell / 2 + 4, text: fitText(model.classNames[i], rowLabel, nameSize),
+      anchor: "end", size: nameSize, fill: ink});
     columns.forEach((j, c) => {
       const shares = cellShares(model.matrix, sums, i, j);
       const value = displayValue(shares, normalization);
@@ -84,9 +103,17 @@ export function matrixLayout(model, {order, normalization, theme = "light", titl
       }
     });
   });
-  columns.forEach((j, c) => shapes.push({type: "text", x: left + c * cell + cell / 2 + 4, y: top - 6, text: model.columnNames[j],
-    anchor: "start", size: Math.min(12, cell - 2), fill: ink, rotate: -90}));
+  columns.forEach((j, c) => shapes.push({type: "text", x: left + c * cell + cell / 2 + 4, y: top - 6,
+    text: fitText(model.columnNames[j], columnLabel, nameSize), anchor: "start", size: nameSize, fill: ink, rotate: -90}));
   return {width: shapes[0].w, height: shapes[0].h, shapes};
+}
+
+/** The box {left, right, top, bottom} a layout's text takes, by textWidth's estimate (for tests). */
+export function textExtent(shape) {
+  const w = textWidth(shape.text, shape.size);
+  const start = shape.anchor === "end" ? -w : shape.anchor === "middle" ? -w / 2 : 0;
+  if (shape.rotate === -90) return {left: shape.x - shape.size, right: shape.x, top: shape.y - start - w, bottom: shape.y - start};
+  return {left: shape.x + start, right: shape.x + start + w, top: shape.y - shape.size, bottom: shape.y + shape.size * 0.3};
 }
 
 const xmlEscapes = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"};

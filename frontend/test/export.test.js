@@ -1,6 +1,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {csvField, escapeXml, layoutSvg, matrixLayout, reportCsv} from "../src/export.js";
+import {csvField, escapeXml, fitText, layoutSvg, matrixLayout, reportCsv, textExtent} from "../src/export.js";
 import {classOrder, topConfusions, totals, cellShares} from "../src/matrix_math.js";
 import {modelAt} from "../src/model.js";
 import {headline} from "../src/metric_value.js";
@@ -99,3 +99,22 @@ for (const c of fixtures().cases.filter((x) => x.task !== "multilabel")) {
     if (c.task === "binary" && shown.roc_auc.binary !== null) assert.equal(rows.get("roc_auc")[0], shown.roc_auc.binary);
   });
 }
+
+test("matrixLayout keeps the axis caption, the title and every name inside the picture", () => {
+  const long = "a-class-name-much-longer-than-the-margin-of-two-hundred-and-twenty-pixels";
+  for (const names of [["a", "b", "c"], ["cat", long, "bird"], Array.from({length: 30}, (_, k) => `o${k}`)]) {
+    const model = tinyModel(names.slice(0, 3));
+    const layout = matrixLayout(model, {order: [0, 1, 2], normalization: "count",
+      title: "validation \u00b7 a/rather/long/tag/name \u00b7 step 12345"});
+    for (const shape of layout.shapes.filter((s) => s.type === "text")) {
+      const box = textExtent(shape);
+      assert.ok(box.left >= 0 && box.top >= 0, `${shape.text} starts inside`);
+      assert.ok(box.right <= layout.width && box.bottom <= layout.height, `${shape.text} ends inside`);
+    }
+    const caption = layout.shapes.find((s) => s.text === "actual \u2193 / predicted \u2192");
+    assert.ok(caption, "the axis caption is drawn in full");
+  }
+  assert.equal(fitText("short", 100, 12), "short");
+  assert.ok(fitText(long, 100, 12).endsWith("\u2026"));
+  assert.ok(textExtent({text: fitText(long, 100, 12), size: 12, x: 0, y: 20, anchor: "start"}).right <= 100);
+});
