@@ -330,7 +330,9 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
     const box = overlay.getBoundingClientRect();
     return {px: event.clientX - box.left, py: event.clientY - box.top};
   }
-  const inPlot = ({px, py}) => px >= MARGIN.left && px <= size.width - MARGIN.right && py >= MARGIN.top && py <= size.height - MARGIN.bottom;
+  /** Within the plot area, or `slack` pixels around it (a point drawn on the edge stays reachable). */
+  const inPlot = ({px, py}, slack = 0) => px >= MARGIN.left - slack && px <= size.width - MARGIN.right + slack
+    && py >= MARGIN.top - slack && py <= size.height - MARGIN.bottom + slack;
 
   overlay.addEventListener("mousemove", (event) => {
     if (!spec) return;
@@ -343,7 +345,7 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
         width: `${Math.abs(point.px - drag.start.px)}px`, height: `${Math.abs(point.py - drag.start.py)}px`});
       brush.hidden = false;
     }
-    hover = inPlot(point) ? {mode: "mouse", ...point} : null;
+    hover = inPlot(point, 8) ? {mode: "mouse", ...point} : null;
     mark(lastPoints);
   });
   overlay.addEventListener("mouseleave", () => {
@@ -453,6 +455,8 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
   const api = {element, draw, mark, onPick, view, resetZoom, zoomTo,
     /** Where data (x, y) is, in CSS pixels from the chart's top left corner (tests, pins). */
     toPixel: (x, y) => ({x: sx(x), y: sy(y)}),
+    /** The labelled series drawn now: [{label, color}]. */
+    series: () => (spec ? spec.series.filter((s) => s.label !== undefined).map((s) => ({label: s.label, color: s.color})) : []),
     /** The hover box's text now (null when hidden). */
     tipText: () => (tip.hidden ? null : tip.textContent)};
   // For the browser tests: the chart behind its element.
