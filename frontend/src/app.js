@@ -21,6 +21,8 @@ import {createCurvesView} from "./curves_view.js";
 import {createEpochsView} from "./epochs_view.js";
 import {createExamplesView} from "./examples_view.js";
 import {DATA_RELOADED, RUNS_CHANGED, connectToHost} from "./host_messages.js";
+import {createGridLayout} from "./run_grid_layout.js";
+import {drawerDock} from "./drawer.js";
 
 /** Build the panel into document.body and start loading. */
 export function renderPanel() {
@@ -44,9 +46,25 @@ export function renderPanel() {
   const epochs = createEpochsView(actions);
   const examples = createExamplesView(actions);
   const message = h("div", {class: "message", role: "status", "aria-live": "polite"});
-  root.append(toolbar.element, message, runGrid,
+  const details = h("div", {class: "details"},
     h("div", {class: "two-columns"}, summary.element, curves.element),
-    h("div", {class: "two-columns"}, epochs.element, examples.element));
+    h("div", {class: "two-columns"}, epochs.element));
+  root.append(toolbar.element, message, runGrid, details, examples.element);
+
+  // The grid's width decides how many cards share a row and the size of their cells.
+  const gridLayout = createGridLayout();
+  let gridWidth = 0;
+  if (typeof ResizeObserver !== "undefined") {
+    new ResizeObserver(() => {
+      const width = runGrid.clientWidth;
+      if (width !== gridWidth) { gridWidth = width; store.set({}); }
+    }).observe(runGrid);
+  }
+  // The examples drawer opens on the side away from where the user clicked (the cell stays in view).
+  let lastPointer = null;
+  document.addEventListener("pointerdown", (event) => { lastPointer = {x: event.clientX, at: performance.now()}; }, true);
+  let selectedKey = null;
+  let dock = "right";
 
   function render(state) {
     const started = performance.now();
@@ -64,26 +82,40 @@ export function renderPanel() {
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
     toolbar.update({state, steps, task, stats: referenceRun(runViews, state)?.stats || null});
-    replaceChildren(message, state.error ? h("div", {class: "error"}, state.error)
-      : state.tags && !Object.keys(state.tags).length ? emptyMessage() : "");
+    const empty = Boolean(state.tags && !Object.keys(state.tags).length);
+    replaceChildren(message, state.error ? h("div", {class: "error"}, state.error) : empty ? emptyMessage() : "");
+    // An empty logdir shows only its message: no empty tables or charts.
+    details.hidden = empty || !state.tags;
+    const layout = gridLayout(state, runViews, gridWidth || runGrid.clientWidth);
+    const columns = `repeat(${layout.perRow}, minmax(0, 1fr))`;
+    if (runGrid.style.gridTemplateColumns !== columns) runGrid.style.gridTemplateColumns = columns;
+    runGrid.dataset.perRow = String(layout.perRow);
     // One card per run, kept across renders so the matrix updates in place.
     for (const [run, card] of cards) if (!state.runs.includes(run)) { card.element.remove(); cards.delete(run); }
     runViews.forEach((view) => {
       if (!cards.has(view.run)) cards.set(view.run, createRunCard(view.run, actions));
       const card = cards.get(view.run);
       if (runGrid.children[view.index] !== card.element) runGrid.insertBefore(card.element, runGrid.children[view.index] || null);
-      card.update({...view, state});
+      card.update({...view, state, layout});
     });
     runGrid.dataset.count = String(runViews.length);
     summary.update({runViews, state, task});
+    // Many runs: the metrics table takes the whole width so no run's column is cut.
+    summary.element.classList.toggle("wide", runViews.length > 4);
     curves.update({runViews, state, task});
     epochs.update({state, steps, task, series: state.runs.map((run) => {
       const params = epochsRequest(state, run);
       return {run, entry: params ? state.epochs[cacheKey(state, params)] : null};
     })});
     const params = examplesRequest(state);
+    const key = state.selected ? JSON.stringify(state.selected) : null;
+    if (key !== selectedKey) {
+      selectedKey = key;
+      if (key) dock = drawerDock({pointer: lastPointer, now: performance.now(), active: document.activeElement,
+        card: cards.get(state.selected.run)?.element, viewportWidth: window.innerWidth});
+    }
     examples.update({state, params, entry: params ? state.examples[cacheKey(state, params)] : null,
-      model: runViews.find((r) => r.run === state.selected?.run)?.model || null, pageSize: EXAMPLES_PAGE});
+      model: runViews.find((r) => r.run === state.selected?.run)?.model || null, pageSize: EXAMPLES_PAGE, dock});
     sync(state);
     debug.lastRenderMs = performance.now() - started;
     debug.renders += 1;

@@ -1,33 +1,55 @@
-// The examples in the selected cell, most confident first, a page at a time.
+// The examples in the selected cell, most confident first, a page at a time, in a drawer that opens
+// beside the matrix (on the side away from the clicked cell, so the cell stays in view) without
+// scrolling the page. Each example: its id, the actual class with its probability, the predicted
+// class with its probability and the runner-up class with its (server fields true_score, score,
+// runner_up, runner_up_score; without the newer fields, id, classes and the confidence as before).
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {formatCount} from "./number_format.js";
 import {taskInfo} from "./tasks.js";
 
+/** A probability as text: "0.9731", "–" when absent. */
+export function probabilityText(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(4) : "\u2013";
+}
+
+/** The columns shown for a page of examples: the newer fields only when the server sent them. */
+export function exampleColumns(examples) {
+  const has = (field) => examples.some((e) => e[field] !== undefined);
+  return {trueScore: has("true_score"), runnerUp: examples.some((e) => e.runner_up !== undefined && e.runner_up !== null)};
+}
+
+/** {element, update(props)}; `onClose` closes the drawer (clears the selected cell). */
 export function createExamplesView(actions) {
-  const title = h("h2", {}, "Examples");
+  const title = h("h2", {id: "examples-title"}, "Examples");
   const subtitle = h("p", {class: "note", id: "examples-caption"});
-  const body = h("div", {class: "table-scroll examples-body"});
+  const close = h("button", {class: "icon-button", id: "examples-close", "aria-label": "Close the examples", title: "Close (Esc)",
+    onclick: () => actions.clearSelection()}, "\u00d7");
+  const body = h("div", {class: "examples-body"});
   const previous = h("button", {class: "text-button", id: "examples-prev", onclick: () => actions.pageExamples(offset - pageSize)}, "\u2039 Previous");
   const next = h("button", {class: "text-button", id: "examples-next", onclick: () => actions.pageExamples(offset + pageSize)}, "Next \u203A");
   const range = h("span", {class: "page-range"});
   const pager = h("div", {class: "pager"}, previous, range, next);
-  const element = h("section", {class: "card examples-card", id: "examples", "aria-label": "Examples"},
-    h("div", {class: "card-head"}, title), subtitle, body, pager);
+  const element = h("section", {class: "card examples-card drawer", id: "examples", role: "dialog", "aria-modal": "false",
+    "aria-labelledby": "examples-title", "aria-describedby": "examples-caption", hidden: true},
+  h("div", {class: "card-head"}, title, close), subtitle, body, pager);
   let offset = 0;
   let pageSize = 25;
   let shownKey = null;
 
-  function update({state, params, entry, model, pageSize: size}) {
+  function update({state, params, entry, model, pageSize: size, dock = "right"}) {
     pageSize = size;
     offset = state.examplesOffset;
+    element.dataset.dock = dock;
     if (!params || !model) {
-      replaceChildren(body, h("p", {class: "empty-hint"}, "Click a cell of a matrix (or a top confusion) to list its examples here."));
+      element.hidden = true;
+      replaceChildren(body);
       setText(subtitle, "");
       pager.hidden = true;
       shownKey = null;
       return;
     }
+    element.hidden = false;
     // A cell of one label's 2x2 matrix (per-label matrices) reads "not <label>" / "<label>".
     const perLabel = taskInfo(model.task).matrix === "labels";
     const names = perLabel ? [`not ${model.labelNames[params.label]}`, model.labelNames[params.label]] : model.classNames;
@@ -48,14 +70,7 @@ export function createExamplesView(actions) {
     const key = JSON.stringify(params);
     if (key !== shownKey) {
       shownKey = key;
-      replaceChildren(body, page.total ? h("table", {class: "metrics-table examples-table"},
-        h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "Example"), h("th", {scope: "col"}, "Actual"), h("th", {scope: "col"}, "Predicted"),
-          h("th", {scope: "col", class: "num", title: "the probability the model gave its predicted class"}, "Confidence"))),
-        h("tbody", {}, page.examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake"},
-          h("td", {class: "example-id", title: e.id}, e.id),
-          h("td", {}, names[e.true] ?? String(e.true)),
-          h("td", {}, columns[e.pred] ?? String(e.pred)),
-          h("td", {class: "num"}, Number(e.score).toFixed(4))))))
+      replaceChildren(body, page.total ? examplesTable(page.examples, names, columns, perLabel)
         : h("p", {class: "empty-hint"}, "No examples in this cell."));
     }
     pager.hidden = page.total <= page.limit;
@@ -65,4 +80,30 @@ export function createExamplesView(actions) {
   }
 
   return {element, update};
+}
+
+/** The table of one page. The predicted class's probability keeps the class "num" (one per row, the
+ * sort key: most confident first); the other probabilities are "prob". Names are text only. */
+function examplesTable(examples, names, columns, perLabel) {
+  const {trueScore, runnerUp} = exampleColumns(examples);
+  const name = (list, index) => list[index] ?? String(index);
+  const probability = (value, cls, tip) => h("td", {class: cls, title: tip}, probabilityText(value));
+  const head = (text, cls = null, tip = null) => h("th", {scope: "col", class: cls, title: tip}, text);
+  const scoreTip = perLabel ? "the probability of the label being on" : "the probability the model gave";
+  return h("table", {class: "metrics-table examples-table", dataset: {columns: runnerUp ? "full" : trueScore ? "scores" : "basic"}},
+    h("thead", {}, h("tr", {},
+      head("Example"),
+      head("Actual"), trueScore ? head("p", "prob", `${scoreTip} the actual ${perLabel ? "state" : "class"}`) : null,
+      head("Predicted"), head(trueScore ? "p" : "Confidence", "num", "the probability the model gave its predicted class"),
+      runnerUp ? head("Runner-up", null, "the most probable class after the predicted one") : null,
+      runnerUp ? head("p", "prob", "the runner-up class's probability") : null)),
+    h("tbody", {}, examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake"},
+      h("td", {class: "example-id", title: e.id}, e.id),
+      h("td", {class: "class-name", title: name(names, e.true)}, name(names, e.true)),
+      trueScore ? probability(e.true_score, "prob") : null,
+      h("td", {class: "class-name", title: name(columns, e.pred)}, name(columns, e.pred)),
+      probability(e.score, "num"),
+      runnerUp ? h("td", {class: "class-name", title: e.runner_up === null ? "" : name(columns, e.runner_up)},
+        e.runner_up === null || e.runner_up === undefined ? "\u2013" : name(columns, e.runner_up)) : null,
+      runnerUp ? probability(e.runner_up_score, "prob") : null))));
 }

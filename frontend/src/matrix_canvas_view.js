@@ -4,6 +4,7 @@
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
+import {readableText} from "./contrast.js";
 import {cellShares, colorDomain, totals} from "./matrix_math.js";
 import {cellLines, cellText} from "./cell_text.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
@@ -102,11 +103,11 @@ export function createMatrixCanvas({onSelect}) {
       const y = LABEL_HEIGHT + r * size - top;
       const value = normalization === "count" ? count : share(count, i, j, normalization);
       const diagonal = i === j;
-      const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+      const {fill} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
       context.fillStyle = fill;
       context.fillRect(x, y, size - (size > 6 ? 1 : 0), size - (size > 6 ? 1 : 0));
       if (size >= 32 && value) {
-        context.fillStyle = text;
+        context.fillStyle = readableText(fill);
         context.fillText(cellText(value, normalization), x + size / 2, y + size / 2, size - 4);
       }
     };

@@ -1,14 +1,17 @@
-// The confusion matrix as an HTML table, for up to a few dozen classes: every number and class
-// name is real text (selectable, read by screen readers); arrow keys move between cells.
+// The confusion matrix as an HTML table, for up to 30 classes: every number and class name is real
+// text (selectable, read by screen readers); arrow keys move between cells. Its geometry (cell size,
+// font, label widths, rotated column names) comes from card_layout.js so that it fits its card.
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
 import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
 import {cellLines, cellText} from "./cell_text.js";
 import {formatCount} from "./number_format.js";
+import {readableText} from "./contrast.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
 
-/** {element, update({model, order, normalization, selected, theme})}; onSelect(trueIndex, predIndex). */
+/** {element, update({model, order, normalization, selected, theme, fit})}; onSelect(trueIndex, predIndex).
+ * `fit` is card_layout.js matrixFit (null: the default sizes). */
 export function createMatrixTable({onSelect}) {
   const element = h("div", {class: "matrix-scroll"});
   let structureKey = null;
@@ -18,6 +21,8 @@ export function createMatrixTable({onSelect}) {
   let grandTotal = null;
   let focus = {row: 0, column: 0};
   let current = null;
+  let table = null;
+  let chars = Infinity;
 
   function build(model, order) {
     const columns = [...order, ...model.columnNames.slice(model.classNames.length).map((_, k) => model.classNames.length + k)];
@@ -68,11 +73,10 @@ export function createMatrixTable({onSelect}) {
     });
     columnTotals = columns.map(() => h("td", {class: "total"}));
     grandTotal = h("td", {class: "total grand"});
-    const size = columns.length <= 3 ? "large" : columns.length <= 7 ? "medium" : "small";
-    const table = h("table", {class: "matrix", role: "grid", dataset: {size}, "data-rotate": columns.length > 6 ? "" : null},
+    table = h("table", {class: "matrix", role: "grid"},
+      h("caption", {class: "axis-label"}, "Actual \u2193 \u00b7 Predicted \u2192"),
       h("thead", {},
-        h("tr", {}, h("th", {class: "corner", rowspan: 1}, h("span", {class: "axis-label"}, "Actual \u2193  Predicted \u2192")),
-          headerCells, h("th", {scope: "col", class: "total-head"}, "Total"))),
+        h("tr", {}, h("th", {class: "corner"}), headerCells, h("th", {scope: "col", class: "total-head"}, "Total"))),
       h("tbody", {}, bodyRows),
       h("tfoot", {}, h("tr", {}, h("th", {scope: "row", class: "total-head"}, "Total"), columnTotals, grandTotal)));
     element.replaceChildren(table);
@@ -83,13 +87,29 @@ export function createMatrixTable({onSelect}) {
     return cellLines(model.classNames[i], model.columnNames[j], cellShares(model.matrix, sums, i, j));
   }
 
-  function update({model, order, normalization, selected, theme}) {
+  /** Cell size, font and labels from the layout (CSS custom properties of the table). */
+  function applyFit(fit) {
+    const sizes = fit || {cell: 56, height: 40, font: 13, label: 160, total: 48, rotate: false, headerHeight: 0, compact: false};
+    const style = table.style;
+    const set = (name, value) => { if (style.getPropertyValue(name) !== value) style.setProperty(name, value); };
+    set("--cell-w", `${sizes.cell}px`);
+    set("--cell-h", `${sizes.height}px`);
+    set("--cell-font", `${sizes.font}px`);
+    set("--label-w", `${sizes.label}px`);
+    set("--total-w", `${sizes.total}px`);
+    set("--head-h", `${sizes.headerHeight}px`);
+    table.toggleAttribute("data-rotate", sizes.rotate);
+    chars = sizes.compact ? Math.max(1, Math.floor((sizes.cell - 4) / (sizes.font * 0.62))) : Infinity;
+  }
+
+  function update({model, order, normalization, selected, theme, fit = null}) {
     const key = [model.columnNames.length, ...order, "|", ...model.columnNames].join("\u0000");
     if (key !== structureKey) {
       rowTotals = [];
       build(model, order);
       structureKey = key;
     }
+    applyFit(fit);
     const sums = totals(model.matrix);
     current = {model, sums};
     const domain = colorDomain(model.matrix, sums, normalization);
@@ -98,11 +118,12 @@ export function createMatrixTable({onSelect}) {
         const shares = cellShares(model.matrix, sums, cell.i, cell.j);
         const value = displayValue(shares, normalization);
         const diagonal = cell.i === cell.j;
-        const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+        const {fill} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+        const text = readableText(fill); // 4.5:1 or better on every fill of both ramps
         const style = cell.button.style;
         if (style.backgroundColor !== fill) style.backgroundColor = fill;
-        if (style.color !== text) style.color = text;
-        setText(cell.button, cellText(value, normalization));
+        if (cell.color !== text) { style.color = text; cell.color = text; }
+        setText(cell.button, cellText(value, normalization, chars));
         cell.button.setAttribute("aria-label", cellLines(model.classNames[cell.i], model.columnNames[cell.j], shares).join(", "));
         const isSelected = selected && selected.true === cell.i && selected.pred === cell.j;
         cell.button.classList.toggle("selected", Boolean(isSelected));

@@ -12,9 +12,6 @@ import {drawLayout, layoutSvg, matrixLayout, reportCsv} from "./export.js";
 import {taskInfo} from "./tasks.js";
 import {tableColumns} from "./catalogue.js";
 
-// Up to this many classes the matrix is an HTML table; beyond, a canvas.
-const TABLE_MAX_CLASSES = 20;
-
 export function createRunCard(run, actions) {
   const swatch = h("span", {class: "swatch"});
   const subtitle = h("span", {class: "subtitle"});
@@ -27,12 +24,16 @@ export function createRunCard(run, actions) {
   const matrixHolder = h("div", {class: "matrix-holder"});
   const status = h("div", {class: "card-status"});
   const confusions = h("ol", {class: "top-confusions"});
-  const confusionsBox = h("div", {class: "confusions-box"}, h("h3", {}, "Top confusions"), confusions);
+  const confusionsBox = h("div", {class: "confusions-box"},
+    h("h3", {}, "Top confusions ", h("span", {class: "h3-note"}, "count (% of the actual class)")), confusions);
   const perClass = createPerClassTable({label: `Per-class metrics of run ${run}`});
   const body = h("div", {class: "run-body"}, matrixHolder, h("div", {class: "side"}, confusionsBox, perClass.element));
+  // Two lines of fixed height (names and the subtitle cut with an ellipsis, never wrapped), so the
+  // matrices of the cards in a row start at the same height.
   const element = h("article", {class: "card run-card", "aria-label": `Run ${run}`},
-    h("div", {class: "card-head"},
-      h("h2", {}, swatch, h("span", {class: "run-name", title: run}, run)), subtitle, badge, labelSelect, exportBar),
+    h("div", {class: "card-head run-head"},
+      h("div", {class: "head-line"}, h("h2", {}, swatch, h("span", {class: "run-name", title: run}, run)), exportBar),
+      h("div", {class: "head-line"}, subtitle, badge, labelSelect)),
     status, body);
 
   let view = null;
@@ -51,7 +52,7 @@ export function createRunCard(run, actions) {
 
   function update(props) {
     view = props;
-    const {state, model, index, step, error, stats} = props;
+    const {state, model, index, step, error, stats, layout = null} = props;
     swatch.style.background = RUN_COLORS[index % RUN_COLORS.length];
     body.hidden = !model || Boolean(error);
     exportBar.hidden = body.hidden;
@@ -67,6 +68,7 @@ export function createRunCard(run, actions) {
     replaceChildren(status);
     const task = taskInfo(model.task);
     setText(subtitle, `step ${step} \u00b7 ${formatCount(model.numExamples)} examples${stats.weighted ? " (weighted)" : ""} \u00b7 ${decisionText(task, state)}`);
+    subtitle.title = subtitle.textContent;
     badge.hidden = stats.exact !== false;
     setText(badge, model.exact ? "exact (from the server)" : "approximate while the exact numbers load");
     labelSelect.hidden = task.matrix !== "labels";
@@ -79,7 +81,8 @@ export function createRunCard(run, actions) {
       labelSelect.value = String(state.curveClass);
     }
     const shown = displayed(props);
-    const kind = shown.classNames.length > TABLE_MAX_CLASSES ? "canvas" : "table";
+    // The table when the layout found a size that fits the card (up to 30 classes), else the canvas.
+    const kind = layout && !layout.fit ? "canvas" : "table";
     if (kind !== matrixKind) {
       matrixKind = kind;
       const onSelect = (i, j) => actions.selectCell(run, i, j); // of the shown label, when per label
@@ -89,7 +92,7 @@ export function createRunCard(run, actions) {
     const order = shown.cells ? classOrder(null, state.sort, shown.cells) : classOrder(shown.matrix, state.sort);
     const selected = state.selected && state.selected.run === run
       && (!task.cell_needs_label || state.selected.label === state.curveClass) ? state.selected : null;
-    matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme});
+    matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme, fit: layout?.fit || null});
     updateConfusions(shown, task.cell_needs_label ? state.curveClass : null);
     perClass.update(model.labelNames || model.classNames, model.metrics, tableColumns(state.catalogue, model.task));
   }
@@ -117,7 +120,8 @@ export function createRunCard(run, actions) {
       const {item, from, to, count} = confusionItems[k];
       setText(from, shown.classNames[c.true]);
       setText(to, shown.columnNames[c.pred]);
-      setText(count, ` ${formatCount(c.count)} (${formatPercent(c.rowShare)})`);
+      setText(count, ` ${formatCount(c.count)} (${formatPercent(c.rowShare)} of actual)`);
+      item.firstChild.title = `${formatCount(c.count)} of the actual ${shown.classNames[c.true]} (${formatPercent(c.rowShare)}) predicted ${shown.columnNames[c.pred]}`;
       if (item.parentNode !== confusions) confusions.append(item);
     });
     for (let k = top.length; k < confusionItems.length; k++) confusionItems[k].item.remove();

@@ -44,6 +44,7 @@ export function createSummaryView() {
       key = next;
       cells = rows.map(() => runViews.map(() => h("td", {class: "num"})));
       replaceChildren(holder, h("table", {class: "metrics-table summary", id: "summary-table"},
+        h("colgroup", {}, h("col", {class: "metric-column"}), runViews.map(() => h("col", {}))),
         h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "Metric"), runViews.map((r) =>
           h("th", {scope: "col", class: "num", title: r.run}, h("span", {class: "swatch", style: {background: RUN_COLORS[r.index % RUN_COLORS.length]}}), r.run)))),
         h("tbody", {}, rows.map((row, m) => h("tr", {dataset: {metric: row.key}}, h("th", {scope: "row"}, row.label), cells[m])))));
