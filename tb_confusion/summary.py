@@ -6,6 +6,7 @@ Its API may grow, but the data it stores to disk will be readable forever (see t
 import numpy as np
 from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
+from tb_confusion.errors import BadArgument
 from tb_confusion.storage import payload
 from tb_confusion.storage import metadata
 from tb_confusion.storage.validation import prepare
@@ -13,7 +14,9 @@ from tb_confusion.storage.validation import prepare
 
 def _encode(name, labels, probabilities, *, description, **options):
     if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string; got {name!r}")
+        raise BadArgument(f"name must be a non-empty string; got {name!r}")
+    if description is not None and not isinstance(description, str):
+        raise BadArgument(f"description must be a string or None; got {description!r}")
     arrays = prepare(labels, probabilities, **options)
     summary_metadata = metadata.create_summary_metadata(
         task=arrays["task"], class_names=arrays["class_names"], dtype=arrays["dtype"],

@@ -83,3 +83,36 @@ def test_from_logits_applies_softmax_and_sigmoid():
     np.testing.assert_allclose(arrays["probabilities"], expected / expected.sum(1, keepdims=True), rtol=1e-6)
     sig = validation.prepare(YB, np.array([-800.0, 0, 800, 1, -1]), from_logits=True)["probabilities"]
     np.testing.assert_allclose(sig, [0, 0.5, 1, 1 / (1 + np.exp(-1)), 1 / (1 + np.exp(1))], rtol=1e-6)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda w: w.add_summary(tbc.summary.predictions_pb("p", YB, PB), step=2**70), "step must fit in 64 bits"),
+    (lambda w: w.add_summary(tbc.summary.predictions_pb("p", YB, PB), step=0, wall_time="now"),
+     "wall_time must be a finite number"),
+    (lambda w: w.add_summary(tbc.summary.predictions_pb("p", YB, PB, description=123), step=0),
+     "description must be a string or None; got 123"),
+    (lambda w: w.add_summary(tbc.summary.predictions_pb("p", YB, PB.astype(np.complex64)), step=0),
+     "probabilities must be real numbers; got complex dtype complex64"),
+    (lambda w: w.add_summary(tbc.summary.predictions_pb("p", YB, PB, example_ids=[b"a", b"\xff", b"c", b"d", b"e"]),
+                             step=0), r"example_ids must be UTF-8 text; entry 1 is b'\\xff'"),
+    (lambda w: w.add_summary(tbc.summary.predictions_pb(
+        "p", np.zeros(2, int), np.full((2, 65_537), 1 / 65_537, np.float32)), step=0),
+     "probabilities have 65,537 columns; tb_confusion takes at most 65,536 classes"),
+])
+def test_writer_inputs_that_escaped_the_rule_name_the_argument_and_write_nothing(tmp_path, call, message):
+    with EventWriter(str(tmp_path)) as writer:
+        with pytest.raises(ValueError, match=message):
+            call(writer)
+    assert list(offline.list_series(str(tmp_path))) == []
+
+
+@pytest.mark.parametrize("logdir", [None, 3, ""])
+def test_an_event_writer_needs_a_logdir(logdir):
+    with pytest.raises(ValueError, match=r"logdir must be a directory path or URL; got"):
+        EventWriter(logdir)
+
+
+def test_negative_steps_are_int64_steps_like_tensorboards(tmp_path):
+    with EventWriter(str(tmp_path)) as writer:
+        writer.add_summary(tbc.summary.predictions_pb("p", YB, PB), step=-1)
+    assert offline.list_series(str(tmp_path)) == {".": {"p": [-1]}}

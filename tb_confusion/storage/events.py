@@ -1,5 +1,7 @@
 """Event files without TensorFlow: a small synchronous writer and a fast record reader."""
 
+import math
+import numbers
 import os
 import socket
 import struct
@@ -25,6 +27,11 @@ class EventWriter:
     """
 
     def __init__(self, logdir, *, filename_suffix=""):
+        if not isinstance(logdir, (str, os.PathLike)) or not os.fspath(logdir):
+            raise BadArgument(f"logdir must be a directory path or URL; got {logdir!r}")
+        if not isinstance(filename_suffix, str):
+            raise BadArgument(f"filename_suffix must be a string; got {filename_suffix!r}")
+        logdir = os.fspath(logdir)
         self._gfile = _gfile_for(logdir)
         self._gfile.makedirs(logdir) if self._gfile else os.makedirs(logdir, exist_ok=True)
         name = "events.out.tfevents.%010d.%s.%d.%d%s" % (
@@ -44,6 +51,11 @@ class EventWriter:
         """Append a `Summary` (e.g. from `predictions_pb`) at `step` (an int, increasing per tag)."""
         if isinstance(step, bool) or not isinstance(step, int) and not hasattr(step, "__index__"):
             raise BadArgument(f"step must be an integer; got {step!r}")
+        if not -2**63 <= int(step) < 2**63:  # TensorBoard's int64 steps; negative ones are allowed, as there
+            raise BadArgument(f"step must fit in 64 bits (-2**63 <= step < 2**63); got {step!r}")
+        if wall_time is not None and (isinstance(wall_time, bool) or not isinstance(wall_time, numbers.Real)
+                                      or not math.isfinite(wall_time)):
+            raise BadArgument(f"wall_time must be a finite number of seconds since the epoch or None; got {wall_time!r}")
         event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time, step=int(step))
         event.summary.CopyFrom(summary)
         self.add_event(event)

@@ -1,5 +1,6 @@
 """The tag-constant half of the storage contract: plugin name, format version, PluginData."""
 
+from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import summary_pb2
 
 from tb_confusion import tasks
@@ -43,8 +44,29 @@ def create_summary_metadata(*, task, class_names, dtype, positive_class=1, descr
 
 def parse_plugin_data(content):
     """PluginData from `SummaryMetadata.plugin_data.content` bytes; rejects newer versions."""
-    plugin_data = _proto.PluginData.FromString(content)
+    try:
+        plugin_data = _proto.PluginData.FromString(content)
+    except DecodeError as error:
+        raise Unreadable(f"tb_confusion metadata cannot be parsed ({error})") from None
     check_version(plugin_data.version, "this tag's metadata")
-    if plugin_data.task not in TASKS:
-        raise Unreadable(f"unknown task {plugin_data.task!r} in tb_confusion metadata")
+    check_plugin_data(plugin_data)
     return plugin_data
+
+
+def check_plugin_data(plugin_data):
+    """The tag's metadata: a known task, unique class names matching num_classes, a positive class that
+    is one of the two binary classes, a storage dtype writers use."""
+    task = plugin_data.task
+    if task not in TASKS:
+        raise Unreadable(f"unknown task {task!r} in tb_confusion metadata")
+    names = list(plugin_data.class_names)
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise Unreadable(f"tb_confusion metadata needs two or more unique class names; got {names[:5]}")
+    if plugin_data.num_classes not in (0, len(names)):
+        raise Unreadable(f"tb_confusion metadata says {plugin_data.num_classes} classes but names {len(names)}")
+    if tasks.get(task).positive_class(plugin_data.positive_class) not in (0, 1):
+        raise Unreadable(f"tb_confusion metadata has positive_class {plugin_data.positive_class}; a binary tag "
+                         "has classes 0 and 1")
+    if plugin_data.dtype and plugin_data.dtype not in DTYPES:
+        raise Unreadable(f"tb_confusion metadata has storage dtype {plugin_data.dtype!r}; expected one of {DTYPES}")
+

@@ -6,7 +6,7 @@ from typing import Optional
 import numpy as np
 
 from tb_confusion import tasks
-from tb_confusion.storage import _proto, wire
+from tb_confusion.storage import _proto, stored_checks, wire
 from tb_confusion.errors import Unreadable
 from tb_confusion.storage.metadata import FORMAT_VERSION, check_version
 
@@ -97,22 +97,26 @@ def decode(data, plugin_data, **where):
                 arrays[_ARRAY_FIELDS[number]] = _array(buffer, *value, _ARRAY_FIELDS[number])
             elif number == 5:
                 ids = bytes(buffer[value[0]:value[1]])
-    except (ValueError, IndexError, TypeError) as error:
+    except Unreadable:
+        raise
+    except (ValueError, IndexError, TypeError, OverflowError) as error:
         raise Unreadable(f"corrupt tb_confusion payload: {error}") from None
     check_version(version, "this step's payload")
     for required in ("labels", "probabilities"):
         if required not in arrays:
             raise Unreadable(f"corrupt tb_confusion payload: no {required}")
     labels, probabilities = arrays["labels"], arrays["probabilities"]
+    if labels.ndim not in (1, 2) or probabilities.ndim not in (1, 2):
+        raise Unreadable(f"corrupt tb_confusion payload: labels of shape {labels.shape} and probabilities of "
+                         f"shape {probabilities.shape}")
     n = len(labels)
     weights, offsets = arrays.get("weights"), arrays.get("example_id_offsets")
+    if len(probabilities) != n or (weights is not None and (weights.ndim != 1 or len(weights) != n)):
+        raise Unreadable("corrupt tb_confusion payload: arrays have different lengths")
     if offsets is not None:
         ids = ids or b""
-        if len(offsets) != n + 1 or offsets[-1] != len(ids):
-            raise Unreadable("corrupt tb_confusion payload: example_id_offsets do not match example_ids")
-    if len(probabilities) != n or (weights is not None and len(weights) != n):
-        raise Unreadable("corrupt tb_confusion payload: arrays have different lengths")
-    _check_against_tag(labels, probabilities, plugin_data)
+        stored_checks.check_example_ids(ids, offsets, n)
+    stored_checks.check_arrays(labels, probabilities, weights, plugin_data)
     return Record(
         task=plugin_data.task,
         labels=labels,
@@ -127,19 +131,6 @@ def decode(data, plugin_data, **where):
 
 
 _ARRAY_FIELDS = {2: "labels", 3: "probabilities", 4: "weights", 6: "example_id_offsets"}
-
-
-def _check_against_tag(labels, probabilities, plugin_data):
-    """The step's arrays must fit the tag's task and classes, which TensorBoard fixed at the tag's
-    first step (a restarted training with other classes in the same run breaks this)."""
-    task, c = plugin_data.task, len(plugin_data.class_names)
-    if tasks.get(task).check(labels, probabilities, c):
-        raise Unreadable(
-            f"this step does not match its tag: the tag holds {task} predictions for {c} classes "
-            f"{plugin_data.class_names[:5]}{'...' if c > 5 else ''} (from its first step), but this step has "
-            f"labels of shape {labels.shape} and probabilities of shape {probabilities.shape}. "
-            "Log a different class set under another tag or run"
-        )
 
 
 def _fill(message, array):
@@ -163,6 +154,9 @@ def _array(buffer, start, stop, what):
         dtype = np.dtype(dtype_name)
     except TypeError:
         raise Unreadable(f"corrupt tb_confusion payload: {what} has dtype {dtype_name!r}") from None
+    if dtype.hasobject or dtype.kind not in "uif":  # only plain numbers: no objects, strings, dates
+        raise Unreadable(f"corrupt tb_confusion payload: {what} has dtype {dtype_name!r}")
+    stored_checks.check_shape(shape, what)
     size = data[1] - data[0]
     if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != size:
         raise Unreadable(f"corrupt tb_confusion payload: {what} has {size} bytes for shape {tuple(shape)}")

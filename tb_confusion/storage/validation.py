@@ -8,7 +8,8 @@ from tb_confusion.errors import BadArgument
 from tb_confusion.storage.metadata import DTYPES, TASKS
 
 # Rows of a softmax must sum to 1 within this (float16 inputs and float32 softmax both fit).
-_SUM_TOLERANCE = 1e-3
+SUM_TOLERANCE = 1e-3
+MAX_CLASSES = 65_536  # labels are stored as uint16 at most
 
 
 def as_array(value, name):
@@ -76,7 +77,7 @@ def _infer_task(labels, probabilities):
     if labels.ndim == 1:
         return "multiclass"
     one_hot = np.all(labels.sum(axis=1) == 1)
-    sums_to_one = np.allclose(probabilities.sum(axis=1), 1.0, atol=_SUM_TOLERANCE)
+    sums_to_one = np.allclose(probabilities.sum(axis=1), 1.0, atol=SUM_TOLERANCE)
     return "multiclass" if one_hot and sums_to_one else "multilabel"
 
 
@@ -110,7 +111,7 @@ def _to_probabilities(probabilities, task, from_logits):
         )
     if softmax:
         sums = probabilities.sum(axis=1, dtype=np.float64)
-        off = np.abs(sums - 1.0) > _SUM_TOLERANCE
+        off = np.abs(sums - 1.0) > SUM_TOLERANCE
         if off.any():
             row = int(np.argmax(off))
             raise BadArgument(
@@ -125,6 +126,9 @@ def _to_probabilities(probabilities, task, from_logits):
 def _to_labels(labels, probabilities, task):
     n = len(labels)
     columns = 1 if probabilities.ndim == 1 else probabilities.shape[1]
+    if columns > MAX_CLASSES:
+        raise BadArgument(f"probabilities have {columns:,} columns; tb_confusion takes at most {MAX_CLASSES:,} "
+                          "classes (their matrix alone would hold more than 4e9 cells)")
     if task == "multilabel":
         if labels.shape != probabilities.shape:
             raise BadArgument(
@@ -159,7 +163,7 @@ def _to_labels(labels, probabilities, task):
             f"labels must be class indices in [0, {num_classes - 1}] for task={task!r} with "
             f"probabilities shape {probabilities.shape}; got {bad:g}"
         )
-    storage = np.uint8 if num_classes <= 256 else np.uint16 if num_classes <= 65536 else np.int32
+    storage = np.uint8 if num_classes <= 256 else np.uint16
     return labels.astype(storage), num_classes
 
 
@@ -200,9 +204,12 @@ def _example_ids(example_ids, n):
     if len(ids) != n:
         raise BadArgument(f"example_ids must have {n} entries (one per example); got {len(ids)}")
     out = []
-    for i in ids:
+    for k, i in enumerate(ids):
         if isinstance(i, (bytes, np.bytes_)):
-            i = bytes(i).decode("utf-8")
+            try:
+                i = bytes(i).decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadArgument(f"example_ids must be UTF-8 text; entry {k} is {brief(bytes(i))}") from None
         elif isinstance(i, (numbers.Integral, np.integer)):
             i = str(int(i))
         elif not isinstance(i, str):
@@ -216,6 +223,8 @@ def _check_numeric(array, name):
         return
     if not (np.issubdtype(array.dtype, np.number)):
         raise BadArgument(f"{name} must be numeric; got dtype {array.dtype} ({brief(array)})")
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise BadArgument(f"{name} must be real numbers; got complex dtype {array.dtype} ({brief(array)})")
 
 
 def _check_values(array, allowed, name):
