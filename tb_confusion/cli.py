@@ -100,6 +100,9 @@ def build_parser():
                         help="cost of a false positive for the min_cost threshold (default 1)")
     report.add_argument("--cost-fn", type=_nonnegative("--cost-fn"), default=1.0, metavar="C",
                         help="cost of a false negative for the min_cost threshold (default 1)")
+    report.add_argument("--strict", action="store_true",
+                        help="exit 2 when anything was skipped as damaged or unreadable (default: warn and "
+                             "report the rest)")
     report.add_argument("--fail-under", type=_gate, action="extend", nargs="+", default=[],
                         metavar="METRIC=VALUE",
                         help="exit 1 when METRIC (a path like f1.macro, accuracy, roc_auc.binary, "
@@ -132,7 +135,10 @@ def _reports(args):
     from tb_confusion.report import build_report
 
     skipped = []
-    index = offline.scan(args.logdir, on_error=lambda run, tag, message: skipped.append(message))
+    runs = None if args.run is None else [args.run]
+    index = offline.scan(args.logdir, runs=runs, on_error=lambda run, tag, message: skipped.append(message))
+    if args.run is not None and args.run not in index:
+        index = offline.scan(args.logdir, on_error=lambda *_: None)  # for the list of runs in the message
     for message in skipped:
         print(f"tb-confusion: warning: skipped {message}", file=sys.stderr)
     if not index:
@@ -161,6 +167,8 @@ def _reports(args):
             raise BadArgument(f"{where}: {error}") from None
     if not reports:
         raise Unreadable("; ".join(unreadable))
+    if args.strict and (skipped or unreadable):
+        raise Unreadable(f"--strict: {len(skipped) + len(unreadable)} damaged part(s) skipped (named above)")
     return reports
 
 

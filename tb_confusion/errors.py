@@ -32,6 +32,10 @@ class BadArgument(Error, ValueError):
     names the argument and the bad value."""
 
 
+class SkippedWarning(UserWarning):
+    """Damaged data that a reader skipped, reading the rest (`tbc.read`); the message names it."""
+
+
 HTTP_STATUS = {BadArgument: 400, NotFound: 404, Unreadable: 422}
 
 

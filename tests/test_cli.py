@@ -255,3 +255,44 @@ def test_reports_come_in_the_panels_run_order(tmp_path):
             writer.add_summary(tbc.summary.predictions_pb("p", np.array([0, 1]), np.array([0.2, 0.9], np.float32)), 0)
     code, out, _ = run(tmp_path, "--format", "json")
     assert code == 0 and [r["run"] for r in json.loads(out)] == ["train", "validation", "test", "extra"]
+
+
+def _damaged_sibling(tmp_path):
+    """A healthy run beside a run whose only file is damaged and a tag whose metadata is not a PluginData."""
+    from hostile import summary
+
+    with EventWriter(str(tmp_path / "healthy")) as writer:
+        writer.add_summary(tbc.summary.predictions_pb("p", [0, 1, 1], [0.2, 0.7, 0.9]), 0)
+    with EventWriter(str(tmp_path / "damaged")) as writer:
+        writer.add_summary(tbc.summary.predictions_pb("p", [0, 1], [0.3, 0.6]), 0)
+    (path,) = (tmp_path / "damaged").glob("events.out.tfevents.*")
+    data = bytearray(path.read_bytes())
+    data[30] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with EventWriter(str(tmp_path / "foreign")) as writer:
+        writer.add_summary(summary("q", b"\xff\xff\xff", b""), 0)
+    return tmp_path
+
+
+def test_damaged_runs_and_tags_are_named_and_skipped_and_strict_exits_2(tmp_path):
+    root = _damaged_sibling(tmp_path)
+    code, out, err = run(root, "--format", "json")
+    assert code == 0 and [r["run"] for r in json.loads(out)] == ["healthy"]
+    assert "run 'damaged'" in err and "run 'foreign', tag 'q'" in err and "Traceback" not in err
+    code, out, err = run(root, "--format", "json", "--strict")
+    assert code == 2 and out == "" and "--strict: 2 damaged part(s) skipped" in err
+
+
+def test_read_of_one_run_reads_no_other_and_skips_damage_with_a_warning(tmp_path):
+    import warnings
+
+    from tb_confusion.errors import SkippedWarning, Unreadable
+
+    root = _damaged_sibling(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a sibling's damage must not even warn
+        assert [r.run for r in tbc.read(str(root), run="healthy")] == ["healthy"]
+    with pytest.warns(SkippedWarning, match="run 'damaged'"):
+        assert [r.run for r in tbc.read(str(root))] == ["healthy"]
+    with pytest.raises(Unreadable, match="bad|checksum|no complete record"):
+        list(tbc.read(str(root), run="damaged", strict=True))

@@ -10,12 +10,14 @@ import dataclasses
 import mmap
 import os
 import struct
+import warnings
 
+from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import summary_pb2
 
 from tb_confusion.storage import payload
 from tb_confusion.storage import metadata, wire
-from tb_confusion.errors import LogdirNotFound, Unreadable
+from tb_confusion.errors import LogdirNotFound, SkippedWarning, Unreadable
 from tb_confusion.reading.selection import select
 from tb_confusion.storage.events import CorruptRecordError, _gfile_for, read_record_at, records_with_offsets
 
@@ -38,22 +40,38 @@ class Series:
     steps: list
 
 
-def read(logdir, *, run=None, tag=None, step=None):
-    """Yield Records from `logdir`, sorted by run, tag and step.
+def read(logdir, *, run=None, tag=None, step=None, strict=False):
+    """Yield Records from `logdir`, in the panel's run order (selection.run_order), then by tag and step.
 
-    run, tag: only this run / tag (errors.NotFound, a LookupError, naming the choices when absent).
-    step: None for every step, an int, or "latest".
+    run, tag: only this run / tag (errors.NotFound, a LookupError, naming the choices when absent); with a
+    run, no other run's files are read. step: None for every step, an int, or "latest".
+    Damaged data (a damaged file, a tag or step that cannot be decoded) is skipped with a warning naming
+    it (errors.SkippedWarning), and the rest is read; `strict=True` raises errors.Unreadable instead.
     Arrays are decoded one step at a time, so iterating many large steps keeps one in memory.
     """
-    for series, entry in select(scan(logdir), run=run, tag=tag, step=step):
-        yield load(series, entry)
+    skip = None if strict else (lambda run, tag, message: warnings.warn(f"skipped {message}", SkippedWarning,
+                                                                         stacklevel=3))
+    index = scan(logdir, runs=None if run is None else [run], on_error=skip)
+    if run is not None and run not in index:
+        index = scan(logdir, on_error=lambda *args: None)  # for the list of runs in the message
+    for series, entry in select(index, run=run, tag=tag, step=step):
+        try:
+            record = load(series, entry)
+        except Unreadable as error:
+            if strict:
+                raise
+            skip(series.run, series.tag, f"run {series.run!r}, tag {series.tag!r}, step {entry.step}: {error}")
+            continue
+        yield record
 
 
-def scan(logdir, *, on_error=None):
-    """{run: {tag: Series}} for every tb_confusion tag under `logdir` (payloads are not decoded).
+def scan(logdir, *, runs=None, on_error=None):
+    """{run: {tag: Series}} for every tb_confusion tag under `logdir` (payloads are not decoded); with
+    `runs`, only the event files of those runs are read.
 
-    A tag whose metadata cannot be read (e.g. written by a newer tb_confusion) raises ValueError
-    naming the run and tag, or, with `on_error(run, tag, message)`, is reported there and skipped.
+    A tag whose metadata cannot be read (e.g. written by a newer tb_confusion), or a damaged file, raises
+    errors.Unreadable naming the run and tag, or, with `on_error(run, tag, message)`, is reported there and
+    skipped (a damaged file: the records before the damage are kept).
     """
     gfile = _gfile_for(logdir)
     exists = gfile.isdir(logdir) if gfile else os.path.isdir(logdir)
@@ -61,6 +79,8 @@ def scan(logdir, *, on_error=None):
         raise LogdirNotFound(f"logdir {logdir!r} does not exist or is not a directory")
     index = {}
     for run_name, paths in sorted(_event_files(logdir, gfile).items()):
+        if runs is not None and run_name not in runs:
+            continue
         tags, unreadable = {}, set()
         steps = collections.defaultdict(dict)
         for path in paths:
@@ -70,12 +90,15 @@ def scan(logdir, *, on_error=None):
                     if tag not in tags:
                         if summary_metadata is None or tag in unreadable:
                             continue
-                        plugin = summary_pb2.SummaryMetadata.FromString(summary_metadata).plugin_data
+                        try:
+                            plugin = summary_pb2.SummaryMetadata.FromString(summary_metadata).plugin_data
+                        except DecodeError:
+                            continue  # not ours to judge: another plugin's damaged metadata
                         if plugin.plugin_name != metadata.PLUGIN_NAME:
                             continue
                         try:
                             tags[tag] = metadata.parse_plugin_data(plugin.content)
-                        except ValueError as error:
+                        except Unreadable as error:
                             message = f"run {run_name!r}, tag {tag!r} ({path}): {error}"
                             if on_error is None:
                                 raise type(error)(message) from None
@@ -102,12 +125,17 @@ def list_series(logdir):
 
 def load(series, step):
     """Decode one step (an entry of `series.steps`) into a Record."""
+    return payload.decode(payload_of(series, step), series.plugin_data, run=series.run, tag=series.tag, step=step.step,
+                      wall_time=step.wall_time)
+
+
+def payload_of(series, step):
+    """The payload bytes of one step (an entry of `series.steps`), found by its offset in its file."""
     record = memoryview(_record_at(step.path, step.offset))
     blob = _payload_in_event(record, series.tag.encode("utf-8"))
     if blob is None:
         raise Unreadable(f"{step.path}: step {step.step} of tag {series.tag!r} changed while reading")
-    return payload.decode(blob, series.plugin_data, run=series.run, tag=series.tag, step=step.step,
-                      wall_time=step.wall_time)
+    return blob
 
 
 # Field numbers on the path Event.summary -> Summary.value -> Value.tag / .metadata / .tensor -> string_val.

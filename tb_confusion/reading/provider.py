@@ -2,8 +2,10 @@
 without a server), decoded once into Statistics and kept in a bounded cache."""
 
 import collections
+import re
 
 from google.protobuf import message as pb_message
+from tensorboard import errors as tb_errors
 from tensorboard.data import provider
 
 from tb_confusion.storage import payload
@@ -11,6 +13,8 @@ from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument, NotFound, Unreadable
 from tb_confusion.reading.selection import select
 from tb_confusion.statistics import Statistics
+
+_UNSERVABLE = re.compile(r'["\\\t]')
 
 StepRef = collections.namedtuple("StepRef", ["step", "wall_time", "blob_key"])
 
@@ -27,10 +31,11 @@ def downsample_from_hints(sampling_hints):
 class RecordSource:
     """What the routes need from the logdir: tags, steps and decoded Records (cached)."""
 
-    def __init__(self, data_provider, cache, downsample=KEEP_ALL):
+    def __init__(self, data_provider, cache, downsample=KEEP_ALL, logdir=None):
         self._provider = data_provider
         self._cache = cache
         self._downsample = downsample
+        self._logdir = logdir  # for the steps the data server cannot hand over (see _read_blob)
 
     def tags(self, ctx, experiment_id):
         """{run: {tag: info}} for every tb_confusion tag; info["error"] says why a tag is unreadable."""
@@ -113,11 +118,35 @@ class RecordSource:
 
     def _load(self, ctx, experiment_id, run, tag, ref, plugin_data):
         plugin_data = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)
-        blob = self._provider.read_blob(ctx, blob_key=ref.blob_key)
+        blob = self._read_blob(ctx, run, tag, ref)
         try:
             return payload.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
         except (ValueError, pb_message.DecodeError) as e:
             raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
+
+
+    def _read_blob(self, ctx, run, tag, ref):
+        try:
+            return self._provider.read_blob(ctx, blob_key=ref.blob_key)
+        except tb_errors.InvalidArgumentError:
+            if not _UNSERVABLE.search(run + tag):
+                raise
+        # TensorBoard's data server (RustBoard, the default loader) lists these steps but cannot parse the
+        # blob keys it made for names with '"', '\\' or a tab: read the step from the event files instead.
+        if self._logdir:
+            try:
+                from tb_confusion.reading import offline
+
+                series = offline.scan(self._logdir, runs=[run]).get(run, {}).get(tag)
+                step = next((s for s in series.steps if s.step == ref.step), None) if series else None
+                if step is not None:
+                    return offline.payload_of(series, step)
+            except (Unreadable, OSError):
+                pass
+        raise Unreadable(
+            f"run {run!r} tag {tag!r} step {ref.step}: TensorBoard's data server cannot serve names with a "
+            "double quote, a backslash or a tab, and the event files could not be read here: rename the run "
+            "or tag, or start tensorboard with --load_fast=false")
 
 
 def record_key(experiment_id, run, tag, ref):

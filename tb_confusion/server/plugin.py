@@ -54,7 +54,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     def __init__(self, context, *, cache_bytes=DEFAULT_CACHE_MB * 2**20, static_root=None):
         self._cache = cache.ByteLRU(cache_bytes)
         self._source = provider.RecordSource(
-            context.data_provider, self._cache, provider.downsample_from_hints(context.sampling_hints)
+            context.data_provider, self._cache, provider.downsample_from_hints(context.sampling_hints),
+            logdir=getattr(context, "logdir", None),
         )
         self._static_root = static_root or assets.static_dir()
 
