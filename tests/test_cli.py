@@ -14,6 +14,7 @@ from sklearn import metrics as sk
 import tb_confusion as tbc
 from _metrics_cases import close
 from tb_confusion.storage.events import EventWriter
+from tb_confusion.storage.metadata import FORMAT_VERSION
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
 NAMES = ["cat", "dog", "bird", "fish"]
@@ -195,7 +196,7 @@ def test_only_newer_format_data_exits_2_saying_upgrade(tmp_path):
     _write_newer_format_tag(tmp_path)
     code, out, err = run(tmp_path)
     assert code == 2 and out == ""
-    assert "format version 2" in err and "upgrade tb_confusion" in err and "Traceback" not in err
+    assert f"format version {FORMAT_VERSION + 1}" in err and "upgrade tb_confusion" in err and "Traceback" not in err
 
 
 def test_a_damaged_file_is_reported_and_what_came_before_is_kept(tmp_path):

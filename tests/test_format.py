@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tb_confusion import errors
 from tb_confusion.storage import _proto, payload as fmt, metadata
 
 
@@ -71,13 +72,14 @@ def test_example_id_lookup_decodes_one_id():
 def test_newer_payload_version_is_refused_with_a_clear_message():
     payload = _proto.Payload.FromString(fmt.encode(np.zeros(2, np.uint8), np.zeros(2, np.float32)))
     payload.version = metadata.FORMAT_VERSION + 1
-    with pytest.raises(metadata.FormatVersionError, match=r"format version 2.*upgrade tb_confusion"):
+    newer = metadata.FORMAT_VERSION + 1
+    with pytest.raises(metadata.FormatVersionError, match=rf"format version {newer}.*upgrade tb_confusion"):
         fmt.decode(payload.SerializeToString(), _plugin_data("binary", ["0", "1"]))
 
 
 def test_newer_plugin_data_version_is_refused():
     content = _proto.PluginData(version=metadata.FORMAT_VERSION + 5, task="binary").SerializeToString()
-    with pytest.raises(metadata.FormatVersionError, match="format version 6"):
+    with pytest.raises(metadata.FormatVersionError, match=f"format version {metadata.FORMAT_VERSION + 5}"):
         metadata.parse_plugin_data(content)
 
 
@@ -109,3 +111,26 @@ def test_a_step_that_does_not_fit_its_tag_is_refused(task, names, labels, probab
     payload = fmt.encode(np.asarray(labels, np.uint8), probabilities)
     with pytest.raises(ValueError, match=rf"does not match its tag: the tag holds {task} predictions"):
         fmt.decode(payload, _plugin_data(task, names))
+
+
+def test_a_damaged_byte_anywhere_in_a_payload_is_caught_by_its_checksum():
+    data = fmt.encode(np.array([0, 1, 1], np.uint8), np.array([0.2, 0.7, 0.9], np.float32),
+                      weights=np.ones(3), example_ids=["a", "b", "c"])
+    tag = _plugin_data("binary", ["0", "1"])
+    assert fmt.decode(data, tag).labels.tolist() == [0, 1, 1]
+    for position in range(len(data)):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x01
+        with pytest.raises(errors.Unreadable):
+            fmt.decode(bytes(damaged), tag)
+
+
+def test_version_1_payloads_without_a_checksum_stay_readable():
+    message = _proto.Payload.FromString(fmt.encode(np.array([0, 1], np.uint8), np.array([0.3, 0.6], np.float32)))
+    message.ClearField("checksum")
+    message.version = 1
+    record = fmt.decode(message.SerializeToString(), _plugin_data("binary", ["0", "1"]))
+    assert record.probabilities.tolist() == pytest.approx([0.3, 0.6])
+    message.version = 2
+    with pytest.raises(errors.Unreadable, match="no checksum"):
+        fmt.decode(message.SerializeToString(), _plugin_data("binary", ["0", "1"]))

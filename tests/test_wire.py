@@ -1,5 +1,8 @@
 """The zero-copy wire walk agrees with the protobuf runtime on events and payloads."""
 
+import struct
+
+import google_crc32c
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -37,8 +40,10 @@ def test_event_header_and_payload_match_protobuf(step, wall_time, values):
 
 def test_payload_with_unpacked_shape_and_unknown_fields_decodes():
     payload = _proto.Payload.FromString(fmt.encode(np.array([0, 1], np.uint8), np.array([0.25, 0.75], np.float32)))
+    payload.ClearField("checksum")
     data = bytearray(payload.SerializeToString())
     data += bytes([0x78, 0x05])  # field 15, varint 5: a field this version does not know
+    data += bytes([0x3D]) + struct.pack("<I", google_crc32c.value(bytes(data)))  # a newer writer's checksum
     record = fmt.decode(bytes(data), metadata.parse_plugin_data(
         metadata.create_summary_metadata(task="binary", class_names=["a", "b"], dtype="float32").plugin_data.content))
     assert record.probabilities.tolist() == [0.25, 0.75]

@@ -30,6 +30,7 @@ _SCHEMA = [
         ("weights", 4, _F.TYPE_MESSAGE, _F.LABEL_OPTIONAL, ".tb_confusion.Array"),
         ("example_ids", 5, _F.TYPE_BYTES, _F.LABEL_OPTIONAL, None),
         ("example_id_offsets", 6, _F.TYPE_MESSAGE, _F.LABEL_OPTIONAL, ".tb_confusion.Array"),
+        ("checksum", 7, _F.TYPE_FIXED32, _F.LABEL_OPTIONAL, None),
     ]),
 ]
 

@@ -9,7 +9,7 @@ from tb_confusion.errors import NewerFormat, Unreadable
 from tb_confusion.tasks import NAMES as TASKS
 
 PLUGIN_NAME = "tb_confusion"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: payloads carry a checksum; version 1 logs stay readable
 DTYPES = ("float32", "float16")
 
 FormatVersionError = NewerFormat  # the name earlier releases raised

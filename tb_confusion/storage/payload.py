@@ -1,8 +1,10 @@
 """The per-step payload: the only code that knows its bytes (see tb_confusion.proto)."""
 
 import dataclasses
+import struct
 from typing import Optional
 
+import google_crc32c
 import numpy as np
 
 from tb_confusion import tasks
@@ -70,7 +72,7 @@ def pack_example_ids(example_ids):
 
 
 def encode(labels, probabilities, *, weights=None, example_ids=None):
-    """Serialized Payload bytes from validated arrays (see validation.prepare)."""
+    """Serialized Payload bytes from validated arrays (see validation.prepare), checksum last."""
     payload = _proto.Payload(version=FORMAT_VERSION)
     _fill(payload.labels, labels)
     _fill(payload.probabilities, probabilities)
@@ -79,7 +81,8 @@ def encode(labels, probabilities, *, weights=None, example_ids=None):
     if example_ids is not None:
         payload.example_ids, offsets = pack_example_ids(example_ids)
         _fill(payload.example_id_offsets, offsets)
-    return payload.SerializeToString()
+    body = payload.SerializeToString()
+    return body + _CHECKSUM_KEY + struct.pack("<I", google_crc32c.value(body))
 
 
 def decode(data, plugin_data, **where):
@@ -88,11 +91,13 @@ def decode(data, plugin_data, **where):
     The arrays are read-only numpy views into `data` (bytes or memoryview): no copy is made.
     """
     buffer = memoryview(data)
-    arrays, version, ids = {}, 0, None
+    arrays, version, ids, checksum = {}, 0, None, None
     try:
-        for number, _, value in wire.fields(buffer):
+        for number, wire_type, value in wire.fields(buffer):
             if number == 1:
                 version = value
+            elif number == 7 and wire_type == wire.FIXED32:
+                checksum = value
             elif number in _ARRAY_FIELDS:
                 arrays[_ARRAY_FIELDS[number]] = _array(buffer, *value, _ARRAY_FIELDS[number])
             elif number == 5:
@@ -102,6 +107,8 @@ def decode(data, plugin_data, **where):
     except (ValueError, IndexError, TypeError, OverflowError) as error:
         raise Unreadable(f"corrupt tb_confusion payload: {error}") from None
     check_version(version, "this step's payload")
+    if version >= 2:
+        _check_checksum(buffer, checksum)
     for required in ("labels", "probabilities"):
         if required not in arrays:
             raise Unreadable(f"corrupt tb_confusion payload: no {required}")
@@ -131,6 +138,22 @@ def decode(data, plugin_data, **where):
 
 
 _ARRAY_FIELDS = {2: "labels", 3: "probabilities", 4: "weights", 6: "example_id_offsets"}
+
+
+_CHECKSUM_KEY = bytes([7 << 3 | wire.FIXED32])  # field 7, fixed32: one byte
+
+
+def _check_checksum(buffer, span):
+    """The CRC32C of the payload without its checksum field must equal the field (version 2 on)."""
+    if span is None:
+        raise Unreadable("corrupt tb_confusion payload: no checksum (written since format version 2)")
+    start, stop = span
+    key = start - len(_CHECKSUM_KEY)
+    # numpy views: the C CRC takes them without a copy (a memoryview it refuses)
+    crc = google_crc32c.value(np.frombuffer(buffer[:key], np.uint8))
+    crc = google_crc32c.extend(crc, np.frombuffer(buffer[stop:], np.uint8))
+    if crc != struct.unpack("<I", buffer[start:stop])[0]:
+        raise Unreadable("corrupt tb_confusion payload: its checksum does not match its bytes (damaged data)")
 
 
 def _fill(message, array):
