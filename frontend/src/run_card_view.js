@@ -88,6 +88,7 @@ export function createRunCard(run, actions) {
       const onSelect = (i, j) => actions.selectCell(run, i, j); // of the shown label, when per label
       matrixView = kind === "canvas" ? createMatrixCanvas({onSelect}) : createMatrixTable({onSelect});
       matrixHolder.replaceChildren(matrixView.element);
+      matrixHolder.dataset.kind = kind;
     }
     const order = shown.cells ? classOrder(null, state.sort, shown.cells) : classOrder(shown.matrix, state.sort);
     const selected = state.selected && state.selected.run === run
