@@ -68,8 +68,10 @@ function slider(id, label, onValue, {name = "Threshold"} = {}) {
       if ((value !== shown.value || mixed !== shown.mixed) && number.getAttribute("aria-invalid") !== "true") message.hidden = true;
       shown = {value, mixed};
       if (Number(range.value) !== value) range.value = String(value);
-      number.placeholder = mixed ? "mixed" : "";
-      range.setAttribute("aria-valuetext", mixed ? "mixed" : formatThreshold(value));
+      const placeholder = mixed ? "mixed" : "";
+      if (number.placeholder !== placeholder) number.placeholder = placeholder;
+      const valueText = mixed ? "mixed" : formatThreshold(value);
+      if (range.getAttribute("aria-valuetext") !== valueText) range.setAttribute("aria-valuetext", valueText);
       show(false);
     },
   };
@@ -101,7 +103,7 @@ export function createThresholdControls(actions) {
     style: {position: "absolute", top: "calc(100% + 4px)", left: "0", zIndex: "8", minWidth: "560px", maxHeight: "min(360px, 60vh)",
       background: "var(--card)", border: "1px solid var(--border)", borderRadius: "8px", padding: "10px 12px",
       boxShadow: "0 4px 14px rgba(0, 0, 0, 0.25)"}});
-  const perLabelButton = h("summary", {class: "text-button outlined", "aria-controls": "label-thresholds",
+  const perLabelButton = h("summary", {class: "text-button outlined", "aria-controls": "label-thresholds", "aria-expanded": "false",
     style: {listStyle: "none", display: "inline-flex", alignItems: "center"}}, "Per-label thresholds\u2026");
   const perLabel = h("details", {class: "per-label", style: {position: "relative"}}, perLabelButton, labelList);
   perLabel.addEventListener("toggle", () => perLabelButton.setAttribute("aria-expanded", perLabel.open ? "true" : "false"));
@@ -142,11 +144,13 @@ export function createThresholdControls(actions) {
     recommendations.hidden = cutoff || !state.runs.length;
     perLabel.hidden = decision !== "per_label";
     if (perLabel.hidden) perLabel.open = false;
-    if (decision === "per_label" && stats && state.labelThresholds) {
-      const key = JSON.stringify(stats.class_names);
+    // The labels' names come with the tags, so the per-label sliders need no run's statistics.
+    const labelNames = state.tags?.[state.runs[0]]?.[state.tag]?.class_names || stats?.class_names;
+    if (decision === "per_label" && labelNames && state.labelThresholds) {
+      const key = JSON.stringify(labelNames);
       if (key !== labelsKey) {
         labelsKey = key;
-        labelSliders = stats.class_names.map((name, k) => {
+        labelSliders = labelNames.map((name, k) => {
           const s = slider(`label-threshold-${k}`, `Threshold of ${name}`, (value) => actions.setLabelThreshold(k, value),
             {name: `The threshold of ${name}`});
           s.row = h("div", {class: "label-row", style: {flexWrap: "wrap"}},
