@@ -197,8 +197,14 @@ def test_y_axis_fits_the_values_and_toggles_back_to_zero_one(charts_tensorboard,
     page, panel, _ = open_charts(browser, base_url)
     panel.locator("#epoch-metric").select_option("accuracy")
     chart = panel.locator(".epochs-card .chart")
-    values = [v for run in RUNS for v in epochs_values(base_url, run, "peak", "accuracy").values()]
-    low, high = wait_until(lambda: chart_view(chart)["y"], lambda y: y[0] > 0)
+    per_run = {run: epochs_values(base_url, run, "peak", "accuracy") for run in RUNS}
+    values = [v for run_values in per_run.values() for v in run_values.values()]
+    # Drawn: the legend's best values are accuracy's.
+    for run, run_values in per_run.items():
+        item = panel.locator(f'.epochs-card .legend-item[data-run="{run}"]')
+        wait_until(lambda: float(item.get_attribute("data-best-value") or "nan"),
+                   lambda value: abs(value - max(run_values.values())) < 1e-12)
+    low, high = chart_view(chart)["y"]
     assert low <= min(values) and max(values) <= high <= 1
     assert high - low < 0.8 * (1 - 0), "fitted: tighter than 0 to 1"
     panel.locator("#epoch-fit-y").uncheck()
