@@ -13,6 +13,8 @@ import urllib.parse
 import numpy as np
 import pytest
 
+from tensorboard.compat.proto import summary_pb2
+
 import tb_confusion
 from tb_confusion.storage.events import EventWriter
 from tb_process import running_tensorboard
@@ -36,6 +38,9 @@ def tensorboard(tmp_path_factory):
             scores = np.clip(rng.normal(0.45 + 0.2 * labels, 0.25), 0, 1).astype(np.float32)
             writer.add_summary(tb_confusion.summary.predictions_pb(
                 "fraud", labels, scores, task="binary", class_names=["legit", "fraud"]), step=epoch)
+            # A scalar, so TensorBoard has a second tab (Scalars) to switch to.
+            writer.add_summary(summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=1 / (epoch + 1))]),
+                               step=epoch)
     with running_tensorboard(logdir) as base_url:
         yield base_url, logdir
 
@@ -174,6 +179,25 @@ def set_up_a_selection(page, panel):
                                         "step": "1", "threshold": "0.37", "show": "row", "order": "error",
                                         "recommend": "test"})
     return expected
+
+
+def test_the_selection_survives_switching_tensorboard_tabs(tensorboard, browser):
+    """TensorBoard writes its tab into the same hash (and its router rewrites the URL): our keys stay."""
+    base_url, _ = tensorboard
+    page, panel, problems = open_panel(browser, base_url)
+    expected = set_up_a_selection(page, panel)
+    keys = our_keys(page)
+    page.get_by_role("tab", name=re.compile("scalars", re.I)).click()
+    eventually(lambda: page.evaluate("location.hash").split("&")[0], "#scalars")
+    assert our_keys(page) == keys
+    page.get_by_role("tab", name=re.compile("confusion", re.I)).click()
+    eventually(lambda: page.evaluate("location.hash").split("&")[0], "#tb_confusion")
+    assert our_keys(page) == keys
+    page.reload()
+    panel = wait_for_panel(page)
+    eventually(lambda: selection_in_store(page), expected, timeout=20)
+    assert problems == {"dialogs": [], "errors": []}
+    page.close()
 
 
 def wait_for_panel(page):
