@@ -230,7 +230,7 @@ def test_roc_hover_matches_the_report_route_at_that_threshold(charts_tensorboard
             point = report["curves"]["roc"][0]["operating_point"]
             assert float(row["x"]) == pytest.approx(point["fpr"], abs=1e-12), row
             assert float(row["y"]) == pytest.approx(point["tpr"], abs=1e-12), row
-            assert row["text"].startswith(f"FPR {point['fpr']:.4f} \u00b7 TPR {point['tpr']:.4f}")
+            assert row["text"].startswith(f"{point['fpr']:.4f} \u00b7 {point['tpr']:.4f} \u00b7 ")
             checked += 1
     assert checked >= 6
     # The legend's AUC is the positive class's, the Metrics table's number.

@@ -313,11 +313,12 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
         h("span", {class: "chart-tip-label"}, row.label),
         h("span", {class: "chart-tip-value"}, row.text))));
     tip.hidden = false;
-    // Beside the crosshair, on the side with more room.
+    // Beside the crosshair, on the side with more room, inside the chart when it fits; below the
+    // Reset zoom button.
     const tipWidth = tip.offsetWidth;
     const left = hits.px > size.width / 2 ? hits.px - tipWidth - 12 : hits.px + 12;
-    tip.style.left = `${Math.max(0, left)}px`;
-    tip.style.top = `${MARGIN.top}px`;
+    tip.style.left = `${Math.max(0, Math.min(left, size.width - tipWidth))}px`;
+    tip.style.top = `${zoomed ? MARGIN.top + 24 : MARGIN.top}px`;
   }
 
   function defaultDescribe(hits, at) {

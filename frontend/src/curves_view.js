@@ -94,15 +94,16 @@ export function createCurvesView(actions) {
   return {element, update};
 }
 
-/** The hover box of a curve chart: per run, its nearest point and that point's threshold. */
+/** The hover box of a curve chart: per run, its nearest point and that point's threshold (the
+ * curve's first point lies above every score: "> max"). */
 function describe(xName, yName) {
   return (hits) => ({
-    title: `${xName} / ${yName}`,
+    title: `${xName} \u00b7 ${yName} \u00b7 threshold`,
     rows: hits.map((hit) => {
       const threshold = hit.series.t?.[hit.index] ?? null;
-      const at = threshold === null ? "above every score" : `threshold ${formatThreshold(threshold)}`;
+      const at = threshold === null ? "> max" : formatThreshold(threshold);
       return {color: hit.series.color, label: hit.series.label,
-        text: `${xName} ${formatMetric(hit.x)} \u00b7 ${yName} ${formatMetric(hit.y)} \u00b7 ${at}`,
+        text: `${formatMetric(hit.x)} \u00b7 ${formatMetric(hit.y)} \u00b7 ${at}`,
         data: {x: String(hit.x), y: String(hit.y), threshold: threshold === null ? "" : String(threshold)}};
     }),
   });
