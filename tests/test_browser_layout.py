@@ -23,14 +23,15 @@ RUNS = ["train", "validation", "test", "holdout"]
 DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 # Longer names than fit a small cell: rotated, cut with an ellipsis, whole in the tooltip.
 CATEGORIES = [f"category_{k:02d}" for k in range(30)]
+MANY = [f"class {k}" for k in range(40)]  # above 30 classes: the canvas matrix
 
 
 def write_layout_logs(logdir):
-    """Four runs, each with a 10-class tag, a 30-class tag and a binary tag (example ids), one step."""
+    """Four runs, each with a 10-, a 30- and a 40-class tag and a binary tag (example ids), one step."""
     rng = np.random.default_rng(11)
     for r, run in enumerate(RUNS):
         with EventWriter(str(logdir / run)) as writer:
-            for tag, names, n in (("digits", DIGITS, 600), ("categories", CATEGORIES, 1500)):
+            for tag, names, n in (("digits", DIGITS, 600), ("categories", CATEGORIES, 1500), ("many", MANY, 800)):
                 labels = rng.integers(0, len(names), n)
                 z = rng.normal(0, 1.0 + 0.1 * r, (n, len(names)))
                 z[np.arange(n), labels] += 2.0
@@ -132,7 +133,8 @@ def wait_for_tables(panel, classes, runs, extra=0):
 
 
 @pytest.mark.parametrize("width, runs, tag, classes", [
-    (1280, 4, "digits", 10), (1280, 4, "categories", 30), (1000, 2, "digits", 10), (1000, 2, "categories", 30)])
+    (1280, 4, "digits", 10), (1280, 4, "categories", 30), (1000, 2, "digits", 10), (1000, 2, "categories", 30),
+    (1600, 4, "digits", 10)])
 def test_every_matrix_fits_its_card(layout_tensorboard, browser, width, runs, tag, classes):
     page, panel, frame, problems = open_at(browser, layout_tensorboard, width, tag=tag, runs=RUNS[:runs])
     # The cutoff column: the matrices get a "below cutoff" column (room for it is kept at cutoff 0).
@@ -158,6 +160,20 @@ def test_every_matrix_fits_its_card(layout_tensorboard, browser, width, runs, ta
     # A class name cut in a cell-wide header is whole in its tooltip (title) and in the text.
     header = panel.locator(".run-card").first.locator("th.column-name").nth(classes - 1)
     assert header.get_attribute("title") == (DIGITS if tag == "digits" else CATEGORIES)[classes - 1]
+    # The share in the top confusions says what it is a share of.
+    expect(panel.locator(".run-card").first.locator(".top-confusions .count").first).to_contain_text("% of actual)")
+    assert problems == []
+    page.close()
+
+
+def test_above_30_classes_the_matrix_is_the_canvas_within_its_card(layout_tensorboard, browser):
+    page, panel, frame, problems = open_at(browser, layout_tensorboard, 1280, tag="many", runs=RUNS[:2])
+    expect(panel.locator(".run-card canvas.matrix-canvas")).to_have_count(2)
+    assert panel.locator("table.matrix").count() == 0
+    cards = frame.evaluate("""() => [...document.querySelectorAll('.run-card')].map((card) => {
+      const c = card.getBoundingClientRect(), s = card.querySelector('.matrix-stage').getBoundingClientRect();
+      return [s.left >= c.left, s.right <= c.right, s.width > 400, card.scrollWidth <= card.clientWidth]; })""")
+    assert cards == [[True, True, True, True]] * 2
     assert problems == []
     page.close()
 

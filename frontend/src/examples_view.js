@@ -22,7 +22,7 @@ export function exampleColumns(examples) {
 /** {element, update(props)}; `onClose` closes the drawer (clears the selected cell). */
 export function createExamplesView(actions) {
   const title = h("h2", {id: "examples-title"}, "Examples");
-  const subtitle = h("p", {class: "note", id: "examples-caption"});
+  const subtitle = h("p", {class: "note", id: "examples-caption", "aria-live": "polite"});
   const close = h("button", {class: "icon-button", id: "examples-close", "aria-label": "Close the examples", title: "Close (Esc)",
     onclick: () => actions.clearSelection()}, "\u00d7");
   const body = h("div", {class: "examples-body"});
