@@ -312,6 +312,28 @@ def test_drag_zooms_the_roc_chart_and_double_click_resets_it(charts_tensorboard,
     roc.evaluate("(element) => element.tbChart.zoomTo([0, 0.5], [0.5, 1])")
     roc.locator(".chart-reset").click()
     assert wait_until(lambda: chart_view(roc), lambda v: v["x"] == [0, 1])["y"] == [0, 1]
+    # And the keyboard: + zooms in around the crosshair, - out, 0 resets.
+    page.mouse.move(0, 0)
+    roc.focus()
+    page.keyboard.press("+")
+    view = wait_until(lambda: chart_view(roc), lambda v: v["x"] != [0, 1])
+    assert view["x"][1] - view["x"][0] == pytest.approx(0.5) and view["y"][1] - view["y"][0] == pytest.approx(0.5)
+    def width():
+        x = chart_view(roc)["x"]
+        return x[1] - x[0]
+    page.keyboard.press("+")
+    assert wait_until(width, lambda w: w < 0.3) == pytest.approx(0.25)
+    page.keyboard.press("-")
+    assert wait_until(width, lambda w: w > 0.3) == pytest.approx(0.5)
+    page.keyboard.press("0")
+    assert wait_until(lambda: chart_view(roc), lambda v: v["x"] == [0, 1]) == {"x": [0, 1], "y": [0, 1]}
+    # Zoomed out past the whole curve: back to 0 to 1, no further.
+    page.keyboard.press("+")
+    wait_until(lambda: chart_view(roc), lambda v: v["x"] != [0, 1])
+    page.keyboard.press("-")
+    page.keyboard.press("-")
+    assert wait_until(lambda: chart_view(roc), lambda v: v["x"] == [0, 1]) == {"x": [0, 1], "y": [0, 1]}
+    expect(roc.locator(".chart-reset")).to_be_hidden()
 
 
 def rgb(hex_color):

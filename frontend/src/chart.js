@@ -6,7 +6,7 @@
 // Mouse: hover shows a crosshair and every series' value; with `zoom`, drag a box to zoom in and
 // double click (or the Reset zoom button) to go back. Keyboard: the chart takes the focus (Tab);
 // ← → (Shift: ten at a time), Home and End move the crosshair, Enter picks its x (onPick), Escape
-// hides it.
+// hides it; with `zoom`, + and - zoom around the crosshair and 0 resets.
 
 import {h, replaceChildren} from "./dom.js";
 import {niceTicks, tickFormat, tickStep} from "./scale.js";
@@ -31,7 +31,7 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
   const brush = h("div", {class: "chart-brush", hidden: true});
   const tip = h("div", {class: "chart-tip", role: "status", "aria-live": "polite", hidden: true});
   const reset = h("button", {type: "button", class: "chart-reset", hidden: true, onclick: (event) => { event.stopPropagation(); resetZoom(); }}, "Reset zoom");
-  const hint = zoom ? "; drag to zoom, double click to reset" : "";
+  const hint = zoom ? "; drag a box or press + and - to zoom, double click or 0 to reset" : "";
   const element = h("div", {class: "chart", tabindex: "0", role: "group", "aria-roledescription": "chart",
     "aria-label": `${ariaLabel}. Arrow keys read the values${hint}.`,
     style: {width: `${width}px`, height: `${height}px`}}, base, overlay, pinLayer, brush, reset, tip);
@@ -413,6 +413,10 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
       hover = null;
       mark(lastPoints);
       return;
+    } else if (zoom && (event.key === "+" || event.key === "=" || event.key === "-")) {
+      zoomBy(event.key === "-" ? 2 : 0.5);
+    } else if (zoom && event.key === "0") {
+      resetZoom();
     } else return;
     // The chart's own keys: the panel's step keys (keyboard.js, on the document) must not see them.
     event.preventDefault();
@@ -439,6 +443,24 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
     if (!(x[1] > x[0]) || !(y[1] > y[0])) return;
     zoomed = {x, y};
     render();
+  }
+
+  /** Zoom by `factor` (0.5: in, 2: out) around the crosshair, or the centre; never beyond the
+   * spec's domain. */
+  function zoomBy(factor) {
+    const current = view();
+    const hits = hoverHits();
+    const centre = hits ? {x: hits.x, y: hits.y ?? (current.y[0] + current.y[1]) / 2}
+      : {x: (current.x[0] + current.x[1]) / 2, y: (current.y[0] + current.y[1]) / 2};
+    const scaled = (range, home, c) => {
+      const span = Math.min((range[1] - range[0]) * factor, home[1] - home[0]);
+      const low = Math.max(home[0], Math.min(home[1] - span, c - span / 2));
+      return [low, low + span];
+    };
+    const x = scaled(current.x, spec.xDomain, centre.x);
+    const y = scaled(current.y, spec.yDomain, centre.y);
+    if (x[1] - x[0] >= spec.xDomain[1] - spec.xDomain[0] && y[1] - y[0] >= spec.yDomain[1] - spec.yDomain[0]) resetZoom();
+    else zoomTo(x, y);
   }
 
   function resetZoom() {
