@@ -17,7 +17,8 @@ from sklearn.datasets import load_digits  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
 from tb_confusion.reading import offline  # noqa: E402
-from tb_confusion.keras import ConfusionMatrixCallback, _is_chief  # noqa: E402
+from tb_confusion.keras import ConfusionMatrixCallback  # noqa: E402
+from tb_confusion.keras.callback import _is_chief  # noqa: E402
 
 # Keras' own TensorBoard callback converts its learning-rate variable with a NumPy-2 deprecation.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")

@@ -12,6 +12,13 @@ SUM_TOLERANCE = 1e-3
 MAX_CLASSES = 65_536  # labels are stored as uint16 at most
 
 
+def check_flag(value, name):
+    """`value` as a bool when it is one (numpy's included), else BadArgument naming `name`."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise BadArgument(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
 def as_array(value, name):
     """A numpy array from a list, numpy array, TensorFlow tensor or torch tensor."""
     if value is None:
@@ -36,8 +43,7 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
         raise BadArgument(f"task must be one of {', '.join(TASKS)} or None; got {task!r}")
     if dtype not in DTYPES:
         raise BadArgument(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-    if not isinstance(from_logits, (bool, np.bool_)):
-        raise BadArgument(f"from_logits must be True or False; got {from_logits!r}")
+    check_flag(from_logits, "from_logits")
     labels = as_array(labels, "labels")
     probabilities = as_array(probabilities, "probabilities")
     _check_numeric(labels, "labels")
