@@ -178,6 +178,22 @@ def test_above_30_classes_the_matrix_is_the_canvas_within_its_card(layout_tensor
     page.close()
 
 
+def test_a_run_has_one_colour_on_its_chip_card_and_metrics_column(layout_tensorboard, browser):
+    page, panel, frame, problems = open_at(browser, layout_tensorboard, 1280, tag="fraud", runs=RUNS)
+    expect(panel.locator("#summary-table thead th .swatch")).to_have_count(4)
+    colours = frame.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.run-card')].map((card) => {
+      const run = card.getAttribute('aria-label').slice(4);
+      const of = (e) => getComputedStyle(e).backgroundColor;
+      const chip = document.querySelector(`.run-chips .chip[title="${run}"] .swatch`);
+      const column = [...document.querySelectorAll('#summary-table thead th')].find((th) => th.title === run);
+      return [run, [of(card.querySelector('h2 .swatch')), of(chip), of(column.querySelector('.swatch'))]]; }))""")
+    for run, (on_card, on_chip, in_metrics) in colours.items():
+        assert on_card == on_chip == in_metrics, (run, on_card, on_chip, in_metrics)
+    assert len({c[0] for c in colours.values()}) == 4  # four runs, four colours
+    assert problems == []
+    page.close()
+
+
 def test_binary_per_class_table_keeps_its_support_column(layout_tensorboard, browser):
     page, panel, frame, problems = open_at(browser, layout_tensorboard, 1000, tag="fraud", runs=RUNS[:2])
     expect(panel.locator("table.matrix .cell")).to_have_count(2 * 4)

@@ -23,6 +23,7 @@ import {createExamplesView} from "./examples_view.js";
 import {DATA_RELOADED, RUNS_CHANGED, connectToHost} from "./host_messages.js";
 import {createGridLayout} from "./run_grid_layout.js";
 import {drawerDock} from "./drawer.js";
+import {runColors} from "./run_colors.js";
 
 /** Build the panel into document.body and start loading. */
 export function renderPanel() {
@@ -132,6 +133,7 @@ export function renderPanel() {
   const debug = {store, renders: 0, lastRenderMs: 0, reload: reloader.reload, reloads: reloader.count};
   window.tbConfusion = debug;
   watchTheme((theme) => store.set({theme}));
+  runColors.onChange(() => store.set({})); // the run list arrived: swatches take TensorBoard's colours
   installKeyboard(document, actions);
   store.set({});
 }

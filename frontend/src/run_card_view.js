@@ -2,7 +2,7 @@
 // per-class metrics and the export buttons.
 
 import {download, h, replaceChildren, setText} from "./dom.js";
-import {RUN_COLORS} from "./colors.js";
+import {runColor} from "./run_colors.js";
 import {createMatrixTable} from "./matrix_table_view.js";
 import {createMatrixCanvas} from "./matrix_canvas_view.js";
 import {createPerClassTable} from "./per_class_table.js";
@@ -52,8 +52,8 @@ export function createRunCard(run, actions) {
 
   function update(props) {
     view = props;
-    const {state, model, index, step, error, stats, layout = null} = props;
-    swatch.style.background = RUN_COLORS[index % RUN_COLORS.length];
+    const {state, model, step, error, stats, layout = null} = props;
+    swatch.style.background = runColor(run, state.theme); // as on the charts and in TensorBoard
     body.hidden = !model || Boolean(error);
     exportBar.hidden = body.hidden;
     if (error) {

@@ -2,7 +2,7 @@
 // headline metrics in its order.
 
 import {h, replaceChildren, setText} from "./dom.js";
-import {RUN_COLORS} from "./colors.js";
+import {runColors} from "./run_colors.js";
 import {formatMetric} from "./number_format.js";
 import {headline} from "./metric_value.js";
 import {headlineMetrics} from "./catalogue.js";
@@ -39,14 +39,14 @@ export function createSummaryView() {
 
   function update({runViews, state, task}) {
     const rows = summaryRows(state.catalogue, task, runViews);
-    const next = JSON.stringify([runViews.map((r) => r.run), rows.map((row) => [row.key, row.label])]);
+    const next = JSON.stringify([runViews.map((r) => r.run), rows.map((row) => [row.key, row.label]), state.theme, runColors.version()]);
     if (next !== key) {
       key = next;
       cells = rows.map(() => runViews.map(() => h("td", {class: "num"})));
       replaceChildren(holder, h("table", {class: "metrics-table summary", id: "summary-table"},
         h("colgroup", {}, h("col", {class: "metric-column"}), runViews.map(() => h("col", {}))),
         h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "Metric"), runViews.map((r) =>
-          h("th", {scope: "col", class: "num", title: r.run}, h("span", {class: "swatch", style: {background: RUN_COLORS[r.index % RUN_COLORS.length]}}), r.run)))),
+          h("th", {scope: "col", class: "num", title: r.run}, h("span", {class: "swatch", style: {background: runColors.color(r.run, state.theme)}}), r.run)))),
         h("tbody", {}, rows.map((row, m) => h("tr", {dataset: {metric: row.key}}, h("th", {scope: "row"}, row.label), cells[m])))));
     }
     rows.forEach((row, m) => row.values.forEach((text, c) => setText(cells[m][c], text)));

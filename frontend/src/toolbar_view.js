@@ -4,7 +4,7 @@
 // page, so collapsing moves no content and the scroll position does not jump.
 
 import {h, replaceChildren, setText} from "./dom.js";
-import {RUN_COLORS} from "./colors.js";
+import {runColors} from "./run_colors.js";
 import {createScrubber} from "./scrubber_view.js";
 import {createThresholdControls} from "./threshold_view.js";
 import {runOrder} from "./selection.js";
@@ -48,12 +48,12 @@ export function createToolbar(actions) {
 
   function update({state, steps, task, stats}) {
     const runs = state.tags ? Object.keys(state.tags).filter((run) => state.tag in state.tags[run]).sort(runOrder) : []; // as the cards
-    const key = JSON.stringify([runs, state.runs]);
+    const key = JSON.stringify([runs, state.runs, state.theme, runColors.version()]);
     if (key !== runsKey) {
       runsKey = key;
       replaceChildren(runList, runs.map((run) => {
         const on = state.runs.includes(run);
-        const color = RUN_COLORS[state.runs.indexOf(run) % RUN_COLORS.length];
+        const color = runColors.color(run, state.theme);
         return h("button", {class: `chip${on ? " on" : ""}`, "aria-pressed": on ? "true" : "false", title: run,
           onclick: () => actions.toggleRun(run)},
           h("span", {class: "swatch", style: on ? {background: color, borderColor: color} : {}}), run);
