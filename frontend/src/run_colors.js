@@ -48,6 +48,10 @@ export function createRunColors(fetchRuns) {
       }
       return hashedRunColor(name, theme);
     },
+    /** Fetch the run list now (if not yet asked), before any colour is needed. */
+    preload() {
+      if (status === "idle") load();
+    },
     /** Grows whenever a colour changed (for the views' redraw keys). */
     version: () => revision,
     /** Call fn() whenever colours changed; returns the unsubscribe function. */
@@ -66,8 +70,10 @@ async function fetchTensorBoardRuns() {
   return response.json();
 }
 
-/** The panel's registry, shared by every view. */
+/** The panel's registry, shared by every view. In the page, the list is asked for as the panel's
+ * modules load, so it is usually there before the first chart draws (no hashed colour first). */
 export const runColors = createRunColors(fetchTensorBoardRuns);
+if (typeof document !== "undefined") runColors.preload();
 
 /** Shorthand: the panel's colour for `run` in `theme`. */
 export const runColor = (run, theme) => runColors.color(run, theme);

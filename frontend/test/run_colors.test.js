@@ -66,3 +66,13 @@ test("without the run list every run keeps its hashed colour", async () => {
   assert.equal(colors.color("train", "dark"), hashedRunColor("train", "dark"));
   assert.equal(colors.version(), 0);
 });
+
+test("preload() asks for the list once, before any colour", async () => {
+  let calls = 0;
+  const colors = createRunColors(async () => { calls += 1; return ["a", "b"]; });
+  colors.preload();
+  colors.preload();
+  await settle();
+  assert.equal(calls, 1);
+  assert.equal(colors.color("b", "light"), tensorboardColor(1, "light"), "no hashed colour first");
+});
