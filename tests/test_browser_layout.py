@@ -297,7 +297,9 @@ def test_cell_counts_have_a_contrast_of_at_least_4_5(layout_tensorboard, browser
     wait_for_tables(panel, 10, 4)
     assert frame.evaluate("document.documentElement.dataset.theme") == ("dark" if dark else "light")
     for normalization in ("count", "row"):
-        panel.locator(f'.segment[data-value="{normalization}"]').click()
+        segment = panel.locator(f'.segment[data-value="{normalization}"]')
+        segment.click()
+        expect(segment).to_have_attribute("aria-pressed", "true")  # rendered with the cells, in one frame
         cells = frame.evaluate(CONTRAST)
         assert len(cells) == 4 * 100
         # Small counts on the diagonal (correct cells) are the ones that were hard to read.
