@@ -373,6 +373,14 @@ def test_run_colours_are_tensorboards_and_survive_deselecting_a_run(charts_tenso
     series = panel.locator(".curves-card .chart").first.evaluate(
         "(element) => Object.fromEntries(element.tbChart.series().map((s) => [s.label, s.color]))")
     assert series == {run: before[run] for run in ("validation", "test")}
+    # And the swatches elsewhere: run chips, run cards, the Metrics table's columns.
+    background = "(element) => getComputedStyle(element).backgroundColor"
+    for run in ("validation", "test"):
+        expected = rgb(before[run])
+        expect(panel.locator(f'.run-chips .chip[title="{run}"] .swatch')).to_have_css("background-color", expected)
+        expect(panel.locator(f'.run-card[aria-label="Run {run}"] h2 .swatch')).to_have_css("background-color", expected)
+        expect(panel.locator(f'#summary-table th[title="{run}"] .swatch')).to_have_css("background-color", expected)
+        assert panel.locator(f'.run-chips .chip[title="{run}"] .swatch').evaluate(background) == tensorboard_colors[run]
 
 
 @pytest.mark.parametrize("dark", [False, True])
