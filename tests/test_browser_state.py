@@ -81,9 +81,13 @@ def selection_in_store(page):
               labelThresholds: s.labelThresholds, normalization: s.normalization, sort: s.sort, recommendRun: s.recommendRun}; }""")
 
 
+CELLS = {"fraud": 4, "animals": 16, "topics": 4}  # in a card, at the default threshold or cutoff
+
+
 def choose_tag(panel, tag):
+    """Pick `tag` and wait until the validation card shows its matrix (not the previous tag's)."""
     panel.locator("#tag-select").select_option(tag)
-    expect(panel.locator(".run-card .cell").first).to_be_visible()
+    expect(card(panel, "validation").locator(".cell")).to_have_count(CELLS[tag])
 
 
 def toggle_run(panel, run):
@@ -174,7 +178,7 @@ def set_up_a_selection(page, panel):
     expected = {"tag": "fraud", "runs": ["validation", "test"], "step": 1, "threshold": 0.37, "cutoff": 0,
                 "labelThresholds": None, "normalization": "row", "sort": "error", "recommendRun": "test"}
     eventually(lambda: selection_in_store(page), expected)
-    # The URL follows (written at most every 250 ms).
+    # The URL follows (written at most every 400 ms).
     eventually(lambda: our_keys(page), {"tag": "fraud", "runs": json.dumps(["validation", "test"], separators=(",", ":")),
                                         "step": "1", "threshold": "0.37", "show": "row", "order": "error",
                                         "recommend": "test"})
@@ -354,6 +358,7 @@ def test_an_out_of_range_threshold_is_marked_invalid_and_restored_on_blur(tensor
     eventually(lambda: selection_in_store(page)["threshold"], 0.3)
     # The cutoff of a multiclass tag names itself.
     choose_tag(panel, "animals")
+    expect(panel.locator(".threshold-controls .field-label").first).to_have_text("Confidence cutoff")
     box.fill("2")
     expect(message).to_contain_text("Confidence cutoff must be a number from 0 to 1")
     box.press("Tab")

@@ -182,11 +182,11 @@ export function browserUrl(view = globalThis.window) {
 }
 
 /** Mirror the panel's selection into `url` (browserUrl's, or a stand-in): write(state) after each
- * render writes the hash at most once per `delay` ms (browsers limit history writes), and only when
- * the selection differs from the hash's; flush() writes a pending change now. outsideChange() gives
+ * render writes the hash at most once per `delay` ms (browsers limit history writes: Safari to 100
+ * per 30 s), and only when the selection differs from the hash's; flush() writes a pending change now. outsideChange() gives
  * the hash's keys (readHash) when they changed since the panel last wrote or saw them (someone pasted
  * or edited the URL), else null; TensorBoard writing its tab keeps our keys, so is no change. */
-export function createUrlWriter(url, {setTimeout = globalThis.setTimeout, clearTimeout = globalThis.clearTimeout, delay = 250} = {}) {
+export function createUrlWriter(url, {setTimeout = globalThis.setTimeout, clearTimeout = globalThis.clearTimeout, delay = 400} = {}) {
   const current = () => JSON.stringify(readHash(url.read()));
   let seen = current();
   let wanted = null;
