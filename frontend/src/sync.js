@@ -5,6 +5,7 @@
 // each render, applied again when someone changes the URL's hash.
 
 import {cacheKey} from "./loader.js";
+import {INITIAL_STATE} from "./state.js";
 import {failedCatalogue} from "./catalogue.js";
 import {defaultSelection, epochsRequest, examplesRequest, nearestStep, reportRequest, statsKey, stepForRun,
   unionSteps} from "./selection.js";
@@ -102,7 +103,8 @@ function pastedSelection(s, saved) {
   if (!patch.tag) return null;
   const same = patch.tag === s.tag && JSON.stringify(patch.runs) === JSON.stringify(s.runs);
   const kept = same ? {curveClass: s.curveClass, selected: s.selected, examplesOffset: s.examplesOffset} : {steps: {}};
-  const next = {threshold: 0.5, cutoff: 0, normalization: "count", sort: "index", recommendRun: null, ...patch, ...kept};
+  const {threshold, cutoff, normalization, sort, recommendRun} = INITIAL_STATE; // what the URL leaves out
+  const next = {threshold, cutoff, normalization, sort, recommendRun, ...patch, ...kept};
   if (same) next.step = nearestStep(unionSteps(s.steps, s.runs), patch.step ?? s.step) ?? s.step;
   else next.step = patch.step ?? null;
   return next;
