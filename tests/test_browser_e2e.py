@@ -28,7 +28,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = pathlib.Path(__file__).resolve().parent.parent / "artifacts"
 EVIL = "<img src=x onerror=alert(1)>"
 EPOCHS = 4
-OBJECTS = 30
+OBJECTS = 40  # above the 30 classes a table fits: the canvas matrix
 
 
 def write_logs(logdir):
@@ -461,8 +461,8 @@ def test_one_class_data_disables_the_undefined_recommendations(tensorboard, brow
 
     panel.locator("#tag-select").select_option("unanimous_labels")
     panel.locator("details.per-label summary").click()
-    # The binary tag's buttons stay in the page (hidden) until this tag's statistics arrive.
-    expect(panel.locator(".recommendations .field-label")).to_have_text("Recommended per label on validation")
+    expect(panel.locator(".recommendations .field-label")).to_have_text("Recommend per label on")
+    expect(panel.locator("#recommend-run")).to_have_value("validation")
     expect(panel.locator("#recommend-f1")).to_be_enabled()
     assert "never" in panel.locator("#recommend-f1").get_attribute("title")
     panel.locator("#recommend-f1").click()
@@ -491,8 +491,10 @@ def test_min_cost_nothing_positive_stays_within_zero_and_one(tensorboard, browse
     for run in ("train", "validation"):
         eventually(lambda: matrix_on_page(panel, run, 2), at_one[run]["confusion_matrix"])
     assert at_one["validation"]["confusion_matrix"][0][1] == 0
-    # Recommendations from train (the run of the selected cell), whose top score is exactly 1.
+    # Recommendations on train (chosen in "Recommend on"), whose top score is exactly 1.
     card(panel, "train").locator('.cell[data-true="0"][data-pred="1"]').click()
+    expect(cost).to_have_text("Min cost \u00b7 none positive")  # a cell click never changes the run
+    panel.locator("#recommend-run").select_option("train")
     expect(cost).to_have_text("Min cost \u00b7 1")
     fp = at_one["train"]["confusion_matrix"][0][1]
     assert fp == 3
