@@ -67,6 +67,15 @@ def running_tensorboard(logdir, *extra_args, block_tensorflow=False, python=None
             raise RuntimeError(f"tensorboard did not start:\n{output[-4000:]}")
 
 
+@contextlib.contextmanager
+def serving(tmp_path_factory, name, write_logs, *extra_args):
+    """(base URL, logdir) of a tensorboard serving a fresh logdir `name` filled by write_logs(logdir)."""
+    logdir = tmp_path_factory.mktemp(name)
+    write_logs(logdir)
+    with running_tensorboard(logdir, *extra_args) as base_url:
+        yield base_url, logdir
+
+
 def get_json(url, timeout=30):
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read())

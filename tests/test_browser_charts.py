@@ -6,7 +6,6 @@ headline metrics) and the `report` route with curves=1. Run colours are compared
 of TensorBoard's own Time Series tab for the same runs. Screenshots go to artifacts/.
 """
 
-import pathlib
 import re
 import time
 
@@ -15,7 +14,7 @@ import pytest
 
 import tb_confusion
 from tb_confusion.storage.events import EventWriter
-from tb_process import get_json, running_tensorboard
+from tb_process import get_json, serving
 from tensorboard.compat.proto import summary_pb2
 
 from test_browser_e2e import ARTIFACTS, browser, open_panel  # noqa: F401  (browser is a fixture)
@@ -60,10 +59,8 @@ def write_chart_logs(logdir):
 
 @pytest.fixture(scope="module")
 def charts_tensorboard(tmp_path_factory):
-    logdir = tmp_path_factory.mktemp("chart_logs")
-    write_chart_logs(logdir)
-    with running_tensorboard(logdir) as base_url:
-        yield base_url, logdir
+    with serving(tmp_path_factory, "chart_logs", write_chart_logs) as served:
+        yield served
 
 
 def route(base_url, name, **params):

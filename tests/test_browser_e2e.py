@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from tb_process import get_json, running_tensorboard
+from tb_process import get_json, running_tensorboard, serving
 
 import tb_confusion
 from tb_confusion.storage.events import EventWriter
@@ -103,10 +103,8 @@ def latest_step(base_url, run, tag):
 
 @pytest.fixture(scope="module")
 def tensorboard(tmp_path_factory):
-    logdir = tmp_path_factory.mktemp("logs")
-    write_logs(logdir)
-    with running_tensorboard(logdir) as base_url:
-        yield base_url, logdir
+    with serving(tmp_path_factory, "logs", write_logs) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

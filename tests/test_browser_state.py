@@ -106,9 +106,8 @@ def max_f1_label(logdir, run, tag, step):
 
 
 def test_recommendations_stay_on_the_chosen_run_when_cells_are_clicked(tensorboard, browser):
-    base_url, logdir = tensorboard
-    page, panel, problems = open_panel(browser, base_url)
-    choose_tag(panel, "fraud")
+    logdir = tensorboard[1]
+    page, panel, problems = open_on_tag(tensorboard, browser, "fraud")
     toggle_run(panel, "test")
     expect(panel.locator(".run-card")).to_have_count(3)
     recommend = panel.locator("#recommend-run")
@@ -135,9 +134,8 @@ def test_recommendations_stay_on_the_chosen_run_when_cells_are_clicked(tensorboa
 
 
 def test_choosing_test_or_train_data_shows_a_warning(tensorboard, browser):
-    base_url, logdir = tensorboard
-    page, panel, problems = open_panel(browser, base_url)
-    choose_tag(panel, "fraud")
+    logdir = tensorboard[1]
+    page, panel, problems = open_on_tag(tensorboard, browser, "fraud")
     toggle_run(panel, "test")
     recommend = panel.locator("#recommend-run")
     warning = panel.locator("#recommend-warning")
@@ -185,11 +183,22 @@ def set_up_a_selection(page, panel):
     return expected
 
 
+def open_on_tag(tensorboard, browser, tag):
+    """(page, panel, problems) of a panel showing `tag`."""
+    page, panel, problems = open_panel(browser, tensorboard[0])
+    choose_tag(panel, tag)
+    return page, panel, problems
+
+
+def open_with_a_selection(tensorboard, browser):
+    """(page, panel, problems, the selection in the store) after set_up_a_selection."""
+    page, panel, problems = open_panel(browser, tensorboard[0])
+    return page, panel, problems, set_up_a_selection(page, panel)
+
+
 def test_the_selection_survives_switching_tensorboard_tabs(tensorboard, browser):
     """TensorBoard writes its tab into the same hash (and its router rewrites the URL): our keys stay."""
-    base_url, _ = tensorboard
-    page, panel, problems = open_panel(browser, base_url)
-    expected = set_up_a_selection(page, panel)
+    page, panel, problems, expected = open_with_a_selection(tensorboard, browser)
     keys = our_keys(page)
     page.get_by_role("tab", name=re.compile("scalars", re.I)).click()
     eventually(lambda: page.evaluate("location.hash").split("&")[0], "#scalars")
@@ -211,9 +220,7 @@ def wait_for_panel(page):
 
 
 def test_a_reload_restores_every_part_of_the_selection(tensorboard, browser):
-    base_url, _ = tensorboard
-    page, panel, problems = open_panel(browser, base_url)
-    expected = set_up_a_selection(page, panel)
+    page, panel, problems, expected = open_with_a_selection(tensorboard, browser)
     before = selection_on_page(panel)
     assert before["cards"] == ["Run validation", "Run test"]
     assert before["threshold"] == "0.37" and before["normalization"] == "Row %"
@@ -229,9 +236,7 @@ def test_a_reload_restores_every_part_of_the_selection(tensorboard, browser):
 
 
 def test_a_pasted_link_restores_the_selection_in_a_fresh_page(tensorboard, browser):
-    base_url, _ = tensorboard
-    page, panel, problems = open_panel(browser, base_url)
-    expected = set_up_a_selection(page, panel)
+    page, panel, problems, expected = open_with_a_selection(tensorboard, browser)
     before = selection_on_page(panel)
     link = page.evaluate("location.href")
     page.close()
@@ -300,9 +305,8 @@ def open_panel_at(browser, url):
 
 
 def test_multilabel_all_labels_threshold_reads_mixed_after_max_f1(tensorboard, browser):
-    base_url, logdir = tensorboard
-    page, panel, problems = open_panel(browser, base_url)
-    choose_tag(panel, "topics")
+    logdir = tensorboard[1]
+    page, panel, problems = open_on_tag(tensorboard, browser, "topics")
     box = panel.locator("#threshold-slider-value")
     expect(box).to_have_value("0.5")
     expect(box).not_to_have_attribute("placeholder", "mixed")
@@ -334,9 +338,7 @@ def test_multilabel_all_labels_threshold_reads_mixed_after_max_f1(tensorboard, b
 
 
 def test_an_out_of_range_threshold_is_marked_invalid_and_restored_on_blur(tensorboard, browser):
-    base_url, logdir = tensorboard
-    page, panel, problems = open_panel(browser, base_url)
-    choose_tag(panel, "fraud")
+    page, panel, problems = open_on_tag(tensorboard, browser, "fraud")
     box = panel.locator("#threshold-slider-value")
     message = panel.locator("#threshold-slider-error")
     expect(message).to_be_hidden()

@@ -72,25 +72,20 @@ test("the catalogue is asked for once, with the tags, and kept in the store", as
   assert.equal(asked("catalogue").length, 1);
 });
 
-test("a failed catalogue request shows its error and leaves no metrics, and is not asked for again", async () => {
-  const {store, pump, open, asked} = panel();
-  await pump();
-  open("catalogue")[0].reject("HTTP 500");
-  await pump();
-  assert.equal(store.get().error, "catalogue: HTTP 500");
-  assert.deepEqual(store.get().catalogue.metrics, []);
-  assert.equal(asked("catalogue").length, 1);
-});
-
-test("a failed tags request shows its error and the empty panel, and is not asked for again", async () => {
-  const {store, pump, open, asked} = panel();
-  await pump();
-  open("tags")[0].reject("Could not reach TensorBoard");
-  await pump();
-  assert.equal(store.get().error, "Could not reach TensorBoard");
-  assert.deepEqual(store.get().tags, {});
-  assert.equal(asked("tags").length, 1);
-});
+for (const [route, reason, error, empty] of [
+  ["catalogue", "HTTP 500", "catalogue: HTTP 500", (state) => state.catalogue.metrics],
+  ["tags", "Could not reach TensorBoard", "Could not reach TensorBoard", (state) => Object.keys(state.tags)],
+]) {
+  test(`a failed ${route} request shows its error, leaves nothing, and is not asked for again`, async () => {
+    const {store, pump, open, asked} = panel();
+    await pump();
+    open(route)[0].reject(reason);
+    await pump();
+    assert.equal(store.get().error, error);
+    assert.deepEqual(empty(store.get()), []);
+    assert.equal(asked(route).length, 1);
+  });
+}
 
 test("steps that arrive after another tag was picked are dropped", async () => {
   const {store, pump, answer} = panel({tags: TAGS, tag: "fraud", runs: ["train"]});
@@ -101,14 +96,19 @@ test("steps that arrive after another tag was picked are dropped", async () => {
   assert.deepEqual(store.get().steps, {});
 });
 
-test("the examples of the selected cell are asked for once the selection was quiet for 120 ms, keyed with the step's wall time", async () => {
-  const {store, pump, timers, asked, answer} = await loaded();
+/** Select cell (0, 1), wait `between` ms, select cell (1, 0), wait `after` ms. */
+async function selectTwoCells({store, pump, timers}, between, after) {
   store.set({selected: {run: "train", true: 0, pred: 1, label: 0}});
   await pump();
-  timers.tick(100);
+  timers.tick(between);
   store.set({selected: {run: "train", true: 1, pred: 0, label: 0}});
   await pump();
-  timers.tick(119);
+  timers.tick(after);
+}
+
+test("the examples of the selected cell are asked for once the selection was quiet for 120 ms, keyed with the step's wall time", async () => {
+  const {store, pump, timers, asked, answer} = await loaded();
+  await selectTwoCells({store, pump, timers}, 100, 119);
   assert.deepEqual(asked("examples"), []);
   timers.tick(1);
   const params = {run: "train", tag: "fraud", step: 2, true: 1, pred: 0, offset: 0, limit: 25, threshold: 0.5};
@@ -120,12 +120,7 @@ test("the examples of the selected cell are asked for once the selection was qui
 
 test("a page of examples that arrives after another cell was selected does not replace the shown one", async () => {
   const {store, pump, timers, open} = await loaded();
-  store.set({selected: {run: "train", true: 0, pred: 1, label: 0}});
-  await pump();
-  timers.tick(120);
-  store.set({selected: {run: "train", true: 1, pred: 0, label: 0}});
-  await pump();
-  timers.tick(120);
+  await selectTwoCells({store, pump, timers}, 120, 120);
   const [first, second] = open("examples");
   second.resolve({examples: ["second"]});
   await pump();
