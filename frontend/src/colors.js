@@ -2,6 +2,8 @@
 // ramp from the card background. Blue/orange stay distinct under every common colour-vision
 // deficiency (the Okabe-Ito pair), and the two ramps never share a hue.
 
+import {readableText} from "./contrast.js";
+
 const RAMPS = {
   light: {background: [255, 255, 255], correct: [0, 90, 181], error: [213, 94, 0]},
   dark: {background: [40, 42, 46], correct: [86, 180, 233], error: [230, 159, 0]},
@@ -13,9 +15,7 @@ export function cellColor(t, {diagonal, theme = "light"}) {
   const target = diagonal ? ramp.correct : ramp.error;
   const s = Math.max(0, Math.min(1, t)) ** 0.6 * 0.92;
   const rgb = ramp.background.map((b, i) => Math.round(b + (target[i] - b) * s));
-  const luminance = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255;
-  const text = luminance > 0.55 ? (theme === "dark" ? "#111" : "#202124") : "#fff";
-  return {fill: `rgb(${rgb.join(",")})`, text};
+  return {fill: `rgb(${rgb.join(",")})`, text: readableText(rgb)};  // >= 4.5:1, as the views draw it
 }
 
 /** The distinct line colours of runs on the curve and epoch charts (Okabe-Ito). */

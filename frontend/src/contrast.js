@@ -28,7 +28,7 @@ export function contrastRatio(a, b) {
   return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
 }
 
-/** Of a dark and a light text colour, the one with the higher contrast on `fill`; when neither
+/** Of a dark and a light text colour, the one with the higher contrast on `fill` (CSS text or [r, g, b]); when neither
  * reaches 4.5:1 (mid-tone fills), black or white, whichever is higher. */
 export function readableText(fill, {dark = "#111111", light = "#ffffff"} = {}) {
   const onDark = contrastRatio(dark, fill);

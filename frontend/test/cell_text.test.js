@@ -1,6 +1,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {cellText, compactCount} from "../src/cell_text.js";
+import {cellColor} from "../src/colors.js";
 import {contrastRatio, parseColor, readableText} from "../src/contrast.js";
 
 test("cellText writes full numbers when six characters fit", () => {
@@ -42,6 +43,17 @@ test("readableText picks the text colour with the higher contrast, at least 4.5 
     for (let s = 0; s <= 0.92; s += 0.01) {
       const fill = from.map((b, i) => Math.round(b + (to[i] - b) * s));
       assert.ok(contrastRatio(readableText(fill), fill) >= 4.5, `${fill}`);
+    }
+  }
+});
+
+test("cellColor's text (what PNG and SVG exports draw) reads at 4.5:1 or more on every fill of both ramps", () => {
+  for (const theme of ["light", "dark"]) {
+    for (const diagonal of [true, false]) {
+      for (let k = 0; k <= 100; k++) {
+        const {fill, text} = cellColor(k / 100, {diagonal, theme});
+        assert.ok(contrastRatio(text, fill) >= 4.5, `${theme} ${diagonal} ${k}: ${text} on ${fill}`);
+      }
     }
   }
 });
