@@ -9,7 +9,8 @@
 // hides it; with `zoom`, + and - zoom around the crosshair and 0 resets.
 
 import {h, replaceChildren} from "./dom.js";
-import {niceTicks, tickFormat, tickStep} from "./scale.js";
+import {chartKeyAction, nearestPoints, nearestX, zoomRange} from "./chart_interaction.js";
+import {drawAxes} from "./chart_axes.js";
 
 const MARGIN = {left: 52, right: 12, top: 10, bottom: 34};
 const FONT = `11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
@@ -105,36 +106,8 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
     const context = base.getContext("2d");
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.clearRect(0, 0, size.width, size.height);
-    const c = colors();
-    const {x: xView, y: yView} = view();
-    context.font = FONT;
-    context.strokeStyle = c.grid;
-    context.fillStyle = c.muted;
-    context.lineWidth = 1;
-    const yStep = tickStep(yView[0], yView[1], 4);
-    const formatY = spec.formatY || tickFormat(yStep);
-    context.textAlign = "right";
-    context.textBaseline = "middle";
-    for (const y of niceTicks(yView[0], yView[1], 4)) {
-      context.beginPath();
-      context.moveTo(MARGIN.left, Math.round(sy(y)) + 0.5);
-      context.lineTo(size.width - MARGIN.right, Math.round(sy(y)) + 0.5);
-      context.stroke();
-      context.fillText(formatY(y), MARGIN.left - 6, sy(y));
-    }
-    context.textAlign = "center";
-    context.textBaseline = "top";
-    const xStep = tickStep(xView[0], xView[1], 4);
-    const xTicks = zoomed || !spec.xTicks ? niceTicks(xView[0], xView[1], 4) : spec.xTicks;
-    const formatX = spec.formatX || tickFormat(xStep);
-    for (const x of xTicks) context.fillText(formatX(x), sx(x), size.height - MARGIN.bottom + 5);
-    context.fillText(spec.xLabel || "", (MARGIN.left + size.width - MARGIN.right) / 2, size.height - 14);
-    context.save();
-    context.translate(10, (MARGIN.top + size.height - MARGIN.bottom) / 2);
-    context.rotate(-Math.PI / 2);
-    context.textBaseline = "middle";
-    context.fillText(spec.yLabel || "", 0, 0);
-    context.restore();
+    drawAxes(context, {spec, view: view(), zoomed: Boolean(zoomed), size, margin: MARGIN, font: FONT,
+      colors: colors(), sx, sy});
     context.save();
     clipToPlot(context);
     for (const series of spec.series) {
@@ -275,28 +248,16 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
     }
     const list = [];
     if (snap === "x") {
-      const atX = invert(target.px, 0).x;
-      let best = null;
-      for (const s of series) for (const x of s.x) if (best === null || Math.abs(x - atX) < Math.abs(best - atX)) best = x;
+      const best = nearestX(series, invert(target.px, 0).x);
       for (const s of series) {
         const index = s.x.indexOf(best);
         if (index >= 0) list.push({series: s, index, x: s.x[index], y: s.y[index]});
       }
       return {px: sx(best), py: null, x: best, list};
     }
-    for (const s of series) {
-      let bestIndex = -1;
-      let bestDistance = Infinity;
-      for (let i = 0; i < s.x.length; i++) {
-        if (!inView(s.x[i], s.y[i])) continue;
-        const distance = (sx(s.x[i]) - target.px) ** 2 + (sy(s.y[i]) - target.py) ** 2;
-        if (distance < bestDistance) {
-          bestDistance = distance;
-          bestIndex = i;
-        }
-      }
-      if (bestIndex >= 0) list.push({series: s, index: bestIndex, x: s.x[bestIndex], y: s.y[bestIndex]});
-    }
+    nearestPoints(series, target, (x, y) => ({x: sx(x), y: sy(y)}), inView).forEach((index, k) => {
+      if (index >= 0) list.push({series: series[k], index, x: series[k].x[index], y: series[k].y[index]});
+    });
     const at = invert(target.px, target.py);
     return {px: target.px, py: target.py, x: at.x, y: at.y, list};
   }
@@ -396,28 +357,23 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
     mark(lastPoints);
   });
   element.addEventListener("keydown", (event) => {
-    if (!spec || event.altKey || event.ctrlKey || event.metaKey || event.target !== element) return;
+    if (!spec || event.target !== element) return;
+    const action = chartKeyAction(event, {zoom, pickable: Boolean(pick)});
     const stops = keyStops();
-    if (!stops.length) return;
+    if (!action || !stops.length) return;
     const current = hover?.mode === "key" ? hover.index : nearestStop(stops);
-    const jump = event.shiftKey ? 10 : 1;
     let index = null;
-    if (event.key === "ArrowRight" || event.key === "ArrowUp") index = current + jump;
-    else if (event.key === "ArrowLeft" || event.key === "ArrowDown") index = current - jump;
-    else if (event.key === "Home") index = 0;
-    else if (event.key === "End") index = stops.length - 1;
-    else if (event.key === "Enter" && pick) {
+    if (action.move) index = current + action.move;
+    else if (action.to) index = action.to === "first" ? 0 : stops.length - 1;
+    else if (action.pick) {
       const stop = stops[current];
       pick(typeof stop === "number" ? stop : stop.x);
-    } else if (event.key === "Escape") {
+    } else if (action.hide) {
       hover = null;
       mark(lastPoints);
       return;
-    } else if (zoom && (event.key === "+" || event.key === "=" || event.key === "-")) {
-      zoomBy(event.key === "-" ? 2 : 0.5);
-    } else if (zoom && event.key === "0") {
-      resetZoom();
-    } else return;
+    } else if (action.zoom) zoomBy(action.zoom);
+    else if (action.reset) resetZoom();
     // The chart's own keys: the panel's step keys (keyboard.js, on the document) must not see them.
     event.preventDefault();
     event.stopPropagation();
@@ -452,13 +408,8 @@ export function createChart({width = 320, height = 240, ariaLabel = "chart", zoo
     const hits = hoverHits();
     const centre = hits ? {x: hits.x, y: hits.y ?? (current.y[0] + current.y[1]) / 2}
       : {x: (current.x[0] + current.x[1]) / 2, y: (current.y[0] + current.y[1]) / 2};
-    const scaled = (range, home, c) => {
-      const span = Math.min((range[1] - range[0]) * factor, home[1] - home[0]);
-      const low = Math.max(home[0], Math.min(home[1] - span, c - span / 2));
-      return [low, low + span];
-    };
-    const x = scaled(current.x, spec.xDomain, centre.x);
-    const y = scaled(current.y, spec.yDomain, centre.y);
+    const x = zoomRange(current.x, spec.xDomain, centre.x, factor);
+    const y = zoomRange(current.y, spec.yDomain, centre.y, factor);
     if (x[1] - x[0] >= spec.xDomain[1] - spec.xDomain[0] && y[1] - y[0] >= spec.yDomain[1] - spec.yDomain[0]) resetZoom();
     else zoomTo(x, y);
   }
