@@ -7,8 +7,7 @@ import numpy as np
 from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage import payload
-from tb_confusion.storage import metadata
+from tb_confusion.storage import metadata, payload
 from tb_confusion.storage.validation import prepare
 
 

@@ -15,10 +15,9 @@ import warnings
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import summary_pb2
 
-from tb_confusion.storage import payload
-from tb_confusion.storage import metadata, wire
 from tb_confusion.errors import LogdirNotFound, SkippedWarning, Unreadable
 from tb_confusion.reading.selection import select
+from tb_confusion.storage import metadata, payload, wire
 from tb_confusion.storage.events import CorruptRecordError, _gfile_for, read_record_at, records_with_offsets
 
 
@@ -125,8 +124,8 @@ def list_series(logdir):
 
 def load(series, step):
     """Decode one step (an entry of `series.steps`) into a Record."""
-    return payload.decode(payload_of(series, step), series.plugin_data, run=series.run, tag=series.tag, step=step.step,
-                      wall_time=step.wall_time)
+    return payload.decode(payload_of(series, step), series.plugin_data, run=series.run, tag=series.tag,
+                          step=step.step, wall_time=step.wall_time)
 
 
 def payload_of(series, step):

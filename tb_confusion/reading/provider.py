@@ -8,9 +8,8 @@ from google.protobuf import message as pb_message
 from tensorboard import errors as tb_errors
 from tensorboard.data import provider
 
-from tb_confusion.storage import payload
-from tb_confusion.storage import metadata
-from tb_confusion.errors import BadArgument, NotFound, Unreadable
+from tb_confusion.errors import NotFound, Unreadable
+from tb_confusion.storage import metadata, payload
 from tb_confusion.reading.selection import select
 from tb_confusion.statistics import Statistics
 
@@ -94,25 +93,22 @@ class RecordSource:
         return sorted(refs, key=lambda r: r.step)
 
     def find_step(self, ctx, experiment_id, run, tag, step):
-        """The StepRef for `step` (an int, or "latest"); NotFound names what exists (selection.select)."""
+        """(StepRef, PluginData) of `step` (an int, or "latest") of (run, tag), from one listing of the
+        logdir; NotFound names what exists (selection.select)."""
         listing = self._provider.list_blob_sequences(
             ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME
         )
         index = {run_name: {tag_name: (run_name, tag_name) for tag_name in tags} for run_name, tags in listing.items()}
         ((_, ref),) = select(index, run=run, tag=tag, step=step,
                              steps_of=lambda where: self.steps(ctx, experiment_id, *where))
-        return ref
+        return ref, _parse(listing[run][tag].plugin_content)
 
     def statistics(self, ctx, experiment_id, run, tag, ref, plugin_data=None):
         """The Statistics of one step, cached: every route asking for the step shares its sorted counts."""
         key = ("statistics",) + record_key(experiment_id, run, tag, ref)[1:]
 
         def build():
-            record = self._load(ctx, experiment_id, run, tag, ref, plugin_data)
-            try:
-                return Statistics(record)
-            except BadArgument as e:  # stored arrays a writer would have refused (e.g. negative weights)
-                raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
+            return Statistics(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
 
         return self._cache.get_or_compute(key, build, Statistics.nbytes_bound)
 
@@ -123,7 +119,6 @@ class RecordSource:
             return payload.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
         except (ValueError, pb_message.DecodeError) as e:
             raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
-
 
     def _read_blob(self, ctx, run, tag, ref):
         try:

@@ -163,8 +163,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         raw = json_http.text(request, "step", required=False) or "latest"
         step = "latest" if raw == "latest" else json_http.integer(request, "step")
         ctx, experiment_id = _where(request)
-        ref = self._source.find_step(ctx, experiment_id, run, tag, step)
-        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
+        ref, plugin_data = self._source.find_step(ctx, experiment_id, run, tag, step)
         return _Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data)
 
     @wrappers.Request.application
