@@ -8,7 +8,7 @@ import numpy as np
 
 from tb_confusion import tasks
 from tb_confusion.errors import Unreadable
-from tb_confusion.storage.validation import SUM_TOLERANCE
+from tb_confusion.storage.validation import SUM_TOLERANCE, row_off_sum
 
 _FLOATS = (np.dtype("<f2"), np.dtype("<f4"), np.dtype("<f8"))
 MAX_DIMENSION = 1 << 40  # no array dimension is larger (a 2**65 shape varint is damage, not data)
@@ -41,11 +41,10 @@ def check_arrays(labels, probabilities, weights, plugin_data):
     if task.name != "multilabel" and probabilities.ndim == 2 and len(probabilities):
         # the writers' softmax rule, with room for the rounding of float16 storage
         tolerance = SUM_TOLERANCE + probabilities.shape[1] * np.finfo(probabilities.dtype).eps
-        sums = probabilities.sum(axis=1, dtype=np.float64)
-        worst = int(np.argmax(np.abs(sums - 1.0)))
-        if abs(sums[worst] - 1.0) > tolerance:
-            raise Unreadable(f"probabilities rows must sum to 1 for a {task.name} tag; row {worst} sums to "
-                             f"{sums[worst]:.6g}")
+        off = row_off_sum(probabilities, tolerance)
+        if off:
+            raise Unreadable(f"probabilities rows must sum to 1 for a {task.name} tag; row {off[0]} sums to "
+                             f"{off[1]:.6g}")
     if weights is not None:
         if weights.dtype not in _FLOATS:
             raise Unreadable(f"weights have dtype {weights.dtype}; stored weights are float64")

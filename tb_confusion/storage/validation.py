@@ -116,17 +116,27 @@ def _to_probabilities(probabilities, task, from_logits):
             f"probabilities must be in [0, 1]; got {bad}. Pass from_logits=True if these are logits"
         )
     if softmax:
-        sums = probabilities.sum(axis=1, dtype=np.float64)
-        off = np.abs(sums - 1.0) > SUM_TOLERANCE
-        if off.any():
-            row = int(np.argmax(off))
+        off = row_off_sum(probabilities, SUM_TOLERANCE)
+        if off:
+            row, total = off
             raise BadArgument(
                 f"probabilities rows must sum to 1 for task={task!r} (softmax outputs); row {row} sums to "
-                f"{sums[row]:.6g}. Pass from_logits=True for logits, or task='multilabel' for independent sigmoids"
+                f"{total:.6g}. Pass from_logits=True for logits, or task='multilabel' for independent sigmoids"
             )
     if probabilities.dtype not in (np.float16, np.float32, np.float64):
         probabilities = probabilities.astype(np.float32)
     return probabilities
+
+
+def row_off_sum(probabilities, tolerance):
+    """(row, its sum) of the first row of [N, C] probabilities whose sum is further than `tolerance`
+    from 1 (summed in float64), or None: the softmax rule writers and readers check."""
+    sums = probabilities.sum(axis=1, dtype=np.float64)
+    off = np.abs(sums - 1.0) > tolerance
+    if not off.any():
+        return None
+    row = int(np.argmax(off))
+    return row, float(sums[row])
 
 
 def _to_labels(labels, probabilities, task):
