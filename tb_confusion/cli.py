@@ -1,6 +1,7 @@
 """`tb-confusion report`: metrics of logged predictions in the terminal or in CI (docs/report.md).
 
 Exit status: 0 on success, 1 when a --fail-under gate fails, 2 for bad arguments or missing data.
+`tb-confusion log` imports predictions saved in files (docs/log.md, tb_confusion/doors/importing.py).
 """
 
 import argparse
@@ -12,6 +13,7 @@ import os
 import sys
 
 from tb_confusion import catalogue, tasks
+from tb_confusion.doors import importing
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
 from tb_confusion.reading.selection import select
@@ -107,6 +109,7 @@ def build_parser():
                         metavar="METRIC=VALUE",
                         help="exit 1 when METRIC (a path like f1.macro, accuracy, roc_auc.binary, "
                              "recall.per_class.cat) is below VALUE or undefined in any report")
+    importing.add_parser(commands)
     return parser
 
 
@@ -114,6 +117,12 @@ def main(argv=None):
     """Entry point of the `tb-confusion` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "log":
+        try:
+            return importing.run(args)
+        except Error as error:
+            print(f"tb-confusion: error: {error}", file=sys.stderr)
+            return 2
     try:
         reports = _reports(args)
         failures = _check_gates(reports, args.fail_under)
