@@ -11,7 +11,6 @@ import dataclasses
 import os
 import sys
 
-from tb_confusion import summary
 from tb_confusion.doors import importing_columns as columns
 from tb_confusion.doors.importing_files import FORMATS, NpyTable, format_of, open_table
 from tb_confusion.errors import BadArgument, NotFound, Unreadable
@@ -126,13 +125,11 @@ def run(args):
     listed = _step_list([s.step for s in steps])
     if args.dry_run:
         if not args.quiet:
-            print(f"tb-confusion: checked {len(steps)} step(s) ({listed}), {examples:,} examples; nothing written "
-                  "(--dry-run)")
+            print(f"tb-confusion: checked {listed}: {examples:,} examples; nothing written (--dry-run)")
         return 0
     path = _write(run_dir, steps, show)
     if not args.quiet:
-        print(f"tb-confusion: wrote {len(steps)} step(s) ({listed}), {examples:,} examples, run {args.run!r}, "
-              f"tag {args.tag!r}: {path}")
+        print(f"tb-confusion: wrote {listed}: {examples:,} examples to run {args.run!r}, tag {args.tag!r} ({path})")
     return 0
 
 
@@ -180,6 +177,8 @@ def _steps(table, index, arrays, args):
 
 
 def _encode(args, step, where, arrays, class_names):
+    from tb_confusion import summary  # the writer, imported when a command writes (cli.py stays reading-side)
+
     try:
         pb = summary.predictions_pb(
             args.tag, arrays["labels"], arrays["probabilities"], task=args.task, class_names=class_names,
@@ -229,8 +228,8 @@ def _check_existing(args, steps):
                           f"are {_describe(_kind(steps[0]))} and would be misread: use another --tag or --run")
     old = [s.step for s in series.steps if s.step >= steps[0].step]
     if old and not args.quiet:
-        print(f"tb-confusion: warning: run {args.run!r}, tag {args.tag!r} already has step(s) "
-              f"{_step_list(old)}; readers keep the later-written steps, so they are replaced", file=sys.stderr)
+        print(f"tb-confusion: warning: run {args.run!r}, tag {args.tag!r} already has {_step_list(old)}; readers "
+              "keep the steps written last, so these are replaced", file=sys.stderr)
 
 
 def _write(run_dir, steps, show):

@@ -138,7 +138,7 @@ def _matrix(table, names, cells, role):
     for name in names:
         values = numbers(cells[name], table, name, role)
         if values.ndim != 1:
-            raise BadArgument(f"{role}: {table.where}, {table.noun} {name!r} has shape {values.shape}; several "
+            raise BadArgument(f"{table.where}, {table.noun} {name!r} ({role}) has shape {values.shape}; several "
                               f"{role} {table.noun}s must each hold one value per example")
         columns.append(values)
     return np.column_stack(columns)
@@ -163,22 +163,23 @@ def _labels(table, choice, cells):
         try:
             out[row] = float(value)
         except (TypeError, ValueError):
-            raise BadArgument(f"labels: {table.where}, {table.noun} {names[0]!r}, {table.line(row)}: {value!r} is "
-                              f"neither a class index nor one of the class names {choice.class_names}") from None
+            what = ("the cell is empty" if not str(value).strip() else
+                    f"{value!r} is neither a class index nor one of the class names {choice.class_names}")
+            raise BadArgument(f"{table.where}, {table.line(row)}, {table.noun} {names[0]!r} (labels): {what}") from None
     return out
 
 
 def _whole(table, column, values, role):
     """Integer values (steps, ids); BadArgument naming the first that is not a whole number."""
     if values.dtype == np.bool_ or values.ndim != 1:
-        raise BadArgument(f"{role}: {table.where}, {table.noun} {column!r} must hold one integer per example; "
+        raise BadArgument(f"{table.where}, {table.noun} {column!r} ({role}) must hold one integer per example; "
                           f"got dtype {values.dtype}, shape {values.shape}")
     if np.issubdtype(values.dtype, np.integer):
         return values.astype(np.int64)
     bad = ~np.isfinite(values) | (values != np.round(values)) | (np.abs(values) >= 2.0 ** 63)
     if bad.any():
         row = int(np.argmax(bad))
-        raise BadArgument(f"{role}: {table.where}, {table.noun} {column!r}, {table.line(row)}: {values[row]!r} is "
+        raise BadArgument(f"{table.where}, {table.line(row)}, {table.noun} {column!r} ({role}): {values[row].item()!r} is "
                           "not a whole number")
     return values.astype(np.int64)
 

@@ -294,7 +294,8 @@ def numbers(values, table, column, role):
                 try:
                     float(value)
                 except (TypeError, ValueError):
-                    what = "is empty" if isinstance(value, str) and not value.strip() else "is not a number"
-                    raise BadArgument(f"{role}: {table.where}, {table.noun} {column!r}, {table.line(row)}: "
-                                      f"{value!r} {what}") from None
-    raise BadArgument(f"{role}: {table.where}, {table.noun} {column!r} must be numeric; got dtype {values.dtype}")
+                    what = "the cell is empty" if isinstance(value, str) and not value.strip() else \
+                        f"{value!r} is not a number"
+                    raise BadArgument(f"{table.where}, {table.line(row)}, {table.noun} {column!r} ({role}): "
+                                      f"{what}") from None
+    raise BadArgument(f"{table.where}, {table.noun} {column!r} ({role}) must be numeric; got dtype {values.dtype}")
