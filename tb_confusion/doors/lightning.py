@@ -1,0 +1,316 @@
+"""PyTorch Lightning 2.x: log each validation epoch's predictions beside the TensorBoardLogger's scalars.
+
+    trainer = L.Trainer(max_epochs=30, logger=TensorBoardLogger("logs"),
+                        callbacks=[tbc.lightning.ConfusionMatrixCallback(class_names=names)])
+
+The callback keeps what `validation_step` returns for each batch (a dict with labels and logits), so it
+costs no second pass over the data. Under DDP each rank keeps its own share; at the end of the epoch the
+shares are gathered on rank 0, put back in dataset order, the padding of `DistributedSampler` dropped, and
+rank 0 writes one step. Works with `lightning.pytorch` and with the older `pytorch_lightning` package.
+See docs/doors/lightning.md.
+"""
+
+import collections.abc
+import numbers
+import os
+import warnings
+
+import numpy as np
+import torch.distributed as dist
+from torch.utils.data import DistributedSampler
+
+from tb_confusion.doors.collect import Collector, LazyWriter
+from tb_confusion.errors import BadArgument
+from tb_confusion.storage.metadata import DTYPES, TASKS
+from tb_confusion.storage.validation import check_flag
+from tb_confusion.summary import predictions_pb
+
+
+def _framework_classes():
+    # Both packages ship the same Callback/TensorBoardLogger as distinct classes; subclassing every installed
+    # one lets either Trainer accept the callback (importing the second adds ~0.1 s once the first is loaded).
+    callbacks, loggers = [], []
+    for package in ("lightning.pytorch", "pytorch_lightning"):
+        try:
+            module = __import__(package, fromlist=["Callback", "loggers"])
+        except ImportError:
+            continue
+        callbacks.append(module.Callback)
+        loggers.append(module.loggers.TensorBoardLogger)
+    if not callbacks:
+        raise ImportError("tb_confusion.lightning needs PyTorch Lightning 2.x: pip install 'lightning>=2.0'")
+    return tuple(callbacks), tuple(loggers)
+
+
+_CALLBACKS, _TB_LOGGERS = _framework_classes()
+STAGES = ("validate", "test")
+STEPS = ("epoch", "global_step")
+
+__all__ = ["ConfusionMatrixCallback", "merge_ranks", "STAGES", "STEPS"]
+
+
+class ConfusionMatrixCallback(*_CALLBACKS):
+    """Writes each validation epoch's predictions (and optionally the test pass's) as one tb_confusion step.
+
+    Args:
+      log_dir: where to write; None (default) writes into the trainer's `TensorBoardLogger.log_dir`, beside
+        its scalars, so both show as one run in TensorBoard.
+      name: an optional subdirectory of the log dir (a run of its own), e.g. "validation".
+      tag: the tag of the validation predictions.
+      test_tag: the tag of the test predictions (with "test" in `stages`).
+      labels_key, scores_key, ids_key: the keys of the dict that `validation_step` (`test_step`) returns
+        holding the batch's labels, its scores (logits, or probabilities with `from_logits=False`) and,
+        optionally, its example ids (strings or ints; with them, DDP padding is dropped by id).
+      extract: instead of keys, a function `(pl_module, batch, outputs) -> (labels, scores)` or
+        `(labels, scores, ids)` called for each batch.
+      stages: "validate", "test", or both, e.g. `("validate", "test")`.
+      from_logits: True (default) applies softmax (sigmoid for one score per example or multilabel) to
+        the scores, as fits what a LightningModule's loss usually takes; False when `scores_key` holds
+        probabilities.
+      task, class_names, dtype, description: as in `tb_confusion.summary.predictions_pb`.
+      every_n_epochs: during `fit`, write every n-th epoch (n-1, 2n-1, ...) and always the last one.
+      step: "epoch" (default, `trainer.current_epoch`) or "global_step" (`trainer.global_step`; use it
+        with `val_check_interval`, several validations per epoch).
+      dataloader_idx: which validation/test dataloader to log when there are several.
+    Raises:
+      ValueError: for a bad argument, here; for a batch whose outputs lack a key, in that batch, naming
+        the key and the keys present.
+    """
+
+    def __init__(self, log_dir=None, *, name=None, tag="predictions", test_tag="test_predictions",
+                 labels_key="labels", scores_key="logits", ids_key=None, extract=None, stages=("validate",),
+                 from_logits=True, task=None, class_names=None, every_n_epochs=1, step="epoch",
+                 dataloader_idx=0, dtype="float32", description=None):
+        super().__init__()
+        if log_dir is not None and (not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir)):
+            raise BadArgument(f"log_dir must be a directory path or None; got {log_dir!r}")
+        self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self.name = None if name is None else _text(name, "name")
+        self.tags = {"validate": _text(tag, "tag"), "test": _text(test_tag, "test_tag")}
+        self.labels_key = _text(labels_key, "labels_key")
+        self.scores_key = _text(scores_key, "scores_key")
+        self.ids_key = None if ids_key is None else _text(ids_key, "ids_key")
+        if extract is not None and not callable(extract):
+            raise BadArgument(f"extract must be a function (pl_module, batch, outputs) -> (labels, scores[, ids]) "
+                              f"or None; got {extract!r}")
+        self.extract = extract
+        self.stages = _stages(stages)
+        self.from_logits = check_flag(from_logits, "from_logits")
+        self.task = _choice(task, TASKS, "task", allow_none=True)
+        if class_names is not None and (isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__len__")):
+            raise BadArgument(f"class_names must be a sequence of strings or None; got {class_names!r}")
+        self.class_names = None if class_names is None else list(class_names)
+        self.every_n_epochs = _positive_int(every_n_epochs, "every_n_epochs")
+        self.step = _choice(step, STEPS, "step")
+        if isinstance(dataloader_idx, bool) or not isinstance(dataloader_idx, numbers.Integral) or dataloader_idx < 0:
+            raise BadArgument(f"dataloader_idx must be a non-negative integer; got {dataloader_idx!r}")
+        self.dataloader_idx = int(dataloader_idx)
+        self.dtype = _choice(dtype, DTYPES, "dtype")
+        if description is not None and not isinstance(description, str):
+            raise BadArgument(f"description must be a string or None; got {description!r}")
+        self.description = description
+        self._collector = Collector()
+        self._active = False
+        self._writer = None
+        self._warned = set()
+
+    # Lightning hooks: short, delegating to the helpers below.
+
+    def setup(self, trainer, pl_module, stage):
+        if self.log_dir is None and not trainer.fast_dev_run and not self._tensorboard_loggers(trainer):
+            found = [type(logger).__name__ for logger in trainer.loggers]
+            raise BadArgument(f"log_dir=None writes beside a TensorBoardLogger, but trainer.loggers holds "
+                              f"{found or 'none'}; add a TensorBoardLogger or pass log_dir=")
+
+    def on_validation_epoch_start(self, trainer, pl_module):
+        self._start(trainer, "validate")
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        self._add(pl_module, outputs, batch, dataloader_idx)
+
+    def on_validation_epoch_end(self, trainer, pl_module):
+        self._end(trainer, "validate")
+
+    def on_test_epoch_start(self, trainer, pl_module):
+        self._start(trainer, "test")
+
+    def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        self._add(pl_module, outputs, batch, dataloader_idx)
+
+    def on_test_epoch_end(self, trainer, pl_module):
+        self._end(trainer, "test")
+
+    def teardown(self, trainer, pl_module, stage):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    # Helpers.
+
+    def _start(self, trainer, stage):
+        self._collector.reset()
+        self._active = (stage in self.stages and not trainer.sanity_checking and not trainer.fast_dev_run
+                        and self._due(trainer, stage))
+
+    def _due(self, trainer, stage):
+        if stage == "test" or trainer.state.fn != "fit":
+            return True
+        epoch, last = trainer.current_epoch, trainer.max_epochs
+        return (epoch + 1) % self.every_n_epochs == 0 or epoch + 1 == last or bool(trainer.should_stop)
+
+    def _add(self, pl_module, outputs, batch, dataloader_idx):
+        if not self._active or dataloader_idx != self.dataloader_idx:
+            return
+        labels, scores, ids = self._batch_arrays(pl_module, batch, outputs)
+        self._collector.add(labels, scores, example_ids=ids)
+
+    def _batch_arrays(self, pl_module, batch, outputs):
+        if self.extract is not None:
+            result = self.extract(pl_module, batch, outputs)
+            if not isinstance(result, (tuple, list)) or len(result) not in (2, 3):
+                raise BadArgument(f"extract must return (labels, scores) or (labels, scores, ids); got "
+                                  f"{type(result).__name__}{f' of length {len(result)}' if hasattr(result, '__len__') else ''}")
+            return (*result, None) if len(result) == 2 else tuple(result)
+        if not isinstance(outputs, collections.abc.Mapping):
+            raise BadArgument(f"the step's outputs must be a dict with {self.labels_key!r} and {self.scores_key!r} "
+                              f"(or pass extract=); got {type(outputs).__name__}")
+        keys = [self.labels_key, self.scores_key] + ([self.ids_key] if self.ids_key else [])
+        for key in keys:
+            if key not in outputs:
+                raise BadArgument(f"the step's outputs have no key {key!r}; keys present: {sorted(map(str, outputs))} "
+                                  f"(set labels_key=/scores_key=/ids_key=, or pass extract=)")
+        return tuple(outputs[key] for key in keys) + (() if self.ids_key else (None,))
+
+    def _end(self, trainer, stage):
+        if not self._active:
+            return
+        self._active = False
+        mine = self._collector.arrays() if len(self._collector) else None
+        self._collector.reset()
+        arrays = self._gather(trainer, mine, stage)
+        if arrays is None:  # not rank 0
+            return
+        if arrays["labels"] is None:
+            raise BadArgument(f"no {stage} batches reached the callback (check dataloader_idx={self.dataloader_idx})")
+        self._check_scores(arrays["probabilities"])
+        step = trainer.current_epoch if self.step == "epoch" else trainer.global_step
+        summary = predictions_pb(self.tags[stage], arrays["labels"], arrays["probabilities"],
+                                 example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
+                                 task=self.task, class_names=self.class_names, from_logits=self.from_logits,
+                                 dtype=self.dtype, description=self.description)
+        if self._writer is None:
+            self._writer = LazyWriter(self._run_dir(trainer))
+        self._writer.add_summary(summary, step)
+
+    def _gather(self, trainer, mine, stage):
+        world = trainer.world_size
+        if world == 1 or not (dist.is_available() and dist.is_initialized()):
+            return mine if mine is not None else {"labels": None}
+        shares = [None] * world if dist.get_rank() == 0 else None
+        dist.gather_object(mine, shares, dst=0)
+        if dist.get_rank() != 0:
+            return None
+        if all(share is None for share in shares):
+            return {"labels": None}
+        with_ids = all(share is None or share["example_ids"] is not None for share in shares)
+        length = _dataset_length(self._loader(trainer, stage))
+        if not with_ids and length is None:
+            self._warn_once("order", "without ids_key and without a DistributedSampler, the ranks' predictions are "
+                            "kept as gathered: examples seen by several ranks count several times")
+        return merge_ranks(shares, dataset_length=length)
+
+    def _loader(self, trainer, stage):
+        loaders = trainer.val_dataloaders if stage == "validate" else trainer.test_dataloaders
+        if isinstance(loaders, collections.abc.Mapping):
+            loaders = list(loaders.values())
+        if isinstance(loaders, (list, tuple)):
+            return loaders[self.dataloader_idx] if self.dataloader_idx < len(loaders) else None
+        return loaders if self.dataloader_idx == 0 else None
+
+    def _run_dir(self, trainer):
+        base = self.log_dir if self.log_dir is not None else self._tensorboard_loggers(trainer)[0].log_dir
+        return os.path.join(base, self.name) if self.name else base
+
+    @staticmethod
+    def _tensorboard_loggers(trainer):
+        return [logger for logger in trainer.loggers if isinstance(logger, _TB_LOGGERS)]
+
+    def _check_scores(self, scores):
+        # Softmax of probabilities is a valid but flattened distribution: say so instead of logging it silently.
+        if self.from_logits and scores.ndim == 2 and scores.shape[1] > 1 and self.task != "multilabel":
+            if scores.min() >= 0 and scores.max() <= 1 and np.allclose(scores.sum(axis=1), 1, atol=1e-4):
+                self._warn_once("probabilities", f"the {self.scores_key!r} scores look like probabilities (rows in "
+                                "[0, 1] summing to 1) but from_logits=True applies softmax again; pass from_logits=False")
+
+    def _warn_once(self, key, message):
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def merge_ranks(shares, *, dataset_length=None):
+    """One pass from the ranks' shares (`Collector.arrays()` dicts, or None for a rank with no batches).
+
+    `DistributedSampler` deals index i of its (padded) list to rank i % world, so the k-th example of
+    rank r sits at position k * world + r: sorting by that position restores the sampler's order, and the
+    padding (copies of the first examples) takes the positions >= the dataset length. With example ids,
+    the first occurrence of each id is kept instead, which also holds for samplers that pad elsewhere.
+    """
+    world = len(shares)
+    present = [(rank, share) for rank, share in enumerate(shares) if share is not None]
+    positions = np.concatenate([np.arange(len(share["labels"])) * world + rank for rank, share in present])
+    order = np.argsort(positions, kind="stable")
+    merged = {}
+    for key in ("labels", "probabilities", "example_ids", "sample_weight"):
+        parts = [share[key] for _, share in present]
+        if any(part is None for part in parts):
+            if any(part is not None for part in parts):
+                raise BadArgument(f"{key} were given on some ranks only; give them on every rank or none")
+            merged[key] = None
+        else:
+            merged[key] = np.concatenate(parts)[order]
+    if merged["example_ids"] is not None:
+        seen = set()
+        keep = np.array([not (i in seen or seen.add(i)) for i in merged["example_ids"].tolist()], dtype=bool)
+    elif dataset_length is not None:
+        keep = positions[order] < dataset_length
+    else:
+        return merged
+    return {key: None if value is None else value[keep] for key, value in merged.items()}
+
+
+def _dataset_length(loader):
+    # Lightning puts its DistributedSampler on `loader.sampler` (or inside the batch sampler).
+    for sampler in (getattr(loader, "sampler", None), getattr(getattr(loader, "batch_sampler", None), "sampler", None)):
+        if isinstance(sampler, DistributedSampler):
+            return len(sampler.dataset)
+    return None
+
+
+def _text(value, what):
+    if not isinstance(value, str) or not value.strip():
+        raise BadArgument(f"{what} must be a non-empty string; got {value!r}")
+    return value
+
+
+def _choice(value, choices, what, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str) or value not in choices:
+        raise BadArgument(f"{what} must be one of {', '.join(map(repr, choices))}{' or None' if allow_none else ''}; "
+                          f"got {value!r}")
+    return value
+
+
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise BadArgument(f"{what} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _stages(stages):
+    if isinstance(stages, str):
+        stages = (stages,)
+    if not isinstance(stages, (tuple, list, set, frozenset)) or not stages or any(s not in STAGES for s in stages):
+        raise BadArgument(f"stages must be a non-empty collection of {', '.join(map(repr, STAGES))}; got {stages!r}")
+    return tuple(dict.fromkeys(stages))
