@@ -199,6 +199,26 @@ def test_parquet_multilabel_with_list_columns_and_steps_then_report(tmp_path):
         np.testing.assert_array_equal(entry["confusion_matrix"], summed)
 
 
+def test_npz_step_array_and_a_semicolon_text_file_by_input_format(tmp_path):
+    labels, probabilities = multiclass(8, n=40, classes=3)
+    steps = np.repeat([3, 7], 20)
+    np.savez(tmp_path / "both.npz", labels=labels, probabilities=probabilities, step=steps)
+    code, _, err = log("--logdir", tmp_path / "a", "--run", "val", tmp_path / "both.npz")
+    assert code == 0, err
+    got = records(tmp_path / "a")
+    assert [r.step for r in got] == [3, 7]
+    np.testing.assert_array_equal(got[1].labels, labels[20:])
+    (tmp_path / "export.txt").write_text("y;s0;s1;s2\n" + "".join(
+        f"{y};{';'.join(float_cells(p))}\n" for y, p in zip(labels, probabilities)))
+    code, _, err = log("--logdir", tmp_path / "b", "--run", "val", "--input-format", "csv", "--delimiter", ";",
+                       "--label-column", "y", "--probability-columns", "s0,s1,s2", "--step", 9,
+                       tmp_path / "export.txt")
+    assert code == 0, err
+    (record,) = records(tmp_path / "b")
+    assert record.step == 9
+    assert_multiclass_report(record, labels, probabilities)
+
+
 def test_logits_are_turned_into_probabilities(tmp_path):
     labels, probabilities = multiclass(6)
     np.savez(tmp_path / "logits.npz", labels=labels, probabilities=np.log(probabilities) + 3.0)

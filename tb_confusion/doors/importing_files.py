@@ -9,6 +9,8 @@ and, for CSV, the line. pyarrow (Parquet) is imported only when a Parquet file i
 import csv
 import gzip
 import io
+import itertools
+import operator
 import os
 import zipfile
 
@@ -156,7 +158,6 @@ class CsvTable(Table):
     def __init__(self, path, delimiter):
         super().__init__(path)
         self.delimiter = delimiter
-        self._lines = None
         try:
             with self._open(None) as text:
                 header = next(csv.reader(text, delimiter=delimiter), None)
@@ -184,27 +185,37 @@ class CsvTable(Table):
                 raise BadArgument(f"{self.where}: column {name!r} appears {self._names.count(name)} times in "
                                   "the header; rename one")
         indices = [self._names.index(name) for name in names]
-        cells, lines, width = [[] for _ in names], [], len(self._names)
+        # One C-level pick and extend per row into one flat list: per-cell appends, or rows kept as lists
+        # (which the garbage collector then walks), take two to three times as long on large files.
+        pick = operator.itemgetter(*indices)
+        cells, width = [], len(self._names)
+        add = cells.append if len(indices) == 1 else cells.extend
         try:
             with self._open(progress) as text:
                 reader = csv.reader(text, delimiter=self.delimiter)
                 next(reader)
                 for row in reader:
-                    if not row:
-                        continue  # blank lines, e.g. a trailing one
                     if len(row) != width:
-                        raise BadArgument(f"{self.where}, line {reader.line_num}: {len(row)} fields, but the "
-                                          f"header has {width} ({', '.join(self._names)})")
-                    for column, index in zip(cells, indices):
-                        column.append(row[index])
-                    lines.append(reader.line_num)
+                        if not row:
+                            continue  # blank lines, e.g. a trailing one
+                        raise BadArgument(f"{self.where}, line {reader.line_num}: {len(row)} fields, but the header "
+                                          f"has {width} ({', '.join(self._names)})")
+                    add(pick(row))
         except (OSError, UnicodeDecodeError, csv.Error, EOFError) as error:
             raise _unreadable(self.where, "CSV", error) from None
-        self._lines = lines
-        return {name: np.array(column, dtype=str) for name, column in zip(names, cells)}
+        table = np.empty(len(cells), dtype=object)  # text cells; numbers() parses them
+        table[:] = cells
+        table = table.reshape(-1, len(indices))
+        return {name: table[:, k] for k, name in enumerate(names)}
 
     def line(self, row):
-        return f"line {self._lines[row]}" if self._lines is not None else f"row {row}"
+        """The line on which data row `row` starts (read again: only messages need it)."""
+        with self._open(None) as text:
+            reader = csv.reader(text, delimiter=self.delimiter)
+            next(reader)
+            data_rows = (reader.line_num for cells in reader if cells)
+            found = next(itertools.islice(data_rows, row, None), None)
+        return f"line {found}" if found is not None else f"row {row}"
 
 
 class _Counting(io.RawIOBase):
