@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix
 
 import tb_confusion as tbc
@@ -182,7 +183,8 @@ def test_parquet_multilabel_with_list_columns_and_steps_then_report(tmp_path):
     result = subprocess.run(
         [SCRIPT, "log", "--logdir", tmp_path / "logs", "--run", "val", "--task", "multilabel", "--step-column",
          "epoch", "--label-column", "targets", "--probability-columns", "scores", "--id-column", "id",
-         "--class-names", "x,y,z", tmp_path / "preds.parquet"], capture_output=True, text=True, timeout=120)
+         "--class-names", "x,y,z", tmp_path / "preds.parquet"],
+        capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     got = records(tmp_path / "logs")
     assert [r.step for r in got] == [1, 2, 3]
@@ -190,7 +192,7 @@ def test_parquet_multilabel_with_list_columns_and_steps_then_report(tmp_path):
     np.testing.assert_array_equal(got[1].probabilities, probabilities[steps == 2].astype(np.float32))
     assert got[2].example_ids[0] == "doc60"
     report = subprocess.run([SCRIPT, "report", tmp_path / "logs", "--step", "all", "--format", "json"],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, check=False)
     assert report.returncode == 0, report.stderr
     for entry, step in zip(json.loads(report.stdout), (1, 2, 3)):
         rows = steps == step
@@ -258,8 +260,10 @@ def test_random_predictions_round_trip(data, as_csv):
             extra = ["--probability-prefix", "p_"]
         else:
             path = os.path.join(root, "p.npz")
-            arrays = dict(labels=labels, probabilities=probabilities)
-            np.savez(path, **arrays, **({"weights": weights} if weights is not None else {}))
+            arrays = {"labels": labels, "probabilities": probabilities}
+            if weights is not None:
+                arrays["weights"] = weights
+            np.savez(path, **arrays)
             extra = []
         code, _, err = log("--logdir", root, "--run", "val", "--task", task, "--quiet", *extra, path)
         assert code == 0, err
@@ -296,7 +300,8 @@ def bad_files(tmp):
              example_ids=np.array([{"a": 1}, None], dtype=object))
     (tmp / "two_classes.csv").write_text("label,p_0,p_1\n1,0.2,0.8\n0,0.9,0.1\n")
     return {
-        "missing column": ([good], ["--probability-prefix", "p_", "--id-column", "filename"], ["good.csv", "'filename'", "--id-column", "'p_0'"]),
+        "missing column": ([good], ["--probability-prefix", "p_", "--id-column", "filename"],
+                           ["good.csv", "'filename'", "--id-column", "'p_0'"]),
         "ragged csv": ([good, tmp / "ragged.csv"], ["--probability-prefix", "p_"],
                        ["ragged.csv", "line 3", "2 fields", "header has 3"]),
         "non-numeric cell": ([good, tmp / "text.csv"], ["--probability-prefix", "p_"],
@@ -340,11 +345,11 @@ def test_bad_file_through_the_console_script_prints_no_traceback(tmp_path):
     good = good_csv(tmp_path / "good.csv")
     (tmp_path / "ragged.csv").write_text("label,p_0,p_1,p_2\n1,0.2,0.8\n")
     result = subprocess.run([SCRIPT, "log", "--logdir", tmp_path / "logs", "--run", "val", "--probability-prefix",
-                             "p_", good, tmp_path / "ragged.csv"], capture_output=True, text=True, timeout=120)
+                             "p_", good, tmp_path / "ragged.csv"], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == [
-        f"tb-confusion: error: {tmp_path / 'ragged.csv'}, line 2: 3 fields, but the header has 4 "
-        "(label, p_0, p_1, p_2)"]
+    expected = (f"tb-confusion: error: {tmp_path / 'ragged.csv'}, line 2: 3 fields, but the header has 4 "
+                "(label, p_0, p_1, p_2)")
+    assert result.stderr.strip().splitlines() == [expected]
     assert not os.path.exists(tmp_path / "logs")
 
 
@@ -352,7 +357,7 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path):
     pq.write_table(pa.table({"label": [0, 1], "probability": [0.2, 0.7]}), tmp_path / "p.parquet")
     code = ("import sys; sys.modules['pyarrow'] = None; from tb_confusion import cli; "
             f"sys.exit(cli.main(['log', '--logdir', {str(tmp_path / 'logs')!r}, {str(tmp_path / 'p.parquet')!r}]))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 2, result.stderr
     assert 'pip install "tb-confusion[log]"' in result.stderr and "p.parquet" in result.stderr
     assert not os.path.exists(tmp_path / "logs")

@@ -7,7 +7,6 @@ loaded cells into the arrays `summary.predictions_pb` takes, and `split()` cuts 
 import dataclasses
 import os
 import re
-from typing import List, Optional
 
 import numpy as np
 
@@ -24,25 +23,25 @@ DEFAULTS = {"labels": ("labels", "label"), "probabilities": ("probabilities", "p
 class Options:
     """The column choices of the command line (None: the defaults above)."""
 
-    label_columns: Optional[List[str]] = None
-    label_prefix: Optional[str] = None
-    probability_columns: Optional[List[str]] = None
-    probability_prefix: Optional[str] = None
-    id_column: Optional[str] = None
-    weight_column: Optional[str] = None
-    step_column: Optional[str] = None
+    label_columns: list[str] | None = None
+    label_prefix: str | None = None
+    probability_columns: list[str] | None = None
+    probability_prefix: str | None = None
+    id_column: str | None = None
+    weight_column: str | None = None
+    step_column: str | None = None
     use_step_column: bool = True  # False when --step / --step-from-name set the steps
-    class_names: Optional[List[str]] = None
+    class_names: list[str] | None = None
 
 
 @dataclasses.dataclass
 class Choice:
-    labels: List[str]
-    probabilities: List[str]
-    example_ids: Optional[str]
-    weights: Optional[str]
-    step: Optional[str]
-    class_names: Optional[List[str]]  # given, or the suffixes of the probability prefix
+    labels: list[str]
+    probabilities: list[str]
+    example_ids: str | None
+    weights: str | None
+    step: str | None
+    class_names: list[str] | None  # given, or the suffixes of the probability prefix
 
     def columns(self):
         names = self.labels + self.probabilities + [self.example_ids, self.weights, self.step]
@@ -179,8 +178,8 @@ def _whole(table, column, values, role):
     bad = ~np.isfinite(values) | (values != np.round(values)) | (np.abs(values) >= 2.0 ** 63)
     if bad.any():
         row = int(np.argmax(bad))
-        raise BadArgument(f"{table.where}, {table.line(row)}, {table.noun} {column!r} ({role}): {values[row].item()!r} is "
-                          "not a whole number")
+        raise BadArgument(f"{table.where}, {table.line(row)}, {table.noun} {column!r} ({role}): "
+                          f"{values[row].item()!r} is not a whole number")
     return values.astype(np.int64)
 
 

@@ -84,6 +84,8 @@ class NpzTable(Table):
 
     def __init__(self, path):
         super().__init__(path)
+        if not zipfile.is_zipfile(path):  # np.load would take it for a pickle, and say so
+            raise BadArgument(f"{path}: not an .npz archive (np.savez writes a zip file)")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 self._names = list(archive.files)
