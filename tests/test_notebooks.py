@@ -3,7 +3,9 @@
 Each run trains for real, opens TensorBoard with `%tensorboard` (a real process, stopped at the end) and
 leaves a logdir that `tb-confusion report` must describe epoch by epoch, with the numbers scikit-learn
 computes on the model's own final predictions. The Keras notebook is pointed at a logdir by
-$TBC_NOTEBOOK_LOGDIR; the PyTorch one keeps its default relative logdir, resolved in the kernel's cwd.
+$TBC_NOTEBOOK_LOGDIR; the PyTorch one keeps its default relative logdir, resolved in the kernel's cwd, and runs
+with TensorFlow unimportable in the kernel and in every process it starts (tensorboard, tb-confusion), as its
+first cell promises.
 """
 
 import json
@@ -40,7 +42,31 @@ FINAL_PREDICTIONS = {
 SAVE = ("import sys, numpy\n"
         "numpy.savez({path!r}, labels=labels, probabilities=probabilities, epochs=EPOCHS,\n"
         "            epoch_accuracy=numpy.asarray(epoch_accuracy, dtype=float), logdir=os.path.abspath(LOGDIR),\n"
-        "            executable=sys.executable)")
+        "            executable=sys.executable, tensorflow_loaded='tensorflow' in sys.modules,\n"
+        "            site=getattr(sys.modules.get('sitecustomize'), '__file__', ''))")
+WITHOUT_TENSORFLOW = {"pytorch_quickstart"}
+
+# A sitecustomize that makes `import tensorflow` (keras) fail as on a machine without it. Unlike
+# tests/no_tensorflow.py, find_spec answers instead of raising: torch's optimizers import torch._dynamo,
+# which asks importlib.util.find_spec("tensorflow") for its list of third-party packages.
+NO_TENSORFLOW_SITE = """
+import importlib.abc, importlib.machinery, sys
+
+class _Absent(importlib.abc.Loader):
+    def create_module(self, spec):
+        raise ModuleNotFoundError(f"No module named {spec.name!r} (blocked by the test)", name=spec.name)
+
+    def exec_module(self, module):
+        pass
+
+class _NoTensorFlow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras", "tf_keras"):
+            return importlib.machinery.ModuleSpec(name, _Absent())  # no origin: nothing to find on disk
+        return None
+
+sys.meta_path.insert(0, _NoTensorFlow())
+"""
 
 
 def venv_kernel(kernels_dir, env):
@@ -62,6 +88,12 @@ def run_notebook(name, workdir, logdir_env, saved):
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(FINAL_PREDICTIONS[name] + "\n" + SAVE.format(path=str(saved))))
     env = {"TBC_NOTEBOOK_LOGDIR": logdir_env} if logdir_env else {}
+    if name in WITHOUT_TENSORFLOW:
+        # a sitecustomize on PYTHONPATH blocks `import tensorflow` in the kernel and all its subprocesses
+        site = workdir.parent / "no_tensorflow"
+        site.mkdir()
+        (site / "sitecustomize.py").write_text(NO_TENSORFLOW_SITE)
+        env["PYTHONPATH"] = str(site)
     client = NotebookClient(nb, km=venv_kernel(workdir.parent / "kernels", env), timeout=90, startup_timeout=60,
                             resources={"metadata": {"path": str(workdir)}})
     client.execute()
@@ -158,6 +190,7 @@ def test_committed_notebook_is_clean_nbformat_4_without_outputs(name):
     assert path.read_text(encoding="utf-8").endswith("}\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, logdir_env", [
     ("keras_quickstart", "from_env/logs"),
     ("pytorch_quickstart", None),
@@ -183,6 +216,8 @@ def test_quickstart_notebook_trains_logs_every_epoch_and_opens_tensorboard(tmp_p
         assert tags["validation"]["predictions"]["num_steps"] == epochs
         assert Path(str(final["executable"])) == Path(sys.executable)  # the kernel was the venv's python
         assert Path(str(final["logdir"])) == logdir  # no log written next to the committed notebook
+        if name in WITHOUT_TENSORFLOW:
+            assert not final["tensorflow_loaded"] and str(final["site"]).startswith(str(tmp_path))
 
         # the notebook's own report and read-back cells printed the latest epoch
         printed = cell_text(cell_starting(nb, "!tb-confusion report"))
