@@ -19,6 +19,8 @@ def jsonable(value):
         return _array(value)
     if isinstance(value, np.generic):
         return jsonable(value.item())
+    if hasattr(value, "__json__"):  # e.g. server.packed.Packed
+        return value.__json__()
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 

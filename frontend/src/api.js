@@ -1,6 +1,8 @@
 // The plugin's JSON routes, by relative URL (works under --path_prefix and proxies).
 // A non-2xx response becomes an ApiError carrying the server's {"error": ...} message.
 
+import {unpackArrays} from "./packed.js";
+
 export class ApiError extends Error {
   constructor(message, status) {
     super(message);
@@ -47,7 +49,7 @@ export const api = {
   catalogue: () => getJson("catalogue"),
   tags: () => getJson("tags"),
   steps: (run, tag) => getJson("steps", {run, tag}),
-  stats: (run, tag, step) => getJson("stats", {run, tag, step}),
+  stats: (run, tag, step) => getJson("stats", {run, tag, step}).then(unpackArrays),
   report: (params) => getJson("report", params),
   examples: (params) => getJson("examples", params),
   epochs: (params) => getJson("epochs", params),

@@ -4,6 +4,7 @@ import {spawnSync} from "node:child_process";
 import {existsSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import assert from "node:assert/strict";
+import {unpackArrays} from "../src/packed.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const python = process.env.TB_CONFUSION_PYTHON ||
@@ -21,6 +22,8 @@ export function fixtures() {
   });
   if (result.status !== 0) throw new Error(`make_fixtures.py failed:\n${result.stderr}`);
   cached = JSON.parse(result.stdout);
+  // as the panel receives them (api.stats): the packed arrays revived as typed arrays
+  for (const c of cached.cases) unpackArrays(c.stats);
   return cached;
 }
 

@@ -7,6 +7,7 @@ gives every route's object its common frame (see docs/http_api.md for the shapes
 import numpy as np
 
 from tb_confusion import catalogue, statistics
+from tb_confusion.server import packed
 
 EPOCH_METRICS = catalogue.keys(headline=True)
 
@@ -33,7 +34,8 @@ def stats(source, report):
         "exact": True,
         "report": report,
     }
-    out.update(data.task.panel_stats(data, report, curves))
+    # the task's arrays (sorted counts, cells' scores) go out packed: see server/packed.py
+    out.update(packed.pack_arrays(data.task.panel_stats(data, report, curves)))
     return out
 
 
