@@ -7,6 +7,11 @@ import threading
 import numpy as np
 
 
+# Of the cache flag's bytes, the decoded steps (Statistics, the large objects) get this share; the rest
+# holds the small answers (JSON bodies, decision tables, epoch entries) so large steps never evict them.
+STEPS_SHARE = 0.625
+
+
 class ByteLRU:
     """Maps keys to values, evicting the least recently used once `max_bytes` is exceeded.
 

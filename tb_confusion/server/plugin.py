@@ -10,7 +10,7 @@ from werkzeug import wrappers
 
 from tb_confusion import catalogue, tasks
 from tb_confusion.reading import provider
-from tb_confusion.server import assets, cache, json_http, panel_data
+from tb_confusion.server import assets, cache, epochs, json_http, panel_data
 from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument, Unreadable
 from tb_confusion.server.json_http import json_route
@@ -52,9 +52,10 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     plugin_name = metadata.PLUGIN_NAME
 
     def __init__(self, context, *, cache_bytes=DEFAULT_CACHE_MB * 2**20, static_root=None):
-        self._cache = cache.ByteLRU(cache_bytes)
+        steps_bytes = int(cache_bytes * cache.STEPS_SHARE)
+        self._steps, self._answers = cache.ByteLRU(steps_bytes), cache.ByteLRU(cache_bytes - steps_bytes)
         self._source = provider.RecordSource(
-            context.data_provider, self._cache, provider.downsample_from_hints(context.sampling_hints),
+            context.data_provider, self._steps, provider.downsample_from_hints(context.sampling_hints),
             logdir=getattr(context, "logdir", None),
         )
         self._static_root = static_root or assets.static_dir()
@@ -100,7 +101,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         def compute():
             return json_http.encode(build_report(step.statistics(), **options))
 
-        return self._cache.get_or_compute(key, compute, _body_size)
+        return self._answers.get_or_compute(key, compute, _body_size)
 
     @json_route
     def _serve_stats(self, request):
@@ -112,7 +113,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             report = build_report(statistics, curves=statistics.task.panel_needs_curves())
             return json_http.encode(panel_data.stats(statistics, report))
 
-        return self._cache.get_or_compute(key, compute, _body_size)
+        return self._answers.get_or_compute(key, compute, _body_size)
 
     @json_route
     def _serve_examples(self, request):
@@ -133,25 +134,11 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     @json_route
     def _serve_epochs(self, request):
         run, tag = _run_tag(request)
-        ctx, experiment_id = _where(request)
+        where = _where(request)
         options = _report_options(request, with_curves=False)
-        plugin_data = self._source.plugin_data(ctx, experiment_id, run, tag)
+        plugin_data = self._source.plugin_data(*where, run, tag)
         _check_thresholds(options, plugin_data)
-        result = []
-        for ref in self._source.steps(ctx, experiment_id, run, tag):
-            key = ("epoch", provider.record_key(experiment_id, run, tag, ref), tuple(sorted(options.items())))
-
-            def compute(ref=ref):
-                statistics = self._source.statistics(ctx, experiment_id, run, tag, ref, plugin_data)
-                return panel_data.epoch_metrics(build_report(statistics, **options))
-
-            entry = {"step": ref.step, "wall_time": ref.wall_time}
-            try:
-                entry["metrics"] = self._cache.get_or_compute(key, compute)
-            except Unreadable as e:
-                entry.update(metrics=None, error=str(e))
-            result.append(entry)
-        return result
+        return epochs.series(self._source, self._answers, where, run, tag, plugin_data, options)
 
     @json_route
     def _serve_catalogue(self, request):

@@ -1,0 +1,137 @@
+"""The over-epochs series of one step at any decision, from a table small enough to keep for every epoch.
+
+A step's full `Statistics` holds its probabilities and one sorted ranking per class (~5 MiB at N=100k
+binary); a hundred epochs of that do not fit a cache, and an `epochs` request at a new threshold would
+decode and sort every evicted step again. What the headline numbers need at a decision is much less: each
+example's decision score (the positive class's probability, or the top probability for a multiclass
+cutoff), its true class and the class it goes to above the decision, sorted by score once. The matrix at a
+threshold t is then one bisection plus one count of the examples on each side, and the threshold-free
+numbers (ROC AUC, average precision, log loss, Brier score, ...) are taken once from the step's report.
+
+    table = DecisionTable(statistics)      # once per step: one report, one sort; ~5 bytes per example
+    table.headline(threshold=0.3)          # {metric key: number}, equal to the report's headline values
+
+With sample weights the counts are sums of floats taken in another order than the report's, so they
+agree to ~1e-16 relative rather than bit for bit.
+
+Multilabel steps have no table (exact-match accuracy needs every label of an example at once): the
+caller computes their headline numbers from the step's Statistics.
+"""
+
+import numpy as np
+
+from tb_confusion import catalogue, metrics as m
+from tb_confusion.jsonable import jsonable
+from tb_confusion.report import DEFAULT_THRESHOLD, build_report
+from tb_confusion.tasks import report_parts
+
+HEADLINE = catalogue.keys(headline=True)
+SUPPORTED_TASKS = ("binary", "multiclass")
+
+
+class Unsupported(Exception):
+    """A headline metric this table cannot compute from a matrix (the caller uses the step's Statistics)."""
+
+
+def supports(task_name):
+    """Whether a DecisionTable can stand for a step of this task."""
+    return task_name in SUPPORTED_TASKS
+
+
+class DecisionTable:
+    """One step's headline numbers at any threshold (binary) or cutoff (multiclass); see the module doc."""
+
+    def __init__(self, statistics):
+        task = statistics.task.name
+        if not supports(task):
+            raise ValueError(f"a DecisionTable needs a binary or multiclass step; got {task}")
+        self.task = task
+        self.class_names = statistics.class_names
+        self.positive_class = statistics.positive_class
+        report = build_report(statistics)
+        self._fixed = {key: catalogue.headline(report["metrics"].get(key))
+                       for key in HEADLINE if not catalogue.BY_KEY[key].decision}
+        labels = np.asarray(statistics.labels)
+        true_dtype = np.uint8 if len(self.class_names) <= 256 else np.uint16
+        if task == "binary":
+            score = m.binary_score(statistics.probabilities, self.positive_class)
+            pred = None
+        else:
+            pred, score = statistics.top
+        order = np.argsort(score, kind="stable")
+        self._score = np.ascontiguousarray(score[order])
+        self._true = labels[order].astype(true_dtype)
+        self._pred = None if pred is None else pred[order].astype(true_dtype)
+        weights = statistics.weights
+        self._weights = None if weights is None else weights[order]
+        self._argmax = None if pred is None else self._matrix_above(0)  # the matrix without a cutoff
+
+    def nbytes(self):
+        """Bytes held (for cache sizing)."""
+        arrays = (self._score, self._true, self._pred, self._weights, self._argmax)
+        return sum(a.nbytes for a in arrays if a is not None) + 2048
+
+    def headline(self, *, threshold=None, cutoff=None):
+        """{key: number or None} for every headline metric of the catalogue, as
+        `catalogue.headline(build_report(statistics, threshold=..., cutoff=...)["metrics"][key])`."""
+        matrix = self.matrix(threshold=threshold, cutoff=cutoff)
+        tp, fp, fn, tn = m.class_counts(matrix)
+        positive_class = self.positive_class if self.task == "binary" else None
+        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, self.class_names, {},
+                                                            positive_class=positive_class)
+        metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
+        out = dict(self._fixed)
+        for key in HEADLINE:
+            if key not in out:
+                if key not in metrics:
+                    raise Unsupported(f"the decision table cannot compute headline metric {key!r}")
+                out[key] = catalogue.headline(jsonable(metrics[key]))
+        return {key: out[key] for key in HEADLINE}
+
+    def matrix(self, *, threshold=None, cutoff=None):
+        """The confusion matrix at the decision, as build_report makes it: binary 2x2 at `threshold`
+        (positive when score >= threshold, float64); multiclass C x C at the argmax, or C x (C + 1) with
+        a "below cutoff" column when `cutoff` is given."""
+        if self.task == "binary":
+            below = self._count_below(DEFAULT_THRESHOLD if threshold is None else threshold)
+            negative = 1 - self.positive_class
+            matrix = np.zeros((2, 2), dtype=np.int64 if self._weights is None else np.float64)
+            matrix[:, negative] = self._class_totals(0, below)
+            matrix[:, self.positive_class] = self._class_totals(below, None)
+            return matrix
+        if cutoff is None:
+            return self._argmax.copy()
+        below = self._count_below(cutoff)
+        c = len(self.class_names)
+        matrix = np.zeros((c, c + 1), dtype=self._argmax.dtype)
+        matrix[:, :c] = self._matrix_above(below)
+        matrix[:, c] = self._class_totals(0, below)
+        return matrix
+
+    def _count_below(self, decision):
+        """How many examples have a score < decision (compared in float64, as the report does)."""
+        return int(np.searchsorted(self._score, _smallest_at_least(decision, self._score.dtype), side="left"))
+
+    def _class_totals(self, start, stop):
+        weights = None if self._weights is None else self._weights[start:stop]
+        totals = np.bincount(self._true[start:stop], weights=weights, minlength=len(self.class_names))
+        return totals if weights is not None else totals.astype(np.int64)
+
+    def _matrix_above(self, start):
+        c = len(self.class_names)
+        cells = self._true[start:].astype(np.intp) * c + self._pred[start:]
+        weights = None if self._weights is None else self._weights[start:]
+        counts = np.bincount(cells, weights=weights, minlength=c * c).reshape(c, c)
+        return counts if weights is not None else counts.astype(np.int64)
+
+
+def _smallest_at_least(value, dtype):
+    """The smallest number of `dtype` that is >= `value` (a float64): for scores s of that dtype,
+    s >= value exactly when s >= this number, so the sorted scores can be searched in their own dtype."""
+    value = np.float64(value)
+    if dtype == np.float64:
+        return value
+    cast = np.asarray(value).astype(dtype)
+    if np.float64(cast) < value:
+        cast = np.nextafter(cast, dtype.type(np.inf))
+    return cast

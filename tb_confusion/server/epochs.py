@@ -1,0 +1,48 @@
+"""The `epochs` route: every step's headline numbers at the decision asked for.
+
+Binary and multiclass steps answer from their `DecisionTable` (built once per step from its Statistics and
+kept in the small answers cache, ~5 bytes per example), so a new threshold is a bisection per step, not a
+decode and a sort; multilabel steps answer from their Statistics. Each (step, decision) answer is kept too.
+"""
+
+from tb_confusion import decision_table
+from tb_confusion.errors import Unreadable
+from tb_confusion.reading import provider
+from tb_confusion.report import build_report
+from tb_confusion.server import panel_data
+
+def series(source, answers, where, run, tag, plugin_data, options):
+    """[{"step", "wall_time", "metrics" (or None and "error")}] over every step of (run, tag).
+
+    source: the RecordSource; answers: the cache of small answers; where: (ctx, experiment_id);
+    options: build_report's keyword arguments (validated by the route)."""
+    ctx, experiment_id = where
+    supported = decision_table.supports(plugin_data.task)
+    decision = {"threshold": options.get("threshold"), "cutoff": options.get("cutoff")}
+    result = []
+    for ref in source.steps(ctx, experiment_id, run, tag):
+        step_key = provider.record_key(experiment_id, run, tag, ref)
+
+        def statistics(ref=ref):
+            return source.statistics(ctx, experiment_id, run, tag, ref, plugin_data)
+
+        def table(statistics=statistics, step_key=step_key):
+            def build():
+                return decision_table.DecisionTable(statistics())
+            return answers.get_or_compute(("table",) + step_key, build, decision_table.DecisionTable.nbytes)
+
+        def compute(table=table, statistics=statistics):
+            if supported:
+                try:
+                    return table().headline(**decision)
+                except decision_table.Unsupported:
+                    pass
+            return panel_data.epoch_metrics(build_report(statistics(), **options))
+
+        entry = {"step": ref.step, "wall_time": ref.wall_time}
+        try:
+            entry["metrics"] = answers.get_or_compute(("epoch", step_key, tuple(sorted(options.items()))), compute)
+        except Unreadable as e:
+            entry.update(metrics=None, error=str(e))
+        result.append(entry)
+    return result

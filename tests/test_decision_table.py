@@ -1,0 +1,76 @@
+"""The over-epochs series from decision tables equals the report's headline numbers at every decision."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tb_confusion.decision_table import DecisionTable, supports
+from tb_confusion.report import build_report
+from tb_confusion.server import panel_data
+from tb_confusion.statistics import Statistics
+from tb_confusion.storage.payload import Record
+
+
+@st.composite
+def steps(draw):
+    """A binary or multiclass Record with ties, float16 or float32 scores, weights or none, and
+    decisions that include stored scores themselves (the boundary of >= and <)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.integers(1, 300))
+    dtype = draw(st.sampled_from([np.float32, np.float16]))
+    levels = draw(st.sampled_from([3, 17, 10_000]))  # few levels: many ties
+    if draw(st.booleans()):
+        shape = draw(st.sampled_from(["[N]", "[N, 2]"]))
+        p = (rng.integers(0, levels + 1, n) / levels).astype(dtype)
+        probabilities = p if shape == "[N]" else np.stack([1 - p, p], axis=1).astype(dtype)
+        record = Record("binary", rng.integers(0, 2, n), probabilities, ["no", "yes"],
+                        positive_class=draw(st.sampled_from([0, 1])) if shape == "[N, 2]" else 1)
+        scores = p
+    else:
+        c = draw(st.integers(2, 12))
+        raw = rng.integers(0, levels, (n, c)).astype(np.float64) + 1e-3
+        probabilities = (raw / raw.sum(axis=1, keepdims=True)).astype(dtype)
+        record = Record("multiclass", rng.integers(0, c, n), probabilities, [f"c{k}" for k in range(c)])
+        scores = probabilities.max(axis=1)
+    if draw(st.booleans()):
+        record.weights = rng.random(n) * draw(st.sampled_from([0.0, 1.0, 3.0]))
+    picks = [float(scores[i]) for i in rng.integers(0, n, 3)]
+    decisions = [None, 0.0, 1.0, 0.5, *picks, min(1.0, float(np.nextafter(picks[0], 2))), float(rng.random())]
+    return record, decisions
+
+
+def _close(expected):
+    return {k: v if v is None else pytest.approx(v, rel=1e-9, abs=1e-12) for k, v in expected.items()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps())
+def test_headline_numbers_equal_the_reports_at_every_decision(case):
+    record, decisions = case
+    statistics = Statistics(record)
+    table = DecisionTable(statistics)
+    name = "threshold" if record.task == "binary" else "cutoff"
+    for decision in decisions:
+        options = {} if decision is None else {name: decision}
+        report = build_report(statistics, **options)
+        assert (table.matrix(**options) == np.asarray(report["confusion_matrix"])).all() \
+            if record.weights is None else np.allclose(table.matrix(**options), report["confusion_matrix"])
+        expected = panel_data.epoch_metrics(report)
+        got = table.headline(**options)
+        assert got == (expected if record.weights is None else _close(expected)), (decision, options)
+
+
+def test_the_table_is_a_few_bytes_per_example():
+    n = 100_000
+    rng = np.random.default_rng(0)
+    record = Record("binary", rng.integers(0, 2, n), rng.random(n).astype(np.float32), ["no", "yes"])
+    statistics = Statistics(record)
+    assert DecisionTable(statistics).nbytes() < 6 * n < statistics.nbytes_bound() / 4
+
+
+def test_multilabel_steps_have_no_table():
+    record = Record("multilabel", np.zeros((3, 2), np.uint8), np.full((3, 2), 0.5, np.float32), ["a", "b"])
+    assert not supports("multilabel")
+    with pytest.raises(ValueError, match="multilabel"):
+        DecisionTable(Statistics(record))
