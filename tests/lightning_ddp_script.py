@@ -7,6 +7,8 @@ trains on CPU with `devices=2, strategy="ddp"` (gloo backend) and
 two callbacks: tag "predictions" (no ids: DistributedSampler order, padding trimmed) and "predictions_by_id"
 (ids_key="ids": padding dropped by id). Rank 0 saves the weights at each validation epoch end to
 OUT_DIR/epoch<N>.pt; every rank saves how many validation examples it saw to OUT_DIR/seen_rank<R>.json.
+Then a `trainer.validate` whose callback has 2 class names for 10 classes: the error found on rank 0 must
+stop every rank (each writes it to OUT_DIR/error_rank<R>.txt) rather than leave rank 1 waiting.
 """
 
 import json
@@ -84,22 +86,29 @@ class TinyModule(L.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=0.5)
 
 
-def main(out_dir, weights, devices=2):
+def main(out_dir, weights):
     train, val = datasets()
     model = TinyModule(out_dir)
     model.net.load_state_dict(torch.load(weights))
+    options = dict(accelerator="cpu", devices=2, strategy="ddp", max_epochs=2, enable_progress_bar=False,
+                   enable_model_summary=False, enable_checkpointing=False, num_sanity_val_steps=1)
     trainer = L.Trainer(
-        accelerator="cpu", devices=devices, strategy="ddp" if devices > 1 else "auto", max_epochs=2,
-        enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
-        logger=TensorBoardLogger(out_dir, name="ddp", version=0), num_sanity_val_steps=1,
+        logger=TensorBoardLogger(out_dir, name="ddp", version=0), **options,
         callbacks=[tb_confusion.lightning.ConfusionMatrixCallback(),
                    tb_confusion.lightning.ConfusionMatrixCallback(tag="predictions_by_id", ids_key="ids")],
     )
-    trainer.fit(model, torch.utils.data.DataLoader(train, batch_size=50, shuffle=True),
-                torch.utils.data.DataLoader(val, batch_size=16))
+    val_loader = torch.utils.data.DataLoader(val, batch_size=16)
+    trainer.fit(model, torch.utils.data.DataLoader(train, batch_size=50, shuffle=True), val_loader)
+
+    bad = tb_confusion.lightning.ConfusionMatrixCallback(os.path.join(out_dir, "bad"), class_names=["a", "b"])
+    try:
+        L.Trainer(logger=False, callbacks=[bad], **options).validate(model, val_loader, verbose=False)
+    except ValueError as error:
+        with open(os.path.join(out_dir, f"error_rank{trainer.global_rank}.txt"), "w") as f:
+            f.write(str(error))
 
 
 if __name__ == "__main__":
     torch.manual_seed(0)
     np.random.seed(0)
-    main(sys.argv[1], sys.argv[2], 2)
+    main(sys.argv[1], sys.argv[2])

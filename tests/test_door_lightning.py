@@ -210,6 +210,11 @@ def test_ddp_two_processes_log_once_what_one_process_logs(tmp_path):
     assert sorted(written(tmp_path)) == [("predictions", 0), ("predictions", 1),
                                          ("predictions_by_id", 0), ("predictions_by_id", 1)]
     assert len({p.name.split(".")[4] for p in tmp_path.rglob("*.tb_confusion")}) == 1  # one writing pid
+    # bad data found on rank 0 stops rank 1 too (the run above ended instead of waiting forever)
+    message = "class_names must have 10 entries (one per class); got 2: ['a', 'b']"
+    assert (tmp_path / "error_rank0.txt").read_text() == message
+    assert (tmp_path / "error_rank1.txt").read_text() == "on rank 0: " + message
+    assert not (tmp_path / "bad").exists()
     ddp = by_tag_step(tmp_path)
 
     _, val = loaders()
@@ -229,6 +234,7 @@ def test_ddp_two_processes_log_once_what_one_process_logs(tmp_path):
 
 
 def test_pytorch_lightning_trainer_accepts_it(tmp_path):
+    # imported after tb_confusion.lightning, as the callback's bases then hold only lightning.pytorch's Callback
     pl = pytest.importorskip("pytorch_lightning")
 
     class Classic(pl.LightningModule):
@@ -244,7 +250,7 @@ def test_pytorch_lightning_trainer_accepts_it(tmp_path):
     model = Classic()
     logger = pl.loggers.TensorBoardLogger(tmp_path, name="classic", version=0)
     pl.Trainer(accelerator="cpu", devices=1, logger=logger, enable_progress_bar=False,
-               callbacks=ConfusionMatrixCallback()).validate(model, val, verbose=False)
+               callbacks=[ConfusionMatrixCallback()]).validate(model, val, verbose=False)
     record = next(tbc.read(tmp_path))
     x, labels, _ = val_arrays()
     assert record.run == "classic/version_0"

@@ -1,7 +1,7 @@
 """PyTorch Lightning 2.x: log each validation epoch's predictions beside the TensorBoardLogger's scalars.
 
     trainer = L.Trainer(max_epochs=30, logger=TensorBoardLogger("logs"),
-                        callbacks=[tbc.lightning.ConfusionMatrixCallback(class_names=names)])
+                        callbacks=[tb_confusion.lightning.ConfusionMatrixCallback(class_names=names)])
 
 The callback keeps what `validation_step` returns for each batch (a dict with labels and logits), so it
 costs no second pass over the data. Under DDP each rank keeps its own share; at the end of the epoch the
@@ -13,6 +13,7 @@ See docs/doors/lightning.md.
 import collections.abc
 import numbers
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -26,30 +27,42 @@ from tb_confusion.storage.validation import check_flag
 from tb_confusion.summary import predictions_pb
 
 
-def _framework_classes():
-    # Both packages ship the same Callback/TensorBoardLogger as distinct classes; subclassing every installed
-    # one lets either Trainer accept the callback (importing the second adds ~0.1 s once the first is loaded).
-    callbacks, loggers = [], []
-    for package in ("lightning.pytorch", "pytorch_lightning"):
+def _callback_bases():
+    # Both packages ship the same Callback as distinct classes. Subclass `lightning.pytorch`'s, and also
+    # `pytorch_lightning`'s when that package is in use (already imported) or the only one installed. Importing
+    # it ourselves would redirect Lightning's rank-zero log messages to the `pytorch_lightning` logger.
+    bases = []
+    try:
+        import lightning.pytorch
+        bases.append(lightning.pytorch.Callback)
+    except ImportError:
+        pass
+    if "pytorch_lightning" in sys.modules or not bases:
         try:
-            module = __import__(package, fromlist=["Callback", "loggers"])
+            import pytorch_lightning
+            bases.append(pytorch_lightning.Callback)
         except ImportError:
-            continue
-        callbacks.append(module.Callback)
-        loggers.append(module.loggers.TensorBoardLogger)
-    if not callbacks:
+            pass
+    if not bases:
         raise ImportError("tb_confusion.lightning needs PyTorch Lightning 2.x: pip install 'lightning>=2.0'")
-    return tuple(callbacks), tuple(loggers)
+    return tuple(bases)
 
 
-_CALLBACKS, _TB_LOGGERS = _framework_classes()
+def _is_tensorboard_logger(logger):
+    for package in ("lightning.pytorch.loggers", "pytorch_lightning.loggers"):
+        module = sys.modules.get(package)
+        if module is not None and isinstance(logger, module.TensorBoardLogger):
+            return True
+    return False
+
+
 STAGES = ("validate", "test")
 STEPS = ("epoch", "global_step")
 
 __all__ = ["ConfusionMatrixCallback", "merge_ranks", "STAGES", "STEPS"]
 
 
-class ConfusionMatrixCallback(*_CALLBACKS):
+class ConfusionMatrixCallback(*_callback_bases()):
     """Writes each validation epoch's predictions (and optionally the test pass's) as one tb_confusion step.
 
     Args:
@@ -187,31 +200,46 @@ class ConfusionMatrixCallback(*_CALLBACKS):
         self._active = False
         mine = self._collector.arrays() if len(self._collector) else None
         self._collector.reset()
-        arrays = self._gather(trainer, mine, stage)
-        if arrays is None:  # not rank 0
+        if trainer.world_size == 1 or not (dist.is_available() and dist.is_initialized()):
+            self._write(trainer, self._summary(stage, mine))
             return
-        if arrays["labels"] is None:
+        rank_zero = dist.get_rank() == 0
+        shares = [None] * trainer.world_size if rank_zero else None
+        dist.gather_object(mine, shares, dst=0)
+        summary = error = None
+        if rank_zero:
+            try:
+                summary = self._summary(stage, self._merge(trainer, stage, shares))
+            except ValueError as bad:
+                error = bad
+        # Rank 0's verdict reaches every rank: a bad epoch stops them all instead of leaving the others
+        # waiting at their next collective.
+        verdict = [None if error is None else str(error)]
+        dist.broadcast_object_list(verdict, src=0)
+        if error is not None:
+            raise error
+        if verdict[0] is not None:
+            raise BadArgument(f"on rank 0: {verdict[0]}")
+        if rank_zero:
+            self._write(trainer, summary)
+
+    def _summary(self, stage, arrays):
+        if arrays is None:
             raise BadArgument(f"no {stage} batches reached the callback (check dataloader_idx={self.dataloader_idx})")
         self._check_scores(arrays["probabilities"])
-        step = trainer.current_epoch if self.step == "epoch" else trainer.global_step
-        summary = predictions_pb(self.tags[stage], arrays["labels"], arrays["probabilities"],
-                                 example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
-                                 task=self.task, class_names=self.class_names, from_logits=self.from_logits,
-                                 dtype=self.dtype, description=self.description)
+        return predictions_pb(self.tags[stage], arrays["labels"], arrays["probabilities"],
+                              example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
+                              task=self.task, class_names=self.class_names, from_logits=self.from_logits,
+                              dtype=self.dtype, description=self.description)
+
+    def _write(self, trainer, summary):
         if self._writer is None:
             self._writer = LazyWriter(self._run_dir(trainer))
-        self._writer.add_summary(summary, step)
+        self._writer.add_summary(summary, trainer.current_epoch if self.step == "epoch" else trainer.global_step)
 
-    def _gather(self, trainer, mine, stage):
-        world = trainer.world_size
-        if world == 1 or not (dist.is_available() and dist.is_initialized()):
-            return mine if mine is not None else {"labels": None}
-        shares = [None] * world if dist.get_rank() == 0 else None
-        dist.gather_object(mine, shares, dst=0)
-        if dist.get_rank() != 0:
-            return None
+    def _merge(self, trainer, stage, shares):
         if all(share is None for share in shares):
-            return {"labels": None}
+            return None
         with_ids = all(share is None or share["example_ids"] is not None for share in shares)
         length = _dataset_length(self._loader(trainer, stage))
         if not with_ids and length is None:
@@ -233,7 +261,7 @@ class ConfusionMatrixCallback(*_CALLBACKS):
 
     @staticmethod
     def _tensorboard_loggers(trainer):
-        return [logger for logger in trainer.loggers if isinstance(logger, _TB_LOGGERS)]
+        return [logger for logger in trainer.loggers if _is_tensorboard_logger(logger)]
 
     def _check_scores(self, scores):
         # Softmax of probabilities is a valid but flattened distribution: say so instead of logging it silently.
