@@ -64,11 +64,11 @@ class DecisionTable:
         self._pred = None if pred is None else pred[order].astype(true_dtype)
         weights = statistics.weights
         self._weights = None if weights is None else weights[order]
-        self._argmax = None if pred is None else self._matrix_above(0)  # the matrix without a cutoff
+        self._dtype = np.int64 if weights is None else np.float64  # the report's: integer counts unweighted
 
     def nbytes(self):
         """Bytes held (for cache sizing)."""
-        arrays = (self._score, self._true, self._pred, self._weights, self._argmax)
+        arrays = (self._score, self._true, self._pred, self._weights)
         return sum(a.nbytes for a in arrays if a is not None) + 2048
 
     def headline(self, *, threshold=None, cutoff=None):
@@ -95,15 +95,15 @@ class DecisionTable:
         if self.task == "binary":
             below = self._count_below(DEFAULT_THRESHOLD if threshold is None else threshold)
             negative = 1 - self.positive_class
-            matrix = np.zeros((2, 2), dtype=np.int64 if self._weights is None else np.float64)
+            matrix = np.zeros((2, 2), dtype=self._dtype)
             matrix[:, negative] = self._class_totals(0, below)
             matrix[:, self.positive_class] = self._class_totals(below, None)
             return matrix
         if cutoff is None:
-            return self._argmax.copy()
+            return self._matrix_above(0)
         below = self._count_below(cutoff)
         c = len(self.class_names)
-        matrix = np.zeros((c, c + 1), dtype=self._argmax.dtype)
+        matrix = np.zeros((c, c + 1), dtype=self._dtype)
         matrix[:, :c] = self._matrix_above(below)
         matrix[:, c] = self._class_totals(0, below)
         return matrix
@@ -115,14 +115,14 @@ class DecisionTable:
     def _class_totals(self, start, stop):
         weights = None if self._weights is None else self._weights[start:stop]
         totals = np.bincount(self._true[start:stop], weights=weights, minlength=len(self.class_names))
-        return totals if weights is not None else totals.astype(np.int64)
+        return totals.astype(self._dtype, copy=False)
 
     def _matrix_above(self, start):
         c = len(self.class_names)
         cells = self._true[start:].astype(np.intp) * c + self._pred[start:]
         weights = None if self._weights is None else self._weights[start:]
         counts = np.bincount(cells, weights=weights, minlength=c * c).reshape(c, c)
-        return counts if weights is not None else counts.astype(np.int64)
+        return counts.astype(self._dtype, copy=False)  # an empty weighted bincount is int64
 
 
 def _smallest_at_least(value, dtype):

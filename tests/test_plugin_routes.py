@@ -13,7 +13,7 @@ from tensorboard.plugins import base_plugin
 from werkzeug import test as wtest
 
 import tb_confusion as tbc
-from tb_confusion.server import assets, json_http, packed, panel_data, plugin
+from tb_confusion.server import assets, json_http, memory, packed, panel_data, plugin
 from tb_confusion.tasks import panel_parts
 from tb_confusion.storage import metadata
 from tb_confusion.report import build_report
@@ -146,7 +146,14 @@ def test_a_negative_cache_size_is_a_flags_error():
 def test_the_cache_flag_bounds_the_cache():
     context = base_plugin.TBContext(data_provider=None, flags=_Flags({}, tb_confusion_cache_mb=3))
     instance = plugin.ConfusionLoader().load(context)
-    assert instance._steps.max_bytes + instance._answers.max_bytes == 3 * 2**20
+    assert sum(c.max_bytes for c in instance._caches.values()) == 3 * 2**20
+
+
+def test_the_plugin_fixes_glibcs_mmap_threshold_unless_the_user_set_it(monkeypatch):
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert memory.return_freed_arrays() is False
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    assert memory.return_freed_arrays() is True  # Debian's glibc has mallopt
 
 
 def test_frontend_metadata_and_activity(logdir):

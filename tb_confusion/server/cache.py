@@ -7,9 +7,18 @@ import threading
 import numpy as np
 
 
-# Of the cache flag's bytes, the decoded steps (Statistics, the large objects) get this share; the rest
-# holds the small answers (JSON bodies, decision tables, epoch entries) so large steps never evict them.
-STEPS_SHARE = 0.625
+# How the cache flag's bytes are shared: decoded steps (Statistics, the large objects), per-step summaries
+# the epochs route needs for every step (decision tables, epoch entries) and encoded answers (JSON bodies).
+# Apart, so that large steps and megabyte bodies never evict the small tables every epochs request reads.
+SHARES = {"steps": 0.5, "tables": 0.25, "answers": 0.25}
+
+
+def split(max_bytes):
+    """{name: ByteLRU} over SHARES whose bounds add up to `max_bytes`."""
+    names = list(SHARES)
+    bounds = {name: int(max_bytes * SHARES[name]) for name in names[:-1]}
+    bounds[names[-1]] = int(max_bytes) - sum(bounds.values())
+    return {name: ByteLRU(bound) for name, bound in bounds.items()}
 
 
 class ByteLRU:

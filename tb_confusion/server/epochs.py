@@ -1,7 +1,7 @@
 """The `epochs` route: every step's headline numbers at the decision asked for.
 
 Binary and multiclass steps answer from their `DecisionTable` (built once per step from its Statistics and
-kept in the small answers cache, ~5 bytes per example), so a new threshold is a bisection per step, not a
+kept in the cache of per-step tables, ~5 bytes per example), so a new threshold is a bisection per step, not a
 decode and a sort; multilabel steps answer from their Statistics. Each (step, decision) answer is kept too.
 """
 
@@ -11,10 +11,10 @@ from tb_confusion.reading import provider
 from tb_confusion.report import build_report
 from tb_confusion.server import panel_data
 
-def series(source, answers, where, run, tag, plugin_data, options):
+def series(source, tables, where, run, tag, plugin_data, options):
     """[{"step", "wall_time", "metrics" (or None and "error")}] over every step of (run, tag).
 
-    source: the RecordSource; answers: the cache of small answers; where: (ctx, experiment_id);
+    source: the RecordSource; tables: the cache of per-step tables and entries; where: (ctx, experiment_id);
     options: build_report's keyword arguments (validated by the route)."""
     ctx, experiment_id = where
     supported = decision_table.supports(plugin_data.task)
@@ -29,7 +29,7 @@ def series(source, answers, where, run, tag, plugin_data, options):
         def table(statistics=statistics, step_key=step_key):
             def build():
                 return decision_table.DecisionTable(statistics())
-            return answers.get_or_compute(("table",) + step_key, build, decision_table.DecisionTable.nbytes)
+            return tables.get_or_compute(("table",) + step_key, build, decision_table.DecisionTable.nbytes)
 
         def compute(table=table, statistics=statistics):
             if supported:
@@ -41,7 +41,7 @@ def series(source, answers, where, run, tag, plugin_data, options):
 
         entry = {"step": ref.step, "wall_time": ref.wall_time}
         try:
-            entry["metrics"] = answers.get_or_compute(("epoch", step_key, tuple(sorted(options.items()))), compute)
+            entry["metrics"] = tables.get_or_compute(("epoch", step_key, tuple(sorted(options.items()))), compute)
         except Unreadable as e:
             entry.update(metrics=None, error=str(e))
         result.append(entry)

@@ -10,7 +10,7 @@ from werkzeug import wrappers
 
 from tb_confusion import catalogue, tasks
 from tb_confusion.reading import provider
-from tb_confusion.server import assets, cache, epochs, json_http, panel_data
+from tb_confusion.server import assets, cache, epochs, json_http, memory, panel_data
 from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument, Unreadable
 from tb_confusion.server.json_http import json_route
@@ -45,6 +45,7 @@ class ConfusionLoader(base_plugin.TBLoader):
     def load(self, context):
         cache_mb = getattr(context.flags, "tb_confusion_cache_mb", None)
         cache_mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
+        memory.return_freed_arrays()
         return ConfusionPlugin(context, cache_bytes=cache_mb * 2**20)
 
 
@@ -52,10 +53,10 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     plugin_name = metadata.PLUGIN_NAME
 
     def __init__(self, context, *, cache_bytes=DEFAULT_CACHE_MB * 2**20, static_root=None):
-        steps_bytes = int(cache_bytes * cache.STEPS_SHARE)
-        self._steps, self._answers = cache.ByteLRU(steps_bytes), cache.ByteLRU(cache_bytes - steps_bytes)
+        self._caches = cache.split(cache_bytes)
+        self._answers = self._caches["answers"]
         self._source = provider.RecordSource(
-            context.data_provider, self._steps, provider.downsample_from_hints(context.sampling_hints),
+            context.data_provider, self._caches["steps"], provider.downsample_from_hints(context.sampling_hints),
             logdir=getattr(context, "logdir", None),
         )
         self._static_root = static_root or assets.static_dir()
@@ -138,7 +139,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         options = _report_options(request, with_curves=False)
         plugin_data = self._source.plugin_data(*where, run, tag)
         _check_thresholds(options, plugin_data)
-        return epochs.series(self._source, self._answers, where, run, tag, plugin_data, options)
+        return epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options)
 
     @json_route
     def _serve_catalogue(self, request):
