@@ -29,6 +29,9 @@ setup(
     ],
     extras_require={
         "tensorflow": ["tensorflow>=2.13"],
+        "log": ["tqdm>=4.60", "pyarrow>=10"],  # `tb-confusion log`: progress bar, Parquet
+        "lightning": ["lightning>=2.0"],
+        "tensorboardx": ["tensorboardX>=2.0"],
         "test": ["pytest>=7", "hypothesis>=6", "scikit-learn>=1.5", "playwright>=1.40"],
     },
     entry_points={

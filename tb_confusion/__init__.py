@@ -4,6 +4,7 @@
     tbc.summary.predictions_pb(...)        # no TensorFlow needed
     tbc.summary.predictions(...)           # tf.summary style
     tbc.keras.ConfusionMatrixCallback(...) # Keras (imported on first use)
+    tbc.lightning / tbc.transformers / tbc.xgboost / tbc.lightgbm .ConfusionMatrixCallback(...)  # likewise
     tbc.read("logs")                       # Records back, same decoder as the plugin
 """
 
@@ -15,13 +16,15 @@ from tb_confusion import summary  # noqa: E402  (no TensorFlow import at module 
 from tb_confusion.storage.payload import Record  # noqa: E402
 from tb_confusion.reading.offline import read  # noqa: E402
 
-__all__ = ["summary", "read", "Record", "keras", "__version__"]
+__all__ = ["summary", "read", "Record", "keras", "lightning", "transformers", "xgboost", "lightgbm", "__version__"]
+
+_DOORS = ("keras", "lightning", "transformers", "xgboost", "lightgbm")
 
 
 def __getattr__(name):
-    # `tbc.keras` imports Keras/TensorFlow only when it is used.
-    if name == "keras":
-        module = importlib.import_module("tb_confusion.keras")
+    # `tbc.keras` (and each framework door) imports its framework only when it is used.
+    if name in _DOORS:
+        module = importlib.import_module(f"tb_confusion.{name}")
         globals()[name] = module
         return module
     raise AttributeError(f"module 'tb_confusion' has no attribute {name!r}")
