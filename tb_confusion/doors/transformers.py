@@ -235,6 +235,8 @@ class ConfusionMatrixCallback(TrainerCallback):
             return found
         if os.environ.get(_LOGDIR_ENV):
             return os.path.expanduser(os.environ[_LOGDIR_ENV])
+        if getattr(args, "logging_dir", None):  # transformers 4.x, where TensorBoardCallback wrote there
+            return args.logging_dir
         if self._handler is None and "tensorboard" in (getattr(args, "report_to", None) or []):
             raise BadArgument(
                 "log_dir is None and the Trainer's TensorBoardCallback directory cannot be seen from a callback "
@@ -251,7 +253,7 @@ def _tensorboard_dir(handler):
         if isinstance(callback, TensorBoardCallback):
             writer = callback.tb_writer
             return (getattr(writer, "log_dir", None) or getattr(writer, "logdir", None)
-                    or callback.logging_dir)
+                    or getattr(callback, "logging_dir", None))
     return None
 
 
