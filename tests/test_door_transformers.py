@@ -218,3 +218,33 @@ def test_importing_tb_confusion_does_not_import_transformers():
     import sys
     code = "import sys, tb_confusion; assert 'transformers' not in sys.modules, 'imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class MultiHot(Tokens):
+    def __init__(self, n, seed):
+        super().__init__(n, seed)
+        self.labels = np.stack([self.input_ids[:, k] % 2 for k in range(3)], axis=1).astype("float32")
+
+
+def test_a_multi_label_model_is_logged_as_multilabel_with_sigmoids(tmp_path):
+    model = tiny_bert()
+    model.config.problem_type = "multi_label_classification"
+    evaluation = MultiHot(16, seed=6)
+    trainer = Trainer(model, training_args(tmp_path), eval_dataset=evaluation)
+    ConfusionMatrixCallback(log_dir=tmp_path / "tb").attach(trainer)
+    trainer.evaluate()
+    logits = trainer.predict(evaluation).predictions
+
+    (record,) = tbc.read(str(tmp_path / "tb"), run=".", tag="eval/predictions")
+    assert record.task == "multilabel" and record.class_names == NAMES
+    np.testing.assert_array_equal(record.labels, evaluation.labels)
+    np.testing.assert_allclose(record.probabilities, 1 / (1 + np.exp(-logits)), atol=1e-6)
+
+
+def test_class_ids_from_preprocess_logits_are_refused_before_anything_is_written(tmp_path):
+    trainer = Trainer(tiny_bert(), training_args(tmp_path), eval_dataset=Tokens(16, seed=5),
+                      preprocess_logits_for_metrics=lambda logits, labels: logits.argmax(-1))
+    ConfusionMatrixCallback(log_dir=tmp_path / "tb").attach(trainer)
+    with pytest.raises(ValueError, match="predictions must be logits or probabilities; got int64"):
+        trainer.evaluate()
+    assert not os.path.exists(tmp_path / "tb")
