@@ -32,6 +32,7 @@ setup(
         "log": ["tqdm>=4.60", "pyarrow>=10"],  # `tb-confusion log`: progress bar, Parquet
         "lightning": ["lightning>=2.0"],
         "tensorboardx": ["tensorboardX>=2.0"],
+        "transformers": ["transformers>=4.41", "accelerate>=1.1"],
         "test": ["pytest>=7", "hypothesis>=6", "scikit-learn>=1.5", "playwright>=1.40"],
     },
     entry_points={
