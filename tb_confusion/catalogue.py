@@ -16,7 +16,7 @@ the formula. build_report adds every entry that has `compute` (docs/architecture
 import dataclasses
 from typing import Callable, Optional
 
-from tb_confusion.metrics import probabilistic
+from tb_confusion.metrics import calibration, probabilistic
 from tb_confusion.tasks import NAMES as ALL_TASKS
 
 SINGLE_LABEL = ("binary", "multiclass")
@@ -57,6 +57,27 @@ def _brier(statistics):
     return value, value is None
 
 
+def _calibration(key):
+    """compute() of one calibration error: the three share one memo of the step's pairs and bins."""
+
+    def compute(statistics):
+        errors = statistics.memo(("calibration", calibration.DEFAULT_BINS), lambda: _calibration_errors(statistics))
+        return errors[key], errors[key] is None
+
+    return compute
+
+
+def _calibration_errors(statistics):
+    top = statistics.top if statistics.task.name == "multiclass" else None
+    confidence, outcome, weights = calibration.pairs(
+        statistics.labels, statistics.probabilities, task=statistics.task.name,
+        positive_class=statistics.positive_class, sample_weight=statistics.weights, top=top)
+    return calibration.calibration_errors(confidence, outcome, sample_weight=weights)
+
+
+_CALIBRATED = ("binary: the positive class's probability against the share of positives; multiclass: the top "
+               "probability against the share predicted right; multilabel: every (example, label) pair")
+
 METRICS = (
     Metric("accuracy", "Accuracy", headline=True,
            description="share of examples predicted right (multilabel: every label right)"),
@@ -65,6 +86,9 @@ METRICS = (
     Metric("precision", "Precision", shape="per_class", headline=True, column="compact", zero_division="zero"),
     Metric("recall", "Recall", shape="per_class", headline=True, column="compact", zero_division="zero"),
     Metric("f1", "F1", shape="per_class", headline=True, column="compact", zero_division="zero"),
+    Metric("fbeta", "F-beta", shape="per_class", zero_division="zero",
+           description="weighted harmonic mean of precision and recall, recall counting beta times as much "
+                       "(the report's beta, 1 unless set)"),
     Metric("specificity", "Specificity", shape="per_class", column="full", zero_division="zero",
            description="true negative rate"),
     Metric("iou", "IoU", shape="per_class", column="full", zero_division="zero",
@@ -81,6 +105,15 @@ METRICS = (
            higher_is_better=False, compute=_brier,
            description="mean squared distance between the probabilities and the one-hot truth "
                        "(halved for two classes, as scikit-learn's brier_score_loss)"),
+    Metric("ece", "ECE", decision=False, headline=True, higher_is_better=False, compute=_calibration("ece"),
+           description="expected calibration error: mean |accuracy - confidence| over 15 equal-width "
+                       f"confidence bins, weighted by their share of examples ({_CALIBRATED})"),
+    Metric("mce", "MCE", decision=False, headline=True, higher_is_better=False, compute=_calibration("mce"),
+           description="maximum calibration error: the largest |accuracy - confidence| of the 15 "
+                       "equal-width bins"),
+    Metric("adaptive_ece", "Adaptive ECE", decision=False, headline=True, higher_is_better=False,
+           compute=_calibration("adaptive_ece"),
+           description="ECE over 15 equal-mass bins (each holding about as many examples)"),
     Metric("top_k_accuracy", "Top-k accuracy", tasks=("multiclass",), shape="per_k", decision=False,
            description="share of examples whose true class is among the k most probable"),
     Metric("hamming_loss", "Hamming loss", tasks=("multilabel",), higher_is_better=False,

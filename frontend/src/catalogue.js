@@ -27,3 +27,11 @@ export function tableColumns(catalogue, task, {wide = false} = {}) {
 export function reportedKeys(catalogue) {
   return new Set((catalogue?.metrics || []).filter((metric) => !metric.decision).map((metric) => metric.key));
 }
+
+/** Keys of the metrics the browser computes at each threshold: those that move with it and that a
+ * view lists (in the summary, over epochs or as a table column). A threshold metric no view lists
+ * (F-beta, at the report's beta) is left to the report. */
+export function computedKeys(catalogue) {
+  return new Set((catalogue?.metrics || []).filter((metric) => metric.decision && (metric.headline || metric.column))
+    .map((metric) => metric.key));
+}

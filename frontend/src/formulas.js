@@ -198,8 +198,8 @@ function metricsFromMarginals(marginals, classNames, {positiveClass = null}) {
 }
 
 /** The threshold metrics of a multilabel tag from its per-label 2x2 matrices. Balanced accuracy,
- * kappa and MCC are per label and averaged over the defined ones; hamming_loss is the share of
- * wrong (example, label) pairs. Exact-match accuracy needs every example, so it is null here. */
+ * kappa and MCC are per label and averaged over the defined ones (MCC also micro: the summed 2x2);
+ * hamming_loss is the share of wrong (example, label) pairs. Exact-match accuracy needs every example, so it is null here. */
 export function labelMetrics(labelMatrices, labelNames) {
   const counts = countsFromLabelMatrices(labelMatrices);
   const {metrics, undefined: undefinedNames} = perClassMetrics(counts, labelNames);
@@ -210,12 +210,16 @@ export function labelMetrics(labelMatrices, labelNames) {
   const kappas = perLabel.map((p) => p.metrics.cohen_kappa);
   const mccs = perLabel.map((p) => p.metrics.mcc);
   for (const p of perLabel) undefinedNames.push(...p.undefined);
+  // micro MCC: every (example, label) decision pooled in the summed 2x2
+  const pooled = agreementMetrics(labelMatrices.reduce(([[a, b], [c, d]], [[e, f], [g, h]]) => [[a + e, b + f], [c + g, d + h]],
+    [[0, 0], [0, 0]]), ".micro");
+  undefinedNames.push(...pooled.undefined.filter((name) => name === "mcc.micro"));
   Object.assign(metrics, {
     accuracy: null,
     hamming_loss: total ? wrong / (total * counts.length) : null,
     balanced_accuracy: meanDefined(perLabel.map((p) => p.metrics.balanced_accuracy)),
     cohen_kappa: {per_class: kappas, macro: meanDefined(kappas)},
-    mcc: {per_class: mccs, macro: meanDefined(mccs)},
+    mcc: {per_class: mccs, macro: meanDefined(mccs), micro: pooled.metrics.mcc},
   });
   return {metrics, undefined: undefinedNames};
 }

@@ -1,6 +1,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {headlineMetrics, reportedKeys, tableColumns} from "../src/catalogue.js";
+import {computedKeys, headlineMetrics, reportedKeys, tableColumns} from "../src/catalogue.js";
 import {pythonJson, serverCatalogue} from "./fixtures.js";
 
 // What tb_confusion.catalogue itself selects, per task: the panel must list the same.
@@ -38,4 +38,15 @@ test("before the catalogue loaded (null) every selection is empty", () => {
   assert.deepEqual(headlineMetrics(null, "binary"), []);
   assert.deepEqual(tableColumns(null, "binary", {wide: true}), []);
   assert.deepEqual([...reportedKeys(null)], []);
+});
+
+test("the browser computes every threshold metric a view lists, and leaves F-beta (listed nowhere) to the report", () => {
+  const catalogue = serverCatalogue();
+  const computed = computedKeys(catalogue);
+  for (const metric of catalogue.metrics) {
+    const listed = metric.headline || metric.column !== null;
+    assert.equal(computed.has(metric.key), metric.decision && listed, metric.key);
+  }
+  assert.ok(!computed.has("fbeta") && computed.has("f1") && computed.has("mcc"));
+  assert.ok(!computed.has("ece"), "calibration does not move with the threshold");
 });

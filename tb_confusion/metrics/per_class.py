@@ -16,6 +16,7 @@ _RATIOS = {
     "iou": lambda tp, fp, fn, tn: (tp, tp + fp + fn),
 }
 PER_CLASS_METRICS = tuple(_RATIOS) + ("support",)
+DEFAULT_BETA = 1.0  # the F-beta of a report that sets no beta is F1
 
 
 def class_counts(matrix):
@@ -58,17 +59,7 @@ def per_class_metrics(tp, fp, fn, tn, class_names, *, positive_class=None):
     sums = [a.sum() for a in counts]
     metrics, undefined = {}, []
     for name, ratio in _RATIOS.items():
-        values, bad = divide(*ratio(*counts))
-        micro, micro_bad = divide(*ratio(*sums))
-        undefined += [f"{name}.per_class.{class_names[i]}" for i in np.flatnonzero(bad)]
-        if micro_bad:
-            undefined.append(f"{name}.micro")
-        metrics[name] = {
-            "per_class": [float(v) for v in values],
-            "macro": float(np.mean(values)) if len(values) else None,
-            "micro": float(micro),
-            "weighted": weighted_mean(values, support) if len(values) else None,
-        }
+        metrics[name] = _ratio_metric(name, ratio, counts, sums, support, class_names, undefined)
     total = to_number(support.sum())
     metrics["support"] = {
         "per_class": [to_number(v) for v in support],
@@ -80,6 +71,39 @@ def per_class_metrics(tp, fp, fn, tn, class_names, *, positive_class=None):
         for value in metrics.values():
             value["binary"] = value["per_class"][positive_class]
     return metrics, undefined
+
+
+def _ratio_metric(name, ratio, counts, sums, support, class_names, undefined):
+    values, bad = divide(*ratio(*counts))
+    micro, micro_bad = divide(*ratio(*sums))
+    undefined += [f"{name}.per_class.{class_names[i]}" for i in np.flatnonzero(bad)]
+    if micro_bad:
+        undefined.append(f"{name}.micro")
+    return {
+        "per_class": [float(v) for v in values],
+        "macro": float(np.mean(values)) if len(values) else None,
+        "micro": float(micro),
+        "weighted": weighted_mean(values, support) if len(values) else None,
+    }
+
+
+def fbeta(tp, fp, fn, tn, class_names, beta, *, positive_class=None):
+    """(F-beta as {"per_class", "macro", "micro", "weighted"[, "binary"]}, undefined names), like
+    scikit-learn's fbeta_score with zero_division=0: (1 + b^2) tp / (b^2 (tp + fn) + tp + fp),
+    recall counting beta times as much as precision (beta 1 is F1, beta 0 precision)."""
+    b2 = float(beta) ** 2
+    counts = [np.asarray(a) for a in (tp, fp, fn, tn)]
+    sums = [a.sum() for a in counts]
+    undefined = []
+
+    def ratio(tp, fp, fn, tn):
+        # b^2 (true) + (predicted): the order scikit-learn computes it in, so beta 1 gives f1's numbers
+        return (1 + b2) * tp, b2 * (tp + fn) + (tp + fp)
+
+    value = _ratio_metric("fbeta", ratio, counts, sums, counts[0] + counts[2], class_names, undefined)
+    if positive_class is not None:
+        value["binary"] = value["per_class"][positive_class]
+    return value, undefined
 
 
 def accuracy(matrix):

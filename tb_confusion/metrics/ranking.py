@@ -284,3 +284,37 @@ def _largest_triangles(x, y, max_points):
         chosen[todo] = again
         todo = changed[changed < buckets - 1] + 1
     return np.concatenate([[0], chosen, [n - 1]])
+
+
+def micro_ranking(labels, probabilities, sample_weight=None):
+    """(ROC AUC, (AP, undefined)) of every (example, class) pair of [N] class indices and [N, C]
+    probabilities ranked together: scikit-learn's average="micro" over the one-hot truth.
+
+    Unweighted, without an N x C argsort: the N true-class scores are the positives, and the pooled
+    count of pairs scored >= s (or > s) at each distinct positive score s is a bisection into one
+    value sort of every probability. AP then sums (positives at s) x precision at s; AUC is the
+    Mann-Whitney sum over the positives of (negatives below s + half the negatives tied at s).
+    Weighted: binary_counts of the flattened pairs (each row's weight on each of its C pairs)."""
+    y = np.asarray(labels).astype(np.intp, copy=False)
+    p = np.asarray(probabilities)
+    w = check_weights(sample_weight, len(y))
+    if p.dtype == np.float16:
+        p = p.astype(np.float32)
+    n, c = p.shape
+    if w is not None:
+        truth = (y[:, None] == np.arange(c)).reshape(-1)
+        counts = binary_counts(truth, p.reshape(-1), np.repeat(w, c))
+        return roc_auc(counts), average_precision(counts)
+    if n == 0:
+        return None, (0.0, True)
+    pooled = np.sort(p, axis=None)
+    score, at = np.unique(p[np.arange(n), y], return_counts=True)  # ascending distinct positive scores
+    at = at[::-1].astype(np.float64)
+    score = score[::-1]
+    tps = np.cumsum(at)
+    fps = len(pooled) - np.searchsorted(pooled, score, side="left") - tps
+    fps_above = len(pooled) - np.searchsorted(pooled, score, side="right") - (tps - at)
+    negatives = float(n * (c - 1))
+    ap = float(max(0.0, _dot(at, tps / (tps + fps)) / n))
+    auc = float(_dot(at, negatives - 0.5 * (fps + fps_above)) / (n * negatives)) if negatives > 0 else None
+    return auc, (ap, False)

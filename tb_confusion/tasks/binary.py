@@ -37,7 +37,7 @@ class Binary(Task, name="binary", label="Binary"):
         names, positive_class, threshold = statistics.class_names, statistics.positive_class, options["threshold"]
         matrix = self.matrix_at(statistics, threshold)
         tp, fp, fn, tn = m.class_counts(matrix)
-        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class)
+        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, options, positive_class)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
         all_counts = statistics.class_counts
         metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
@@ -50,6 +50,7 @@ class Binary(Task, name="binary", label="Binary"):
         counts = all_counts[positive_class]
         report = {
             "positive_class": positive_class, "threshold": threshold, "cutoff": None,
+            "beta": report_parts.beta(options),
             "confusion_matrix": matrix, "predicted_labels": names,
             "metrics": metrics, "undefined": undefined,
             "recommended_thresholds": statistics.memo(

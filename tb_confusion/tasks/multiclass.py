@@ -26,10 +26,11 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         names, cutoff = statistics.class_names, options["cutoff"]
         matrix = m.multiclass_confusion(labels, probabilities, cutoff=cutoff, sample_weight=weights)
         tp, fp, fn, tn = m.class_counts(matrix)
-        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names)
+        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, options)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
         all_counts = statistics.class_counts
         metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
+        report_parts.micro_ranking(statistics, metrics, undefined)
         metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.log_loss(
             labels, probabilities, task="multiclass", sample_weight=weights))
         ks = [k for k in TOP_K if k < len(names)]
@@ -39,7 +40,7 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         total = matrix.sum()
         coverage = (1.0 - float(matrix[:, -1].sum() / total) if cutoff is not None else 1.0) if total else None
         report = {
-            "threshold": None, "cutoff": cutoff, "coverage": coverage,
+            "threshold": None, "cutoff": cutoff, "coverage": coverage, "beta": report_parts.beta(options),
             "confusion_matrix": matrix,
             "predicted_labels": names + ([BELOW_CUTOFF] if cutoff is not None else []),
             "metrics": metrics, "undefined": undefined, "recommended_thresholds": None,

@@ -28,6 +28,7 @@ class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", d
         matrices = m.confusion.label_matrices(y, predicted, weights)
         tn, fp, fn, tp = (matrices[:, i, j] for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
         metrics, undefined = m.per_class_metrics(tp, fp, fn, tn, names)
+        report_parts.with_fbeta(metrics, undefined, tp, fp, fn, tn, names, options)
         exact = (y == predicted).all(axis=1)
         total = len(y) if weights is None else weights.sum()
         metrics["accuracy"] = float(np.average(exact, weights=weights)) if total else None
@@ -39,7 +40,11 @@ class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", d
             kappas.append(kappa)
             mccs.append(mcc)
         metrics["cohen_kappa"] = {"per_class": kappas, "macro": report_parts.mean_defined(kappas)}
-        metrics["mcc"] = {"per_class": mccs, "macro": report_parts.mean_defined(mccs)}
+        # micro: every (example, label) decision pooled, the summed 2x2 (torchmetrics' multilabel MCC)
+        micro_mcc, micro_undefined = m.matthews_corrcoef(matrices.sum(axis=0))
+        metrics["mcc"] = {"per_class": mccs, "macro": report_parts.mean_defined(mccs), "micro": micro_mcc}
+        if micro_undefined:
+            undefined.append("mcc.micro")
         for name in ("accuracy", "hamming_loss", "balanced_accuracy"):
             if metrics[name] is None:
                 undefined.append(name)
@@ -51,7 +56,7 @@ class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", d
         metrics["top_k_accuracy"] = None
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
         report = {
-            "threshold": per_label.tolist(), "cutoff": None,
+            "threshold": per_label.tolist(), "cutoff": None, "beta": report_parts.beta(options),
             "confusion_matrix": matrices.sum(axis=0), "predicted_labels": ["negative", "positive"],
             "label_confusion_matrices": matrices,
             "metrics": metrics, "undefined": undefined,

@@ -9,6 +9,7 @@ import numpy as np
 
 from tb_confusion import metrics as m
 from tb_confusion.metrics._parallel import parallel_map
+from tb_confusion.metrics.per_class import DEFAULT_BETA
 
 
 def ranking_average(values, support, undefined_name, undefined):
@@ -56,8 +57,8 @@ def _ranking(all_counts, support, names):
 
 
 def micro_ranking(statistics, result, undefined):
-    """Micro ROC AUC and AP over every (example, label) pair, like scikit-learn's average="micro"
-    (one sort of N x C scores per step)."""
+    """Micro ROC AUC and AP over every (example, class or label) pair, like scikit-learn's
+    average="micro" (multiclass: over the one-hot truth), computed once per step."""
     auc, (ap, ap_undefined) = statistics.memo(("micro_ranking",), lambda: _micro(statistics))
     result["roc_auc"]["micro"] = auc
     result["average_precision"]["micro"] = ap
@@ -69,6 +70,8 @@ def micro_ranking(statistics, result, undefined):
 
 def _micro(statistics):
     labels, weights = statistics.labels, statistics.weights
+    if labels.ndim == 1:
+        return m.micro_ranking(labels, statistics.probabilities, weights)
     counts = m.binary_counts(labels.reshape(-1), statistics.probabilities.reshape(-1),
                              None if weights is None else np.repeat(weights, labels.shape[1]))
     return m.roc_auc(counts), m.average_precision(counts)
@@ -85,9 +88,29 @@ def agreement(matrix, undefined, prefix=""):
     return kappa, mcc
 
 
-def threshold_metrics(matrix, tp, fp, fn, tn, names, positive_class=None):
-    """(per-class metrics plus accuracy and balanced accuracy, undefined names) of one matrix."""
+def beta(options):
+    """The F-beta's beta of a report's options (DEFAULT_BETA when the caller set none)."""
+    return options.get("beta", DEFAULT_BETA)
+
+
+def with_fbeta(metrics, undefined, tp, fp, fn, tn, names, options, positive_class=None):
+    """Add "fbeta" at the options' beta after "f1" (the catalogue's order)."""
+    value, fbeta_undefined = m.fbeta(tp, fp, fn, tn, names, beta(options), positive_class=positive_class)
+    undefined.extend(fbeta_undefined)
+    ordered = {}
+    for key, item in metrics.items():
+        ordered[key] = item
+        if key == "f1":
+            ordered["fbeta"] = value
+    ordered.setdefault("fbeta", value)
+    metrics.clear()
+    metrics.update(ordered)
+
+
+def threshold_metrics(matrix, tp, fp, fn, tn, names, options, positive_class=None):
+    """(per-class metrics with F-beta, accuracy and balanced accuracy, undefined names) of one matrix."""
     metrics, undefined = m.per_class_metrics(tp, fp, fn, tn, names, positive_class=positive_class)
+    with_fbeta(metrics, undefined, tp, fp, fn, tn, names, options, positive_class)
     metrics["accuracy"] = m.accuracy(matrix)
     metrics["balanced_accuracy"] = m.balanced_accuracy(matrix)
     for name in ("accuracy", "balanced_accuracy"):
