@@ -6,7 +6,7 @@ gives every route's object its common frame (see docs/http_api.md for the shapes
 
 import numpy as np
 
-from tb_confusion import catalogue, statistics
+from tb_confusion import catalogue, label_issues, statistics
 from tb_confusion.server import packed
 
 EPOCH_METRICS = catalogue.keys(headline=True)
@@ -50,28 +50,56 @@ def cell_assignment(source, *, threshold=None, cutoff=None, label=None):
     return data.task.cell_assignment(data, threshold=threshold, cutoff=cutoff, label=label)
 
 
-def examples(source, *, true, pred, threshold=None, cutoff=None, label=None, offset=0, limit=50):
-    """One page of the examples in matrix cell (true, pred), most confident first: each with its index, id,
-    `score` (the predicted class's probability), `true_score` (the true class's; multilabel: of the label's
-    true state) and the runner-up class with its probability (the most probable class other than the
-    predicted one; null for multilabel)."""
+def examples(source, *, true, pred, threshold=None, cutoff=None, label=None, offset=0, limit=50,
+             order="confidence"):
+    """One page of the examples in matrix cell (true, pred): each with its index, id, `score` (the
+    predicted class's probability), `true_score` (the true class's; multilabel: of the label's true
+    state), the runner-up class with its probability (the most probable class other than the predicted
+    one; null for multilabel) and `likely_issue` (tb_confusion.label_issues flags its given label).
+
+    `order`: "confidence" (most confident first) or "likely_mislabeled" (likely label issues first, each
+    group by `true_score` ascending). `likely_issues` counts the cell's likely label issues."""
     data = statistics.of(source)
     truth, predicted, score = cell_assignment(data, threshold=threshold, cutoff=cutoff, label=label)
     index = np.flatnonzero((truth == true) & (predicted == pred))
-    index = index[np.lexsort((index, -score[index]))]  # ties: lower index first
+    issues = label_issues.of_step(data, label=label)
+    if order == "likely_mislabeled":
+        index = issues.order(index)
+    else:
+        index = index[np.lexsort((index, -score[index]))]  # ties: lower index first
     page = index[offset:offset + limit]
     true_scores, runner_up, runner_up_scores = data.task.example_scores(data, page, true=true, pred=pred, label=label)
     rows = []
     for k, i in enumerate(page):
         row = {"index": int(i), "id": data.record.example_id(int(i)), "true": int(true), "pred": int(pred),
                "score": float(score[i]), "true_score": float(true_scores[k]), "runner_up": None,
-               "runner_up_score": None}
+               "runner_up_score": None, "likely_issue": bool(issues.flagged[i])}
         if runner_up is not None:
             row.update(runner_up=int(runner_up[k]), runner_up_score=float(runner_up_scores[k]))
         rows.append(row)
-    return {"total": int(len(index)), "offset": offset, "limit": limit, "examples": rows}
+    return {"total": int(len(index)), "offset": offset, "limit": limit, "order": order,
+            "likely_issues": int(issues.flagged[index].sum()), "examples": rows}
 
 
 def epoch_metrics(report):
     """The headline numbers of one report (catalogue.headline of each headline metric)."""
     return {key: catalogue.headline(report["metrics"].get(key)) for key in EPOCH_METRICS}
+
+
+EXAMPLE_ORDERS = ("confidence", "likely_mislabeled")
+
+
+def label_issue_counts(source, *, threshold=None, cutoff=None, label=None):
+    """The `label_issues` route's object: likely label issues (tb_confusion.label_issues) per matrix cell
+    at the panel's decision (threshold, cutoff; multilabel: the 2x2 of `label`), with the per-class
+    confident-learning thresholds they come from."""
+    data = statistics.of(source)
+    truth, predicted, _ = cell_assignment(data, threshold=threshold, cutoff=cutoff, label=label)
+    issues = label_issues.of_step(data, label=label)
+    rows, columns = (c + 1 for c in data.task.cell_bounds(len(data.class_names)))
+    return {
+        "run": data.record.run, "tag": data.record.tag, "step": data.record.step, "label": label,
+        "num_examples": int(len(truth)), "likely_issues": issues.count,
+        "thresholds": [float(t) for t in issues.thresholds],
+        "counts": issues.cell_counts(truth, predicted, (rows, columns)).tolist(),
+    }

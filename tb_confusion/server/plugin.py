@@ -76,6 +76,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/report": self._serve_report,
             "/stats": self._serve_stats,
             "/examples": self._serve_examples,
+            "/label_issues": self._serve_label_issues,
             "/epochs": self._serve_epochs,
             "/catalogue": self._serve_catalogue,
         }
@@ -121,6 +122,10 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         threshold, cutoff = json_http.number(request, "threshold"), json_http.number(request, "cutoff")
         offset = json_http.integer(request, "offset", default=0)
         limit = json_http.integer(request, "limit", default=50, low=1, high=MAX_EXAMPLES_PAGE)
+        order = json_http.text(request, "order", required=False) or "confidence"
+        if order not in panel_data.EXAMPLE_ORDERS:
+            raise BadArgument(f"parameter 'order' must be one of {', '.join(panel_data.EXAMPLE_ORDERS)}; "
+                              f"got {json_http._echo(order)}")
         step = self._step(request)
         task, c = tasks.get(step.plugin_data.task), len(step.plugin_data.class_names)
         label = json_http.integer(request, "label", high=c - 1, required=True) if task.cell_needs_label else None
@@ -129,8 +134,16 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         pred = json_http.integer(request, "pred", high=pred_high, required=True)
         return panel_data.examples(
             step.statistics(), true=true, pred=pred, threshold=threshold, cutoff=cutoff, label=label,
-            offset=offset, limit=limit,
+            offset=offset, limit=limit, order=order,
         )
+
+    @json_route
+    def _serve_label_issues(self, request):
+        threshold, cutoff = json_http.number(request, "threshold"), json_http.number(request, "cutoff")
+        step = self._step(request)
+        task, c = tasks.get(step.plugin_data.task), len(step.plugin_data.class_names)
+        label = json_http.integer(request, "label", high=c - 1, required=True) if task.cell_needs_label else None
+        return panel_data.label_issue_counts(step.statistics(), threshold=threshold, cutoff=cutoff, label=label)
 
     @json_route
     def _serve_epochs(self, request):
