@@ -114,6 +114,19 @@ def test_xgboost_continued_training_continues_the_steps(tmp_path):
     assert np.allclose(records[3].probabilities, booster.predict(xgb.DMatrix(x_val), iteration_range=(0, 4)))
 
 
+def test_xgboost_early_stopping_logs_the_round_training_stopped_at(tmp_path):
+    x_train, y_train, x_val, y_val = CANCER
+    callback = tbc_xgb.ConfusionMatrixCallback(tmp_path, eval_set=[(x_val, y_val)], every_n_rounds=100)
+    model = xgb.XGBClassifier(n_estimators=60, learning_rate=1.0, max_depth=6, early_stopping_rounds=2, n_jobs=2,
+                              callbacks=[callback])
+    model.fit(x_train, y_train, eval_set=[(x_val, y_val)], verbose=False)
+    last = model.get_booster().num_boosted_rounds() - 1
+    assert last < 59  # it did stop early
+    records = logged(tmp_path, "validation_0")
+    assert sorted(records) == [last]
+    assert np.allclose(records[last].probabilities, model.predict_proba(x_val, iteration_range=(0, last + 1))[:, 1])
+
+
 @pytest.mark.parametrize("objective", ["reg:squarederror", "binary:hinge", "rank:pairwise"])
 def test_xgboost_objective_without_probabilities_is_refused_by_name(tmp_path, objective):
     x_train, y_train, _, _ = CANCER
