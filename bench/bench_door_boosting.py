@@ -29,20 +29,19 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import print_table  # noqa: E402
-
-import lightgbm as lgb  # noqa: E402
-import matplotlib  # noqa: E402
+import lightgbm as lgb
+import matplotlib
+from common import print_table
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import xgboost as xgb  # noqa: E402
-from sklearn.datasets import load_digits, make_classification  # noqa: E402
-from sklearn.metrics import confusion_matrix  # noqa: E402
-from tensorboardX import SummaryWriter  # noqa: E402
+import matplotlib.pyplot as plt
+import xgboost as xgb
+from sklearn.datasets import load_digits, make_classification
+from sklearn.metrics import confusion_matrix
+from tensorboardX import SummaryWriter
 
-import tb_confusion.lightgbm as tbc_lgb  # noqa: E402
-import tb_confusion.xgboost as tbc_xgb  # noqa: E402
+import tb_confusion.lightgbm as tbc_lgb
+import tb_confusion.xgboost as tbc_xgb
 
 VARIANTS = ("plain", "ours", "ours /10", "image recipe")
 CPU, WALL = 0, 1

@@ -114,6 +114,17 @@ def test_xgboost_continued_training_continues_the_steps(tmp_path):
     assert np.allclose(records[3].probabilities, booster.predict(xgb.DMatrix(x_val), iteration_range=(0, 4)))
 
 
+def test_xgboost_binary_logitraw_logs_the_sigmoid_of_its_margins(tmp_path):
+    x_train, y_train, x_val, y_val = CANCER
+    dtrain, dval = xgb.DMatrix(x_train, y_train), xgb.DMatrix(x_val, y_val)
+    callback = tbc_xgb.ConfusionMatrixCallback(tmp_path, evals=[(dval, "validation")])
+    booster = xgb.train(dict(objective="binary:logitraw", max_depth=2, nthread=2), dtrain, 2, callbacks=[callback])
+    for step, record in logged(tmp_path, "validation").items():
+        margins = booster.predict(xgb.DMatrix(x_val), iteration_range=(0, step + 1))
+        assert margins.min() < 0 or margins.max() > 1  # margins, not probabilities
+        assert record.task == "binary" and np.allclose(record.probabilities, 1 / (1 + np.exp(-margins)), atol=1e-6)
+
+
 def test_xgboost_early_stopping_logs_the_round_training_stopped_at(tmp_path):
     x_train, y_train, x_val, y_val = CANCER
     callback = tbc_xgb.ConfusionMatrixCallback(tmp_path, eval_set=[(x_val, y_val)], every_n_rounds=100)
@@ -256,7 +267,7 @@ def test_lightgbm_objective_without_probabilities_is_refused_by_name(tmp_path, p
     train_set = lgb.Dataset(x_train, y_train)
     valid_set = lgb.Dataset(x_val, y_val, reference=train_set)
     callback = tbc_lgb.ConfusionMatrixCallback(tmp_path)
-    train = lambda: lgb.train({**params, "verbose": -1, "num_threads": 2}, train_set, 2,  # noqa: E731
+    train = lambda: lgb.train({**params, "verbose": -1, "num_threads": 2}, train_set, 2,
                               valid_sets=[valid_set], callbacks=[callback])
     if message is None:
         train()

@@ -9,8 +9,8 @@ already accumulated for its metrics (`LGBM_BoosterGetPredict`), read in O(N x C)
 any tree. See docs/doors/boosting.md.
 """
 
-import numpy as np
 import lightgbm as lgb
+import numpy as np
 
 from tb_confusion.doors.boosting import ONE_VS_ALL, PROBABILITIES, RoundLogger, check_text, objective_task
 from tb_confusion.errors import BadArgument
@@ -26,7 +26,7 @@ OBJECTIVES = {
 # Between LightGBM's record_evaluation (20) and early_stopping (30), which raises to stop training.
 ORDER = 25
 
-__all__ = ["ConfusionMatrixCallback", "OBJECTIVES"]
+__all__ = ["OBJECTIVES", "ConfusionMatrixCallback"]
 
 
 class ConfusionMatrixCallback:

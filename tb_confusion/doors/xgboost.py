@@ -31,7 +31,7 @@ OBJECTIVES = {
     "multi:softmax": ("multiclass", MARGINS),
 }
 
-__all__ = ["ConfusionMatrixCallback", "OBJECTIVES"]
+__all__ = ["OBJECTIVES", "ConfusionMatrixCallback"]
 
 
 class ConfusionMatrixCallback(xgb.callback.TrainingCallback):
