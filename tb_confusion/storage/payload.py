@@ -2,7 +2,7 @@
 
 import dataclasses
 import struct
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import google_crc32c
 import numpy as np
@@ -63,12 +63,118 @@ class Record:
         return [text[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
 
 
+class PackedIds(NamedTuple):
+    """Example ids as the payload stores them: UTF-8 bytes and int64 offsets [N + 1] into them."""
+
+    data: bytes
+    offsets: np.ndarray
+
+
 def pack_example_ids(example_ids):
-    """(utf-8 bytes, int64 offsets [N + 1]) for a sequence of str."""
-    encoded = [i.encode("utf-8") for i in example_ids]
-    offsets = np.zeros(len(encoded) + 1, dtype="<i8")
-    np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return b"".join(encoded), offsets
+    """(utf-8 bytes, int64 offsets [N + 1]) for a sequence of str (or a PackedIds, returned as is).
+
+    One join and one encode; per-id byte lengths come from the character lengths, mapped through the
+    positions where UTF-8 code points start when any id is not ASCII.
+    """
+    if isinstance(example_ids, PackedIds):
+        return example_ids
+    text = "".join(example_ids)
+    data = text.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, as str.encode does
+    offsets = np.zeros(len(example_ids) + 1, dtype="<i8")
+    np.cumsum(np.fromiter(map(len, example_ids), np.int64, len(example_ids)), out=offsets[1:])
+    if len(data) != len(text):
+        starts = np.flatnonzero(np.frombuffer(data, np.uint8) & 0xC0 != 0x80)
+        offsets = np.append(starts, len(data)).astype("<i8")[offsets]
+    return PackedIds(data, offsets)
+
+
+def pack_text_array(array):
+    """PackedIds of a 1-D numpy 'U' or 'S' array (numpy's own trailing-NUL stripping applies).
+
+    'S' bytes are stored as they are: check them with `first_bad_utf8`. Non-ASCII 'U' text goes
+    through `pack_example_ids`.
+    """
+    width = array.dtype.itemsize // (4 if array.dtype.kind == "U" else 1)
+    if width == 0 or len(array) == 0:
+        return PackedIds(b"", np.zeros(len(array) + 1, dtype="<i8"))
+    native = np.ascontiguousarray(array, dtype=f"{array.dtype.kind}{width}")  # native byte order
+    codes = native.view(np.uint32 if array.dtype.kind == "U" else np.uint8).reshape(len(array), width)
+    if array.dtype.kind == "U" and codes.max() >= 0x80:
+        return pack_example_ids(native.tolist())
+    lengths = np.char.str_len(native)
+    offsets = np.zeros(len(array) + 1, dtype="<i8")
+    np.cumsum(lengths, out=offsets[1:])
+    data = codes[np.arange(width) < lengths[:, None]].astype(np.uint8, copy=False).tobytes()
+    return PackedIds(data, offsets)
+
+
+def pack_integers(values):
+    """PackedIds of a 1-D integer array as decimal text (what str(int(v)) gives), two digits per step.
+
+    Digits are written right-aligned into an [N, width] byte matrix, a '-' before negative ones, and
+    the used part of each row is kept: no Python string per id (numpy's astype(str) makes one each).
+    """
+    n = len(values)
+    if n == 0:
+        return PackedIds(b"", np.zeros(1, dtype="<i8"))
+    negative = values < 0 if values.dtype.kind == "i" else np.zeros(n, bool)
+    magnitude = values.astype(np.int64).view(np.uint64) if values.dtype.kind == "i" else values.astype(np.uint64)
+    magnitude = np.where(negative, -magnitude, magnitude)  # modulo 2**64: -(-2**63) is 2**63, as wanted
+    top = int(magnitude.max())
+    digits = np.ones(n, np.int64)
+    for power in range(1, len(str(top))):
+        digits += magnitude >= np.uint64(10**power)
+    remaining = magnitude.astype(np.uint32) if top < 2**32 else magnitude
+    pairs = (len(str(top)) + 1) // 2
+    width = 2 * pairs + 1  # a column for the sign
+    text = np.empty((n, width), np.uint8)
+    for pair in range(pairs):
+        quotient = remaining // 100
+        stop = width - 2 * pair
+        text[:, stop - 2:stop] = _DIGIT_PAIRS[remaining - quotient * 100]
+        remaining = quotient
+    rows = np.flatnonzero(negative)
+    text[rows, width - 1 - digits[rows]] = ord("-")
+    lengths = digits + negative
+    offsets = np.zeros(n + 1, dtype="<i8")
+    np.cumsum(lengths, out=offsets[1:])
+    return PackedIds(text[np.arange(width) >= (width - lengths)[:, None]].tobytes(), offsets)
+
+
+_DIGIT_PAIRS = np.array([[ord("0") + i // 10, ord("0") + i % 10] for i in range(100)], np.uint8)
+
+
+def first_bad_utf8(data, offsets):
+    """Index of the first id in packed (data, offsets) that is not UTF-8 text, or None."""
+    raw = np.frombuffer(data, np.uint8)
+    if not len(raw) or raw.max() < 0x80:
+        return None
+    starts = offsets[:-1][offsets[:-1] < offsets[1:]]  # non-empty ids
+    try:
+        data.decode("utf-8")
+        # valid as a whole and every id starts a code point: each id is whole code points
+        if not np.any(raw[starts] & 0xC0 == 0x80):
+            return None
+    except UnicodeDecodeError:
+        pass
+    for k in range(len(offsets) - 1):
+        try:
+            data[offsets[k]:offsets[k + 1]].decode("utf-8")
+        except UnicodeDecodeError:
+            return k
+    return None  # pragma: no cover - the whole failed, so one id does
+
+
+def encoded_size(*, labels_bytes, probabilities_bytes, weights_bytes=0, id_bytes=None, num_ids=0):
+    """Upper estimate of the encoded payload's bytes from its parts' sizes (arrays as numpy stores them,
+    ids as UTF-8), without encoding: each part plus the few bytes of its field header."""
+    size = 64 + labels_bytes + probabilities_bytes + weights_bytes + 3 * _FIELD_OVERHEAD
+    if id_bytes is not None:
+        size += id_bytes + 8 * (num_ids + 1) + 2 * _FIELD_OVERHEAD
+    return size
+
+
+_FIELD_OVERHEAD = 48  # key, length varint, dtype string, shape varints of one Array field
 
 
 def encode(labels, probabilities, *, weights=None, example_ids=None):

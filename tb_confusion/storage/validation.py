@@ -215,23 +215,63 @@ def _weights(sample_weight, n):
 
 
 def _example_ids(example_ids, n):
+    """payload.PackedIds of `example_ids` ([N] str, int or UTF-8 bytes): integer, 'U' and 'S' arrays and
+    lists of str are packed without a Python step per id (at N=1M, the loop was most of a write)."""
+    from tb_confusion.storage import payload  # payload imports this module (through stored_checks)
+
     ids = as_array(example_ids, "example_ids") if not isinstance(example_ids, (list, tuple)) else example_ids
-    ids = list(ids.reshape(-1) if isinstance(ids, np.ndarray) else ids)
+    if isinstance(ids, np.ndarray):
+        ids = ids.reshape(-1)
     if len(ids) != n:
         raise BadArgument(f"example_ids must have {n} entries (one per example); got {len(ids)}")
-    out = []
-    for k, i in enumerate(ids):
-        if isinstance(i, (bytes, np.bytes_)):
+    if isinstance(ids, np.ndarray):
+        kind = ids.dtype.kind
+        if kind in "iu":
+            return payload.pack_integers(ids)
+        if kind == "U":
+            return _packed_text(payload, ids)
+        if kind == "S":
+            packed = payload.pack_text_array(ids)
+            bad = payload.first_bad_utf8(*packed)
+            if bad is not None:
+                raise BadArgument(f"example_ids must be UTF-8 text; entry {bad} is {brief(bytes(ids[bad]))}")
+            return packed
+        ids = ids.tolist() if kind == "O" else list(ids)
+    if not all(type(i) is str for i in ids):  # exact str: the common list; anything else goes one by one
+        ids = [_one_id(k, i) for k, i in enumerate(ids)]
+    return _encodable(payload, ids)
+
+
+def _packed_text(payload, ids):
+    try:
+        return payload.pack_text_array(ids)
+    except UnicodeEncodeError:
+        return _encodable(payload, ids.tolist())
+
+
+def _encodable(payload, ids):
+    try:
+        return payload.pack_example_ids(ids)
+    except UnicodeEncodeError:  # a lone surrogate: str, but not text UTF-8 can hold
+        for k, i in enumerate(ids):
             try:
-                i = bytes(i).decode("utf-8")
-            except UnicodeDecodeError:
-                raise BadArgument(f"example_ids must be UTF-8 text; entry {k} is {brief(bytes(i))}") from None
-        elif isinstance(i, (numbers.Integral, np.integer)):
-            i = str(int(i))
-        elif not isinstance(i, str):
-            raise BadArgument(f"example_ids must be strings or integers; got {i!r}")
-        out.append(str(i))
-    return out
+                i.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadArgument(f"example_ids must be UTF-8 text; entry {k} is {brief(i)}") from None
+        raise
+
+
+def _one_id(k, i):
+    if isinstance(i, (bytes, np.bytes_)):
+        try:
+            return bytes(i).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadArgument(f"example_ids must be UTF-8 text; entry {k} is {brief(bytes(i))}") from None
+    if isinstance(i, (numbers.Integral, np.integer)):
+        return str(int(i))
+    if not isinstance(i, str):
+        raise BadArgument(f"example_ids must be strings or integers; got {i!r}")
+    return str(i)
 
 
 def _check_numeric(array, name):
