@@ -72,5 +72,7 @@ export function makeActions(store, {setInterval = globalThis.setInterval, clearI
     })),
     clearSelection: () => set({selected: null}),
     pageExamples: (offset) => set({examplesOffset: Math.max(0, offset)}),
+    /** Order the drawer's examples: "confidence" or "likely_mislabeled" (from the first page). */
+    setExamplesOrder: (examplesOrder) => set({examplesOrder, examplesOffset: 0}),
   };
 }

@@ -1,10 +1,13 @@
-// The examples in the selected cell, most confident first, a page at a time, in a drawer that opens
-// beside the matrix (on the side away from the clicked cell, so the cell stays in view) without
-// scrolling the page. Each example: its id, the actual class with its probability, the predicted
-// class with its probability and the runner-up class with its (server fields true_score, score,
-// runner_up, runner_up_score; without the newer fields, id, classes and the confidence as before).
+// The examples in the selected cell, most confident (or likely mislabeled: see drawer.js) first, a
+// page at a time, in a drawer that opens beside the matrix (on the side away from the clicked cell, so
+// the cell stays in view) without scrolling the page. Each example: its id, the actual class with its
+// probability (flagged when its label is a likely error), the predicted class with its probability and
+// the runner-up class with its (server fields true_score, score, runner_up, runner_up_score,
+// likely_issue; without the newer fields, id, classes and the confidence as before).
 
 import {h, replaceChildren, setText} from "./dom.js";
+import {createOrderToggle} from "./drawer.js";
+import {likelyIssuesText} from "./examples_order.js";
 import {formatCount} from "./number_format.js";
 import {taskInfo} from "./tasks.js";
 
@@ -28,11 +31,12 @@ export function createExamplesView(actions) {
   const body = h("div", {class: "examples-body"});
   const previous = h("button", {class: "text-button", id: "examples-prev", onclick: () => actions.pageExamples(offset - pageSize)}, "\u2039 Previous");
   const next = h("button", {class: "text-button", id: "examples-next", onclick: () => actions.pageExamples(offset + pageSize)}, "Next \u203A");
+  const order = createOrderToggle((value) => actions.setExamplesOrder(value));
   const range = h("span", {class: "page-range"});
   const pager = h("div", {class: "pager"}, previous, range, next);
   const element = h("section", {class: "card examples-card drawer", id: "examples", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "examples-title", "aria-describedby": "examples-caption", hidden: true},
-  h("div", {class: "card-head"}, title, close), subtitle, body, pager);
+  h("div", {class: "card-head"}, title, close), subtitle, order.element, body, pager);
   let offset = 0;
   let pageSize = 25;
   let shownKey = null;
@@ -45,6 +49,7 @@ export function createExamplesView(actions) {
       element.hidden = true;
       replaceChildren(body);
       setText(subtitle, "");
+      order.update(state.examplesOrder, "");
       pager.hidden = true;
       shownKey = null;
       return;
@@ -61,6 +66,7 @@ export function createExamplesView(actions) {
       return;
     }
     body.classList.remove("stale");
+    order.update(state.examplesOrder, entry.error ? "" : likelyIssuesText(entry.page));
     if (entry.error) {
       replaceChildren(body, h("div", {class: "error"}, entry.error));
       pager.hidden = true;
@@ -97,9 +103,11 @@ function examplesTable(examples, names, columns, perLabel) {
       head("Predicted"), head(trueScore ? "p" : "Confidence", "num", "the probability the model gave its predicted class"),
       runnerUp ? head("Runner-up", null, "the most probable class after the predicted one") : null,
       runnerUp ? head("p", "prob", "the runner-up class's probability") : null)),
-    h("tbody", {}, examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake"},
+    h("tbody", {}, examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake",
+      dataset: e.likely_issue ? {likelyIssue: ""} : {}},
       h("td", {class: "example-id", title: e.id}, e.id),
-      h("td", {class: "class-name", title: name(names, e.true)}, name(names, e.true)),
+      h("td", {class: "class-name", title: name(names, e.true)}, name(names, e.true),
+        e.likely_issue ? h("span", {class: "likely-issue-flag", title: "likely label error (confident learning)"}, " \u2691") : null),
       trueScore ? probability(e.true_score, "prob") : null,
       h("td", {class: "class-name", title: name(columns, e.pred)}, name(columns, e.pred)),
       probability(e.score, "num"),

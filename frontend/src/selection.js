@@ -1,5 +1,6 @@
 // Which steps, stats and requests the current selection needs: pure functions of the state.
 
+import {orderParam} from "./examples_order.js";
 import {taskInfo} from "./tasks.js";
 
 /** The sorted union of the steps of the selected runs. */
@@ -95,6 +96,7 @@ export function examplesRequest(state) {
   const params = {run: selected.run, tag: state.tag, step, true: selected.true, pred: selected.pred,
     offset: state.examplesOffset, limit: EXAMPLES_PAGE};
   if (task.cell_needs_label) params.label = selected.label;
+  if (orderParam(state.examplesOrder)) params.order = orderParam(state.examplesOrder);
   if (task.decision === "threshold") params.threshold = state.threshold;
   else if (task.decision === "per_label") params.threshold = state.labelThresholds?.[selected.label] ?? state.threshold;
   else if (state.cutoff > 0) params.cutoff = state.cutoff;

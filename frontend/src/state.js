@@ -25,6 +25,7 @@ export const INITIAL_STATE = Object.freeze({
   recommendRun: null,
   selected: null,
   examplesOffset: 0,
+  examplesOrder: "confidence",
   examples: {},
   epochs: {},
   reports: {},
