@@ -33,6 +33,8 @@ setup(
         "lightning": ["lightning>=2.0"],
         "tensorboardx": ["tensorboardX>=2.0"],
         "transformers": ["transformers>=4.41", "accelerate>=1.1"],
+        "xgboost": ["xgboost>=2.0"],
+        "lightgbm": ["lightgbm>=4.0"],
         "test": ["pytest>=7", "hypothesis>=6", "scikit-learn>=1.5", "playwright>=1.40"],
     },
     entry_points={
