@@ -10,6 +10,9 @@ from tb_confusion.storage.metadata import DTYPES, TASKS
 # Rows of a softmax must sum to 1 within this (float16 inputs and float32 softmax both fit).
 SUM_TOLERANCE = 1e-3
 MAX_CLASSES = 65_536  # labels are stored as uint16 at most
+# protobuf refuses to serialize or parse a message over 2 GiB - 1; one step is one Event message, and the
+# tag and the Event/Summary/TensorProto wrappers around the payload fit in the headroom.
+MAX_STEP_BYTES = 2**31 - 1 - 65_536
 
 
 def check_flag(value, name):
@@ -60,6 +63,9 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
             f"labels and probabilities must have the same length; got labels shape {labels.shape} "
             f"and probabilities shape {probabilities.shape}"
         )
+    check_step_size(_payload_size(labels=n, probabilities=probabilities.size * np.dtype(dtype).itemsize,
+                                  weights=0 if sample_weight is None else 8 * n,
+                                  ids=None if example_ids is None else 0, n=n))  # before any pass over the data
     if not np.all(np.isfinite(probabilities)):
         bad = probabilities[~np.isfinite(probabilities)].flat[0]
         raise BadArgument(f"probabilities must be finite; got {bad} (NaN or inf)")
@@ -72,8 +78,29 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
     class_names = _class_names(class_names, num_classes)
     weights = None if sample_weight is None else _weights(sample_weight, n)
     ids = None if example_ids is None else _example_ids(example_ids, n)
+    check_step_size(_payload_size(labels=labels.nbytes, probabilities=probabilities.size * np.dtype(dtype).itemsize,
+                                  weights=0 if weights is None else weights.nbytes,
+                                  ids=None if ids is None else len(ids.data), n=n)
+                    + sum(len(name.encode("utf-8")) + 3 for name in class_names))  # the tag's metadata
     return dict(task=task, labels=labels, probabilities=probabilities.astype(dtype, copy=False),
                 class_names=class_names, weights=weights, example_ids=ids, dtype=dtype)
+
+
+def check_step_size(size):
+    """BadArgument when a step of about `size` encoded bytes would not fit in one protobuf message."""
+    if size > MAX_STEP_BYTES:
+        raise BadArgument(
+            f"this step would take about {size / 2**30:.2f} GiB ({size:,} bytes) encoded, over the 2 GiB a "
+            f"protobuf message (one TensorBoard event) can hold. Pass dtype=\"float16\" (half the bytes of "
+            f"the probabilities), log fewer examples per step (e.g. a fixed sample of the evaluation set), "
+            f"or use compact storage once it is available")
+
+
+def _payload_size(*, labels, probabilities, weights, ids, n):
+    from tb_confusion.storage import payload  # payload imports this module (through stored_checks)
+
+    return payload.encoded_size(labels_bytes=labels, probabilities_bytes=probabilities, weights_bytes=weights,
+                                id_bytes=ids, num_ids=n)
 
 
 def _infer_task(labels, probabilities):
