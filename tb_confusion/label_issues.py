@@ -91,14 +91,17 @@ class LabelIssues:
         return rows[rank(self.flagged[rows], self.self_confidence[rows])]
 
     def cell_counts(self, truth, pred, shape):
-        """Likely issues per matrix cell: an int64 array `shape` counting flagged examples at (truth, pred)."""
+        """Likely issues per matrix cell: an int64 array `shape` of the flagged examples at (truth, pred)."""
         cells = np.ravel_multi_index((truth[self.flagged], pred[self.flagged]), shape)
         return np.bincount(cells, minlength=shape[0] * shape[1]).reshape(shape)
 
 
 def of_step(statistics, *, label=None):
     """The LabelIssues of a tb_confusion.statistics.Statistics, computed once per step (and label)."""
-    return statistics.memo(("label_issues", label), lambda: LabelIssues(*class_problem(statistics, label=label)))
+    def compute():
+        return LabelIssues(*class_problem(statistics, label=label))
+
+    return statistics.memo(("label_issues", label), compute)
 
 
 def class_problem(statistics, *, label=None):

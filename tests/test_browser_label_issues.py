@@ -3,12 +3,11 @@ the count in its head and the listed examples equal the examples and label_issue
 
 import numpy as np
 import pytest
-
 from tb_process import get_json, serving
+from test_browser_e2e import ARTIFACTS, browser, card, eventually, expect, open_panel  # noqa: F401
 
 import tb_confusion
 from tb_confusion.storage.events import EventWriter
-from test_browser_e2e import ARTIFACTS, browser, card, eventually, expect, open_panel  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

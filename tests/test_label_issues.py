@@ -9,13 +9,12 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.model_selection import cross_val_predict
+from test_plugin_routes import error, make_client, ok
 
 from tb_confusion import label_issues, statistics
-from tb_confusion.server import panel_data
 from tb_confusion.storage.events import EventWriter
 from tb_confusion.storage.payload import Record
 from tb_confusion.summary import predictions_pb
-from test_plugin_routes import error, make_client, ok
 
 
 def _confident_joint_issues(labels, p):
@@ -110,7 +109,8 @@ def cleanlab_filter():
 
 
 @pytest.mark.parametrize("loader", [load_digits, load_breast_cancer], ids=["digits", "breast_cancer"])
-def test_agrees_with_cleanlab_on_out_of_fold_probabilities_with_flipped_labels(cleanlab_filter, loader, capsys):
+def test_agrees_with_cleanlab_on_out_of_fold_probabilities_with_flipped_labels(cleanlab_filter, loader,
+                                                                                capsys):
     x, _, noisy, flipped = _noisy(loader)
     p = _out_of_fold(x, noisy)
     ours = label_issues.find(noisy, p)
@@ -119,11 +119,12 @@ def test_agrees_with_cleanlab_on_out_of_fold_probabilities_with_flipped_labels(c
     figures = {"cleanlab confident_learning": _precision_recall(ours, theirs["confident_learning"]),
                "cleanlab prune_by_noise_rate": _precision_recall(ours, theirs["prune_by_noise_rate"]),
                "truly flipped (ours)": _precision_recall(ours, flipped),
-               "truly flipped (cleanlab prune_by_noise_rate)": _precision_recall(theirs["prune_by_noise_rate"],
-                                                                                 flipped)}
+               "truly flipped (cleanlab prune_by_noise_rate)":
+                   _precision_recall(theirs["prune_by_noise_rate"], flipped)}
     with capsys.disabled():
         print(f"\n{loader.__name__}: N={len(noisy)} flipped={int(flipped.sum())} ours={int(ours.sum())} "
-              + "; ".join(f"vs {name}: precision {p_:.3f} recall {r:.3f}" for name, (p_, r) in figures.items()))
+              + "; ".join(f"vs {name}: precision {precision:.3f} recall {recall:.3f}"
+                          for name, (precision, recall) in figures.items()))
     # Same definition, same float64 probabilities: the sets agree (reported above, bounded loosely here
     # because the per-class means are summed in another order than numpy's pairwise mean).
     precision, recall = figures["cleanlab confident_learning"]
@@ -158,7 +159,8 @@ def test_binary_scores_and_multilabel_labels_are_two_class_problems(cleanlab_fil
         scores = pairs[:, positive_class]
         record = Record("binary", noisy, scores, names, positive_class=positive_class)
         assert label_issues.of_step(statistics.of(record)).flagged.tolist() == theirs.tolist()
-    assert label_issues.of_step(statistics.of(Record("binary", noisy, pairs, names))).flagged.tolist() == theirs.tolist()
+    softmax_pairs = statistics.of(Record("binary", noisy, pairs, names))
+    assert label_issues.of_step(softmax_pairs).flagged.tolist() == theirs.tolist()
     # a multilabel step: label 1 holds the same problem
     rng = np.random.default_rng(1)
     on = np.stack([rng.integers(0, 2, len(noisy)), noisy], axis=1)
@@ -201,7 +203,8 @@ def test_examples_in_likely_mislabeled_order_list_the_cells_issues_first(served)
     top = p.argmax(axis=1)
     seen = 0
     for true, pred in [(3, 5), (8, 1), (9, 7), (4, 4), (1, 8)]:
-        params = dict(run="train", tag="digits", step="0", true=str(true), pred=str(pred), limit="1000")
+        params = {"run": "train", "tag": "digits", "step": "0", "true": str(true), "pred": str(pred),
+                  "limit": "1000"}
         confident = ok(client, "examples", **params)
         likely = ok(client, "examples", **params, order="likely_mislabeled")
         in_cell = np.flatnonzero((labels == true) & (top == pred))
@@ -213,7 +216,8 @@ def test_examples_in_likely_mislabeled_order_list_the_cells_issues_first(served)
         assert sorted(e["index"] for e in confident["examples"]) == sorted(int(i) for i in in_cell)
         seen += likely["likely_issues"]
     assert seen > 0  # the chosen cells hold some issues; a diagonal cell holds none
-    assert ok(client, "examples", run="train", tag="digits", step="0", true="4", pred="4")["likely_issues"] == 0
+    diagonal = ok(client, "examples", run="train", tag="digits", step="0", true="4", pred="4")
+    assert diagonal["likely_issues"] == 0
 
 
 def test_bad_order_values_are_400(served):
