@@ -68,8 +68,10 @@ class Statistics:
         """An upper bound of the bytes this object holds once every part is built (for cache sizing)."""
         n, arrays = len(self.labels), (self.labels, self.probabilities, self.weights)
         ranked = len(self.class_names)  # one sorted copy per class
-        # the memo holds per-class numbers and curves of at most a few hundred points per class
-        return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + n * 16 + ranked * 8192 + 1024
+        # the memo holds per-class numbers and curves of at most a few hundred points per class, and the
+        # likely label issues (label_issues.of_step: ~17 bytes per example, per label for multilabel)
+        issues = n * 17 * (ranked if self.task.decision == "per_label" else 1)
+        return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + n * 16 + ranked * 8192 + issues + 1024
 
 
 def of(source):
