@@ -253,3 +253,5 @@ def test_bad_bin_counts_are_named(n_bins):
 def test_a_bad_strategy_is_named():
     with pytest.raises(BadArgument, match="strategy"):
         calibration.bins(np.array([0.5]), np.array([True]), strategy="quantile")
+    with pytest.raises(BadArgument, match="strategy"):
+        calibration.reliability_diagram(np.zeros(0, np.int64), np.zeros(0, np.float32), task="binary", strategy="")

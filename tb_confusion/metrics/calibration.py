@@ -9,10 +9,11 @@ label) decision as one binary problem (micro). With `class_index`, one class one
 
 Bins: equal-width edges k / n_bins, a confidence c in bin i when edge[i] <= c < edge[i + 1], the last
 bin closed at 1 (Guo et al. 2017, netcal); edges are rounded to the probabilities' precision (float32
-as stored), so a stored 0.2 lies on the edge 0.2. torchmetrics 1.9 gives a confidence of exactly 1 a bin of
-its own (torchmetrics issue #3510); elsewhere the numbers are its numbers. Equal-mass edges are the
-linear-interpolation quantiles of the confidences (numpy's default) with the outer edges at 0 and 1,
-netcal's ECE(equal_intervals=False). Sample weights weigh every per-bin mean and share (an integer
+as stored), so a stored 0.2 lies on the edge 0.2. torchmetrics 1.9 gives a confidence of exactly 1 a
+bin of its own (torchmetrics issue #3510) and rounds its edges as torch.linspace does on the CPU at
+hand; elsewhere the numbers are its numbers. Equal-mass edges are the linear-interpolation quantiles
+of the confidences (numpy's default) with the outer edges at 0 and 1, netcal's
+ECE(equal_intervals=False). Sample weights weigh every per-bin mean and share (an integer
 weight counts like that many copies of the example); equal-mass edges are then weighted quantiles.
 """
 
@@ -58,8 +59,6 @@ def check_bins(n_bins):
 def _edges(confidence, weights, n_bins, strategy):
     if strategy == "equal_width":
         return np.linspace(0.0, 1.0, n_bins + 1)
-    if strategy != "equal_mass":
-        raise BadArgument(f"strategy must be 'equal_width' or 'equal_mass'; got {strategy!r}")
     q = np.linspace(0.0, 1.0, n_bins + 1)
     if weights is None:
         # on the float32 values themselves when stored so, as netcal computes its quantiles
@@ -88,6 +87,8 @@ def bins(confidence, outcome, *, n_bins=DEFAULT_BINS, strategy="equal_width", sa
     weighted), "confidence" [n_bins] and "accuracy" [n_bins] (mean confidence and share of positive
     outcomes per bin, None where a bin is empty)}. Rows with weight 0 are left out."""
     n_bins = check_bins(n_bins)
+    if strategy not in STRATEGIES:
+        raise BadArgument(f"strategy must be 'equal_width' or 'equal_mass'; got {strategy!r}")
     c = np.asarray(confidence)
     stored = c.dtype if c.dtype in (np.float16, np.float32) else np.dtype(np.float64)
     if c.dtype != np.float32:
@@ -105,7 +106,8 @@ def bins(confidence, outcome, *, n_bins=DEFAULT_BINS, strategy="equal_width", sa
     index = np.clip(np.searchsorted(edges, c64, side="right") - 1, 0, n_bins - 1)
     count = np.bincount(index, weights=w, minlength=n_bins)
     total_confidence = np.bincount(index, weights=c64 if w is None else c64 * w, minlength=n_bins)
-    total_hits = np.bincount(index, weights=hit.astype(np.float64) if w is None else hit * w, minlength=n_bins)
+    hits = hit.astype(np.float64) if w is None else hit * w
+    total_hits = np.bincount(index, weights=hits, minlength=n_bins)
     filled = count > 0
     safe = np.where(filled, count, 1.0)
     return {
@@ -138,8 +140,8 @@ def calibration_errors(confidence, outcome, *, n_bins=DEFAULT_BINS, sample_weigh
     return {"ece": ece, "mce": mce, "adaptive_ece": adaptive}
 
 
-def reliability_diagram(labels, probabilities, *, task, positive_class=1, class_index=None, n_bins=DEFAULT_BINS,
-                        strategy="equal_width", sample_weight=None, top=None):
+def reliability_diagram(labels, probabilities, *, task, positive_class=1, class_index=None,
+                        n_bins=DEFAULT_BINS, strategy="equal_width", sample_weight=None, top=None):
     """The reliability diagram of one step, JSON-ready: bins() of its pairs() (the overall one, or one
     class / label with `class_index`) plus "n_bins", "ece" and "mce" of those bins (for "equal_mass"
     bins, "ece" is the adaptive ECE). Edges and means are floats; counts ints (floats when weighted)."""
