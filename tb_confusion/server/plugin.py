@@ -10,7 +10,7 @@ from werkzeug import wrappers
 
 from tb_confusion import catalogue, tasks
 from tb_confusion.reading import provider
-from tb_confusion.server import assets, cache, epochs, json_http, memory, panel_data
+from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data
 from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument, Unreadable
 from tb_confusion.server.json_http import json_route
@@ -79,6 +79,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/label_issues": self._serve_label_issues,
             "/epochs": self._serve_epochs,
             "/catalogue": self._serve_catalogue,
+            "/calibration": self._serve_calibration,
         }
 
     # -- routes -------------------------------------------------------------------------------------
@@ -153,6 +154,21 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         plugin_data = self._source.plugin_data(*where, run, tag)
         _check_thresholds(options, plugin_data)
         return epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options)
+
+    @json_route
+    def _serve_calibration(self, request):
+        n_bins, strategy, temperature = calibration_data.options(request)
+        step = self._step(request)
+        c = len(step.plugin_data.class_names)
+        class_index = json_http.integer(request, "class", high=c - 1)
+        key = ("calibration", provider.record_key(*step.where[1:], step.ref), n_bins, strategy, class_index,
+               temperature)
+
+        def compute():
+            return json_http.encode(calibration_data.answer(step.statistics(), n_bins=n_bins, strategy=strategy,
+                                                            class_index=class_index, temperature=temperature))
+
+        return self._answers.get_or_compute(key, compute, _body_size)
 
     @json_route
     def _serve_catalogue(self, request):
