@@ -2,6 +2,7 @@
 
 Exit status: 0 on success, 1 when a --fail-under gate fails, 2 for bad arguments or missing data.
 `tb-confusion log` imports predictions saved in files (docs/log.md, tb_confusion/doors/importing.py).
+`tb-confusion diff` compares two steps example by example (docs/diff.md, tb_confusion/diff_cli.py).
 """
 
 import argparse
@@ -12,7 +13,7 @@ import math
 import os
 import sys
 
-from tb_confusion import catalogue, tasks
+from tb_confusion import catalogue, diff_cli, tasks
 from tb_confusion.doors import importing
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
@@ -110,6 +111,7 @@ def build_parser():
                         help="exit 1 when METRIC (a path like f1.macro, accuracy, roc_auc.binary, "
                              "recall.per_class.cat) is below VALUE or undefined in any report")
     importing.add_parser(commands)
+    diff_cli.add_parser(commands)
     return parser
 
 
@@ -117,9 +119,9 @@ def main(argv=None):
     """Entry point of the `tb-confusion` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "log":
+    if args.command in ("log", "diff"):
         try:
-            return importing.run(args)
+            return (importing.run if args.command == "log" else diff_cli.run)(args)
         except Error as error:
             print(f"tb-confusion: error: {error}", file=sys.stderr)
             return 2

@@ -13,6 +13,7 @@ from tb_confusion.reading import provider
 from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data
 from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.server import diff_data
 from tb_confusion.server.json_http import json_route
 from tb_confusion.report import build_report
 
@@ -79,6 +80,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/label_issues": self._serve_label_issues,
             "/epochs": self._serve_epochs,
             "/catalogue": self._serve_catalogue,
+            "/diff": self._serve_diff,
+            "/forgetting": self._serve_forgetting,
             "/calibration": self._serve_calibration,
         }
 
@@ -169,6 +172,15 @@ class ConfusionPlugin(base_plugin.TBPlugin):
                                                             class_index=class_index, temperature=temperature))
 
         return self._answers.get_or_compute(key, compute, _body_size)
+
+    @json_route
+    def _serve_diff(self, request):
+        return diff_data.diff(self._source, request, self._step(request))
+
+    @json_route
+    def _serve_forgetting(self, request):
+        run, tag = _run_tag(request)
+        return diff_data.forgetting(self._source, self._caches["tables"], _where(request), run, tag, request)
 
     @json_route
     def _serve_catalogue(self, request):
