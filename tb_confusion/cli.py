@@ -17,7 +17,6 @@ from tb_confusion import catalogue, diff_cli, tasks
 from tb_confusion.doors import importing
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
-from tb_confusion.reading.selection import select
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MATRIX_MAX_CLASSES = 20
@@ -146,16 +145,15 @@ def _reports(args):
     from tb_confusion.report import build_report
 
     skipped = []
-    runs = None if args.run is None else [args.run]
-    index = offline.scan(args.logdir, runs=runs, on_error=lambda run, tag, message: skipped.append(message))
-    if args.run is not None and args.run not in index:
-        index = offline.scan(args.logdir, on_error=lambda *_: None)  # for the list of runs in the message
-    for message in skipped:
-        print(f"tb-confusion: warning: skipped {message}", file=sys.stderr)
+    try:  # only the chosen steps' records are read in full (offline.locate)
+        index, steps = offline.locate(args.logdir, run=args.run, tag=args.tag, step=args.step,
+                                      on_error=lambda run, tag, message: skipped.append(message))
+    finally:
+        for message in skipped:
+            print(f"tb-confusion: warning: skipped {message}", file=sys.stderr)
     if not index:
         reason = "; ".join(skipped) if skipped else "no event file holds a tb_confusion tag"
         raise NotFound(f"no tb_confusion data in {args.logdir!r} ({reason})")
-    steps = select(index, run=args.run, tag=args.tag, step=args.step)
     for series in {id(series): series for series, _ in steps}.values():
         for option in _ignored_options(args, tasks.get(series.plugin_data.task)):
             print(f"tb-confusion: warning: {option} does not apply to run {series.run!r}, tag {series.tag!r} "

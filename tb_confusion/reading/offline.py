@@ -18,7 +18,8 @@ from tensorboard.compat.proto import summary_pb2
 from tb_confusion.errors import LogdirNotFound, SkippedWarning, Unreadable
 from tb_confusion.reading.selection import select
 from tb_confusion.storage import metadata, payload, wire
-from tb_confusion.storage.events import CorruptRecordError, _gfile_for, read_record_at, records_with_offsets
+from tb_confusion.storage.events import (CorruptRecordError, _gfile_for, check_record_at, read_record_at,
+                                         record_spans, records_with_offsets)
 
 
 @dataclasses.dataclass
@@ -27,6 +28,7 @@ class _Step:
     wall_time: float
     path: str
     offset: int  # of the event's record in the file
+    checked: bool = True  # its record's data checksum verified (scan(check_all=False) defers large ones)
 
 
 @dataclasses.dataclass
@@ -50,10 +52,10 @@ def read(logdir, *, run=None, tag=None, step=None, strict=False):
     """
     skip = None if strict else (lambda run, tag, message: warnings.warn(f"skipped {message}", SkippedWarning,
                                                                          stacklevel=3))
-    index = scan(logdir, runs=None if run is None else [run], on_error=skip)
-    if run is not None and run not in index:
-        index = scan(logdir, on_error=lambda *args: None)  # for the list of runs in the message
-    for series, entry in select(index, run=run, tag=tag, step=step):
+    index, chosen = locate(logdir, run=run, tag=tag, step=step, on_error=skip)
+    if not index:
+        chosen = select(index, run=run, tag=tag, step=step)  # names what is missing
+    for series, entry in chosen:
         try:
             record = load(series, entry)
         except Unreadable as error:
@@ -64,13 +66,62 @@ def read(logdir, *, run=None, tag=None, step=None, strict=False):
         yield record
 
 
-def scan(logdir, *, runs=None, on_error=None):
+def locate(logdir, *, run=None, tag=None, step=None, on_error=None):
+    """(index, [(series, step entry)]): `scan` and `selection.select` in one, reading in full only the
+    records chosen.
+
+    The index comes from a pass that checks every record's framing and every small record, but leaves
+    the data checksum of large ones (the payloads) to the records chosen; when a chosen record turns out
+    damaged, its run is scanned again checking everything, so what is reported, skipped and chosen is
+    what a full scan gives. Damage inside a payload that is not chosen goes unnoticed.
+    An empty index gives (index, []); a `run` that is not there raises errors.NotFound as `select` does.
+    `on_error` as in `scan`; its calls come in scan order once the selection is settled.
+    """
+    notes = {}  # run -> [(run, tag, message)], replaced when the run is scanned again
+    note = None if on_error is None else (lambda r, t, message: notes.setdefault(r, []).append((r, t, message)))
+    try:
+        index = scan(logdir, runs=None if run is None else [run], on_error=note, check_all=False)
+        if run is not None and run not in index:
+            every = scan(logdir, on_error=lambda *args: None, check_all=False)  # for the list of runs in the message
+            return every, (select(every, run=run, tag=tag, step=step) if every else [])
+        while index:
+            chosen = select(index, run=run, tag=tag, step=step)
+            damaged = next((series.run for series, entry in chosen if not _intact(entry)), None)
+            if damaged is None:
+                return index, chosen
+            notes[damaged] = []
+            again = scan(logdir, runs=[damaged], on_error=note).get(damaged)
+            if again is None:
+                del index[damaged]
+            else:
+                index[damaged] = again
+        return index, []
+    finally:
+        for messages in notes.values():
+            for message in messages:
+                on_error(*message)
+
+
+def _intact(entry):
+    """Whether the record of a step entry passes its data checksum (checked once)."""
+    if not entry.checked:
+        try:
+            _with_data(entry.path, lambda data: check_record_at(data, entry.offset, path=entry.path))
+        except CorruptRecordError:
+            return False
+        entry.checked = True
+    return True
+
+
+def scan(logdir, *, runs=None, on_error=None, check_all=True):
     """{run: {tag: Series}} for every tb_confusion tag under `logdir` (payloads are not decoded); with
     `runs`, only the event files of those runs are read.
 
     A tag whose metadata cannot be read (e.g. written by a newer tb_confusion), or a damaged file, raises
     errors.Unreadable naming the run and tag, or, with `on_error(run, tag, message)`, is reported there and
     skipped (a damaged file: the records before the damage are kept).
+    check_all=False: records over 1 MiB (payloads) are not read; their data checksums are left to the
+    steps a reader uses (see `locate`): framing, small records and each tag's first record are checked.
     """
     gfile = _gfile_for(logdir)
     exists = gfile.isdir(logdir) if gfile else os.path.isdir(logdir)
@@ -83,31 +134,44 @@ def scan(logdir, *, runs=None, on_error=None):
         tags, unreadable = {}, set()
         steps = collections.defaultdict(dict)
         for path in paths:
-            for offset, record in _records(path, gfile, run_name, on_error):
-                step, wall_time, values = _event_header(record)
-                for tag, summary_metadata in values:
-                    if tag not in tags:
-                        if summary_metadata is None or tag in unreadable:
-                            continue
-                        try:
-                            plugin = summary_pb2.SummaryMetadata.FromString(summary_metadata).plugin_data
-                        except DecodeError:
-                            continue  # not ours to judge: another plugin's damaged metadata
-                        if plugin.plugin_name != metadata.PLUGIN_NAME:
-                            continue
-                        try:
-                            tags[tag] = metadata.parse_plugin_data(plugin.content)
-                        except Unreadable as error:
-                            message = f"run {run_name!r}, tag {tag!r} ({path}): {error}"
-                            if on_error is None:
-                                raise type(error)(message) from None
-                            on_error(run_name, tag, message)
-                            unreadable.add(tag)
-                            continue
-                    kept = steps[tag]
-                    for later in [s for s in kept if s >= step]:
-                        del kept[later]
-                    kept[step] = _Step(step, wall_time, path, offset)
+            try:
+                for offset, data, start, stop, checked in _events(path, gfile, check_all):
+                    try:
+                        step, wall_time, values = _event_header(data, start, stop)
+                    except (ValueError, TypeError, IndexError, struct.error):
+                        if not checked:  # damage shows as a bad checksum, as when every record is checked
+                            check_record_at(data, offset, path=path)
+                        raise
+                    for tag, summary_metadata in values:
+                        if tag not in tags:
+                            if summary_metadata is None or tag in unreadable:
+                                continue
+                            if not checked:  # a tag's facts come from checked bytes
+                                check_record_at(data, offset, path=path)
+                                checked = True
+                            try:
+                                plugin = summary_pb2.SummaryMetadata.FromString(summary_metadata).plugin_data
+                            except DecodeError:
+                                continue  # not ours to judge: another plugin's damaged metadata
+                            if plugin.plugin_name != metadata.PLUGIN_NAME:
+                                continue
+                            try:
+                                tags[tag] = metadata.parse_plugin_data(plugin.content)
+                            except Unreadable as error:
+                                message = f"run {run_name!r}, tag {tag!r} ({path}): {error}"
+                                if on_error is None:
+                                    raise type(error)(message) from None
+                                on_error(run_name, tag, message)
+                                unreadable.add(tag)
+                                continue
+                        kept = steps[tag]
+                        for later in [s for s in kept if s >= step]:
+                            del kept[later]
+                        kept[step] = _Step(step, wall_time, path, offset, checked)
+            except CorruptRecordError as error:
+                if on_error is None:
+                    raise
+                on_error(run_name, None, f"run {run_name!r}: {error}; the rest of that file is ignored")
         if tags:
             index[run_name] = {
                 tag: Series(run_name, tag, plugin_data, [steps[tag][s] for s in sorted(steps[tag])])
@@ -142,13 +206,14 @@ _EVENT_WALL_TIME, _EVENT_STEP, _EVENT_SUMMARY = 1, 2, 5
 _SUMMARY_VALUE, _VALUE_TAG, _VALUE_METADATA, _VALUE_TENSOR, _TENSOR_STRING_VAL = 1, 1, 9, 8, 8
 
 
-def _event_header(event):
-    """(step, wall_time, [(tag, serialized SummaryMetadata or None)]) of a serialized Event.
+def _event_header(event, start=0, stop=None):
+    """(step, wall_time, [(tag, serialized SummaryMetadata or None)]) of a serialized Event (in
+    event[start:stop]: bytes, or an mmap of the whole file).
 
     Walks the wire format so the (possibly large) tensors are neither parsed nor copied.
     """
     step, wall_time, values = 0, 0.0, []
-    for number, _, value in wire.fields(event):
+    for number, _, value in wire.fields(event, start, stop):
         if number == _EVENT_STEP:
             step = value - (1 << 64) if value >= 1 << 63 else value  # int64 two's complement
         elif number == _EVENT_WALL_TIME:
@@ -199,15 +264,28 @@ def _event_files(logdir, gfile):
     return runs
 
 
-def _records(path, gfile, run=None, on_error=None):
-    """(offset, record) for every record of one event file; with `on_error`, a damaged record is
-    reported there and ends the file (what came before it is kept)."""
-    try:
-        yield from _file_records(path, gfile)
-    except CorruptRecordError as error:
-        if on_error is None:
-            raise
-        on_error(run, None, f"run {run!r}: {error}; the rest of that file is ignored")
+def _events(path, gfile, check_all):
+    """(offset, data, start, stop, checked) per record of one event file: the record is data[start:stop].
+
+    check_all: every record read and checked (data is a copy of the record); otherwise data is the whole
+    file (an mmap when local) and large records are neither copied nor checked (events.record_spans).
+    """
+    if check_all:
+        for offset, record in _file_records(path, gfile):
+            yield offset, record, 0, len(record), True
+        return
+    if gfile:
+        with gfile.GFile(path, "rb") as f:
+            data = f.read()
+        for offset, start, stop, checked in record_spans(data, path=path):
+            yield offset, data, start, stop, checked
+        return
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for offset, start, stop, checked in record_spans(data, path=path):
+                yield offset, data, start, stop, checked
 
 
 def _file_records(path, gfile):
@@ -222,10 +300,15 @@ def _file_records(path, gfile):
             yield from records_with_offsets(data, path=path)  # slices of an mmap are bytes copies
 
 
-def _record_at(path, offset):
+def _with_data(path, use):
+    """use(the file's bytes: an mmap when local)."""
     gfile = _gfile_for(path)
     if gfile:
         with gfile.GFile(path, "rb") as f:
-            return read_record_at(f.read(), offset, path=path)
+            return use(f.read())
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return read_record_at(data, offset, path=path)
+        return use(data)
+
+
+def _record_at(path, offset):
+    return _with_data(path, lambda data: read_record_at(data, offset, path=path))

@@ -1,6 +1,7 @@
 """Event files without TensorFlow: a small synchronous writer and a fast record reader."""
 
 import math
+import mmap
 import numbers
 import os
 import socket
@@ -8,6 +9,8 @@ import struct
 import time
 import itertools
 
+import google_crc32c
+import numpy as np
 from tensorboard.compat.proto import event_pb2
 
 from tb_confusion.errors import BadArgument, Unreadable
@@ -126,6 +129,50 @@ def _record_at(data, offset, path):
     if masked_crc32c(record) != data_crc:
         raise CorruptRecordError(f"{path}: bad record checksum at byte {offset}")
     return record, end + 4
+
+
+def record_spans(data, *, path="<bytes>", check_up_to=1 << 20):
+    """Yield (offset, start, stop, checked) per record of TFRecord `data` (bytes or mmap), copying nothing.
+
+    data[start:stop] is the record. Every length checksum is verified, and the data checksum of each
+    record of at most `check_up_to` bytes (`checked` True); larger ones are left to `check_record_at`,
+    for the records a reader goes on to use. A truncated tail ends the iteration, as in `read_records`.
+    """
+    offset, size = 0, len(data)
+    while offset + 12 <= size:
+        header = data[offset:offset + 8]
+        (length,) = struct.unpack("<Q", header)
+        (header_crc,) = struct.unpack("<I", data[offset + 8:offset + 12])
+        if masked_crc32c(header) != header_crc:
+            raise CorruptRecordError(f"{path}: bad length checksum at byte {offset}")
+        end = offset + 12 + length
+        if end + 4 > size:
+            return
+        checked = length <= check_up_to
+        if checked:
+            check_record_at(data, offset, path=path)
+        yield offset, offset + 12, end, checked
+        offset = end + 4
+
+
+_CHUNK = 16 << 20
+
+
+def check_record_at(data, offset, *, path="<bytes>"):
+    """Verify the data checksum of the record at byte `offset` (framing already read) without copying it;
+    pages of an mmap are handed back as they are checked, so a large record does not stay resident."""
+    (length,) = struct.unpack("<Q", data[offset:offset + 8])
+    start, end = offset + 12, offset + 12 + length
+    crc = 0
+    for position in range(start, end, _CHUNK):
+        stop = min(end, position + _CHUNK)
+        crc = google_crc32c.extend(crc, np.frombuffer(data, np.uint8, stop - position, position))
+        if isinstance(data, mmap.mmap) and stop - position == _CHUNK and hasattr(mmap, "MADV_DONTNEED"):
+            aligned = position - position % mmap.PAGESIZE
+            data.madvise(mmap.MADV_DONTNEED, aligned, stop - aligned)
+    masked = (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF  # as fast_crc.masked_crc32c
+    if masked != struct.unpack("<I", data[end:end + 4])[0]:
+        raise CorruptRecordError(f"{path}: bad record checksum at byte {offset}")
 
 
 def _gfile_for(path):
