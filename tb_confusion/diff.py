@@ -13,6 +13,7 @@ applied); metric deltas compare the two steps' own reports (weighted when the st
 examples). Pure numpy: no server code.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -86,7 +87,7 @@ def predicted_labels(task, class_names, rule):
     return list(class_names) + ([BELOW_CUTOFF] if rule["cutoff"] is not None else [])
 
 
-def matrices(task, class_names, rule, result):
+def count_matrices(task, class_names, rule, result):
     """(matrix [rows, columns], per-label [L, 2, 2] or None) of example counts of an Outcome."""
     if task.matrix == "labels":
         y, p = result.true, result.pred
@@ -99,16 +100,16 @@ def matrices(task, class_names, rule, result):
 
 
 def row_percent(matrix):
-    """100 x each row over its total, as nested lists; None for every cell of an empty row."""
+    """100 x each cell over its row's total (NaN for the cells of an empty row)."""
     matrix = np.asarray(matrix, dtype=np.float64)
-    totals = matrix.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        percent = 100.0 * matrix / totals
-    return [[None if t == 0 else float(v) for v in row] for row, (t,) in zip(percent, totals)]
+        return 100.0 * matrix / matrix.sum(axis=1, keepdims=True)
 
 
-def percent_difference(a, b):
-    return [[None if x is None or y is None else y - x for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]
+def row_percent_difference(matrix_a, matrix_b):
+    """B's row percentages minus A's, in percentage points, as nested lists; None where either row is empty."""
+    difference = row_percent(matrix_b) - row_percent(matrix_a)
+    return [[None if math.isnan(v) else v for v in row] for row in difference.tolist()]
 
 
 def headline_metrics(report):
@@ -218,16 +219,16 @@ class Diff:
         self.learned = ~self.outcome_a.correct & self.outcome_b.correct
         self.forgotten = self.outcome_a.correct & ~self.outcome_b.correct
 
-    def summary(self):
-        """Everything but the flip lists: steps, alignment, matrices, metric deltas, flip counts."""
+    def summary(self, *, matrices=True):
+        """Everything but the flip lists: steps, alignment, matrices (None when not `matrices`: a page of
+        flips needs none, and at C = 1000 they are millions of numbers), metric deltas, flip counts."""
         a, b, rule = self.outcome_a, self.outcome_b, self.rule
-        matrix_a, labels_a = matrices(self.task, self.class_names, rule, a)
-        matrix_b, labels_b = matrices(self.task, self.class_names, rule, b)
-        percent_a, percent_b = row_percent(matrix_a), row_percent(matrix_b)
+        matrix_a, labels_a = count_matrices(self.task, self.class_names, rule, a)
+        matrix_b, labels_b = count_matrices(self.task, self.class_names, rule, b)
         metrics_a, metrics_b = headline_metrics(self.report_a), headline_metrics(self.report_b)
         relabelled = (a.true != b.true) if a.true.ndim == 1 else (a.true != b.true).any(axis=1)
         alignment = self.alignment
-        return {
+        out = {
             "task": self.task.name, "class_names": list(self.class_names),
             "predicted_labels": predicted_labels(self.task, self.class_names, rule),
             "a": _side(self.a), "b": _side(self.b), "decision": dict(rule),
@@ -238,11 +239,8 @@ class Diff:
                 "only_b_ids": [self.b.record.example_id(i) for i in alignment.only_b[:SAMPLE_IDS]],
                 "label_changed": int(relabelled.sum()),
             },
-            "matrix_a": matrix_a.tolist(), "matrix_b": matrix_b.tolist(),
-            "difference": (matrix_b - matrix_a).tolist(),
-            "row_percent_a": percent_a, "row_percent_b": percent_b,
-            "row_percent_difference": percent_difference(percent_a, percent_b),
-            "label_difference": None if labels_a is None else (labels_b - labels_a).tolist(),
+            "matrix_a": None, "matrix_b": None, "difference": None, "row_percent_difference": None,
+            "label_difference": None,
             "metrics_a": metrics_a, "metrics_b": metrics_b,
             "metric_deltas": {key: None if metrics_a[key] is None or metrics_b[key] is None
                               else metrics_b[key] - metrics_a[key] for key in metrics_a},
@@ -250,6 +248,12 @@ class Diff:
                       "stayed_correct": int((a.correct & b.correct).sum()),
                       "stayed_wrong": int((~a.correct & ~b.correct).sum())},
         }
+        if matrices:
+            out.update(matrix_a=matrix_a.tolist(), matrix_b=matrix_b.tolist(),
+                       difference=(matrix_b - matrix_a).tolist(),
+                       row_percent_difference=row_percent_difference(matrix_a, matrix_b),
+                       label_difference=None if labels_a is None else (labels_b - labels_a).tolist())
+        return out
 
     def flips(self, kind, *, offset=0, limit=50):
         """One page of the `kind` ("learned" or "forgotten") flips, the largest move of the true class's
@@ -276,12 +280,12 @@ class Diff:
                 "examples": rows}
 
 
-def diff(a, b, *, threshold=None, thresholds=None, cutoff=None, flips=None, offset=0, limit=50):
-    """The `diff` route's object for steps `a` and `b` (Records or Statistics): Diff.summary(), plus
-    "examples", one page of Diff.flips(flips) (None when `flips` is None). See docs/diff.md."""
+def diff(a, b, *, threshold=None, thresholds=None, cutoff=None, flips=None, offset=0, limit=50, matrices=True):
+    """The `diff` route's object for steps `a` and `b` (Records or Statistics): Diff.summary(matrices=...),
+    plus "examples", one page of Diff.flips(flips) (None when `flips` is None). See docs/diff.md."""
     result = Diff(a, b, threshold=threshold, thresholds=thresholds, cutoff=cutoff)
     page = None if flips is None else result.flips(flips, offset=offset, limit=limit)
-    return {**result.summary(), "examples": page}
+    return {**result.summary(matrices=matrices), "examples": page}
 
 
 def _side(data):

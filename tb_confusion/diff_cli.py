@@ -81,7 +81,8 @@ def run(args):
     a, b = _load(args)
     options = {"threshold": args.threshold, "thresholds": args.thresholds, "cutoff": args.cutoff}
     result = diff.Diff(a, b, **{k: v for k, v in options.items() if v is not None})
-    out = result.summary()
+    wide = len(result.class_names) > MATRIX_MAX_CLASSES and result.task.matrix == "classes"
+    out = result.summary(matrices=args.format == "json" or not wide)  # the table leaves wide matrices out
     out["top_flips"] = {kind: result.flips(kind, limit=max(args.limit, 1)) for kind in diff.FLIP_KINDS}
     if args.limit == 0:
         for page in out["top_flips"].values():

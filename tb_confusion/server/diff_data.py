@@ -40,6 +40,7 @@ def diff(source, request, step_a):
                           f"got {json_http._echo(kind)}")
     offset = json_http.integer(request, "offset", default=0)
     limit = json_http.integer(request, "limit", default=50, low=1, high=MAX_FLIPS_PAGE)
+    matrices = json_http.flag(request, "matrices", default=True)
     ctx, experiment_id, run, tag = step_a.where
     run_b = json_http.text(request, "run_b", required=False) or run
     name = "step_b" if json_http.text(request, "step_b", required=False) is not None else "step"
@@ -47,7 +48,8 @@ def diff(source, request, step_a):
     step_b = "latest" if raw == "latest" else json_http.integer(request, name)
     ref_b, plugin_data_b = source.find_step(ctx, experiment_id, run_b, tag, step_b)
     b = source.statistics(ctx, experiment_id, run_b, tag, ref_b, plugin_data_b)
-    return _diff.diff(step_a.statistics(), b, flips=kind, offset=offset, limit=limit, **options)
+    return _diff.diff(step_a.statistics(), b, flips=kind, offset=offset, limit=limit, matrices=matrices,
+                      **options)
 
 
 def forgetting(source, tables, where, run, tag, request):
