@@ -59,10 +59,10 @@ def main(n=10**6):
 
         new = validation._example_ids
         for name, ids in kinds.items():
-            after = best_seconds(lambda: write(ids), 3)
+            after = best_seconds(lambda ids=ids: write(ids), 3)
             validation._example_ids = old_example_ids
             try:
-                before = best_seconds(lambda: write(ids), 3)
+                before = best_seconds(lambda ids=ids: write(ids), 3)
             finally:
                 validation._example_ids = new
             rows.append([name, f"{before * 1e3:,.0f} ms", f"{after * 1e3:,.0f} ms", f"{before / after:.1f}x"])

@@ -3,6 +3,7 @@ copied nor checksummed, and what is chosen, reported and skipped equals a full s
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import warnings
@@ -38,9 +39,10 @@ def _flip_inside_payload(root, run, step, tag="p"):
     """Damage one byte in the middle of a step's payload (its record's framing stays intact)."""
     series = offline.scan(str(root), runs=[run])[run][tag]
     entry = next(e for e in series.steps if e.step == step)
-    data = bytearray(open(entry.path, "rb").read())
+    path = pathlib.Path(entry.path)
+    data = bytearray(path.read_bytes())
     data[entry.offset + 12 + 600_000] ^= 0xFF
-    open(entry.path, "wb").write(bytes(data))
+    path.write_bytes(bytes(data))
 
 
 @pytest.fixture(scope="module")
