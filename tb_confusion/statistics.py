@@ -11,6 +11,7 @@ another storage kind (binned or accumulated counts) plugs in by providing the sa
 """
 
 import functools
+import threading
 
 import numpy as np
 
@@ -52,7 +53,8 @@ class Statistics:
     @functools.cached_property
     def class_counts(self):
         """[metrics.BinaryCounts] per class, one-vs-rest, as the task ranks each class."""
-        return self.task.class_counts(self)
+        with _SORTS:
+            return self.task.class_counts(self)
 
     def counts_at(self, k, threshold):
         """(tp, fp) of class k's one-vs-rest ranking at `threshold` (score >= threshold): a bisection
@@ -72,6 +74,12 @@ class Statistics:
         # likely label issues (label_issues.of_step: ~17 bytes per example, per label for multilabel)
         issues = n * 17 * (ranked if self.task.decision == "per_label" else 1)
         return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + n * 16 + ranked * 8192 + issues + 1024
+
+
+# Sorting a step's classes allocates several times the step's size for a moment: two sorts at a time keep
+# both cores busy, while twenty concurrent requests for unsorted steps (a server under load) do not hold
+# twenty steps' worth of that memory at once. Routes that need no ranking never wait here.
+_SORTS = threading.BoundedSemaphore(2)
 
 
 def of(source):

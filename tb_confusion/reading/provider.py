@@ -3,7 +3,6 @@ without a server), decoded once into Statistics and kept in a bounded cache."""
 
 import collections
 import re
-import threading
 
 from google.protobuf import message as pb_message
 from tensorboard import errors as tb_errors
@@ -109,10 +108,7 @@ class RecordSource:
         key = ("statistics",) + record_key(experiment_id, run, tag, ref)[1:]
 
         def build():
-            with _BUILDS:
-                statistics = Statistics(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
-                statistics.class_counts  # the sort, done here so that only two run at once
-                return statistics
+            return Statistics(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
 
         return self._cache.get_or_compute(key, build, Statistics.nbytes_bound)
 
@@ -146,12 +142,6 @@ class RecordSource:
             f"run {run!r} tag {tag!r} step {ref.step}: TensorBoard's data server cannot serve names with a "
             "double quote, a backslash or a tab, and the event files could not be read here: rename the run "
             "or tag, or start tensorboard with --load_fast=false")
-
-
-# Decoding a step and sorting each class's scores allocates several times the step's size for a moment:
-# two builds at a time keep both cores busy, and twenty concurrent requests for uncached steps do not
-# hold twenty steps' worth of transient memory at once. Requests for cached steps never wait here.
-_BUILDS = threading.BoundedSemaphore(2)
 
 
 def record_key(experiment_id, run, tag, ref):
