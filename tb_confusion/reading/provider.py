@@ -132,11 +132,12 @@ class RecordSource:
             try:
                 from tb_confusion.reading import offline
 
-                series = offline.scan(self._logdir, runs=[run]).get(run, {}).get(tag)
-                step = next((s for s in series.steps if s.step == ref.step), None) if series else None
-                if step is not None:
+                _, chosen = offline.locate(self._logdir, run=run, tag=tag, step=ref.step,
+                                           on_error=lambda *args: None)
+                if chosen:
+                    ((series, step),) = chosen
                     return offline.payload_of(series, step)
-            except (Unreadable, OSError):
+            except (Unreadable, NotFound, OSError):
                 pass
         raise Unreadable(
             f"run {run!r} tag {tag!r} step {ref.step}: TensorBoard's data server cannot serve names with a "
