@@ -2,12 +2,12 @@
 // loading (sync.js, loader.js), the reloads, the keys and the debug hook. TensorBoard calls render()
 // once inside the plugin's iframe (see index.js).
 
-import {api} from "./api.js";
+import {api as routes, getJson} from "./api.js";
 import {h, replaceChildren} from "./dom.js";
 import {INITIAL_STATE, createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
 import {modelAt, withReport} from "./model.js";
-import {EXAMPLES_PAGE, epochsRequest, examplesRequest, referenceRun, reportRequest, statsKey, stepForRun, taskOf,
+import {EXAMPLES_PAGE, calibrationRequest, epochsRequest, examplesRequest, referenceRun, reportRequest, statsKey, stepForRun, taskOf,
   unionSteps} from "./selection.js";
 import {cacheKey, createLoader} from "./loader.js";
 import {createSync} from "./sync.js";
@@ -20,10 +20,14 @@ import {createSummaryView} from "./summary_view.js";
 import {createCurvesView} from "./curves_view.js";
 import {createEpochsView} from "./epochs_view.js";
 import {createExamplesView} from "./examples_view.js";
+import {createCalibrationView} from "./calibration_view.js";
+import {chosenClass} from "./calibration.js";
 import {DATA_RELOADED, RUNS_CHANGED, connectToHost} from "./host_messages.js";
 import {createGridLayout} from "./run_grid_layout.js";
 import {drawerDock} from "./drawer.js";
 import {runColors} from "./run_colors.js";
+
+const api = {...routes, calibration: (params) => getJson("calibration", params)};
 
 /** Build the panel into document.body and start loading. */
 export function renderPanel() {
@@ -46,10 +50,11 @@ export function renderPanel() {
   const curves = createCurvesView(actions);
   const epochs = createEpochsView(actions);
   const examples = createExamplesView(actions);
+  const calibration = createCalibrationView({set: (patch) => store.set(patch)});
   const message = h("div", {class: "message", role: "status", "aria-live": "polite"});
   const details = h("div", {class: "details"},
     h("div", {class: "two-columns"}, summary.element, curves.element),
-    h("div", {class: "two-columns"}, epochs.element));
+    h("div", {class: "two-columns"}, epochs.element, calibration.element));
   root.append(toolbar.element, message, runGrid, details, examples.element);
 
   // The grid's width decides how many cards share a row and the size of their cells.
@@ -108,6 +113,13 @@ export function renderPanel() {
       const params = epochsRequest(state, run);
       return {run, entry: params ? state.epochs[cacheKey(state, params)] : null};
     })});
+    const reference = runViews.find((r) => r.stats)?.stats;
+    calibration.update({state, task, classNames: state.tags?.[state.runs[0]]?.[state.tag]?.class_names ?? reference?.class_names ?? null,
+      positiveClass: reference?.report?.positive_class ?? 1, chosen: chosenClass(state),
+      series: state.runs.map((run) => {
+        const request = calibrationRequest(state, run);
+        return {run, entry: request ? state.calibration[cacheKey(state, request)] ?? null : null};
+      })});
     const params = examplesRequest(state);
     const key = state.selected ? JSON.stringify(state.selected) : null;
     if (key !== selectedKey) {

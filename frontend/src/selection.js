@@ -110,6 +110,21 @@ export function epochsRequest(state, run) {
   return {run, tag: state.tag, ...thresholdParams(task, state)};
 }
 
+/** The parameters of the calibration route (the reliability diagram) for `run` at the shown step,
+ * or null. The class applies to the tag it was picked for, and only while the tag has it. */
+export function calibrationRequest(state, run) {
+  const task = taskOf(state);
+  if (!task || state.step === null) return null;
+  const step = stepForRun(state.steps[run], state.step);
+  if (step === null) return null;
+  const params = {run, tag: state.tag, step, bins: state.calibrationBins, strategy: state.calibrationStrategy};
+  const picked = state.calibrationClass;
+  const classes = state.tags?.[run]?.[state.tag]?.class_names?.length ?? 0;
+  if (picked && picked.tag === state.tag && picked.index < classes) params.class = picked.index;
+  if (state.calibrationTemperature) params.temperature = "fit";
+  return params;
+}
+
 // The last part of a run's path, split into its words: "exp1/val_2" -> ["val", "2"].
 const runWords = (run) => run.split("/").pop().toLowerCase().split(/[^a-z0-9]+|(?<=[a-z])(?=[0-9])/).filter(Boolean);
 

@@ -4,7 +4,10 @@
 /** The state before anything loaded. `catalogue` is the server's metric catalogue (catalogue.js).
  * Caches (stats, examples, reports, epochs) map a request's key (loader.js cacheKey, or selection.js
  * statsKey for stats) to {<value>, at} or {error, version, at}. `recommendRun` is the run the user chose
- * to compute recommended thresholds on (null: the default, see selection.js recommendRunOf). */
+ * to compute recommended thresholds on (null: the default, see selection.js recommendRunOf).
+ * The Calibration card's choices: calibrationBins, calibrationStrategy ("equal_width" or
+ * "equal_mass"), calibrationClass ({tag, index} or null: the whole step), calibrationTemperature
+ * (preview temperature scaling); its answers are cached in `calibration`. */
 export const INITIAL_STATE = Object.freeze({
   catalogue: null,
   tags: null,
@@ -30,6 +33,11 @@ export const INITIAL_STATE = Object.freeze({
   epochs: {},
   reports: {},
   epochMetric: "f1",
+  calibration: {},
+  calibrationBins: 15,
+  calibrationStrategy: "equal_width",
+  calibrationClass: null,
+  calibrationTemperature: false,
   playing: false,
   theme: "light",
 });

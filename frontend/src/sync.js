@@ -1,18 +1,20 @@
 // Asks the loader for every request the panel's state needs and does not have yet: the metric
 // catalogue and the tags, the selected runs' steps, the shown step's statistics, and (debounced, since
-// sliders move them) the exact reports, the selected cell's examples and the metrics over epochs.
+// sliders move them) the exact reports, the selected cell's examples and the metrics over epochs, and
+// the reliability diagrams of the Calibration card.
 // It also keeps the selection in the URL (url_state.js): restored when the tags arrive, written after
 // each render, applied again when someone changes the URL's hash.
 
 import {cacheKey} from "./loader.js";
 import {INITIAL_STATE} from "./state.js";
 import {failedCatalogue} from "./catalogue.js";
-import {defaultSelection, epochsRequest, examplesRequest, nearestStep, reportRequest, statsKey, stepForRun,
+import {calibrationRequest, defaultSelection, epochsRequest, examplesRequest, nearestStep, reportRequest, statsKey, stepForRun,
   unionSteps} from "./selection.js";
 import {browserUrl, createUrlWriter, decodeState, readHash, restoreSelection} from "./url_state.js";
 
 const MAX_CACHED_STATS = 16;
 const MAX_CACHED_EPOCHS = 32;
+const MAX_CACHED_CALIBRATION = 32;
 
 /** sync(state), called after every render: `api` is api.js's object (a fake in tests), `loader`
  * loader.js's; `url` where the selection is kept (url_state.js browserUrl: TensorBoard's hash; null
@@ -87,6 +89,13 @@ export function createSync(store, api, loader, {url = browserUrl(), setTimeout, 
       loader.cached("epochs", cacheKey(state, params), "series", () => api.epochs(params),
         {debounce: [`epochs ${run}`, 250], prune: trimEpochs});
     }
+    // The reliability diagrams, when the api has the route (app.js gives it; some node fakes do not).
+    for (const run of api.calibration ? state.runs : []) {
+      const params = calibrationRequest(state, run);
+      if (!params) continue;
+      loader.cached("calibration", cacheKey(state, params), "answer", () => api.calibration(params),
+        {prune: trimCalibration});
+    }
     for (const run of state.runs) {
       const params = reportRequest(state, run);
       if (!params) continue;
@@ -120,6 +129,14 @@ function trimStats(stats, state) {
 function trimEpochs(epochs, state) {
   return newest(epochs, MAX_CACHED_EPOCHS, state.runs.map((run) => {
     const params = epochsRequest(state, run);
+    return params && cacheKey(state, params);
+  }));
+}
+
+// At most MAX_CACHED_CALIBRATION diagrams (each step, bin count, strategy and class has its own), never those shown.
+function trimCalibration(cache, state) {
+  return newest(cache, MAX_CACHED_CALIBRATION, state.runs.map((run) => {
+    const params = calibrationRequest(state, run);
     return params && cacheKey(state, params);
   }));
 }

@@ -1,0 +1,167 @@
+// The Calibration card: a reliability diagram (accuracy against mean confidence per bin, the
+// diagonal is perfect calibration) of every selected run at the shown step, in each run's TensorBoard
+// colour, with each bin's share of the pairs as a small histogram underneath; ECE and MCE per run in
+// the card's head. Controls: the number of bins, equal-width or equal-mass bins (adaptive ECE), the
+// class (the whole step, or one class one-vs-rest / one label) and a preview of temperature scaling
+// fitted on the step (dashed, beside the original). Drawn as SVG; every user string is text.
+
+import {h, replaceChildren, setText} from "./dom.js";
+import {runColors} from "./run_colors.js";
+import {BIN_CHOICES, STRATEGIES, classChoices, errorNames, errorText, formatTemperature, frame, layoutSeries,
+  pointTitle, scales, scopeText} from "./calibration.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** An SVG element with attributes; children are nodes or text. */
+function s(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined) continue;
+    if (name === "dataset") Object.assign(element.dataset, value);
+    else element.setAttribute(name, String(value));
+  }
+  for (const child of children) if (child !== null && child !== undefined) element.append(child);
+  return element;
+}
+
+/** `set(patch)` changes the state (calibrationBins, calibrationStrategy, calibrationClass,
+ * calibrationTemperature). */
+export function createCalibrationView({set}) {
+  const binsSelect = h("select", {id: "calibration-bins", "aria-label": "Bins",
+    onchange: (event) => set({calibrationBins: Number(event.target.value)})},
+  BIN_CHOICES.map((n) => h("option", {value: String(n)}, String(n))));
+  const strategyButtons = STRATEGIES.map(([value, text]) => h("button", {type: "button", class: "segment",
+    id: `calibration-${value.replace("_", "-")}`, dataset: {value}, onclick: () => set({calibrationStrategy: value})}, text));
+  const classSelect = h("select", {id: "calibration-class", "aria-label": "Class",
+    onchange: (event) => set((state) => ({calibrationClass: event.target.value === "" ? null
+      : {tag: state.tag, index: Number(event.target.value)}}))});
+  const temperatureButton = h("button", {type: "button", class: "segment", id: "calibration-temperature",
+    onclick: () => set((state) => ({calibrationTemperature: !state.calibrationTemperature}))}, "After temperature scaling");
+  const legend = h("ul", {class: "legend calibration-legend", id: "calibration-legend", "aria-label": "Calibration error per run"});
+  const f = frame();
+  const svg = s("svg", {class: "calibration-chart", id: "calibration-chart", width: f.width, height: f.height,
+    viewBox: `0 0 ${f.width} ${f.height}`, role: "img", "aria-label": "Reliability diagram: accuracy against confidence per bin, and each bin's share of the examples"});
+  const status = h("div", {class: "card-status"});
+  const scope = h("p", {class: "note calibration-scope"});
+  const element = h("section", {class: "card calibration-card", id: "calibration", "aria-label": "Calibration"},
+    h("div", {class: "card-head"}, h("h2", {}, "Calibration"),
+      h("label", {class: "field"}, h("span", {class: "field-label"}, "Bins"), binsSelect),
+      h("div", {class: "segmented", role: "group", "aria-label": "Bins of"}, strategyButtons),
+      h("label", {class: "field"}, h("span", {class: "field-label"}, "Of"), classSelect),
+      h("div", {class: "segmented", role: "group", "aria-label": "Temperature scaling"}, temperatureButton)),
+    legend, status, svg, scope);
+  let classesKey = null;
+  let drawnKey = null;
+  let lastArgs = null;
+  runColors.onChange(() => {
+    if (!lastArgs) return;
+    drawnKey = null;
+    update(lastArgs);
+  });
+
+  /** series: [{run, entry}] with entry the cache entry of the run's calibration request (or null). */
+  function update(args) {
+    lastArgs = args;
+    const {state, task, series, classNames, positiveClass, chosen} = args;
+    element.hidden = task === null;
+    if (task === null) return;
+    binsSelect.value = String(state.calibrationBins);
+    for (const button of strategyButtons) {
+      const on = button.dataset.value === state.calibrationStrategy;
+      button.classList.toggle("on", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    }
+    temperatureButton.classList.toggle("on", Boolean(state.calibrationTemperature));
+    temperatureButton.setAttribute("aria-pressed", state.calibrationTemperature ? "true" : "false");
+    const choices = classChoices(task, classNames, positiveClass);
+    const key = JSON.stringify(choices);
+    if (key !== classesKey) {
+      classesKey = key;
+      replaceChildren(classSelect, choices.map(([value, label]) => h("option", {value}, label)));
+    }
+    classSelect.value = chosen === null ? "" : String(chosen);
+
+    const ready = series.filter((r) => r.entry?.answer);
+    const errors = series.filter((r) => r.entry?.error);
+    const loading = series.some((r) => !r.entry);
+    replaceChildren(status, ...errors.map((r) => h("div", {class: "error"}, `${r.run}: ${r.entry.error}`)),
+      loading && !ready.length ? h("div", {class: "loading"}, "Loading\u2026") : null);
+    const color = (run) => runColors.color(run, state.theme);
+    const nextKey = JSON.stringify([ready.map((r) => [r.run, r.entry.at]), state.theme, runColors.version()]);
+    if (nextKey === drawnKey) return;
+    drawnKey = nextKey;
+    const names = errorNames(state.calibrationStrategy);
+    replaceChildren(legend, ready.map(({run, entry}) => {
+      const answer = entry.answer;
+      const scaled = answer.temperature_scaling;
+      return h("li", {class: "legend-item", dataset: {run, ece: String(answer.ece ?? ""), mce: String(answer.mce ?? ""),
+        strategy: answer.strategy, bins: String(answer.n_bins),
+        ...(scaled ? {temperature: String(scaled.temperature), eceAfter: String(scaled.ece ?? "")} : {})}},
+      h("span", {class: "swatch", style: {background: color(run)}}),
+      h("span", {class: "legend-run"}, run),
+      h("span", {class: "legend-values", title: `${names.ece}: mean |accuracy \u2212 confidence| weighted by the bins' shares; ${names.mce}: the largest`}, errorText(answer)));
+    }));
+    const scaledNote = ready.some((r) => r.entry.answer.temperature_scaling)
+      ? " Dashed: after temperature scaling, T fitted on this step's own probabilities (a preview: fit on validation data, judge on test data)." : "";
+    setText(scope, ready.length ? `${scopeText(ready[0].entry.answer, classNames)} Bars under the chart: each bin's share of the examples.${scaledNote}` : "");
+    draw(ready.map(({run, entry}) => ({run, color: color(run), answer: entry.answer})));
+  }
+
+  function draw(runs) {
+    const {x, y} = scales(f);
+    const axis = s("g", {class: "calibration-axes"});
+    for (const v of [0, 0.25, 0.5, 0.75, 1]) {
+      axis.append(s("line", {x1: x(v), x2: x(v), y1: f.top, y2: f.top + f.plot, class: "grid"}),
+        s("line", {x1: f.left, x2: f.left + f.plot, y1: y(v), y2: y(v), class: "grid"}),
+        s("text", {x: x(v), y: f.top + f.plot + 14, "text-anchor": "middle"}, String(v)),
+        s("text", {x: f.left - 6, y: y(v) + 4, "text-anchor": "end"}, String(v)));
+    }
+    axis.append(s("text", {x: f.left + f.plot / 2, y: f.top + f.plot + 28, "text-anchor": "middle", class: "axis-label"}, "Confidence"),
+      s("text", {x: 12, y: f.top + f.plot / 2, "text-anchor": "middle", class: "axis-label",
+        transform: `rotate(-90 12 ${f.top + f.plot / 2})`}, "Accuracy"),
+      s("text", {x: f.left - 6, y: f.histTop + 10, "text-anchor": "end", class: "axis-label"}, "share"),
+      s("line", {x1: f.left, x2: f.left + f.plot, y1: f.histTop + f.hist, y2: f.histTop + f.hist, class: "axis"}),
+      s("line", {x1: x(0), y1: y(0), x2: x(1), y2: y(1), class: "diagonal"}));
+    const all = [];
+    for (const r of runs) {
+      all.push({...r, dashed: false});
+      if (r.answer.temperature_scaling) all.push({run: r.run, color: r.color, answer: r.answer.temperature_scaling, dashed: true});
+    }
+    const laid = layoutSeries(all, f);
+    const single = runs.length === 1 && !runs[0].answer.temperature_scaling;
+    const layers = laid.map((series) => {
+      const kind = series.dashed ? "scaled" : "original";
+      const group = s("g", {class: `calibration-series ${kind}`, dataset: {run: series.run, kind}});
+      // Bars of the accuracy per bin when one run is drawn alone (points and lines otherwise, to compare).
+      if (single) {
+        for (const bar of series.bars) {
+          group.append(s("rect", {x: bar.x, y: bar.y, width: bar.width, height: bar.height, fill: series.color,
+            "fill-opacity": 0.18, class: "accuracy-bar"}));
+        }
+      }
+      group.append(s("path", {d: series.path, fill: "none", stroke: series.color, "stroke-width": 1.5,
+        "stroke-dasharray": series.dashed ? "5 3" : null}));
+      for (const p of series.points) {
+        group.append(s("circle", {cx: p.cx, cy: p.cy, r: 3.5, fill: series.dashed ? "none" : series.color, stroke: series.color,
+          class: "calibration-point", dataset: {run: series.run, kind, bin: String(p.bin), count: String(p.count),
+            confidence: String(p.confidence), accuracy: String(p.accuracy)}},
+        s("title", {}, document.createTextNode(`${series.dashed ? "after temperature scaling \u00b7 " : ""}${pointTitle(series.run, p, series.answer.bins.edges)}`))));
+      }
+      if (!series.dashed) {
+        for (const c of series.columns) {
+          group.append(s("rect", {x: c.x, y: c.y, width: c.width, height: c.height, fill: series.color,
+            class: "calibration-count", dataset: {run: series.run, bin: String(c.bin), count: String(c.count)}},
+          s("title", {}, document.createTextNode(`${series.run} \u00b7 bin ${c.bin + 1}: ${c.count}`))));
+        }
+      }
+      return group;
+    });
+    svg.replaceChildren(axis, ...layers);
+    if (runs.some((r) => r.answer.temperature_scaling)) {
+      const t = runs.map((r) => formatTemperature(r.answer.temperature_scaling?.temperature)).join(", ");
+      svg.setAttribute("aria-description", `dashed: after temperature scaling (T = ${t})`);
+    }
+  }
+
+  return {element, update};
+}
