@@ -102,6 +102,8 @@ def build_parser():
                         help="cost of a false positive for the min_cost threshold (default 1)")
     report.add_argument("--cost-fn", type=_nonnegative("--cost-fn"), default=1.0, metavar="C",
                         help="cost of a false negative for the min_cost threshold (default 1)")
+    report.add_argument("--beta", type=_nonnegative("--beta"), default=1.0, metavar="B",
+                        help="the F-beta's beta for fbeta (default 1: F1)")
     report.add_argument("--strict", action="store_true",
                         help="exit 2 when anything was skipped as damaged or unreadable (default: warn and "
                              "report the rest)")
@@ -160,7 +162,8 @@ def _reports(args):
                   f"({series.plugin_data.task}: use {_DECISION_OPTIONS[tasks.get(series.plugin_data.task).decision]})",
                   file=sys.stderr)
     options = dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
-                   curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn)
+                   curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn,
+                   beta=args.beta)
     reports, unreadable = [], []
     for series, step in steps:
         where = f"run {series.run!r}, tag {series.tag!r}, step {step.step}"

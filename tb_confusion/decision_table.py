@@ -71,14 +71,14 @@ class DecisionTable:
         arrays = (self._score, self._true, self._pred, self._weights)
         return sum(a.nbytes for a in arrays if a is not None) + 2048
 
-    def headline(self, *, threshold=None, cutoff=None):
+    def headline(self, *, threshold=None, cutoff=None, beta=1.0):
         """{key: number or None} for every headline metric of the catalogue, as
         `catalogue.headline(build_report(statistics, threshold=..., cutoff=...)["metrics"][key])`."""
         matrix = self.matrix(threshold=threshold, cutoff=cutoff)
         tp, fp, fn, tn = m.class_counts(matrix)
         positive_class = self.positive_class if self.task == "binary" else None
-        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, self.class_names, {},
-                                                            positive_class=positive_class)
+        metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, self.class_names,
+                                                            {"beta": beta}, positive_class=positive_class)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
         out = dict(self._fixed)
         for key in HEADLINE:

@@ -14,7 +14,7 @@ DEFAULT_THRESHOLD = 0.5
 
 
 def build_report(record, *, threshold=None, thresholds=None, cutoff=None, curves=False, cost_fp=1.0,
-                 cost_fn=1.0, curve_points=200):
+                 cost_fn=1.0, curve_points=200, beta=1.0):
     """The report dict of one Record, or of its Statistics (see docs/report.md).
 
     threshold: binary decision threshold (default 0.5; positive when score >= threshold, in float64); for a
@@ -23,12 +23,14 @@ def build_report(record, *, threshold=None, thresholds=None, cutoff=None, curves
     Arguments that do not apply to the record's task are checked but ignored, so one call fits every tag.
     curves: add downsampled ROC and PR curves (at most `curve_points` points each) with operating points.
     cost_fp, cost_fn: costs of a false positive / negative for the min_cost recommended threshold.
+    beta: the F-beta's beta (`fbeta`; recall weighs beta times as much as precision; 1 gives F1).
     Passing the same Statistics to several calls sorts each class's scores once for all of them.
     """
     threshold = DEFAULT_THRESHOLD if threshold is None else check_unit_interval("threshold", threshold)
     cutoff = None if cutoff is None else check_unit_interval("cutoff", cutoff)
     options = dict(threshold=threshold, cutoff=cutoff, cost_fp=check_nonnegative("cost_fp", cost_fp),
-                   cost_fn=check_nonnegative("cost_fn", cost_fn), curves=curves, curve_points=curve_points)
+                   cost_fn=check_nonnegative("cost_fn", cost_fn), curves=curves, curve_points=curve_points,
+                   beta=check_nonnegative("beta", beta))
     if curves and (isinstance(curve_points, bool) or not isinstance(curve_points, int) or curve_points < 2):
         raise BadArgument(f"curve_points must be an int >= 2; got {curve_points!r}")
     stats = statistics.of(record)

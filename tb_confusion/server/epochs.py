@@ -18,7 +18,7 @@ def series(source, tables, where, run, tag, plugin_data, options):
     options: build_report's keyword arguments (validated by the route)."""
     ctx, experiment_id = where
     supported = decision_table.supports(plugin_data.task)
-    decision = {"threshold": options.get("threshold"), "cutoff": options.get("cutoff")}
+    decision = {"threshold": options.get("threshold"), "cutoff": options.get("cutoff"), "beta": options.get("beta", 1.0)}
     result = []
     for ref in source.steps(ctx, experiment_id, run, tag):
         step_key = provider.record_key(experiment_id, run, tag, ref)

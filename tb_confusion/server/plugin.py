@@ -227,6 +227,7 @@ def _report_options(request, *, with_curves):
         "cutoff": json_http.number(request, "cutoff"),
         "cost_fp": json_http.number(request, "cost_fp", high=None),
         "cost_fn": json_http.number(request, "cost_fn", high=None),
+        "beta": json_http.number(request, "beta", high=None),
         "thresholds": json_http.number_list(request, "thresholds"),
     }
     if with_curves:
