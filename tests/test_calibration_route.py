@@ -165,3 +165,20 @@ def test_temperature_undoes_a_known_overconfidence():
     scaled = answer["temperature_scaling"]
     assert scaled["temperature"] == pytest.approx(3.0, rel=0.1)
     assert scaled["ece"] < answer["ece"] / 3
+
+
+def test_a_large_step_is_fitted_on_evenly_spaced_rows_and_scaled_in_its_stored_precision():
+    """3M probabilities (N=300k, C=10) sharpened 2x: fitted on every 2nd row, T near 2, the scaled
+    probabilities float32 like the stored ones, each row summing to 1."""
+    rng = np.random.default_rng(8)
+    n, c = 300_000, 10
+    logits = rng.normal(0, 1, (n, c)) + 1.0 * np.eye(c)[rng.integers(0, c, n)]
+    true_p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    drawn = (true_p.cumsum(1) > rng.random((n, 1))).argmax(1)
+    sharp = calibration_data.scale("multiclass", true_p.astype(np.float32), 0.5)
+    assert sharp.dtype == np.float32 and np.allclose(sharp.sum(1), 1, atol=1e-5)
+    record = Record(task="multiclass", labels=drawn, probabilities=sharp, class_names=[str(k) for k in range(c)])
+    scaled = calibration_data.temperature_scaling(Statistics(record), n_bins=15, strategy="equal_width")
+    assert scaled["fit_examples"] == n // 2 == len(range(*calibration_data.fit_rows(n, c).indices(n)))
+    assert scaled["temperature"] == pytest.approx(2.0, rel=0.03)
+    assert scaled["log_loss"] < scaled["log_loss_before"]

@@ -20,6 +20,8 @@ TEMPERATURES = ("fit",)
 # shrinks by 0.618 per step, so 60 steps leave it ~1e-12 wide.
 _LOG_T_RANGE = (-math.log(20.0), math.log(20.0))
 _GOLDEN_STEPS = 60
+FIT_MAX_VALUES = 2_000_000
+_BLOCK_VALUES = 1 << 20
 _EPS = 1e-12
 
 
@@ -89,27 +91,49 @@ def _bins_and_errors(table):
 
 def temperature_scaling(statistics, *, n_bins, strategy, class_index=None):
     """One temperature T fitted on the step (log p taken as logits; minimum log loss over T, golden
-    section on log T) and the diagram and log loss after dividing the logits by T."""
+    section on log T) and the diagram and log loss after dividing the logits by T.
+
+    Large steps are fitted on evenly spaced rows holding at most FIT_MAX_VALUES probabilities (the fit
+    evaluates the loss ~60 times); the diagram and log losses after it are of every row."""
     task = statistics.task.name
-    p = np.asarray(statistics.probabilities, dtype=np.float64)
-    nll = _nll_function(task, statistics.labels, p, statistics.positive_class, statistics.weights)
-    log_t = _golden_section(lambda x: nll(math.exp(x)), *_LOG_T_RANGE)
-    t = math.exp(log_t)
-    scaled = scale(task, p, t)
+    n, width = len(statistics.labels), np.shape(statistics.probabilities)[1:] or (1,)
+    rows = fit_rows(n, width[0])
+    p = np.asarray(statistics.probabilities[rows], dtype=np.float64)
+    weights = None if statistics.weights is None else statistics.weights[rows]
+    nll = _nll_function(task, statistics.labels[rows], p, statistics.positive_class, weights)
+    t = math.exp(_golden_section(lambda x: nll(math.exp(x)), *_LOG_T_RANGE))
+    scaled = scale(task, statistics.probabilities, t)
     table = diagram(statistics, n_bins=n_bins, strategy=strategy, class_index=class_index, probabilities=scaled)
 
     def loss(probabilities):
         return probabilistic.log_loss(statistics.labels, probabilities, task=task,
                                       positive_class=statistics.positive_class, sample_weight=statistics.weights)
 
-    return {"temperature": t, "log_loss_before": loss(statistics.probabilities), "log_loss": loss(scaled),
-            **_bins_and_errors(table)}
+    return {"temperature": t, "fit_examples": len(p), "log_loss_before": loss(statistics.probabilities),
+            "log_loss": loss(scaled), **_bins_and_errors(table)}
+
+
+def fit_rows(n, c):
+    """The rows the temperature is fitted on: a slice of every k-th row, k the smallest step that
+    keeps n / k * c <= FIT_MAX_VALUES."""
+    return slice(None, None, max(1, math.ceil(n * c / FIT_MAX_VALUES)))
 
 
 def scale(task, probabilities, t):
-    """The probabilities after temperature `t` (float64): softmax(log p / t) over each row of a
-    multiclass (or two-column binary) array, sigmoid(logit(p) / t) for a binary [N] or each label."""
-    p = np.asarray(probabilities, dtype=np.float64)
+    """The probabilities after temperature `t`: softmax(log p / t) over each row of a multiclass (or
+    two-column binary) array, sigmoid(logit(p) / t) for a binary [N] or each label. float32 when the
+    probabilities are stored in float32 or float16 (as the calibration bins read them), else float64;
+    computed a block of rows at a time so a large step needs no float64 temporaries of its size."""
+    p = np.asarray(probabilities)
+    out = np.empty(p.shape, dtype=np.float32 if p.dtype in (np.float16, np.float32) else np.float64)
+    block = max(1, _BLOCK_VALUES // max(1, p.shape[1] if p.ndim == 2 else 1))
+    for start in range(0, len(p), block):
+        part = p[start:start + block].astype(np.float64)
+        out[start:start + block] = _scale_block(task, part, t)
+    return out
+
+
+def _scale_block(task, p, t):
     if task == "multilabel" or p.ndim == 1:
         q = np.clip(p, _EPS, 1 - _EPS)
         return 1.0 / (1.0 + np.exp(-(np.log(q) - np.log1p(-q)) / t))
