@@ -53,12 +53,12 @@ def test_cli_and_route_take_beta(logdir):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert cli.main(["report", str(root), "--format", "json", "--beta", "2"]) == 0
-    report = json.loads(out.getvalue())  # one report: the object itself
+    (report,) = json.loads(out.getvalue())
     assert report["metrics"]["fbeta"]["binary"] == pytest.approx(expected, abs=1e-12)
     client = make_client(root)
     body = ok(client, "report", run="validation", tag="binary", beta="2")
     assert body["metrics"]["fbeta"]["binary"] == pytest.approx(expected, abs=1e-12)
-    assert "beta" in error(client, "report", 400, run="validation", tag="binary", beta="-1")["error"]
+    assert "beta" in error(client, "report", 400, run="validation", tag="binary", beta="-1")
     err = io.StringIO()
     with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exit_:
         cli.main(["report", str(root), "--beta", "nope"])
