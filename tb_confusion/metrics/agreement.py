@@ -40,6 +40,6 @@ def matthews_corrcoef(matrix):
     cov_pred_pred = total**2 - np.dot(predicted, predicted)
     cov_true_true = total**2 - np.dot(true, true)
     product = cov_pred_pred * cov_true_true
-    if product == 0:
+    if not product > 0:  # 0/0; a rounding residue below 0 (weights far apart in size) is 0 too
         return 0.0, True
     return float(cov_true_pred / np.sqrt(product)), False
