@@ -239,7 +239,9 @@ def test_a_cell_opens_its_examples_beside_the_matrix_without_scrolling(layout_te
     assert heads == ["Example", "Actual", "p", "Predicted", "p", "Runner-up", "p"]
     first = rows.first.locator("td").all_text_contents()
     assert re.fullmatch(r"digits-validation-\d{4}", first[0])
-    assert first[1] == "eight" and first[3] == "three"
+    # a likely label error carries a flag after its actual class (and the row says so)
+    flagged = rows.first.get_attribute("data-likely-issue") is not None
+    assert first[1] == ("eight \u2691" if flagged else "eight") and first[3] == "three"
     true_p, pred_p, runner_p = float(first[2]), float(first[4]), float(first[6])
     assert first[5] in DIGITS and first[5] != "three"
     assert 0 <= runner_p <= pred_p <= 1 and 0 <= true_p <= pred_p
