@@ -16,7 +16,7 @@ import sys
 from tb_confusion import catalogue, diff_cli, tasks
 from tb_confusion.doors import importing
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
-from tb_confusion.metrics._checks import check_nonnegative, check_unit_interval
+from tb_confusion import cli_types
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MATRIX_MAX_CLASSES = 20
@@ -24,28 +24,6 @@ _MATRIX_MAX_CLASSES = 20
 
 class UsageError(BadArgument):
     """A problem with the command line: reported on stderr with exit status 2 (like every errors.Error)."""
-
-
-def _number(name, check):
-    """An argparse type: the text as a float passing `check(name, value)` (the core's own checks)."""
-    def parse(text):
-        try:
-            return check(name, float(text))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be {_WANTED[check]}; got {text!r}") from None
-
-    return parse
-
-
-_WANTED = {check_unit_interval: "a number in [0, 1]", check_nonnegative: "a finite number >= 0"}
-
-
-def _unit_interval(name):
-    return _number(name, check_unit_interval)
-
-
-def _nonnegative(name):
-    return _number(name, check_nonnegative)
 
 
 def _step(text):
@@ -72,11 +50,6 @@ def _gate(text):
     return metric, value
 
 
-def _thresholds(text):
-    parse = _unit_interval("--thresholds values")
-    return [parse(part) for part in text.split(",")]
-
-
 def build_parser():
     parser = argparse.ArgumentParser(prog="tb-confusion", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -90,19 +63,19 @@ def build_parser():
     report.add_argument("--tag", help="only this tag (default: every tb_confusion tag)")
     report.add_argument("--step", type=_step, default="latest", metavar="N|latest|all",
                         help="which step of each tag (default: latest)")
-    report.add_argument("--threshold", type=_unit_interval("--threshold"), metavar="T",
+    report.add_argument("--threshold", type=cli_types.unit_interval("--threshold"), metavar="T",
                         help="binary decision threshold, and every label's for multilabel (default 0.5)")
-    report.add_argument("--thresholds", type=_thresholds, metavar="T1,T2,...",
+    report.add_argument("--thresholds", type=cli_types.thresholds, metavar="T1,T2,...",
                         help="multilabel: one threshold per label")
-    report.add_argument("--cutoff", type=_unit_interval("--cutoff"), metavar="T",
+    report.add_argument("--cutoff", type=cli_types.unit_interval("--cutoff"), metavar="T",
                         help="multiclass: rows whose top probability is below T go to a 'below cutoff' column")
     report.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     report.add_argument("--curves", action="store_true", help="json: add downsampled ROC and PR curves")
-    report.add_argument("--cost-fp", type=_nonnegative("--cost-fp"), default=1.0, metavar="C",
+    report.add_argument("--cost-fp", type=cli_types.nonnegative("--cost-fp"), default=1.0, metavar="C",
                         help="cost of a false positive for the min_cost threshold (default 1)")
-    report.add_argument("--cost-fn", type=_nonnegative("--cost-fn"), default=1.0, metavar="C",
+    report.add_argument("--cost-fn", type=cli_types.nonnegative("--cost-fn"), default=1.0, metavar="C",
                         help="cost of a false negative for the min_cost threshold (default 1)")
-    report.add_argument("--beta", type=_nonnegative("--beta"), default=1.0, metavar="B",
+    report.add_argument("--beta", type=cli_types.nonnegative("--beta"), default=1.0, metavar="B",
                         help="the F-beta's beta for fbeta (default 1: F1)")
     report.add_argument("--strict", action="store_true",
                         help="exit 2 when anything was skipped as damaged or unreadable (default: warn and "

@@ -9,25 +9,10 @@ import argparse
 import json
 import sys
 
-from tb_confusion.metrics._checks import check_unit_interval
+from tb_confusion import cli_types
 
 FORMATS = ("table", "json")
 MATRIX_MAX_CLASSES = 20
-
-
-def _unit_interval(name):
-    def parse(text):
-        try:
-            return check_unit_interval(name, float(text))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number in [0, 1]; got {text!r}") from None
-
-    return parse
-
-
-def _thresholds(text):
-    parse = _unit_interval("--thresholds values")
-    return [parse(part) for part in text.split(",")]
 
 
 def _step(name):
@@ -63,10 +48,10 @@ def add_parser(commands):
                       help="step A (default: latest)")
     diff.add_argument("--step-b", type=_step("--step-b"), metavar="N|latest", help="step B (default: --step)")
     diff.add_argument("--run-b", help="the run of B (default: --run)")
-    diff.add_argument("--threshold", type=_unit_interval("--threshold"), metavar="T",
+    diff.add_argument("--threshold", type=cli_types.unit_interval("--threshold"), metavar="T",
                       help="binary decision threshold, and every label's for multilabel (default 0.5)")
-    diff.add_argument("--thresholds", type=_thresholds, metavar="T1,T2,...", help="multilabel: one per label")
-    diff.add_argument("--cutoff", type=_unit_interval("--cutoff"), metavar="T",
+    diff.add_argument("--thresholds", type=cli_types.thresholds, metavar="T1,T2,...", help="multilabel: one per label")
+    diff.add_argument("--cutoff", type=cli_types.unit_interval("--cutoff"), metavar="T",
                       help="multiclass: rows whose top probability is below T are 'below cutoff' (never correct)")
     diff.add_argument("--limit", type=_count, default=10, metavar="K",
                       help="flips listed per kind, largest move of the true class's probability first (default 10)")

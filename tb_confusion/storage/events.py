@@ -113,22 +113,28 @@ def read_record_at(data, offset, *, path="<bytes>"):
 
 def _record_at(data, offset, path):
     """(record, offset after it), or (None, offset) at the end or before a partly written tail."""
-    size = len(data)
-    if offset + 12 > size:
-        return None, offset
-    header = data[offset:offset + 8]
-    (length,) = struct.unpack("<Q", header)
-    (header_crc,) = struct.unpack("<I", data[offset + 8:offset + 12])
-    if masked_crc32c(header) != header_crc:
-        raise CorruptRecordError(f"{path}: bad length checksum at byte {offset}")
-    end = offset + 12 + length
-    if end + 4 > size:
+    end = _record_end(data, offset, path)
+    if end is None:
         return None, offset
     record = data[offset + 12:end]
     (data_crc,) = struct.unpack("<I", data[end:end + 4])
     if masked_crc32c(record) != data_crc:
         raise CorruptRecordError(f"{path}: bad record checksum at byte {offset}")
     return record, end + 4
+
+
+def _record_end(data, offset, path):
+    """Where the data of the record at `offset` ends (its CRC follows), its length checksum verified; None
+    when no complete record starts there (the end of the file, or a partly written tail)."""
+    if offset + 12 > len(data):
+        return None
+    header = data[offset:offset + 8]
+    (length,) = struct.unpack("<Q", header)
+    (header_crc,) = struct.unpack("<I", data[offset + 8:offset + 12])
+    if masked_crc32c(header) != header_crc:
+        raise CorruptRecordError(f"{path}: bad length checksum at byte {offset}")
+    end = offset + 12 + length
+    return end if end + 4 <= len(data) else None
 
 
 def record_spans(data, *, path="<bytes>", check_up_to=1 << 20):
@@ -138,17 +144,9 @@ def record_spans(data, *, path="<bytes>", check_up_to=1 << 20):
     record of at most `check_up_to` bytes (`checked` True); larger ones are left to `check_record_at`,
     for the records a reader goes on to use. A truncated tail ends the iteration, as in `read_records`.
     """
-    offset, size = 0, len(data)
-    while offset + 12 <= size:
-        header = data[offset:offset + 8]
-        (length,) = struct.unpack("<Q", header)
-        (header_crc,) = struct.unpack("<I", data[offset + 8:offset + 12])
-        if masked_crc32c(header) != header_crc:
-            raise CorruptRecordError(f"{path}: bad length checksum at byte {offset}")
-        end = offset + 12 + length
-        if end + 4 > size:
-            return
-        checked = length <= check_up_to
+    offset = 0
+    while (end := _record_end(data, offset, path)) is not None:
+        checked = end - offset - 12 <= check_up_to
         if checked:
             check_record_at(data, offset, path=path)
         yield offset, offset + 12, end, checked
