@@ -1,6 +1,7 @@
 // The confusion matrix on a canvas, for many classes (100 readable, 1000 usable): only the visible
 // cells are drawn (with the model's non-zero `cells`, only the non-empty ones among them), the class names stay pinned on both axes while scrolling, and it zooms
-// (buttons, ctrl+wheel, + and -). Arrow keys move a cursor cell, Enter opens its examples.
+// (buttons, ctrl+wheel, + and -). Arrow keys move a cursor cell, Enter opens its examples. The
+// "Find class" box (class_search.js) marks matching names and brings a class's row and column into view.
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
@@ -8,6 +9,7 @@ import {readableText} from "./contrast.js";
 import {cellShares, colorDomain, totals} from "./matrix_math.js";
 import {cellLines, cellText} from "./cell_text.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
+import {createClassSearch} from "./class_search.js";
 
 const ZOOMS = [3, 4, 6, 8, 10, 12, 14, 16, 20, 24, 32, 44, 56];
 const LABEL_WIDTH = 132;
@@ -27,7 +29,10 @@ export function createMatrixCanvas({onSelect}) {
     zoom = Math.max(0, Math.min(ZOOMS.length - 1, index));
     layout();
   };
-  const toolbar = h("div", {class: "matrix-toolbar"},
+  let matches = null; // class indices matching the search box, or null
+  let found = null; // the class found with the search box, or null
+  const search = createClassSearch({onMatches: (next) => { matches = next; if (!next) unfind(); draw(); }, onFind: (i) => findClass(i)});
+  const toolbar = h("div", {class: "matrix-toolbar"}, search.element,
     h("button", {class: "icon-button", "aria-label": "Zoom out", title: "Zoom out (-)", onclick: () => setZoom(zoom - 1)}, "\u2212"),
     zoomLabel,
     h("button", {class: "icon-button", "aria-label": "Zoom in", title: "Zoom in (+)", onclick: () => setZoom(zoom + 1)}, "+"),
@@ -137,6 +142,17 @@ export function createMatrixCanvas({onSelect}) {
       context.lineWidth = widthPx;
       context.strokeRect(LABEL_WIDTH + c * size - left + 0.5, LABEL_HEIGHT + r * size - top + 0.5, size - 1, size - 1);
     };
+    if (found !== null) {
+      // The found class: a band over its row and its column, its diagonal cell outlined.
+      const r = order.indexOf(found);
+      const c = columns.indexOf(found);
+      context.globalAlpha = 0.14;
+      context.fillStyle = ink;
+      if (r >= 0) context.fillRect(LABEL_WIDTH, LABEL_HEIGHT + r * size - top, Math.min(width, columns.length * size - left), size);
+      if (c >= 0) context.fillRect(LABEL_WIDTH + c * size - left, LABEL_HEIGHT, size, Math.min(height, order.length * size - top));
+      context.globalAlpha = 1;
+      if (r >= 0 && c >= 0) outline(r, c, ink, 2);
+    }
     if (selected) {
       const r = order.indexOf(selected.true);
       const c = columns.indexOf(selected.pred);
@@ -152,13 +168,30 @@ export function createMatrixCanvas({onSelect}) {
     context.font = `11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
     context.fillText("Actual \u2193", 6, LABEL_HEIGHT - 22);
     context.fillText("Predicted \u2192", 6, LABEL_HEIGHT - 8);
+    if (matches || found !== null) {
+      // A mark beside each matching name (also when the names are too small to draw).
+      context.fillStyle = accent;
+      for (let r = firstRow; r < lastRow; r++) {
+        const y = LABEL_HEIGHT + r * size - top;
+        if (y >= LABEL_HEIGHT - 1 && (matches?.has(order[r]) || order[r] === found)) context.fillRect(LABEL_WIDTH - 4, y, 3, size);
+      }
+      for (let c = firstColumn; c < lastColumn; c++) {
+        const x = LABEL_WIDTH + c * size - left;
+        if (x >= LABEL_WIDTH - 1 && (matches?.has(columns[c]) || columns[c] === found)) context.fillRect(x, LABEL_HEIGHT - 4, size, 3);
+      }
+    }
     if (size >= 9) {
       context.fillStyle = ink;
-      context.font = `${Math.min(12, size - 2)}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+      const labelFont = `${Math.min(12, size - 2)}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+      const matched = (i) => Boolean(matches?.has(i)) || i === found;
+      const fontOf = (i) => (matched(i) ? `bold ${labelFont}` : labelFont);
+      context.font = labelFont;
       context.textAlign = "right";
       for (let r = firstRow; r < lastRow; r++) {
         const y = LABEL_HEIGHT + r * size - top + size / 2;
+        if (matched(order[r])) context.font = fontOf(order[r]);
         if (y > LABEL_HEIGHT) context.fillText(model.classNames[order[r]], LABEL_WIDTH - 6, y, LABEL_WIDTH - 10);
+        if (matched(order[r])) context.font = labelFont;
       }
       context.textAlign = "left";
       for (let c = firstColumn; c < lastColumn; c++) {
@@ -167,6 +200,7 @@ export function createMatrixCanvas({onSelect}) {
         context.save();
         context.translate(x, LABEL_HEIGHT - 6);
         context.rotate(-Math.PI / 2);
+        context.font = fontOf(columns[c]);
         context.fillText(model.columnNames[columns[c]], 0, 0, LABEL_HEIGHT - 10);
         context.restore();
       }
@@ -245,6 +279,27 @@ export function createMatrixCanvas({onSelect}) {
     }
   });
 
+  /** Zoom to readable names (12 px) if smaller, centre class i's row and column, mark them. */
+  function findClass(i) {
+    if (!props) return;
+    found = i;
+    element.dataset.found = String(i);
+    if (ZOOMS[zoom] < 12) setZoom(ZOOMS.indexOf(12));
+    const row = props.order.indexOf(i);
+    const column = columnsOf(props).indexOf(i);
+    if (row < 0 || column < 0) return;
+    cursor = {row, column};
+    const size = cellSize();
+    viewport.scrollTop = Math.max(0, (row + 0.5) * size - (viewport.clientHeight - LABEL_HEIGHT) / 2);
+    viewport.scrollLeft = Math.max(0, (column + 0.5) * size - (viewport.clientWidth - LABEL_WIDTH) / 2);
+    draw();
+  }
+
+  function unfind() {
+    found = null;
+    delete element.dataset.found;
+  }
+
   function scrollIntoView() {
     const size = cellSize();
     const x = cursor.column * size;
@@ -261,7 +316,9 @@ export function createMatrixCanvas({onSelect}) {
 
   function update(next) {
     const first = props === null;
+    if (search.update(next.model.classNames, next.order)) unfind(); // other classes (another tag)
     props = next;
+    element.classOrder = next.order; // the rows' classes, top to bottom (read by the browser tests)
     const cells = next.model.cells;
     // With cells, never read model.matrix here: it would build the dense C x C matrix.
     sums = cells ? totals(null, cells) : totals(next.model.matrix);

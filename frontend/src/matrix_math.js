@@ -3,6 +3,8 @@
 // Where a function takes `cells` (the model's non-zero cells, lookups.js multiclassCellsAt), it walks
 // those instead of every entry of `matrix`: the same result in O(non-zero cells) at 1000 classes.
 
+import {clusterOrder} from "./class_order.js";
+
 /** Row totals, column totals and the grand total. */
 export function totals(matrix, cells = null) {
   if (cells) {
@@ -57,9 +59,11 @@ export function displayValue(shares, normalization) {
   return normalization === "count" ? shares.count : shares[normalization];
 }
 
-/** Class indices in display order: "index" (as logged), "support" (most examples first) or
- * "error" (most misclassified first). Ties keep the logged order. */
+/** Class indices in display order: "index" (as logged), "support" (most examples first),
+ * "error" (most misclassified first; ties keep the logged order) or "cluster" (classes confused with
+ * each other next to each other: class_order.js clusterOrder). */
 export function classOrder(matrix, sort, cells = null) {
+  if (sort === "cluster") return clusterOrder(matrix, cells);
   const order = Array.from({length: cells ? cells.numClasses : matrix.length}, (_, i) => i);
   if (sort === "support" || sort === "error") {
     const {rows} = totals(matrix, cells);

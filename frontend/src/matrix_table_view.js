@@ -1,6 +1,8 @@
 // The confusion matrix as an HTML table, for up to 30 classes: every number and class name is real
 // text (selectable, read by screen readers); arrow keys move between cells. Its geometry (cell size,
 // font, label widths, rotated column names) comes from card_layout.js so that it fits its card.
+// Above 10 classes a "Find class" box (class_search.js) marks the matching names and the found
+// class's row and column.
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
@@ -9,11 +11,21 @@ import {cellLines, cellText} from "./cell_text.js";
 import {formatCount} from "./number_format.js";
 import {readableText} from "./contrast.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
+import {createClassSearch} from "./class_search.js";
 
 /** {element, update({model, order, normalization, selected, theme, fit})}; onSelect(trueIndex, predIndex).
  * `fit` is card_layout.js matrixFit (null: the default sizes). */
 export function createMatrixTable({onSelect}) {
-  const element = h("div", {class: "matrix-scroll"});
+  const scroller = h("div", {class: "matrix-scroll"});
+  let matches = null; // class indices matching the search box, or null
+  let found = null; // the class found with the search box, or null
+  const search = createClassSearch({
+    onMatches: (next) => { matches = next; if (!next) found = null; mark(); },
+    onFind: (i) => { found = i; mark(); reveal(i); },
+  });
+  const element = h("div", {class: "matrix-table-wrap"}, search.element, scroller);
+  let rowHeads = [];
+  let columnHeads = [];
   let structureKey = null;
   let cells = [];
   let rowTotals = [];
@@ -68,8 +80,9 @@ export function createMatrixTable({onSelect}) {
       cells.push(rowCells);
       const total = h("td", {class: "total"});
       rowTotals.push(total);
-      return h("tr", {}, h("th", {scope: "row", class: "row-name", title: model.classNames[i]}, model.classNames[i]),
-        rowCells.map((cell) => h("td", {}, cell.button)), total);
+      const head = h("th", {scope: "row", class: "row-name", title: model.classNames[i]}, model.classNames[i]);
+      rowHeads.push({head, i});
+      return h("tr", {}, head, rowCells.map((cell) => h("td", {}, cell.button)), total);
     });
     columnTotals = columns.map(() => h("td", {class: "total"}));
     grandTotal = h("td", {class: "total grand"});
@@ -79,7 +92,34 @@ export function createMatrixTable({onSelect}) {
         h("tr", {}, h("th", {class: "corner"}), headerCells, h("th", {scope: "col", class: "total-head"}, "Total"))),
       h("tbody", {}, bodyRows),
       h("tfoot", {}, h("tr", {}, h("th", {scope: "row", class: "total-head"}, "Total"), columnTotals, grandTotal)));
-    element.replaceChildren(table);
+    columnHeads = headerCells.map((head, c) => ({head, j: columns[c]}));
+    scroller.replaceChildren(table);
+  }
+
+  /** Classes on the matching and found names and on the found class's row and column cells. */
+  function mark() {
+    for (const {head, i} of rowHeads) {
+      head.classList.toggle("match", Boolean(matches?.has(i)));
+      head.classList.toggle("found", i === found);
+    }
+    for (const {head, j} of columnHeads) {
+      head.classList.toggle("match", Boolean(matches?.has(j)));
+      head.classList.toggle("found", j === found);
+    }
+    for (const row of cells) for (const cell of row) cell.button.classList.toggle("found-line", cell.i === found || cell.j === found);
+    if (found === null) delete element.dataset.found;
+    else element.dataset.found = String(found);
+  }
+
+  /** Scroll class i's diagonal cell into view and make it the cell Tab reaches. */
+  function reveal(i) {
+    const row = cells.findIndex((rowCells) => rowCells[0]?.i === i);
+    const column = row < 0 ? -1 : cells[row].findIndex((cell) => cell.j === i);
+    if (column < 0) return;
+    cells.flat().forEach((cell) => (cell.button.tabIndex = -1));
+    focus = {row, column};
+    cells[row][column].button.tabIndex = 0;
+    cells[row][column].button.scrollIntoView({block: "nearest", inline: "nearest"});
   }
 
   function tooltipLines(i, j) {
@@ -104,10 +144,14 @@ export function createMatrixTable({onSelect}) {
 
   function update({model, order, normalization, selected, theme, fit = null}) {
     const key = [model.columnNames.length, ...order, "|", ...model.columnNames].join("\u0000");
+    if (search.update(model.classNames, order)) found = null; // other classes (another tag)
+    element.classOrder = order; // the rows' classes, top to bottom (read by the browser tests)
     if (key !== structureKey) {
       rowTotals = [];
+      rowHeads = [];
       build(model, order);
       structureKey = key;
+      mark();
     }
     applyFit(fit);
     const sums = totals(model.matrix);

@@ -20,7 +20,8 @@ export function createToolbar(actions) {
   const normalization = segmented("Show", [["count", "Count"], ["row", "Row %"], ["column", "Column %"], ["all", "Overall %"]],
     actions.setNormalization);
   const sort = h("select", {id: "sort-select", onchange: (event) => actions.setSort(event.target.value)},
-    h("option", {value: "index"}, "as logged"), h("option", {value: "support"}, "by support"), h("option", {value: "error"}, "by errors"));
+    h("option", {value: "index"}, "as logged"), h("option", {value: "support"}, "by support"), h("option", {value: "error"}, "by errors"),
+    h("option", {value: "cluster", title: "Classes confused with each other side by side (class_order.js)"}, "by confusion clusters"));
   const more = h("button", {class: "text-button toolbar-more", id: "toolbar-more", "aria-expanded": "false",
     title: "Show every control", onclick: () => setOpen(!open)}, "All controls");
   const header = h("header", {class: "toolbar card", id: "toolbar"},

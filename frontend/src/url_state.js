@@ -14,7 +14,7 @@ import {taskInfo} from "./tasks.js";
 export const URL_PREFIX = "p.tb_confusion.";
 
 const NORMALIZATIONS = ["count", "row", "column", "all"];
-const SORTS = ["index", "support", "error"];
+const SORTS = ["index", "support", "error", "cluster"];
 const MAX_TEXT = 2000;
 
 const decode = (text) => {
