@@ -86,26 +86,32 @@ export function averageLinkageOrder(graph) {
   const alive = new Uint8Array(size).fill(1);
   const heap = createHeap();
   const offer = (a, b) => {
-    const [x, y] = a < b ? [a, b] : [b, a];
-    heap.push({score: links[x].get(y) / (members[x].length * members[y].length), x, y, vx: version[x], vy: version[y]});
+    const x = a < b ? a : b;
+    const y = a < b ? b : a;
+    heap.push(links[x].get(y) / (members[x].length * members[y].length), x, y, version[x], version[y]);
   };
   for (let i = 0; i < size; i++) for (const j of links[i].keys()) if (i < j) offer(i, j);
   while (heap.size()) {
-    const {x, y, vx, vy} = heap.pop();
-    if (!alive[x] || !alive[y] || version[x] !== vx || version[y] !== vy) continue;
+    const entry = heap.pop();
+    const x = entry.x;
+    const y = entry.y;
+    if (!alive[x] || !alive[y] || version[x] !== entry.vx || version[y] !== entry.vy) continue;
     members[x] = join(members[x], members[y], pairWeight);
     members[y] = null;
     alive[y] = 0;
     version[x]++;
     links[x].delete(y);
-    for (const [g, weight] of links[y]) {
-      if (g === x) continue;
-      links[x].set(g, (links[x].get(g) || 0) + weight);
+    const into = links[x];
+    links[y].forEach((weight, g) => { // forEach: no [key, value] array per entry
+      if (g === x) return;
+      const sum = (into.get(g) || 0) + weight;
+      into.set(g, sum);
       links[g].delete(y);
-      links[g].set(x, links[x].get(g));
-    }
+      links[g].set(x, sum);
+    });
     links[y] = null;
-    for (const g of links[x].keys()) offer(x, g);
+    into.forEach((weight, g) => heap.push(weight / (members[x].length * members[g].length), Math.min(x, g), Math.max(x, g),
+      version[Math.min(x, g)], version[Math.max(x, g)]));
   }
   const groups = [];
   const alone = [];
@@ -134,38 +140,56 @@ function join(left, right, pairWeight) {
   return a.concat(b);
 }
 
-/** A binary max-heap of {score, x, y}: the largest score first, ties by the smaller x, then y. */
+/** A binary max-heap of entries (score, x, y, vx, vy) in typed arrays (no object per entry: the
+ * clustering pushes tens of thousands): the largest score first, ties by the smaller x, then y. */
 function createHeap() {
-  const items = [];
-  const above = (p, q) => p.score > q.score || (p.score === q.score && (p.x < q.x || (p.x === q.x && p.y < q.y)));
+  let capacity = 1024;
+  let score = new Float64Array(capacity);
+  let pairs = new Int32Array(capacity * 4); // x, y, vx, vy
+  let size = 0;
+  // Entry p (score s, x, y) goes before entry q.
+  const before = (s, x, y, q) => s > score[q] || (s === score[q] && (x < pairs[4 * q] || (x === pairs[4 * q] && y < pairs[4 * q + 1])));
+  const move = (from, to) => {
+    score[to] = score[from];
+    pairs[4 * to] = pairs[4 * from]; pairs[4 * to + 1] = pairs[4 * from + 1];
+    pairs[4 * to + 2] = pairs[4 * from + 2]; pairs[4 * to + 3] = pairs[4 * from + 3];
+  };
+  const put = (k, s, x, y, vx, vy) => { score[k] = s; pairs[4 * k] = x; pairs[4 * k + 1] = y; pairs[4 * k + 2] = vx; pairs[4 * k + 3] = vy; };
+  const top = {x: 0, y: 0, vx: 0, vy: 0};
   return {
-    size: () => items.length,
-    push(item) {
-      items.push(item);
-      let k = items.length - 1;
+    size: () => size,
+    push(s, x, y, vx, vy) {
+      if (size === capacity) {
+        capacity *= 2;
+        const grown = new Float64Array(capacity); grown.set(score); score = grown;
+        const grownPairs = new Int32Array(capacity * 4); grownPairs.set(pairs); pairs = grownPairs;
+      }
+      let k = size++;
       while (k > 0) {
         const parent = (k - 1) >> 1;
-        if (!above(items[k], items[parent])) break;
-        [items[k], items[parent]] = [items[parent], items[k]];
+        if (!before(s, x, y, parent)) break;
+        move(parent, k);
         k = parent;
       }
+      put(k, s, x, y, vx, vy);
     },
+    /** The top entry as {x, y, vx, vy} (one object, overwritten by the next pop). */
     pop() {
-      const top = items[0];
-      const last = items.pop();
-      if (items.length) {
-        items[0] = last;
+      top.x = pairs[0]; top.y = pairs[1]; top.vx = pairs[2]; top.vy = pairs[3];
+      size--;
+      if (size) {
+        const [s, x, y, vx, vy] = [score[size], pairs[4 * size], pairs[4 * size + 1], pairs[4 * size + 2], pairs[4 * size + 3]];
         let k = 0;
         for (;;) {
           const l = 2 * k + 1;
+          if (l >= size) break;
           const r = l + 1;
-          let m = k;
-          if (l < items.length && above(items[l], items[m])) m = l;
-          if (r < items.length && above(items[r], items[m])) m = r;
-          if (m === k) break;
-          [items[k], items[m]] = [items[m], items[k]];
-          k = m;
+          const child = r < size && !before(score[l], pairs[4 * l], pairs[4 * l + 1], r) ? r : l;
+          if (before(s, x, y, child)) break;
+          move(child, k);
+          k = child;
         }
+        put(k, s, x, y, vx, vy);
       }
       return top;
     },
