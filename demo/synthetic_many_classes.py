@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import tb_confusion  # noqa: E402
-from tb_confusion.storage.events import EventWriter  # noqa: E402
+import tb_confusion
+from tb_confusion.storage.events import EventWriter
 
 RUN = "validation"
 TAG = "classes"

@@ -4,6 +4,7 @@ shows the order frontend/src/class_order.js computes in node from the report's m
 superclass in one block; the "Find class" box lists matching names as text and brings a class's row
 and column into view, marked."""
 
+import itertools
 import json
 import pathlib
 import subprocess
@@ -18,7 +19,7 @@ import tb_confusion
 from tb_confusion.storage.events import EventWriter
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "demo"))
-import synthetic_many_classes as synthetic  # noqa: E402
+import synthetic_many_classes as synthetic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -73,7 +74,7 @@ def test_cluster_order_is_class_order_js_of_the_matrix_and_keeps_superclasses_to
     report = get_json(f"{base_url}/data/plugin/tb_confusion/report?run=validation&tag=classes&step=0")
     expected = node_cluster_order(report["confusion_matrix"], tmp_path)
     runs = [SUPERCLASS_OF[c] for c in expected]
-    assert sum(a != b for a, b in zip(runs, runs[1:])) == SUPERCLASSES - 1  # each superclass one block
+    assert sum(a != b for a, b in itertools.pairwise(runs)) == SUPERCLASSES - 1  # each superclass one block
 
     page, panel, frame, problems = open_canvas(browser, base_url)
     eventually(lambda: shown_order(frame), list(range(len(NAMES))))  # as logged
