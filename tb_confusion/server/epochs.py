@@ -2,7 +2,7 @@
 
 Binary and multiclass steps answer from their `DecisionTable` (built once per step from its Statistics and
 kept in the cache of per-step tables, ~5 bytes per example), so a new threshold is a bisection per step, not a
-decode and a sort; multilabel steps answer from their Statistics. Each (step, decision) answer is kept too.
+decode and a sort; multilabel steps answer from their Statistics, and those (step, decision) answers are kept.
 """
 
 from tb_confusion import decision_table
@@ -31,17 +31,20 @@ def series(source, tables, where, run, tag, plugin_data, options):
                 return decision_table.DecisionTable(statistics())
             return tables.get_or_compute(("table",) + step_key, build, decision_table.DecisionTable.nbytes)
 
-        def compute(table=table, statistics=statistics):
+        def from_statistics(statistics=statistics):
+            return panel_data.epoch_metrics(build_report(statistics(), **options))
+
+        def compute(table=table, from_statistics=from_statistics, step_key=step_key):
             if supported:
                 try:
-                    return table().headline(**decision)
+                    return table().headline(**decision)  # well under a millisecond: not worth a cache entry
                 except decision_table.Unsupported:
                     pass
-            return panel_data.epoch_metrics(build_report(statistics(), **options))
+            return tables.get_or_compute(("epoch", step_key, tuple(sorted(options.items()))), from_statistics)
 
         entry = {"step": ref.step, "wall_time": ref.wall_time}
         try:
-            entry["metrics"] = tables.get_or_compute(("epoch", step_key, tuple(sorted(options.items()))), compute)
+            entry["metrics"] = compute()
         except Unreadable as e:
             entry.update(metrics=None, error=str(e))
         result.append(entry)
