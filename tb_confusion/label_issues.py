@@ -76,7 +76,7 @@ class LabelIssues:
     """
 
     def __init__(self, given, probabilities):
-        self.given = np.asarray(given, dtype=np.int64)
+        self.given = np.asarray(given)  # the stored labels' own small integer dtype: no copy
         self.self_confidence = self_confidence(self.given, probabilities)
         self.thresholds = _thresholds(self.given, probabilities.shape[1], self.self_confidence)
         self.flagged = find(self.given, probabilities)

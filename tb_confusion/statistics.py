@@ -70,10 +70,12 @@ class Statistics:
         """An upper bound of the bytes this object holds once every part is built (for cache sizing)."""
         n, arrays = len(self.labels), (self.labels, self.probabilities, self.weights)
         ranked = len(self.class_names)  # one sorted copy per class
-        # the memo holds per-class numbers and curves of at most a few hundred points per class, and the
-        # likely label issues (label_issues.of_step: ~17 bytes per example, per label for multilabel)
-        issues = n * 17 * (ranked if self.task.decision == "per_label" else 1)
-        return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + n * 16 + ranked * 8192 + issues + 1024
+        # `top` (argmax and top score) only for multiclass; the memo holds per-class numbers and curves of
+        # at most a few hundred points per class, and the likely label issues (label_issues.of_step: ~9 bytes
+        # per example, per label for multilabel)
+        top = n * 16 if self.task.name == "multiclass" else 0
+        issues = n * 9 * (ranked if self.task.decision == "per_label" else 1)
+        return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + top + ranked * 8192 + issues + 1024
 
 
 # Sorting a step's classes allocates several times the step's size for a moment: two sorts at a time keep
