@@ -3,6 +3,8 @@ without a server), decoded once into Statistics and kept in a bounded cache."""
 
 import collections
 import re
+import threading
+import time
 
 from google.protobuf import message as pb_message
 from tensorboard import errors as tb_errors
@@ -35,15 +37,15 @@ class RecordSource:
         self._cache = cache
         self._downsample = downsample
         self._logdir = logdir  # for the steps the data server cannot hand over (see _read_blob)
+        # Each listing call to TensorBoard's data server (RustBoard, over gRPC) takes ~45 ms, and every
+        # request needs one or two; the logdir changes only when TensorBoard reloads (every 5 s by default).
+        self._recent = _Recent(LISTING_SECONDS)
 
     def tags(self, ctx, experiment_id):
         """{run: {tag: info}} for every tb_confusion tag; info["error"] says why a tag is unreadable."""
-        listing = self._provider.list_blob_sequences(
-            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME
-        )
-        sequences = self._provider.read_blob_sequences(
-            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, downsample=self._downsample
-        )
+        listing = self._listing(ctx, experiment_id)
+        sequences = self._recent.get(("sequences", experiment_id), lambda: self._provider.read_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, downsample=self._downsample))
         result = {}
         for run, tags in listing.items():
             for tag, series in tags.items():
@@ -68,24 +70,21 @@ class RecordSource:
                 result.setdefault(run, {})[tag] = info
         return result
 
+    def _listing(self, ctx, experiment_id):
+        return self._recent.get(("listing", experiment_id), lambda: self._provider.list_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME))
+
     def plugin_data(self, ctx, experiment_id, run, tag):
-        listing = self._provider.list_blob_sequences(
-            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, run_tag_filter=_only(run, tag)
-        )
-        series = listing.get(run, {}).get(tag)
+        series = self._listing(ctx, experiment_id).get(run, {}).get(tag)
         if series is None:
             raise _unknown(run, tag)
         return _parse(series.plugin_content)
 
     def steps(self, ctx, experiment_id, run, tag):
         """StepRefs of one (run, tag), ascending by step."""
-        sequences = self._provider.read_blob_sequences(
-            ctx,
-            experiment_id=experiment_id,
-            plugin_name=metadata.PLUGIN_NAME,
-            downsample=self._downsample,
-            run_tag_filter=_only(run, tag),
-        )
+        sequences = self._recent.get(("sequences", experiment_id, run, tag), lambda: self._provider.read_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, downsample=self._downsample,
+            run_tag_filter=_only(run, tag)))
         data = sequences.get(run, {}).get(tag)
         if data is None:
             raise _unknown(run, tag)
@@ -95,9 +94,7 @@ class RecordSource:
     def find_step(self, ctx, experiment_id, run, tag, step):
         """(StepRef, PluginData) of `step` (an int, or "latest") of (run, tag), from one listing of the
         logdir; NotFound names what exists (selection.select)."""
-        listing = self._provider.list_blob_sequences(
-            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME
-        )
+        listing = self._listing(ctx, experiment_id)
         index = {run_name: {tag_name: (run_name, tag_name) for tag_name in tags} for run_name, tags in listing.items()}
         ((_, ref),) = select(index, run=run, tag=tag, step=step,
                              steps_of=lambda where: self.steps(ctx, experiment_id, *where))
@@ -143,6 +140,31 @@ class RecordSource:
             f"run {run!r} tag {tag!r} step {ref.step}: TensorBoard's data server cannot serve names with a "
             "double quote, a backslash or a tab, and the event files could not be read here: rename the run "
             "or tag, or start tensorboard with --load_fast=false")
+
+
+LISTING_SECONDS = 1.0
+
+
+class _Recent:
+    """Values kept for `seconds` after they were computed (thread-safe); callers must not mutate them."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self._items = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._items) > 4096:  # one entry per (run, tag) asked for: drop the stale ones
+                self._items = {k: v for k, v in self._items.items() if now - v[0] < self.seconds}
+            self._items[key] = (now, value)
+        return value
 
 
 def record_key(experiment_id, run, tag, ref):
