@@ -73,7 +73,7 @@ def test_demo_serves_the_tab_and_ctrl_c_stops_tensorboard(tmp_path):
                 time.sleep(0.2)
         assert listing["tb_confusion"]["enabled"] is True
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
-        assert process.wait(timeout=30) == 0
+        assert process.wait(timeout=120) == 0  # a bound, not a speed check: slow when the cores are shared
         assert "Stopping TensorBoard" in process.stdout.read()
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/data/plugins_listing", timeout=2)
