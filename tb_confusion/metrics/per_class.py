@@ -7,7 +7,7 @@ Undefined ratios (0/0) are 0 like scikit-learn's zero_division=0, and their name
 import numpy as np
 
 # metric -> (numerator, denominator) as functions of per-class (tp, fp, fn, tn)
-_RATIOS = {
+RATIOS = {
     "precision": lambda tp, fp, fn, tn: (tp, tp + fp),
     "recall": lambda tp, fp, fn, tn: (tp, tp + fn),
     # 2 tp / (true + predicted), in the order scikit-learn computes it
@@ -15,7 +15,7 @@ _RATIOS = {
     "specificity": lambda tp, fp, fn, tn: (tn, tn + fp),
     "iou": lambda tp, fp, fn, tn: (tp, tp + fp + fn),
 }
-PER_CLASS_METRICS = tuple(_RATIOS) + ("support",)
+PER_CLASS_METRICS = tuple(RATIOS) + ("support",)
 DEFAULT_BETA = 1.0  # the F-beta of a report that sets no beta is F1
 
 
@@ -58,7 +58,7 @@ def per_class_metrics(tp, fp, fn, tn, class_names, *, positive_class=None):
     support = counts[0] + counts[2]
     sums = [a.sum() for a in counts]
     metrics, undefined = {}, []
-    for name, ratio in _RATIOS.items():
+    for name, ratio in RATIOS.items():
         metrics[name] = _ratio_metric(name, ratio, counts, sums, support, class_names, undefined)
     total = to_number(support.sum())
     metrics["support"] = {
