@@ -5,15 +5,17 @@ Each figure is `EventWriter.add_summary(predictions_pb(...))` end to end (valida
 write), best of 3. "before" swaps validation._example_ids for the old loop for the duration of its runs.
 """
 
-import numbers
 import os
 import sys
 import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 from common import best_seconds, print_table  # noqa: E402
+from test_ids_vectorized import reference  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
 from tb_confusion.storage import payload, validation  # noqa: E402
@@ -21,22 +23,8 @@ from tb_confusion.storage.events import EventWriter  # noqa: E402
 
 
 def old_example_ids(example_ids, n):
-    """The loop as it was (validation._example_ids, then payload.pack_example_ids one id at a time)."""
-    ids = validation.as_array(example_ids, "example_ids") if not isinstance(example_ids, (list, tuple)) else example_ids
-    ids = list(ids.reshape(-1) if isinstance(ids, np.ndarray) else ids)
-    out = []
-    for i in ids:
-        if isinstance(i, (bytes, np.bytes_)):
-            i = bytes(i).decode("utf-8")
-        elif isinstance(i, (numbers.Integral, np.integer)):
-            i = str(int(i))
-        elif not isinstance(i, str):
-            raise ValueError(f"example_ids must be strings or integers; got {i!r}")
-        out.append(str(i))
-    encoded = [i.encode("utf-8") for i in out]
-    offsets = np.zeros(len(encoded) + 1, dtype="<i8")
-    np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return payload.PackedIds(b"".join(encoded), offsets)
+    """The loop as it was: the tests' reference implementation, as PackedIds."""
+    return payload.PackedIds(*reference(example_ids, n))
 
 
 def main(n=10**6):
