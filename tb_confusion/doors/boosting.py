@@ -12,27 +12,14 @@ import numpy as np
 from tb_confusion.doors.collect import LazyWriter
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage.metadata import DTYPES
-from tb_confusion.storage.validation import brief
+from tb_confusion.storage.validation import brief, check_choice, check_positive_int, check_text
 from tb_confusion.summary import predictions_pb
 
 # What a library's prediction is for an objective: probabilities as they are, margins (logits) that we
 # turn into probabilities, or one-vs-all sigmoids that we scale to sum to 1 (the argmax is unchanged).
 PROBABILITIES, MARGINS, ONE_VS_ALL = "probabilities", "margins", "one-vs-all"
 
-__all__ = ["MARGINS", "ONE_VS_ALL", "PROBABILITIES", "RoundLogger", "check_text", "objective_task"]
-
-
-def check_text(value, what):
-    """`value` if it is a non-empty string, else BadArgument naming `what`."""
-    if not isinstance(value, str) or not value.strip():
-        raise BadArgument(f"{what} must be a non-empty string; got {brief(value)}")
-    return value
-
-
-def check_positive_int(value, what):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise BadArgument(f"{what} must be a positive integer; got {brief(value)}")
-    return int(value)
+__all__ = ["MARGINS", "ONE_VS_ALL", "PROBABILITIES", "RoundLogger", "objective_task"]
 
 
 def objective_task(objective, table, library):
@@ -71,9 +58,7 @@ class RoundLogger:
         self.log_dir = os.fspath(log_dir)
         self.tag = check_text(tag, "tag")
         self.every_n_rounds = check_positive_int(every_n_rounds, "every_n_rounds")
-        if dtype not in DTYPES:
-            raise BadArgument(f"dtype must be one of {', '.join(DTYPES)}; got {brief(dtype)}")
-        self.dtype = dtype
+        self.dtype = check_choice(dtype, DTYPES, "dtype")
         if class_names is not None and (isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__len__")):
             raise BadArgument(f"class_names must be a sequence of strings, one per class; got {brief(class_names)}")
         # A wrapper's classes_ may hold numpy strings or ints: names are their text.

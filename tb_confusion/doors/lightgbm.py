@@ -12,9 +12,9 @@ any tree. See docs/doors/boosting.md.
 import lightgbm as lgb
 import numpy as np
 
-from tb_confusion.doors.boosting import ONE_VS_ALL, PROBABILITIES, RoundLogger, check_text, objective_task
+from tb_confusion.doors.boosting import ONE_VS_ALL, PROBABILITIES, RoundLogger, objective_task
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage.validation import brief
+from tb_confusion.storage.validation import brief, check_text
 
 # LightGBM objective (and its aliases) -> (task, what the booster's scores are). multiclassova gives one
 # independent sigmoid per class: those are scaled to sum to 1, which keeps each row's argmax.

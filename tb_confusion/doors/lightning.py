@@ -23,7 +23,7 @@ from torch.utils.data import DistributedSampler
 from tb_confusion.doors.collect import Collector, LazyWriter
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage.metadata import DTYPES, TASKS
-from tb_confusion.storage.validation import check_flag
+from tb_confusion.storage.validation import check_choice, check_flag, check_positive_int, check_text
 from tb_confusion.summary import predictions_pb
 
 
@@ -98,27 +98,27 @@ class ConfusionMatrixCallback(*_callback_bases()):
         if log_dir is not None and (not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir)):
             raise BadArgument(f"log_dir must be a directory path or None; got {log_dir!r}")
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
-        self.name = None if name is None else _text(name, "name")
-        self.tags = {"validate": _text(tag, "tag"), "test": _text(test_tag, "test_tag")}
-        self.labels_key = _text(labels_key, "labels_key")
-        self.scores_key = _text(scores_key, "scores_key")
-        self.ids_key = None if ids_key is None else _text(ids_key, "ids_key")
+        self.name = None if name is None else check_text(name, "name")
+        self.tags = {"validate": check_text(tag, "tag"), "test": check_text(test_tag, "test_tag")}
+        self.labels_key = check_text(labels_key, "labels_key")
+        self.scores_key = check_text(scores_key, "scores_key")
+        self.ids_key = None if ids_key is None else check_text(ids_key, "ids_key")
         if extract is not None and not callable(extract):
             raise BadArgument(f"extract must be a function (pl_module, batch, outputs) -> (labels, scores[, ids]) "
                               f"or None; got {extract!r}")
         self.extract = extract
         self.stages = _stages(stages)
         self.from_logits = check_flag(from_logits, "from_logits")
-        self.task = _choice(task, TASKS, "task", allow_none=True)
+        self.task = check_choice(task, TASKS, "task", allow_none=True)
         if class_names is not None and (isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__len__")):
             raise BadArgument(f"class_names must be a sequence of strings or None; got {class_names!r}")
         self.class_names = None if class_names is None else list(class_names)
-        self.every_n_epochs = _positive_int(every_n_epochs, "every_n_epochs")
-        self.step = _choice(step, STEPS, "step")
+        self.every_n_epochs = check_positive_int(every_n_epochs, "every_n_epochs")
+        self.step = check_choice(step, STEPS, "step")
         if isinstance(dataloader_idx, bool) or not isinstance(dataloader_idx, numbers.Integral) or dataloader_idx < 0:
             raise BadArgument(f"dataloader_idx must be a non-negative integer; got {dataloader_idx!r}")
         self.dataloader_idx = int(dataloader_idx)
-        self.dtype = _choice(dtype, DTYPES, "dtype")
+        self.dtype = check_choice(dtype, DTYPES, "dtype")
         if description is not None and not isinstance(description, str):
             raise BadArgument(f"description must be a string or None; got {description!r}")
         self.description = description
@@ -313,27 +313,6 @@ def _dataset_length(loader):
         if isinstance(sampler, DistributedSampler):
             return len(sampler.dataset)
     return None
-
-
-def _text(value, what):
-    if not isinstance(value, str) or not value.strip():
-        raise BadArgument(f"{what} must be a non-empty string; got {value!r}")
-    return value
-
-
-def _choice(value, choices, what, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, str) or value not in choices:
-        raise BadArgument(f"{what} must be one of {', '.join(map(repr, choices))}{' or None' if allow_none else ''}; "
-                          f"got {value!r}")
-    return value
-
-
-def _positive_int(value, what):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise BadArgument(f"{what} must be a positive integer; got {value!r}")
-    return int(value)
 
 
 def _stages(stages):

@@ -23,7 +23,7 @@ from tb_confusion import summary
 from tb_confusion.doors.collect import Collector, LazyWriter, as_numpy
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage.metadata import DTYPES, TASKS
-from tb_confusion.storage.validation import check_flag
+from tb_confusion.storage.validation import check_choice, check_flag, check_text
 
 __all__ = ["ConfusionMatrixCallback"]
 
@@ -70,15 +70,15 @@ class ConfusionMatrixCallback(TrainerCallback):
                  from_logits=True, output=0, example_ids=None, ignore_index=-100, dtype="float32",
                  description=None):
         self.log_dir = _check_log_dir(log_dir)
-        self.name = None if name is None else _check_text(name, "name")
-        self.tag = _check_text(tag, "tag")
+        self.name = None if name is None else check_text(name, "name")
+        self.tag = check_text(tag, "tag")
         self.class_names = _check_class_names(class_names)
-        self.task = _check_choice(task, TASKS, "task", allow_none=True)
+        self.task = check_choice(task, TASKS, "task", allow_none=True)
         self.from_logits = check_flag(from_logits, "from_logits")
         self.output = _check_int(output, "output")
         self.example_ids = _check_example_ids(example_ids)
         self.ignore_index = None if ignore_index is None else _check_int(ignore_index, "ignore_index")
-        self.dtype = _check_choice(dtype, DTYPES, "dtype")
+        self.dtype = check_choice(dtype, DTYPES, "dtype")
         if description is not None and not isinstance(description, str):
             raise BadArgument(f"description must be a string or None; got {description!r}")
         self.description = description
@@ -278,21 +278,6 @@ def _check_log_dir(log_dir):
     if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
         raise BadArgument(f"log_dir must be a directory path or None; got {log_dir!r}")
     return os.fspath(log_dir)
-
-
-def _check_text(value, what):
-    if not isinstance(value, str) or not value.strip():
-        raise BadArgument(f"{what} must be a non-empty string; got {value!r}")
-    return value
-
-
-def _check_choice(value, choices, what, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if value not in choices:
-        raise BadArgument(f"{what} must be one of {', '.join(choices)}{' or None' if allow_none else ''}; "
-                          f"got {value!r}")
-    return value
 
 
 def _check_int(value, what):

@@ -18,9 +18,9 @@ import warnings
 import numpy as np
 import xgboost as xgb
 
-from tb_confusion.doors.boosting import MARGINS, PROBABILITIES, RoundLogger, check_text, objective_task
+from tb_confusion.doors.boosting import MARGINS, PROBABILITIES, RoundLogger, objective_task
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage.validation import brief
+from tb_confusion.storage.validation import brief, check_text
 
 # XGBoost objective -> (task, what `Booster.predict` gives). multi:softmax predicts class indices, so its
 # margins are logged and softmax-ed: the probabilities multi:softprob would give for the same trees.

@@ -12,7 +12,7 @@ from tb_confusion import catalogue, tasks
 from tb_confusion.reading import provider
 from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data
 from tb_confusion.storage import metadata
-from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.errors import BadArgument
 from tb_confusion.server import diff_data
 from tb_confusion.server.json_http import json_route
 from tb_confusion.report import build_report

@@ -22,6 +22,30 @@ def check_flag(value, name):
     return bool(value)
 
 
+def check_text(value, name):
+    """`value` when it is a non-empty string, else BadArgument naming `name` (writers' and doors' options)."""
+    if not isinstance(value, str) or not value.strip():
+        raise BadArgument(f"{name} must be a non-empty string; got {brief(value)}")
+    return value
+
+
+def check_positive_int(value, name):
+    """`value` as an int when it is an integer >= 1 (bools refused), else BadArgument naming `name`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise BadArgument(f"{name} must be a positive integer; got {brief(value)}")
+    return int(value)
+
+
+def check_choice(value, choices, name, allow_none=False):
+    """`value` when it is one of `choices` (or None with `allow_none`), else BadArgument naming `name`."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str) or value not in choices:
+        raise BadArgument(f"{name} must be one of {', '.join(map(repr, choices))}{' or None' if allow_none else ''}; "
+                          f"got {brief(value)}")
+    return value
+
+
 def as_array(value, name):
     """A numpy array from a list, numpy array, TensorFlow tensor or torch tensor."""
     if value is None:
