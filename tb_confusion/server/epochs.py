@@ -19,32 +19,27 @@ def series(source, tables, where, run, tag, plugin_data, options):
     ctx, experiment_id = where
     supported = decision_table.supports(plugin_data.task)
     decision = {"threshold": options.get("threshold"), "cutoff": options.get("cutoff"), "beta": options.get("beta", 1.0)}
+
+    def statistics(ref):
+        return source.statistics(ctx, experiment_id, run, tag, ref, plugin_data)
+
+    def metrics(ref):
+        step_key = provider.record_key(experiment_id, run, tag, ref)
+        if supported:
+            table = tables.get_or_compute(("table",) + step_key, lambda: decision_table.DecisionTable(statistics(ref)),
+                                          decision_table.DecisionTable.nbytes)
+            try:
+                return table.headline(**decision)  # well under a millisecond: not worth a cache entry
+            except decision_table.Unsupported:
+                pass
+        return tables.get_or_compute(("epoch", step_key, tuple(sorted(options.items()))),
+                                     lambda: panel_data.epoch_metrics(build_report(statistics(ref), **options)))
+
     result = []
     for ref in source.steps(ctx, experiment_id, run, tag):
-        step_key = provider.record_key(experiment_id, run, tag, ref)
-
-        def statistics(ref=ref):
-            return source.statistics(ctx, experiment_id, run, tag, ref, plugin_data)
-
-        def table(statistics=statistics, step_key=step_key):
-            def build():
-                return decision_table.DecisionTable(statistics())
-            return tables.get_or_compute(("table",) + step_key, build, decision_table.DecisionTable.nbytes)
-
-        def from_statistics(statistics=statistics):
-            return panel_data.epoch_metrics(build_report(statistics(), **options))
-
-        def compute(table=table, from_statistics=from_statistics, step_key=step_key):
-            if supported:
-                try:
-                    return table().headline(**decision)  # well under a millisecond: not worth a cache entry
-                except decision_table.Unsupported:
-                    pass
-            return tables.get_or_compute(("epoch", step_key, tuple(sorted(options.items()))), from_statistics)
-
         entry = {"step": ref.step, "wall_time": ref.wall_time}
         try:
-            entry["metrics"] = compute()
+            entry["metrics"] = metrics(ref)
         except Unreadable as e:
             entry.update(metrics=None, error=str(e))
         result.append(entry)
