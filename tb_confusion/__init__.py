@@ -6,6 +6,7 @@
     tbc.keras.ConfusionMatrixCallback(...) # Keras (imported on first use)
     tbc.lightning / tbc.transformers / tbc.xgboost / tbc.lightgbm .ConfusionMatrixCallback(...)  # likewise
     tbc.read("logs")                       # Records back, same decoder as the plugin
+    tbc.Accumulator("pixels", ...)         # per-pixel targets summed batch by batch (segmentation)
 """
 
 import importlib
@@ -15,8 +16,9 @@ __version__ = "0.1.0"
 from tb_confusion import summary  # noqa: E402  (no TensorFlow import at module load)
 from tb_confusion.storage.payload import Record  # noqa: E402
 from tb_confusion.reading.offline import read  # noqa: E402
+from tb_confusion.counts.accumulator import Accumulator  # noqa: E402
 
-__all__ = ["summary", "read", "Record", "keras", "lightning", "transformers", "xgboost", "lightgbm", "__version__"]
+__all__ = ["summary", "read", "Record", "Accumulator", "keras", "lightning", "transformers", "xgboost", "lightgbm", "__version__"]
 
 _DOORS = ("keras", "lightning", "transformers", "xgboost", "lightgbm")
 

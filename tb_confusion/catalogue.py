@@ -20,6 +20,8 @@ from tb_confusion.metrics import calibration, probabilistic
 from tb_confusion.tasks import NAMES as ALL_TASKS
 
 SINGLE_LABEL = ("binary", "multiclass")
+# Tasks whose steps keep every example's probabilities (accumulated ones keep sums: tb_confusion.counts)
+EXACT_TASKS = ("binary", "multiclass", "multilabel")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +70,9 @@ def _calibration(key):
 
 
 def _calibration_errors(statistics):
+    if statistics.kind == "counts":  # the 15 equal-width bins were summed as the step was accumulated
+        ece, mce = calibration.errors_of(statistics.counts.calibration_table())
+        return {"ece": ece, "mce": mce, "adaptive_ece": None}
     top = statistics.top if statistics.task.name == "multiclass" else None
     confidence, outcome, weights = calibration.pairs(
         statistics.labels, statistics.probabilities, task=statistics.task.name,
@@ -80,7 +85,8 @@ _CALIBRATED = ("binary: the positive class's probability against the share of po
 
 METRICS = (
     Metric("accuracy", "Accuracy", headline=True,
-           description="share of examples predicted right (multilabel: every label right)"),
+           description="share of examples predicted right (multilabel: every label right; segmentation: "
+                       "pixel accuracy)"),
     Metric("balanced_accuracy", "Balanced accuracy", headline=True,
            description="mean recall over the classes present"),
     Metric("precision", "Precision", shape="per_class", headline=True, column="compact", zero_division="zero"),
@@ -111,11 +117,15 @@ METRICS = (
     Metric("mce", "MCE", decision=False, headline=True, higher_is_better=False, compute=_calibration("mce"),
            description="maximum calibration error: the largest |accuracy - confidence| of the 15 "
                        "equal-width bins"),
-    Metric("adaptive_ece", "Adaptive ECE", decision=False, headline=True, higher_is_better=False,
+    Metric("adaptive_ece", "Adaptive ECE", tasks=EXACT_TASKS, decision=False, headline=True, higher_is_better=False,
            compute=_calibration("adaptive_ece"),
            description="ECE over 15 equal-mass bins (each holding about as many examples)"),
-    Metric("top_k_accuracy", "Top-k accuracy", tasks=("multiclass",), shape="per_k", decision=False,
+    Metric("top_k_accuracy", "Top-k accuracy", tasks=("multiclass", "segmentation"), shape="per_k", decision=False,
            description="share of examples whose true class is among the k most probable"),
+    Metric("frequency_weighted_iou", "Frequency-weighted IoU", tasks=("segmentation",),
+           description="IoU of each class weighted by its share of the pixels"),
+    Metric("dice", "Dice", tasks=("segmentation",), shape="per_class", zero_division="zero",
+           description="2 |A and B| / (|A| + |B|) per class: the F1 of its pixels"),
     Metric("hamming_loss", "Hamming loss", tasks=("multilabel",), higher_is_better=False,
            description="share of (example, label) pairs predicted wrong"),
     Metric("support", "Support", shape="per_class", column="compact", description="true examples per class"),

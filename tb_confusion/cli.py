@@ -266,7 +266,8 @@ def _sections(report):
 
 def _title(report):
     parts = [f"run {report['run']}", f"tag {report['tag']}", f"step {report['step']}", report["task"],
-             f"{report['num_examples']} examples"]
+             f"{report['num_examples']} {tasks.get(report['task']).examples}"
+             + (f", {report['num_elements']:,} pixels" if "num_elements" in report else "")]
     if report["task"] == "binary":
         parts.append(f"threshold {_fmt(report['threshold'])}")
     if report["task"] == "multilabel":

@@ -27,6 +27,11 @@ class NewerFormat(Unreadable):
     """Data written by a newer tb_confusion than the one reading it: upgrading fixes it."""
 
 
+class NotStored(Error, LookupError):
+    """Something a step's storage kind does not keep, e.g. each pixel's probabilities of an accumulated
+    step; the message says what the step does keep."""
+
+
 class BadArgument(Error, ValueError):
     """An argument (a parameter of a call, a route or the CLI) outside what it accepts; the message
     names the argument and the bad value."""
@@ -36,7 +41,7 @@ class SkippedWarning(UserWarning):
     """Damaged data that a reader skipped, reading the rest (`tbc.read`); the message names it."""
 
 
-HTTP_STATUS = {BadArgument: 400, NotFound: 404, Unreadable: 422}
+HTTP_STATUS = {BadArgument: 400, NotFound: 404, Unreadable: 422, NotStored: 422}
 
 
 def http_status(error):

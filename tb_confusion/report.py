@@ -40,8 +40,8 @@ def build_report(record, *, threshold=None, thresholds=None, cutoff=None, curves
         options["thresholds"] = check_thresholds(thresholds if thresholds is not None else threshold, len(names))
     report = {
         "run": record.run, "tag": record.tag, "step": record.step, "wall_time": record.wall_time,
-        "task": record.task, "class_names": names, "num_examples": int(len(stats.labels)),
-        "weighted": stats.weights is not None,
+        "task": record.task, "class_names": names, "num_examples": int(record.num_examples),
+        "weighted": stats.weighted,
     }
     report.update(stats.task.report(stats, options))
     for metric in catalogue.computed(stats.task.name):

@@ -27,6 +27,8 @@ class Statistics:
     class_names (str), positive_class.
     """
 
+    kind = "exact"
+
     def __init__(self, record):
         self.record = record
         self.task = tasks.get(record.task)
@@ -39,6 +41,10 @@ class Statistics:
         if problem:
             raise BadArgument(problem)
         self._memo = {}
+
+    @property
+    def weighted(self):
+        return self.weights is not None
 
     def memo(self, key, compute):
         """`compute()` once per `key` for this step: for numbers that do not move with the threshold
@@ -85,5 +91,10 @@ _SORTS = threading.BoundedSemaphore(2)
 
 
 def of(source):
-    """`source` itself when it is a Statistics, else Statistics(source) of a Record."""
-    return source if isinstance(source, Statistics) else Statistics(source)
+    """`source` itself when it is a Statistics (or CountStatistics), else the statistics of a Record
+    (or of an accumulated step's CountsRecord)."""
+    from tb_confusion.counts.statistics import CountStatistics  # counts builds on the tasks this module uses
+
+    if isinstance(source, (Statistics, CountStatistics)):
+        return source
+    return CountStatistics(source) if hasattr(source, "counts") else Statistics(source)

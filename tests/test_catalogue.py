@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tb_confusion as tbc
 from tb_confusion import catalogue, tasks
 from tb_confusion.server import panel_data
 from tb_confusion.cli import resolve
@@ -19,6 +20,11 @@ def _record(task, rng, n, c):
     if task == "multiclass":
         p = rng.random((n, c)).astype(np.float32)
         return Record("multiclass", rng.integers(0, c, n), p / p.sum(1, keepdims=True), [f"c{k}" for k in range(c)])
+    if task == "segmentation":  # n images of 2 x 3 pixels (at least one: an empty step is not written)
+        p = rng.random((max(n, 1), 2, 3, c)).astype(np.float32)
+        accumulator = tbc.Accumulator("pixels", class_names=[f"c{k}" for k in range(c)])
+        accumulator.update(rng.integers(0, c, (max(n, 1), 2, 3)), p / p.sum(-1, keepdims=True))
+        return accumulator.record()
     labels = (rng.random((n, c)) < 0.3).astype(np.uint8)
     return Record("multilabel", labels, rng.random((n, c)).astype(np.float32), [f"l{k}" for k in range(c)])
 

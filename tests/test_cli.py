@@ -176,7 +176,7 @@ def _write_newer_format_tag(directory):
 
     summary = tbc.summary.predictions_pb("future", [0, 1], [0.2, 0.8])
     content = _proto.PluginData.FromString(summary.value[0].metadata.plugin_data.content)
-    content.version += 1
+    content.version = FORMAT_VERSION + 1
     summary.value[0].metadata.plugin_data.content = content.SerializeToString()
     with EventWriter(str(directory)) as writer:
         writer.add_summary(summary, 0)

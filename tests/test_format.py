@@ -98,7 +98,7 @@ def test_summary_metadata_is_a_blob_sequence_with_tag_constant_facts():
     assert md.plugin_data.plugin_name == "tb_confusion"
     parsed = metadata.parse_plugin_data(md.plugin_data.content)
     assert (parsed.version, parsed.task, list(parsed.class_names), parsed.dtype, parsed.num_classes) == \
-           (metadata.FORMAT_VERSION, "multiclass", ["a", "b", "c"], "float16", 3)
+           (metadata.EXACT_VERSION, "multiclass", ["a", "b", "c"], "float16", 3)
 
 
 @pytest.mark.parametrize("task,names,labels,probabilities", [

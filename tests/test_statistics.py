@@ -49,7 +49,8 @@ def test_a_record_passed_directly_sorts_again(sorts):
 
 
 @settings(max_examples=25, deadline=None)
-@given(task=st.sampled_from(tasks.NAMES), seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60))
+@given(task=st.sampled_from([t for t in tasks.NAMES if tasks.get(t).storage == "exact"]), seed=st.integers(0, 2**32 - 1),
+       n=st.integers(1, 60))
 def test_shared_statistics_give_the_same_answers_as_fresh_ones(task, seed, n):
     rng = np.random.default_rng(seed)
     if task == "binary":

@@ -9,7 +9,7 @@ from tb_confusion.statistics import Statistics
 
 
 def test_registry_lists_each_task_once_under_its_name():
-    assert tasks.NAMES == ("binary", "multiclass", "multilabel")
+    assert tasks.NAMES == ("binary", "multiclass", "multilabel", "segmentation")
     for name in tasks.NAMES:
         task = tasks.get(name)
         assert isinstance(task, tasks.Task) and task.name == name
@@ -18,7 +18,7 @@ def test_registry_lists_each_task_once_under_its_name():
 
 @pytest.mark.parametrize("name", ["Binary", "", None, "regression", 3])
 def test_an_unknown_task_is_a_bad_argument_naming_the_known_ones(name):
-    with pytest.raises(errors.BadArgument, match=r"task must be 'binary', 'multiclass' or 'multilabel'; got"):
+    with pytest.raises(errors.BadArgument, match=r"task must be 'binary', 'multiclass', 'multilabel' or 'segmentation'; got"):
         tasks.get(name)
 
 

@@ -13,7 +13,7 @@ from tensorboard.data import provider
 from tb_confusion.errors import NotFound, Unreadable
 from tb_confusion.storage import metadata, payload
 from tb_confusion.reading.selection import select
-from tb_confusion.statistics import Statistics
+from tb_confusion import statistics as step_statistics
 
 _UNSERVABLE = re.compile(r'["\\\t]')
 
@@ -105,9 +105,9 @@ class RecordSource:
         key = ("statistics",) + record_key(experiment_id, run, tag, ref)[1:]
 
         def build():
-            return Statistics(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
+            return step_statistics.of(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
 
-        return self._cache.get_or_compute(key, build, Statistics.nbytes_bound)
+        return self._cache.get_or_compute(key, build, lambda built: built.nbytes_bound())
 
     def _load(self, ctx, experiment_id, run, tag, ref, plugin_data):
         plugin_data = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)

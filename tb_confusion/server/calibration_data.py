@@ -42,7 +42,8 @@ def scope(task_name, class_index):
     """What the diagram bins, in words (the panel shows it under the chart)."""
     if class_index is not None:
         return "label" if task_name == "multilabel" else "one_vs_rest"
-    return {"binary": "positive_class", "multiclass": "top_1", "multilabel": "pooled_labels"}[task_name]
+    return {"binary": "positive_class", "multiclass": "top_1", "multilabel": "pooled_labels",
+            "segmentation": "top_1"}[task_name]
 
 
 def diagram(statistics, *, n_bins, strategy, class_index=None, probabilities=None):
@@ -51,6 +52,8 @@ def diagram(statistics, *, n_bins, strategy, class_index=None, probabilities=Non
     "adaptive_ece" (= "ece")."""
     task = statistics.task.name
     scaled = probabilities is not None
+    if statistics.kind == "counts":
+        return _accumulated_diagram(statistics, n_bins=n_bins, strategy=strategy, class_index=class_index)
     top = statistics.top if task == "multiclass" and class_index is None and not scaled else None
     out = calibration.reliability_diagram(
         statistics.labels, statistics.probabilities if not scaled else probabilities, task=task,
@@ -63,6 +66,23 @@ def diagram(statistics, *, n_bins, strategy, class_index=None, probabilities=Non
     return out
 
 
+def _accumulated_diagram(statistics, *, n_bins, strategy, class_index):
+    """The top-1 diagram of an accumulated step, from the 15 equal-width bins summed with it (the only
+    bins it keeps: anything else is a NotStored 422 that says so)."""
+    state = statistics.counts
+    if n_bins != calibration.DEFAULT_BINS or strategy != "equal_width" or class_index is not None:
+        statistics.per_example_unavailable(
+            f"each pixel's probabilities (to bin them otherwise than the top-1 probability in "
+            f"{calibration.DEFAULT_BINS} equal-width bins kept with the step)")
+    table = state.calibration_table()
+    ece, mce = calibration.errors_of(table)
+    out = {**table, "n_bins": n_bins, "edges": [float(e) for e in table["edges"]],
+           "count": table["count"].tolist(), "ece": ece, "mce": mce}
+    out["gap"] = [None if a is None else a - c for a, c in zip(out["accuracy"], out["confidence"])]
+    out["num_pairs"] = sum(out["count"])
+    return out
+
+
 def answer(statistics, *, n_bins, strategy, class_index=None, temperature=None):
     """The route's object for one step (a Statistics)."""
     record = statistics.record
@@ -71,7 +91,7 @@ def answer(statistics, *, n_bins, strategy, class_index=None, temperature=None):
         "run": record.run, "tag": record.tag, "step": record.step, "task": task,
         "class_names": list(statistics.class_names), "class": class_index,
         "scope": scope(task, class_index), "strategy": strategy, "n_bins": n_bins,
-        "weighted": statistics.weights is not None,
+        "weighted": statistics.weighted,
         **_bins_and_errors(diagram(statistics, n_bins=n_bins, strategy=strategy, class_index=class_index)),
     }
     if temperature == "fit":

@@ -30,7 +30,7 @@ def stats(source, report):
         "task": record.task,
         "class_names": list(record.class_names),
         "num_examples": record.num_examples,
-        "weighted": record.weights is not None,
+        "weighted": data.weighted,
         "exact": True,
         "report": report,
     }
@@ -60,6 +60,9 @@ def examples(source, *, true, pred, threshold=None, cutoff=None, label=None, off
     `order`: "confidence" (most confident first) or "likely_mislabeled" (likely label issues first, each
     group by `true_score` ascending). `likely_issues` counts the cell's likely label issues."""
     data = statistics.of(source)
+    if data.kind == "counts":
+        return data.task.examples_page(data, true=true, pred=pred, cutoff=cutoff, offset=offset, limit=limit,
+                                       order=order)
     truth, predicted, score = cell_assignment(data, threshold=threshold, cutoff=cutoff, label=label)
     index = np.flatnonzero((truth == true) & (predicted == pred))
     issues = label_issues.of_step(data, label=label)

@@ -31,6 +31,14 @@ _SCHEMA = [
         ("example_ids", 5, _F.TYPE_BYTES, _F.LABEL_OPTIONAL, None),
         ("example_id_offsets", 6, _F.TYPE_MESSAGE, _F.LABEL_OPTIONAL, ".tb_confusion.Array"),
         ("checksum", 7, _F.TYPE_FIXED32, _F.LABEL_OPTIONAL, None),
+        ("counts", 8, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.NamedArray"),
+        ("num_examples", 9, _F.TYPE_UINT64, _F.LABEL_OPTIONAL, None),
+    ]),
+    ("NamedArray", [
+        ("name", 1, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
+        ("values", 2, _F.TYPE_MESSAGE, _F.LABEL_OPTIONAL, ".tb_confusion.Array"),
+        ("index", 3, _F.TYPE_MESSAGE, _F.LABEL_OPTIONAL, ".tb_confusion.Array"),
+        ("shape", 4, _F.TYPE_UINT64, _F.LABEL_REPEATED, None),
     ]),
 ]
 
@@ -73,3 +81,4 @@ _classes = _message_classes()
 PluginData = _classes["PluginData"]
 Array = _classes["Array"]
 Payload = _classes["Payload"]
+NamedArray = _classes["NamedArray"]

@@ -9,7 +9,11 @@ from tb_confusion.errors import NewerFormat, Unreadable
 from tb_confusion.tasks import NAMES as TASKS
 
 PLUGIN_NAME = "tb_confusion"
-FORMAT_VERSION = 2  # 2: payloads carry a checksum; version 1 logs stay readable
+FORMAT_VERSION = 3  # the newest version this tb_confusion reads (docs/format.md)
+# What a writer stamps is the oldest version that can read it: exact steps stay at 2 (payloads carry a
+# checksum), so readers of version 2 keep reading them; accumulated steps (task "segmentation") are 3.
+EXACT_VERSION = 2
+COUNTS_VERSION = 3
 DTYPES = ("float32", "float16")
 
 FormatVersionError = NewerFormat  # the name earlier releases raised
@@ -23,10 +27,11 @@ def check_version(version, what):
         )
 
 
-def create_summary_metadata(*, task, class_names, dtype, positive_class=1, description=""):
+def create_summary_metadata(*, task, class_names, dtype, positive_class=1, description="",
+                            version=EXACT_VERSION):
     """SummaryMetadata for a predictions tag (a BLOB_SEQUENCE: one blob per step)."""
     content = _proto.PluginData(
-        version=FORMAT_VERSION,
+        version=version,
         task=task,
         class_names=list(class_names),
         positive_class=tasks.get(task).positive_class(positive_class),

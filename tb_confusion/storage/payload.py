@@ -10,7 +10,7 @@ import numpy as np
 from tb_confusion import tasks
 from tb_confusion.storage import _proto, stored_checks, wire
 from tb_confusion.errors import Unreadable
-from tb_confusion.storage.metadata import FORMAT_VERSION, check_version
+from tb_confusion.storage.metadata import EXACT_VERSION, check_version
 
 
 @dataclasses.dataclass
@@ -179,7 +179,7 @@ _FIELD_OVERHEAD = 48  # key, length varint, dtype string, shape varints of one A
 
 def encode(labels, probabilities, *, weights=None, example_ids=None):
     """Serialized Payload bytes from validated arrays (see validation.prepare), checksum last."""
-    payload = _proto.Payload(version=FORMAT_VERSION)
+    payload = _proto.Payload(version=EXACT_VERSION)
     _fill(payload.labels, labels)
     _fill(payload.probabilities, probabilities)
     if weights is not None:
@@ -198,8 +198,15 @@ def decode(data, plugin_data, **where):
     """
     buffer = memoryview(data)
     arrays, version, ids, checksum = {}, 0, None, None
+    accumulated = tasks.get(plugin_data.task).storage == "counts"
     try:
         for number, wire_type, value in wire.fields(buffer):
+            if number == 8:  # an accumulated step's sums (version 3)
+                if not accumulated:
+                    raise Unreadable(f"corrupt tb_confusion payload: accumulated sums in a {plugin_data.task} tag")
+                from tb_confusion.storage import counts_payload  # it builds on this module
+
+                return counts_payload.decode(buffer, plugin_data, **where)
             if number == 1:
                 version = value
             elif number == 7 and wire_type == wire.FIXED32:
@@ -215,6 +222,8 @@ def decode(data, plugin_data, **where):
     check_version(version, "this step's payload")
     if version >= 2:
         _check_checksum(buffer, checksum)
+    if accumulated:
+        raise Unreadable(f"corrupt tb_confusion payload: a {plugin_data.task} step without accumulated sums")
     for required in ("labels", "probabilities"):
         if required not in arrays:
             raise Unreadable(f"corrupt tb_confusion payload: no {required}")

@@ -7,6 +7,8 @@ import numpy as np
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage.metadata import DTYPES, TASKS
 
+EXACT_TASKS = tuple(name for name in TASKS if name != "segmentation")  # segmentation is accumulated only
+
 # Rows of a softmax must sum to 1 within this (float16 inputs and float32 softmax both fit).
 SUM_TOLERANCE = 1e-3
 MAX_CLASSES = 65_536  # labels are stored as uint16 at most
@@ -66,8 +68,9 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
 
     Returns keys: task, labels, probabilities, class_names, weights, example_ids, dtype.
     """
-    if task is not None and task not in TASKS:
-        raise BadArgument(f"task must be one of {', '.join(TASKS)} or None; got {task!r}")
+    if task is not None and task not in EXACT_TASKS:
+        hint = " (per-pixel targets are summed with tb_confusion.Accumulator)" if task in TASKS else ""
+        raise BadArgument(f"task must be one of {', '.join(EXACT_TASKS)} or None; got {task!r}{hint}")
     if dtype not in DTYPES:
         raise BadArgument(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
     check_flag(from_logits, "from_logits")
@@ -76,7 +79,9 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
     _check_numeric(labels, "labels")
     _check_numeric(probabilities, "probabilities")
     if probabilities.ndim not in (1, 2) or probabilities.ndim == 2 and probabilities.shape[1] == 0:
-        raise BadArgument(f"probabilities must have shape [N] or [N, C]; got shape {probabilities.shape}")
+        hint = (". Per-pixel (or other per-element) targets are summed batch by batch with tb_confusion.Accumulator"
+                if probabilities.ndim > 2 else "")
+        raise BadArgument(f"probabilities must have shape [N] or [N, C]; got shape {probabilities.shape}{hint}")
     if labels.ndim not in (1, 2):
         raise BadArgument(f"labels must have shape [N] or [N, C]; got shape {labels.shape}")
     n = len(probabilities)

@@ -11,8 +11,9 @@ from tb_confusion.tasks.base import Task
 from tb_confusion.tasks.binary import Binary
 from tb_confusion.tasks.multiclass import BELOW_CUTOFF, TOP_K, Multiclass
 from tb_confusion.tasks.multilabel import Multilabel
+from tb_confusion.tasks.segmentation import Segmentation
 
-TASKS = {task.name: task for task in (Binary(), Multiclass(), Multilabel())}
+TASKS = {task.name: task for task in (Binary(), Multiclass(), Multilabel(), Segmentation())}
 NAMES = tuple(TASKS)
 
 __all__ = ["BELOW_CUTOFF", "NAMES", "TASKS", "TOP_K", "Task", "get", "describe"]

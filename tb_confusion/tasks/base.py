@@ -13,13 +13,16 @@ class Task:
     "classes" (true x predicted class) or "labels" (one 2x2 per label, summed for the overview).
     decision: what the user moves, "threshold" (one), "per_label" (one per label) or "cutoff".
     cell_needs_label: the examples route needs a `label` (a cell is a cell of one label's 2x2).
+    storage: how its steps are stored, "exact" (every example's probabilities) or "counts" (sums
+    accumulated batch by batch: tb_confusion.counts). examples: what one example is, for people
+    ("examples", or "images" when each holds many counted elements).
     """
 
     def __init_subclass__(cls, *, name, label, matrix="classes", decision="threshold", cell_needs_label=False,
-                          **kwargs):
+                          storage="exact", examples="examples", **kwargs):
         super().__init_subclass__(**kwargs)
         cls.name, cls.label, cls.matrix, cls.decision = name, label, matrix, decision
-        cls.cell_needs_label = cell_needs_label
+        cls.cell_needs_label, cls.storage, cls.examples = cell_needs_label, storage, examples
 
     def check(self, labels, probabilities, num_classes):
         """None when the arrays fit this task with `num_classes` classes, else what does not fit."""
@@ -62,4 +65,4 @@ class Task:
     def describe(self):
         """What the panel mirrors of this task (frontend tasks.js is tested against it)."""
         return {"name": self.name, "label": self.label, "matrix": self.matrix, "decision": self.decision,
-                "cell_needs_label": self.cell_needs_label}
+                "cell_needs_label": self.cell_needs_label, "storage": self.storage, "examples": self.examples}
