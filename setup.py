@@ -30,6 +30,7 @@ setup(
     extras_require={
         "tensorflow": ["tensorflow>=2.13"],
         "log": ["tqdm>=4.60", "pyarrow>=10"],  # `tb-confusion log`: progress bar, Parquet
+        "s3": ["boto3>=1.28.57"],  # s3:// logdirs (docs/s3.md); 1.28.57 reads AWS_ENDPOINT_URL
         "lightning": ["lightning>=2.0"],
         "tensorboardx": ["tensorboardX>=2.0"],
         "transformers": ["transformers>=4.41", "accelerate>=1.1"],

@@ -3,6 +3,8 @@
 Runs and steps follow TensorBoard's rules: a run is a directory holding event files ("." for the
 logdir itself); files of a run are read in name order; a record at step s replaces any earlier
 records of the same tag at steps >= s (what TensorBoard's fast loader does on restarts).
+A logdir may be a URL (s3://, gs://, ...): storage/remote.py reads it through TensorBoard's file layer,
+each event file whole when scanning and a chosen step's record with ranged reads (docs/s3.md).
 """
 
 import collections
@@ -17,9 +19,9 @@ from tensorboard.compat.proto import summary_pb2
 
 from tb_confusion.errors import LogdirNotFound, SkippedWarning, Unreadable
 from tb_confusion.reading.selection import select
-from tb_confusion.storage import metadata, payload, wire
-from tb_confusion.storage.events import (CorruptRecordError, _gfile_for, check_record_at, read_record_at,
-                                         record_spans, records_with_offsets)
+from tb_confusion.storage import metadata, payload, remote, wire
+from tb_confusion.storage.events import (CorruptRecordError, check_record_at, read_record_at, record_spans,
+                                         records_with_offsets)
 
 
 @dataclasses.dataclass
@@ -106,7 +108,8 @@ def _intact(entry):
     """Whether the record of a step entry passes its data checksum (checked once)."""
     if not entry.checked:
         try:
-            _with_data(entry.path, lambda data: check_record_at(data, entry.offset, path=entry.path))
+            _with_record(entry.path, entry.offset,
+                         lambda data, position: check_record_at(data, position, path=entry.path))
         except CorruptRecordError:
             return False
         entry.checked = True
@@ -122,20 +125,23 @@ def scan(logdir, *, runs=None, on_error=None, check_all=True):
     skipped (a damaged file: the records before the damage are kept).
     check_all=False: records over 1 MiB (payloads) are not read; their data checksums are left to the
     steps a reader uses (see `locate`): framing, small records and each tag's first record are checked.
+    A URL (s3://, gs://, ...) is read through TensorBoard's file layer (storage/remote.py): each event
+    file in one request; a missing bucket raises LogdirNotFound, an unreachable store remote.StorageError.
     """
-    gfile = _gfile_for(logdir)
-    exists = gfile.isdir(logdir) if gfile else os.path.isdir(logdir)
-    if not exists:
+    is_remote = remote.is_remote(logdir)
+    if is_remote:
+        logdir = remote.normalized(logdir)
+    if not (remote.isdir(logdir) if is_remote else os.path.isdir(logdir)):
         raise LogdirNotFound(f"logdir {logdir!r} does not exist or is not a directory")
     index = {}
-    for run_name, paths in sorted(_event_files(logdir, gfile).items()):
+    for run_name, paths in sorted(_event_files(logdir, is_remote).items()):
         if runs is not None and run_name not in runs:
             continue
         tags, unreadable = {}, set()
         steps = collections.defaultdict(dict)
         for path in paths:
             try:
-                for offset, data, start, stop, checked in _events(path, gfile, check_all):
+                for offset, data, start, stop, checked in _events(path, is_remote, check_all):
                     try:
                         step, wall_time, values = _event_header(data, start, stop)
                     except (ValueError, TypeError, IndexError, struct.error):
@@ -253,31 +259,38 @@ def _payload_in_event(event, tag):
     return None
 
 
-def _event_files(logdir, gfile):
+def _event_files(logdir, is_remote):
     runs = {}
-    walk = gfile.walk(logdir) if gfile else os.walk(logdir)
-    for directory, _, files in walk:
+    if is_remote:
+        for directory, files in remote.walk(logdir):
+            events = sorted(f for f in files if "tfevents" in f)
+            if events:
+                runs[directory[len(logdir):].strip("/") or "."] = [directory + "/" + f for f in events]
+        return runs
+    for directory, _, files in os.walk(logdir):
         events = sorted(f for f in files if "tfevents" in f)
         if events:
-            relative = os.path.relpath(directory, logdir) if not gfile else directory[len(logdir):].strip("/") or "."
-            runs[relative.replace(os.sep, "/")] = [os.path.join(directory, f) for f in events]
+            runs[os.path.relpath(directory, logdir).replace(os.sep, "/")] = [os.path.join(directory, f)
+                                                                             for f in events]
     return runs
 
 
-def _events(path, gfile, check_all):
+def _events(path, is_remote, check_all):
     """(offset, data, start, stop, checked) per record of one event file: the record is data[start:stop].
 
     check_all: every record read and checked (data is a copy of the record); otherwise data is the whole
-    file (an mmap when local) and large records are neither copied nor checked (events.record_spans).
+    file (an mmap when local) and large records are neither copied nor checked (events.record_spans);
+    a remote file is downloaded whole anyway, so there the intact ones are checked at once.
     """
     if check_all:
-        for offset, record in _file_records(path, gfile):
+        for offset, record in _file_records(path, is_remote):
             yield offset, record, 0, len(record), True
         return
-    if gfile:
-        with gfile.GFile(path, "rb") as f:
-            data = f.read()
+    if is_remote:
+        data = remote.read_all(path)
         for offset, start, stop, checked in record_spans(data, path=path):
+            if not checked:  # the bytes are here already: checking now saves fetching the record again
+                checked = _passes_check(data, offset, path)
             yield offset, data, start, stop, checked
         return
     with open(path, "rb") as f:
@@ -288,10 +301,19 @@ def _events(path, gfile, check_all):
                 yield offset, data, start, stop, checked
 
 
-def _file_records(path, gfile):
-    if gfile:
-        with gfile.GFile(path, "rb") as f:
-            yield from records_with_offsets(f.read(), path=path)
+def _passes_check(data, offset, path):
+    """Whether the record at `offset` passes its data checksum. A damaged one stays unchecked, so that
+    `locate` finds the damage where it would in a local file (only if the record is chosen)."""
+    try:
+        check_record_at(data, offset, path=path)
+    except CorruptRecordError:
+        return False
+    return True
+
+
+def _file_records(path, is_remote):
+    if is_remote:
+        yield from records_with_offsets(remote.read_all(path), path=path)
         return
     with open(path, "rb") as f:
         if os.fstat(f.fileno()).st_size == 0:
@@ -300,15 +322,30 @@ def _file_records(path, gfile):
             yield from records_with_offsets(data, path=path)  # slices of an mmap are bytes copies
 
 
-def _with_data(path, use):
-    """use(the file's bytes: an mmap when local)."""
-    gfile = _gfile_for(path)
-    if gfile:
-        with gfile.GFile(path, "rb") as f:
-            return use(f.read())
+def _with_record(path, offset, use):
+    """use(data, position): the record that starts at byte `offset` of the file starts at `position` of
+    `data` (the local file's mmap; for a URL, the record's bytes fetched with ranged reads)."""
+    if remote.is_remote(path):
+        return use(_remote_frame(path, offset), 0)
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return use(data)
+        return use(data, offset)
+
+
+_FIRST_READ = 64 << 10  # a guess that holds most records whole, so one request usually suffices
+
+
+def _remote_frame(path, offset):
+    """The framed record (length, its CRC, data, data CRC) at byte `offset` of a remote file; shorter
+    when the file ends first (read_record_at then reports it)."""
+    data = remote.read_range(path, offset, _FIRST_READ)
+    if len(data) < 12:
+        return data
+    # A damaged length costs at most a read to the end of the file: read_record_at then checks its CRC.
+    (length,) = struct.unpack("<Q", data[:8])
+    if len(data) < 12 + length + 4:
+        data += remote.read_range(path, offset + len(data), 12 + length + 4 - len(data))
+    return data
 
 
 def _record_at(path, offset):
-    return _with_data(path, lambda data: read_record_at(data, offset, path=path))
+    return _with_record(path, offset, lambda data, position: read_record_at(data, position, path=path))

@@ -14,6 +14,7 @@ import numpy as np
 from tensorboard.compat.proto import event_pb2
 
 from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.storage import remote
 from tb_confusion.storage.fast_crc import frame, masked_crc32c
 
 _counter = itertools.count()
@@ -26,7 +27,9 @@ class EventWriter:
             writer.add_summary(tbc.summary.predictions_pb("predictions", y, p), step=epoch)
 
     Each `add_summary` is written and flushed at once, so TensorBoard sees it live. Local paths are
-    opened directly; other schemes (s3://, gs:// through fsspec) go through TensorBoard's file layer.
+    opened directly; URLs (s3:// through boto3, gs:// and others through fsspec) go through TensorBoard's
+    file layer (storage/remote.py; docs/s3.md). Object stores cannot append, so there each step uploads
+    the whole file again. A missing bucket raises errors.LogdirNotFound naming the logdir.
     """
 
     def __init__(self, logdir, *, filename_suffix=""):
@@ -35,12 +38,17 @@ class EventWriter:
         if not isinstance(filename_suffix, str):
             raise BadArgument(f"filename_suffix must be a string; got {filename_suffix!r}")
         logdir = os.fspath(logdir)
-        self._gfile = _gfile_for(logdir)
-        self._gfile.makedirs(logdir) if self._gfile else os.makedirs(logdir, exist_ok=True)
         name = "events.out.tfevents.%010d.%s.%d.%d%s" % (
             time.time(), socket.gethostname(), os.getpid(), next(_counter), filename_suffix)
-        self.path = os.path.join(logdir, name) if not self._gfile else logdir.rstrip("/") + "/" + name
-        self._file = self._gfile.GFile(self.path, "wb") if self._gfile else open(self.path, "wb")
+        if remote.is_remote(logdir):
+            logdir = remote.normalized(logdir)
+            remote.makedirs(logdir)
+            self.path = logdir + "/" + name
+            self._file = remote.RemoteFile(self.path)
+        else:
+            os.makedirs(logdir, exist_ok=True)
+            self.path = os.path.join(logdir, name)
+            self._file = open(self.path, "wb")
         self.add_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
 
     def add_event(self, event):
@@ -171,12 +179,3 @@ def check_record_at(data, offset, *, path="<bytes>"):
     masked = (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF  # as fast_crc.masked_crc32c
     if masked != struct.unpack("<I", data[end:end + 4])[0]:
         raise CorruptRecordError(f"{path}: bad record checksum at byte {offset}")
-
-
-def _gfile_for(path):
-    """TensorBoard's TF-free file layer for remote paths; None for local ones."""
-    if "://" not in str(path):
-        return None
-    from tensorboard.compat.tensorflow_stub.io import gfile
-
-    return gfile
