@@ -116,3 +116,77 @@ def summary(tag, content, payload):
     value = summary_pb2.Summary()
     value.value.add(tag=tag, metadata=summary_metadata, tensor=tensor)
     return value
+
+
+COUNT_ARRAYS = ("cells", "scores", "calibration", "top_k", "log_loss", "example_rows", "example_cells",
+                "example_counts")
+
+
+def _valid_counts(c, n, rng):
+    """The payload message of an accumulated step the Accumulator would write (no checksum yet)."""
+    import tb_confusion as tbc
+    from tb_confusion.storage import counts_payload
+
+    labels = rng.integers(0, c, (n, 3, 4))
+    p = rng.dirichlet(np.ones(c), (n, 3, 4)).astype(np.float32)
+    accumulator = tbc.Accumulator("p", class_names=[f"c{k}" for k in range(c)])
+    accumulator.update(labels, p, example_ids=[f"img{k}" for k in range(n)])
+    return _proto.Payload.FromString(counts_payload.encode(accumulator.state))
+
+
+@st.composite
+def counts_steps(draw):
+    """(PluginData content, Payload bytes) of an accumulated step: valid, or broken in one or more ways."""
+    from tb_confusion.storage import payload as payload_module
+
+    c, n = draw(st.integers(2, 4)), draw(st.integers(1, 4))
+    message = _valid_counts(c, n, np.random.default_rng(draw(st.integers(0, 2**32 - 1))))
+    message.ClearField("checksum")
+    plugin = dict(version=3, task="segmentation", class_names=[f"c{k}" for k in range(c)], num_classes=c)
+    checksum, damage = True, None
+    for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2]))):
+        target = draw(st.sampled_from(["array", "array", "drop", "unknown", "num_examples", "task", "ids",
+                                       "checksum", "bytes", "exact_fields"]))
+        entries = {entry.name: entry for entry in message.counts}
+        if target == "array":
+            entry = entries[draw(st.sampled_from(COUNT_ARRAYS))]
+            like = np.frombuffer(entry.values.data, np.dtype(entry.values.dtype)) if entry.values.data else np.zeros(1)
+            dtype_name, shape, data = draw(hostile_array(like))
+            entry.values.dtype, entry.values.data = dtype_name, data
+            if draw(st.booleans()):
+                del entry.shape[:]
+                entry.shape.extend([s % 2**64 for s in shape])
+        elif target == "drop":
+            name = draw(st.sampled_from(COUNT_ARRAYS))
+            kept = [entry for entry in message.counts if entry.name != name]
+            del message.counts[:]
+            message.counts.extend(kept)
+        elif target == "unknown":
+            message.counts.add(name="surprise").values.dtype = "<f8"
+        elif target == "num_examples":
+            message.num_examples = draw(st.sampled_from([0, n - 1, n + 5, 2**63]))
+        elif target == "task":
+            plugin["task"] = draw(st.sampled_from(["multiclass", "binary"]))
+            plugin["version"] = 2
+        elif target == "ids":
+            message.example_ids = b"\xff" + message.example_ids[1:]
+        elif target == "checksum":
+            checksum = False
+        elif target == "exact_fields":
+            message.labels.dtype, message.labels.data = "|u1", b"\x00"
+            message.labels.shape.append(1)
+        else:
+            damage = (draw(st.booleans()), draw(st.integers(0, 10**6)))
+    data = message.SerializeToString()
+    if checksum:
+        import google_crc32c
+        import struct
+
+        data += payload_module._CHECKSUM_KEY + struct.pack("<I", google_crc32c.value(data))
+    if damage:
+        flip, position = damage[0], damage[1] % max(1, len(data))
+        data = data[:position] + bytes([data[position] ^ 0xFF]) + data[position + 1:] if flip else data[:position]
+    if plugin["task"] == "binary":
+        plugin["class_names"] = plugin["class_names"][:2]
+        plugin["num_classes"] = 2
+    return _proto.PluginData(**plugin).SerializeToString(), data

@@ -37,10 +37,12 @@ class Accumulator:
       channels_first: probabilities come as [N, C, ...] (PyTorch) instead of [N, ..., C].
       from_logits: apply a softmax over the class axis first.
       description: optional markdown shown with the tag.
+      max_examples: count only the first `max_examples` examples of each step and ignore the rest (the
+        padding a DistributedSampler adds: tb_confusion.counts.distributed.real_examples(sampler)).
     """
 
     def __init__(self, tag="predictions", *, task="segmentation", class_names=None, ignore_index=None,
-                 channels_first=False, from_logits=False, description=None):
+                 channels_first=False, from_logits=False, description=None, max_examples=None):
         self.tag = check_text(tag, "tag")
         if task not in TASKS:
             raise BadArgument(f"task must be one of {', '.join(map(repr, TASKS))}; got {brief(task)} (one "
@@ -55,6 +57,11 @@ class Accumulator:
         if description is not None and not isinstance(description, str):
             raise BadArgument(f"description must be a string or None; got {brief(description)}")
         self.description = description or ""
+        if max_examples is not None and (isinstance(max_examples, bool) or not isinstance(max_examples, (int, np.integer))
+                                         or max_examples < 0):
+            raise BadArgument(f"max_examples must be an int >= 0 or None; got {brief(max_examples)}")
+        self.max_examples = max_examples
+        self.examples_seen = 0  # including those past max_examples
         self.state = None if self.class_names is None else CountState(len(self.class_names))
 
     def update(self, labels, probabilities, *, sample_weight=None, element_weight=None, example_ids=None):
@@ -65,6 +72,16 @@ class Accumulator:
         example_ids: [N] strings or ints naming the examples (images) in the drill-down.
         The batch is checked whole before anything is added: a bad batch leaves the sums unchanged."""
         y, p = self._arrays(labels, probabilities)
+        batch = len(y)
+        take = len(y) if self.max_examples is None else max(0, min(len(y), self.max_examples - self.examples_seen))
+        if take < len(y):  # the sampler's padding: checked above like any batch, then not counted
+            y, p = y[:take], p[:take]
+            sample_weight = None if sample_weight is None else as_array(sample_weight, "sample_weight")[:take]
+            element_weight = None if element_weight is None else as_array(element_weight, "element_weight")[:take]
+            example_ids = None if example_ids is None else list(as_array(example_ids, "example_ids"))[:take]
+        if not take:
+            self.examples_seen += batch
+            return self
         n, c = len(y), p.shape[-1]
         per_example = int(np.prod(y.shape[1:], dtype=np.int64))
         weights = _weights(sample_weight, element_weight, y.shape)
@@ -93,6 +110,7 @@ class Accumulator:
         for k, part in enumerate(sums):
             self.state.add(part._replace(num_examples=n if k == len(sums) - 1 else 0),
                            example_ids=ids if k == len(sums) - 1 else None if ids is None else [])
+        self.examples_seen += batch
         return self
 
     def _check_ids(self, ids):
@@ -153,6 +171,7 @@ class Accumulator:
     def reset(self):
         """Forget every batch (start the next epoch)."""
         self.state = None if self.state is None else CountState(self.state.num_classes)
+        self.examples_seen = 0
         return self
 
     @property

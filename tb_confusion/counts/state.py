@@ -123,7 +123,12 @@ class CountState:
         """(rows [M], cells [M], counts [M]): each example's non-empty cells (cell = true * C + argmax)."""
         if len(self._example_parts) != 1:
             parts = self._example_parts or [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))]
-            self._example_parts = [tuple(np.concatenate(column) for column in zip(*parts))]
+            rows, cells, counts = (np.concatenate(column) for column in zip(*parts))
+            # one entry per (example, cell), ordered by example then cell: a batch summed in several
+            # passes gives an example's cell once per pass
+            width = self.num_classes ** 2
+            keys, where = np.unique(rows * width + cells, return_inverse=True)
+            self._example_parts = [(keys // width, keys % width, np.bincount(where, counts, minlength=len(keys)))]
         return self._example_parts[0]
 
     def set_examples(self, rows, cells, counts):

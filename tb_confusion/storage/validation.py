@@ -188,7 +188,7 @@ def row_off_sum(probabilities, tolerance):
     """(row, its sum) of the first row of [N, C] probabilities whose sum is further than `tolerance`
     from 1 (summed in float64), or None: the softmax rule writers and readers check."""
     sums = probabilities.sum(axis=1, dtype=np.float64)
-    off = np.abs(sums - 1.0) > tolerance
+    off = ~(np.abs(sums - 1.0) <= tolerance)  # NaN sums are off too
     if not off.any():
         return None
     row = int(np.argmax(off))
