@@ -32,6 +32,11 @@ class NotStored(Error, LookupError):
     step; the message says what the step does keep."""
 
 
+class StorageError(Error, OSError):
+    """Remote storage (s3://, gs://) that could not be reached or refused the request; the message names
+    the path and what the store said."""
+
+
 class BadArgument(Error, ValueError):
     """An argument (a parameter of a call, a route or the CLI) outside what it accepts; the message
     names the argument and the bad value."""
@@ -41,7 +46,7 @@ class SkippedWarning(UserWarning):
     """Damaged data that a reader skipped, reading the rest (`tbc.read`); the message names it."""
 
 
-HTTP_STATUS = {BadArgument: 400, NotFound: 404, Unreadable: 422, NotStored: 422}
+HTTP_STATUS = {BadArgument: 400, NotFound: 404, Unreadable: 422, NotStored: 422, StorageError: 502}
 
 
 def http_status(error):

@@ -9,12 +9,7 @@ refused or could not be reached for is StorageError. See docs/s3.md.
 import contextlib
 import sys
 
-from tb_confusion.errors import BadArgument, Error, LogdirNotFound
-
-
-class StorageError(Error, OSError):
-    """Remote storage that could not be reached or refused the request; the message names the path and
-    what the store said."""
+from tb_confusion.errors import BadArgument, Error, LogdirNotFound, StorageError
 
 
 def is_remote(path):
