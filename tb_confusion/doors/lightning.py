@@ -20,6 +20,8 @@ import numpy as np
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
 
+from tb_confusion.counts import distributed
+from tb_confusion.counts.accumulator import Accumulator
 from tb_confusion.doors.collect import Collector, LazyWriter
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage.metadata import DTYPES, TASKS
@@ -85,6 +87,10 @@ class ConfusionMatrixCallback(*_callback_bases()):
       step: "epoch" (default, `trainer.current_epoch`) or "global_step" (`trainer.global_step`; use it
         with `val_check_interval`, several validations per epoch).
       dataloader_idx: which validation/test dataloader to log when there are several.
+      ignore_index: with task="segmentation", the label of pixels not counted (e.g. 255).
+    With task="segmentation" (labels [N, H, W], scores [N, C, H, W]) each batch is summed into a
+    `tb_confusion.Accumulator` instead of kept (memory independent of the pixels); under DDP the ranks'
+    sums are all-reduced, the sampler's padding is not counted, and rank 0 writes (docs/segmentation.md).
     Raises:
       ValueError: for a bad argument, here; for a batch whose outputs lack a key, in that batch, naming
         the key and the keys present.
@@ -93,7 +99,7 @@ class ConfusionMatrixCallback(*_callback_bases()):
     def __init__(self, log_dir=None, *, name=None, tag="predictions", test_tag="test_predictions",
                  labels_key="labels", scores_key="logits", ids_key=None, extract=None, stages=("validate",),
                  from_logits=True, task=None, class_names=None, every_n_epochs=1, step="epoch",
-                 dataloader_idx=0, dtype="float32", description=None):
+                 dataloader_idx=0, dtype="float32", description=None, ignore_index=None):
         super().__init__()
         if log_dir is not None and (not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir)):
             raise BadArgument(f"log_dir must be a directory path or None; got {log_dir!r}")
@@ -122,7 +128,11 @@ class ConfusionMatrixCallback(*_callback_bases()):
         if description is not None and not isinstance(description, str):
             raise BadArgument(f"description must be a string or None; got {description!r}")
         self.description = description
+        self.ignore_index = ignore_index
+        if self.task == "segmentation":
+            Accumulator("check", ignore_index=ignore_index, class_names=self.class_names)  # checks them now
         self._collector = Collector()
+        self._accumulator = None
         self._active = False
         self._writer = None
         self._warned = set()
@@ -164,6 +174,12 @@ class ConfusionMatrixCallback(*_callback_bases()):
         self._collector.reset()
         self._active = (stage in self.stages and not trainer.sanity_checking and not trainer.fast_dev_run
                         and self._due(trainer, stage))
+        if self._active and self.task == "segmentation":
+            sampler = _distributed_sampler(self._loader(trainer, stage))
+            self._accumulator = Accumulator(
+                self.tags[stage], task="segmentation", class_names=self.class_names, ignore_index=self.ignore_index,
+                channels_first=True, from_logits=self.from_logits, description=self.description,
+                max_examples=None if sampler is None else distributed.real_examples(sampler))
 
     def _due(self, trainer, stage):
         if stage == "test" or trainer.state.fn != "fit":
@@ -175,6 +191,9 @@ class ConfusionMatrixCallback(*_callback_bases()):
         if not self._active or dataloader_idx != self.dataloader_idx:
             return
         labels, scores, ids = self._batch_arrays(pl_module, batch, outputs)
+        if self._accumulator is not None:
+            self._accumulator.update(labels, scores, example_ids=ids)
+            return
         self._collector.add(labels, scores, example_ids=ids)
 
     def _batch_arrays(self, pl_module, batch, outputs):
@@ -198,6 +217,14 @@ class ConfusionMatrixCallback(*_callback_bases()):
         if not self._active:
             return
         self._active = False
+        if self._accumulator is not None:
+            accumulator, self._accumulator = self._accumulator, None
+            if trainer.world_size > 1 and dist.is_available() and dist.is_initialized():
+                distributed.all_reduce(accumulator)
+                if dist.get_rank() != 0:
+                    return
+            self._write(trainer, accumulator.summary_pb())
+            return
         mine = self._collector.arrays() if len(self._collector) else None
         self._collector.reset()
         if trainer.world_size == 1 or not (dist.is_available() and dist.is_initialized()):
@@ -307,12 +334,17 @@ def merge_ranks(shares, *, dataset_length=None):
     return {key: None if value is None else value[keep] for key, value in merged.items()}
 
 
-def _dataset_length(loader):
+def _distributed_sampler(loader):
     # Lightning puts its DistributedSampler on `loader.sampler` (or inside the batch sampler).
     for sampler in (getattr(loader, "sampler", None), getattr(getattr(loader, "batch_sampler", None), "sampler", None)):
         if isinstance(sampler, DistributedSampler):
-            return len(sampler.dataset)
+            return sampler
     return None
+
+
+def _dataset_length(loader):
+    sampler = _distributed_sampler(loader)
+    return None if sampler is None else len(sampler.dataset)
 
 
 def _stages(stages):
