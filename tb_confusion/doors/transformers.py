@@ -20,6 +20,7 @@ from transformers import TrainerCallback
 from transformers.integrations.integration_utils import TensorBoardCallback, default_logdir, rewrite_logs
 
 from tb_confusion import summary
+from tb_confusion.counts.accumulator import Accumulator
 from tb_confusion.doors.collect import Collector, LazyWriter, as_numpy
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage.metadata import DTYPES, TASKS
@@ -60,6 +61,9 @@ class ConfusionMatrixCallback(TrainerCallback):
         an `eval_dataset` dict to such sequences.
       ignore_index: labels equal to it are dropped (token classification pads with -100); None keeps all.
         Token-level labels [N, T] with logits [N, T, C] are flattened to one example per kept token.
+        With task="segmentation" (labels [N, H, W], logits [N, C, H, W], e.g. upsampled by a
+        `preprocess_logits_for_metrics`), each batch is summed into a `tb_confusion.Accumulator` instead
+        (docs/segmentation.md), and ignore_index is the label of pixels not counted (e.g. 255).
       dtype: "float32" (exact) or "float16" (half the bytes).
       description: optional markdown shown with the tag.
     Raises:
@@ -83,6 +87,7 @@ class ConfusionMatrixCallback(TrainerCallback):
             raise BadArgument(f"description must be a string or None; got {description!r}")
         self.description = description
         self._pass = Collector()
+        self._pixels = None  # task="segmentation": the Accumulator of the current pass
         self._recorded = False  # a complete pass waits for its on_evaluate
         self._batch_done = True  # batch_eval_metrics: the next batch starts a new pass
         self._is_writer = True
@@ -147,6 +152,14 @@ class ConfusionMatrixCallback(TrainerCallback):
                 "and evaluate on a dataset with labels (and prediction_loss_only=False)")
         prefix = _metric_prefix(metrics or {})
         tag = next(iter(rewrite_logs({f"{prefix}_{self.tag}": 0})))
+        if self.task == "segmentation":
+            pixels, self._pixels = self._pixels, None
+            names = self._class_names(model, np.zeros((1, pixels.state.num_classes)))
+            if names is not None:
+                pixels.class_names = list(names)
+            pixels.tag = tag
+            self._writer_for(args).add_summary(pixels.summary_pb(), int(state.global_step))
+            return
         arrays = self._pass.arrays()
         self._pass.reset()
         summary_pb = summary.predictions_pb(  # bad data raises before anything is written
@@ -170,25 +183,42 @@ class ConfusionMatrixCallback(TrainerCallback):
             return
         if compute_result is None or self._batch_done:
             self._pass.reset()
+            if self.task == "segmentation":
+                self._pixels = Accumulator("pixels", class_names=self.class_names, ignore_index=self.ignore_index,
+                                           channels_first=True, from_logits=self.from_logits,
+                                           description=self.description)
         predictions, label_ids = eval_pred.predictions, eval_pred.label_ids
         if isinstance(predictions, list):  # eval_do_concat_batches=False: one entry per batch
             batches = zip(predictions, label_ids)
         else:
             batches = [(predictions, label_ids)]
         for batch_predictions, batch_labels in batches:
+            if self._pixels is not None:
+                scores, labels = self._chosen(batch_predictions, batch_labels)
+                if scores.ndim == labels.ndim + 1 and scores.shape[2:] != labels.shape[1:]:
+                    raise BadArgument(
+                        f"task='segmentation' needs logits [N, C, H, W] the size of the masks {labels.shape[1:]}; got "
+                        f"{scores.shape}. Upsample them in the Trainer's preprocess_logits_for_metrics, e.g. "
+                        "torch.nn.functional.interpolate(logits, size=labels.shape[-2:], mode='bilinear')")
+                self._pixels.update(labels, scores)
+                continue
             self._pass.add(*self._select(batch_predictions, batch_labels))
         self._batch_done = compute_result is None or bool(compute_result)
         self._recorded = self._batch_done
 
-    def _select(self, predictions, label_ids):
-        """(labels, scores) of one batch: the chosen output, padding labels dropped, tokens flattened."""
+    def _chosen(self, predictions, label_ids):
+        """(scores, labels) of one batch as numpy: the chosen output and the first labels."""
         if isinstance(predictions, (tuple, list)):
             if not -len(predictions) <= self.output < len(predictions):
                 raise BadArgument(f"output must index the model's {len(predictions)} outputs; got {self.output}")
             predictions = predictions[self.output]
         if isinstance(label_ids, (tuple, list)):
             label_ids = label_ids[0]
-        scores, labels = as_numpy(predictions, "predictions"), as_numpy(label_ids, "label_ids")
+        return as_numpy(predictions, "predictions"), as_numpy(label_ids, "label_ids")
+
+    def _select(self, predictions, label_ids):
+        """(labels, scores) of one batch: the chosen output, padding labels dropped, tokens flattened."""
+        scores, labels = self._chosen(predictions, label_ids)
         if scores.dtype.kind in "iub":
             raise BadArgument(
                 f"predictions must be logits or probabilities; got {scores.dtype} values (class ids?). "
