@@ -46,10 +46,11 @@ def tiny_segformer():
     return SegformerForSemanticSegmentation(config)
 
 
-def test_each_evaluation_sums_the_upsampled_pixels(tmp_path):
+@pytest.mark.parametrize("batch_eval_metrics", [False, True])
+def test_each_evaluation_sums_the_upsampled_pixels(tmp_path, batch_eval_metrics):
     evaluation = Shapes(6, seed=1)
     args = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True, per_device_eval_batch_size=4,
-                             disable_tqdm=True)
+                             disable_tqdm=True, batch_eval_metrics=batch_eval_metrics)
     trainer = Trainer(tiny_segformer(), args, eval_dataset=evaluation, preprocess_logits_for_metrics=upsampled)
     ConfusionMatrixCallback(log_dir=tmp_path / "tb", task="segmentation", ignore_index=255).attach(trainer)
     trainer.evaluate()
