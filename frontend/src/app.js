@@ -7,8 +7,8 @@ import {h, replaceChildren} from "./dom.js";
 import {INITIAL_STATE, createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
 import {modelAt, withReport} from "./model.js";
-import {EXAMPLES_PAGE, calibrationRequest, epochsRequest, examplesRequest, referenceRun, reportRequest, statsKey, stepForRun, taskOf,
-  unionSteps} from "./selection.js";
+import {EXAMPLES_PAGE, calibrationRequest, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
+  statsKey, stepForRun, taskOf, unionSteps} from "./selection.js";
 import {cacheKey, createLoader} from "./loader.js";
 import {createSync} from "./sync.js";
 import {makeActions} from "./actions.js";
@@ -21,7 +21,7 @@ import {createCurvesView} from "./curves_view.js";
 import {createEpochsView} from "./epochs_view.js";
 import {createExamplesView} from "./examples_view.js";
 import {createCalibrationView} from "./calibration_view.js";
-import {chosenClass} from "./calibration.js";
+import {calibrationChoices} from "./calibration.js";
 import {DATA_RELOADED, RUNS_CHANGED, connectToHost} from "./host_messages.js";
 import {createGridLayout} from "./run_grid_layout.js";
 import {drawerDock} from "./drawer.js";
@@ -115,7 +115,7 @@ export function renderPanel() {
     })});
     const reference = runViews.find((r) => r.stats)?.stats;
     calibration.update({state, task, classNames: state.tags?.[state.runs[0]]?.[state.tag]?.class_names ?? reference?.class_names ?? null,
-      positiveClass: reference?.report?.positive_class ?? 1, chosen: chosenClass(state),
+      positiveClass: reference?.report?.positive_class ?? 1, choices: calibrationChoices(state, task),
       series: state.runs.map((run) => {
         const request = calibrationRequest(state, run);
         return {run, entry: request ? state.calibration[cacheKey(state, request)] ?? null : null};
@@ -128,7 +128,8 @@ export function renderPanel() {
         card: cards.get(state.selected.run)?.element, viewportWidth: window.innerWidth});
     }
     examples.update({state, params, entry: params ? state.examples[cacheKey(state, params)] : null,
-      model: runViews.find((r) => r.run === state.selected?.run)?.model || null, pageSize: EXAMPLES_PAGE, dock});
+      model: runViews.find((r) => r.run === state.selected?.run)?.model || null, pageSize: EXAMPLES_PAGE, dock,
+      notice: examplesNotice(state)});
     sync(state);
     debug.lastRenderMs = performance.now() - started;
     debug.renders += 1;

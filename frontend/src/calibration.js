@@ -3,6 +3,7 @@
 // bins; calibration_view.js draws what these functions return.
 
 import {formatMetric} from "./number_format.js";
+import {isAccumulated} from "./tasks.js";
 
 /** The bin counts the panel offers, and its default (torchmetrics' 15). */
 export const BIN_CHOICES = [10, 15, 20];
@@ -18,6 +19,23 @@ export function classChoices(task, classNames, positiveClass = 1) {
     : task === "multilabel" ? "All labels pooled" : "Top-1 (every class)";
   const each = task === "multilabel" ? (name) => `Label \u201c${name}\u201d` : (name) => `\u201c${name}\u201d vs the rest`;
   return [["", whole], ...classNames.map((name, k) => [String(k), each(name)])];
+}
+
+/** The bins an accumulated step keeps (summed as it was written): its only diagram. */
+export const ACCUMULATED_BINS = 15;
+export const ACCUMULATED_NOTE =
+  `accumulated step: ${ACCUMULATED_BINS} equal-width bins of the top-1 probability`;
+
+/** What the card asks the `calibration` route for, {bins, strategy, class, temperature, fixed}: the
+ * state's choices, or for a task whose steps are accumulated (tasks.js storage "counts") the one diagram
+ * such a step keeps (fixed: true), whatever the state says, so a 422 is never asked for and the
+ * choices come back when another tag is picked. `task` is a task name, null before the tags load. */
+export function calibrationChoices(state, task) {
+  if (task && isAccumulated(task)) {
+    return {bins: ACCUMULATED_BINS, strategy: "equal_width", class: null, temperature: false, fixed: true};
+  }
+  return {bins: state.calibrationBins, strategy: state.calibrationStrategy, class: chosenClass(state),
+    temperature: Boolean(state.calibrationTemperature), fixed: false};
 }
 
 /** The class the state picks for `tag`: an index, or null for the whole step. */
@@ -48,12 +66,14 @@ export function formatTemperature(t) {
   return Number.isFinite(t) ? String(Number(t.toPrecision(3))) : "\u2013";
 }
 
-/** What the bins are of, for the note under the chart. */
-export function scopeText(answer, classNames) {
+/** What the bins are of, for the note under the chart; `example` is what one example is called
+ * ("example", or "pixel" for per-pixel steps). */
+export function scopeText(answer, classNames, example = "example") {
   if (!answer) return "";
   const name = (k) => `\u201c${classNames?.[k] ?? k}\u201d`;
   switch (answer.scope) {
-    case "top_1": return "Each example's top probability against whether its top class is right (as the Metrics table's ECE).";
+    case "top_1":
+      return `Each ${example}'s top probability against whether its top class is right (as the Metrics table's ECE).`;
     case "positive_class": return "The positive class's probability against the share of positives (as the Metrics table's ECE).";
     case "pooled_labels": return "Every (example, label) probability against whether the label is on (as the Metrics table's ECE).";
     case "label": return `The probability of label ${name(answer.class)} against whether it is on.`;

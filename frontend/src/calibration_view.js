@@ -3,12 +3,15 @@
 // colour, with each bin's share of the pairs as a small histogram underneath; ECE and MCE per run in
 // the card's head. Controls: the number of bins, equal-width or equal-mass bins (adaptive ECE), the
 // class (the whole step, or one class one-vs-rest / one label) and a preview of temperature scaling
-// fitted on the step (dashed, beside the original). Drawn as SVG; every user string is text.
+// fitted on the step (dashed, beside the original). An accumulated step keeps one diagram (the top-1
+// probability in 15 equal-width bins): the card then disables the bins and strategy, hides the class and
+// the temperature preview, and says so. Drawn as SVG; every user string is text.
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {runColors} from "./run_colors.js";
-import {BIN_CHOICES, STRATEGIES, classChoices, errorNames, errorText, formatTemperature, frame, layoutSeries,
-  pointTitle, scales, scopeText} from "./calibration.js";
+import {unitsOf} from "./units.js";
+import {ACCUMULATED_NOTE, BIN_CHOICES, STRATEGIES, classChoices, errorNames, errorText, formatTemperature, frame,
+  layoutSeries, pointTitle, scales, scopeText} from "./calibration.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -41,15 +44,18 @@ export function createCalibrationView({set}) {
   const f = frame();
   const svg = s("svg", {class: "calibration-chart", id: "calibration-chart", width: f.width, height: f.height,
     viewBox: `0 0 ${f.width} ${f.height}`, role: "img", "aria-label": "Reliability diagram: accuracy against confidence per bin, and each bin's share of the examples"});
+  const classField = h("label", {class: "field"}, h("span", {class: "field-label"}, "Of"), classSelect);
+  const temperatureGroup = h("div", {class: "segmented", role: "group", "aria-label": "Temperature scaling"},
+    temperatureButton);
+  const fixedNote = h("p", {class: "note calibration-fixed", id: "calibration-fixed", hidden: true}, ACCUMULATED_NOTE);
   const status = h("div", {class: "card-status"});
   const scope = h("p", {class: "note calibration-scope"});
   const element = h("section", {class: "card calibration-card", id: "calibration", "aria-label": "Calibration"},
     h("div", {class: "card-head"}, h("h2", {}, "Calibration"),
       h("label", {class: "field"}, h("span", {class: "field-label"}, "Bins"), binsSelect),
       h("div", {class: "segmented", role: "group", "aria-label": "Bins of"}, strategyButtons),
-      h("label", {class: "field"}, h("span", {class: "field-label"}, "Of"), classSelect),
-      h("div", {class: "segmented", role: "group", "aria-label": "Temperature scaling"}, temperatureButton)),
-    legend, status, svg, scope);
+      classField, temperatureGroup),
+    fixedNote, legend, status, svg, scope);
   let classesKey = null;
   let drawnKey = null;
   let lastArgs = null;
@@ -59,27 +65,38 @@ export function createCalibrationView({set}) {
     update(lastArgs);
   });
 
-  /** series: [{run, entry}] with entry the cache entry of the run's calibration request (or null). */
+  /** series: [{run, entry}] with entry the cache entry of the run's calibration request (or null);
+   * choices: what is asked for (calibration.js calibrationChoices). */
   function update(args) {
     lastArgs = args;
-    const {state, task, series, classNames, positiveClass, chosen} = args;
+    const {state, task, series, classNames, positiveClass, choices} = args;
     element.hidden = task === null;
     if (task === null) return;
-    binsSelect.value = String(state.calibrationBins);
+    // What an accumulated step cannot answer is not offered: the bins and strategy show the one
+    // diagram it keeps, the class and the temperature preview are hidden.
+    binsSelect.disabled = choices.fixed;
     for (const button of strategyButtons) {
-      const on = button.dataset.value === state.calibrationStrategy;
+      button.disabled = choices.fixed && button.dataset.value !== choices.strategy;
+    }
+    classField.hidden = choices.fixed;
+    temperatureGroup.hidden = choices.fixed;
+    fixedNote.hidden = !choices.fixed;
+    element.dataset.fixed = String(choices.fixed);
+    binsSelect.value = String(choices.bins);
+    for (const button of strategyButtons) {
+      const on = button.dataset.value === choices.strategy;
       button.classList.toggle("on", on);
       button.setAttribute("aria-pressed", on ? "true" : "false");
     }
-    temperatureButton.classList.toggle("on", Boolean(state.calibrationTemperature));
-    temperatureButton.setAttribute("aria-pressed", state.calibrationTemperature ? "true" : "false");
-    const choices = classChoices(task, classNames, positiveClass);
-    const key = JSON.stringify(choices);
+    temperatureButton.classList.toggle("on", choices.temperature);
+    temperatureButton.setAttribute("aria-pressed", choices.temperature ? "true" : "false");
+    const options = classChoices(task, classNames, positiveClass);
+    const key = JSON.stringify(options);
     if (key !== classesKey) {
       classesKey = key;
-      replaceChildren(classSelect, choices.map(([value, label]) => h("option", {value}, label)));
+      replaceChildren(classSelect, options.map(([value, label]) => h("option", {value}, label)));
     }
-    classSelect.value = chosen === null ? "" : String(chosen);
+    classSelect.value = choices.class === null ? "" : String(choices.class);
 
     const ready = series.filter((r) => r.entry?.answer);
     const errors = series.filter((r) => r.entry?.error);
@@ -90,7 +107,7 @@ export function createCalibrationView({set}) {
     const nextKey = JSON.stringify([ready.map((r) => [r.run, r.entry.at]), state.theme, runColors.version()]);
     if (nextKey === drawnKey) return;
     drawnKey = nextKey;
-    const names = errorNames(state.calibrationStrategy);
+    const names = errorNames(choices.strategy);
     replaceChildren(legend, ready.map(({run, entry}) => {
       const answer = entry.answer;
       const scaled = answer.temperature_scaling;
@@ -103,7 +120,11 @@ export function createCalibrationView({set}) {
     }));
     const scaledNote = ready.some((r) => r.entry.answer.temperature_scaling)
       ? " Dashed: after temperature scaling, T fitted on this step's own probabilities (a preview: fit on validation data, judge on test data)." : "";
-    setText(scope, ready.length ? `${scopeText(ready[0].entry.answer, classNames)} Bars under the chart: each bin's share of the examples.${scaledNote}` : "");
+    // What is binned: each example, or each pixel of a per-pixel step.
+    const units = unitsOf(task);
+    const binned = units.elements ?? units.examples;
+    const what = scopeText(ready[0]?.entry.answer, classNames, binned.replace(/s$/, ""));
+    setText(scope, ready.length ? `${what} Bars under the chart: each bin's share of the ${binned}.${scaledNote}` : "");
     draw(ready.map(({run, entry}) => ({run, color: color(run), answer: entry.answer})));
   }
 

@@ -3,13 +3,18 @@
 // the cell stays in view) without scrolling the page. Each example: its id, the actual class with its
 // probability (flagged when its label is a likely error), the predicted class with its probability and
 // the runner-up class with its (server fields true_score, score, runner_up, runner_up_score,
-// likely_issue; without the newer fields, id, classes and the confidence as before).
+// likely_issue; without the newer fields, id, classes and the confidence as before). A task whose
+// examples are images of counted pixels (tasks.js examples "images": accumulated steps) lists the
+// images instead: id, the image's pixels in the cell and their share of the image, with the total of
+// images and pixels; no probabilities, no order toggle.
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {createOrderToggle} from "./drawer.js";
 import {likelyIssuesText} from "./examples_order.js";
-import {formatCount} from "./number_format.js";
+import {stepForRun} from "./selection.js";
+import {formatCount, formatPercent} from "./number_format.js";
 import {taskInfo} from "./tasks.js";
+import {imagesTotalText, unitsOf} from "./units.js";
 
 /** A probability as text: "0.9731", "–" when absent. */
 export function probabilityText(value) {
@@ -33,51 +38,83 @@ export function createExamplesView(actions) {
   const next = h("button", {class: "text-button", id: "examples-next", onclick: () => actions.pageExamples(offset + pageSize)}, "Next \u203A");
   const order = createOrderToggle((value) => actions.setExamplesOrder(value));
   const range = h("span", {class: "page-range"});
+  const total = h("p", {class: "note examples-total", id: "examples-total", "aria-live": "polite",
+    hidden: true});
   const pager = h("div", {class: "pager"}, previous, range, next);
   const element = h("section", {class: "card examples-card drawer", id: "examples", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "examples-title", "aria-describedby": "examples-caption", hidden: true},
-  h("div", {class: "card-head"}, title, close), subtitle, order.element, body, pager);
+  h("div", {class: "card-head"}, title, close), subtitle, order.element, total, body, pager);
   let offset = 0;
   let pageSize = 25;
   let shownKey = null;
 
-  function update({state, params, entry, model, pageSize: size, dock = "right"}) {
+  /** `notice`: why the selected cell lists nothing without a request (selection.js examplesNotice). */
+  function update({state, params, entry, model, pageSize: size, dock = "right", notice = null}) {
     pageSize = size;
     offset = state.examplesOffset;
     element.dataset.dock = dock;
-    if (!params || !model) {
+    if ((!params && !notice) || !model) {
       element.hidden = true;
       replaceChildren(body);
       setText(subtitle, "");
+      setText(total, "");
+      total.hidden = true;
       order.update(state.examplesOrder, "");
       pager.hidden = true;
       shownKey = null;
       return;
     }
     element.hidden = false;
+    const units = unitsOf(model.task);
+    const images = units.elements !== null;
+    const heading = `${units.examples[0].toUpperCase()}${units.examples.slice(1)}`;
+    setText(title, heading);
+    close.setAttribute("aria-label", `Close the ${units.examples}`);
+    element.dataset.units = units.examples;
+    // Images are listed by their pixels in the cell: there is no other order to offer.
+    order.element.hidden = images;
     // A cell of one label's 2x2 matrix (per-label matrices) reads "not <label>" / "<label>".
     const perLabel = taskInfo(model.task).matrix === "labels";
-    const names = perLabel ? [`not ${model.labelNames[params.label]}`, model.labelNames[params.label]] : model.classNames;
+    const cell = params || state.selected;
+    const label = model.labelNames?.[cell.label];
+    const names = perLabel ? [`not ${label}`, label] : model.classNames;
     const columns = perLabel ? names : model.columnNames;
-    setText(subtitle, `${params.run} \u00b7 step ${params.step} \u00b7 actual ${names[params.true]} \u2192 predicted ${columns[params.pred]}`);
+    const step = params ? params.step : stepForRun(state.steps[cell.run], state.step);
+    setText(subtitle, `${cell.run} \u00b7 step ${step} \u00b7 actual ${names[cell.true]} \u2192 predicted `
+      + `${columns[cell.pred]}`);
+    if (notice) {
+      shownKey = null;
+      body.classList.remove("stale");
+      replaceChildren(body, h("p", {class: "note examples-notice", id: "examples-notice"}, notice));
+      setText(total, "");
+      total.hidden = true;
+      pager.hidden = true;
+      return;
+    }
     if (!entry) {
       // Keep the previous page on screen while the next one loads (no flicker during a drag).
       body.classList.add("stale");
       return;
     }
     body.classList.remove("stale");
-    order.update(state.examplesOrder, entry.error ? "" : likelyIssuesText(entry.page));
+    order.update(state.examplesOrder, entry.error || images ? "" : likelyIssuesText(entry.page));
     if (entry.error) {
+      shownKey = null;
       replaceChildren(body, h("div", {class: "error"}, entry.error));
+      setText(total, "");
+      total.hidden = true;
       pager.hidden = true;
       return;
     }
     const page = entry.page;
+    const totalText = imagesTotalText(model.task, page, params.cutoff ?? 0);
+    setText(total, totalText);
+    total.hidden = !totalText;
     const key = JSON.stringify(params);
     if (key !== shownKey) {
       shownKey = key;
-      replaceChildren(body, page.total ? examplesTable(page.examples, names, columns, perLabel)
-        : h("p", {class: "empty-hint"}, "No examples in this cell."));
+      replaceChildren(body, !page.total ? h("p", {class: "empty-hint"}, `No ${units.examples} in this cell.`)
+        : images ? imagesTable(page.examples, units) : examplesTable(page.examples, names, columns, perLabel));
     }
     pager.hidden = page.total <= page.limit;
     setText(range, page.total ? `${formatCount(page.offset + 1)}\u2013${formatCount(Math.min(page.total, page.offset + page.limit))} of ${formatCount(page.total)}` : "");
@@ -114,4 +151,23 @@ function examplesTable(examples, names, columns, perLabel) {
       runnerUp ? h("td", {class: "class-name", title: e.runner_up === null ? "" : name(columns, e.runner_up)},
         e.runner_up === null || e.runner_up === undefined ? "\u2013" : name(columns, e.runner_up)) : null,
       runnerUp ? probability(e.runner_up_score, "prob") : null))));
+}
+
+/** The table of one page of images: each image's id, its pixels in the cell (`count`, "num": most
+ * first) and their share of the image's counted pixels (`score`). */
+function imagesTable(examples, units) {
+  const head = (text, cls = null, tip = null) => h("th", {scope: "col", class: cls, title: tip}, text);
+  const image = units.examples.replace(/s$/, "");
+  return h("table", {class: "metrics-table examples-table", dataset: {columns: units.examples}},
+    h("thead", {}, h("tr", {},
+      head(`${image[0].toUpperCase()}${image.slice(1)}`),
+      head(`${units.elements[0].toUpperCase()}${units.elements.slice(1)} in the cell`, "num",
+        `the ${image}'s ${units.elements} in this cell`),
+      head(`Share of the ${image}`, "prob",
+        `those ${units.elements} as a share of the ${image}'s counted ${units.elements}`))),
+    h("tbody", {}, examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake",
+      dataset: {count: String(e.count)}},
+      h("td", {class: "example-id", title: e.id}, e.id),
+      h("td", {class: "num"}, formatCount(e.count)),
+      h("td", {class: "prob"}, formatPercent(e.score))))));
 }

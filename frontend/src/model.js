@@ -10,11 +10,13 @@ export const BELOW_CUTOFF = "below cutoff";
 
 /** The model for `stats` at {threshold (binary), cutoff (multiclass), labelThresholds (multilabel,
  * one per label)}: {task, classNames, columnNames, labelNames, matrix, cells, labelMatrices, counts,
- * metrics, undefined, numExamples}. Numbers equal build_report's for the same threshold. The
+ * metrics, undefined, numExamples, numElements}. Numbers equal build_report's for the same threshold. The
  * metrics that do not move with the threshold (the catalogue's decision: false) are the server's
  * report's at defaults, with their entries of `undefined` ("roc_auc.per_class.cat", "log_loss").
  * Multiclass also gives `cells`, the matrix's non-zero cells (lookups.js multiclassCellsAt): the
- * math and the canvas walk those instead of all C * C entries of `matrix` (null otherwise). */
+ * math and the canvas walk those instead of all C * C entries of `matrix` (null otherwise).
+ * numElements: the elements (pixels) counted in the matrix of a step whose examples hold many (the
+ * report's num_elements), else null. */
 export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = null} = {}, catalogue = null) {
   const classNames = stats.class_names;
   const report = stats.report || {};
@@ -64,6 +66,7 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
     metrics,
     undefined: [...computed.undefined, ...reportedUndefined],
     numExamples: stats.num_examples,
+    numElements: report.num_elements ?? null,
   };
   if (cells) {
     let dense = null;

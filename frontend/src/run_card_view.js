@@ -10,6 +10,7 @@ import {classOrder, topConfusions} from "./matrix_math.js";
 import {formatCount, formatPercent, formatThreshold} from "./number_format.js";
 import {drawLayout, layoutSvg, matrixLayout, reportCsv} from "./export.js";
 import {taskInfo} from "./tasks.js";
+import {countsText} from "./units.js";
 import {tableColumns} from "./catalogue.js";
 
 export function createRunCard(run, actions) {
@@ -67,7 +68,7 @@ export function createRunCard(run, actions) {
     }
     replaceChildren(status);
     const task = taskInfo(model.task);
-    setText(subtitle, `step ${step} \u00b7 ${formatCount(model.numExamples)} examples${stats.weighted ? " (weighted)" : ""} \u00b7 ${decisionText(task, state)}`);
+    setText(subtitle, `step ${step} \u00b7 ${countsText(model, stats.weighted)} \u00b7 ${decisionText(task, state)}`);
     subtitle.title = subtitle.textContent;
     badge.hidden = stats.exact !== false;
     setText(badge, model.exact ? "exact (from the server)" : "approximate while the exact numbers load");

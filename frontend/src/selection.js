@@ -1,7 +1,8 @@
 // Which steps, stats and requests the current selection needs: pure functions of the state.
 
+import {calibrationChoices} from "./calibration.js";
 import {orderParam} from "./examples_order.js";
-import {taskInfo} from "./tasks.js";
+import {isAccumulated, taskInfo} from "./tasks.js";
 
 /** The sorted union of the steps of the selected runs. */
 export function unionSteps(stepsByRun, runs) {
@@ -85,22 +86,37 @@ export function reportRequest(state, run) {
   return params;
 }
 
-/** The parameters of the examples route for the selected cell's current page, or null. */
+/** The parameters of the examples route for the selected cell's current page, or null (nothing
+ * selected, or a cell the route has no list for: examplesNotice says why). An accumulated step
+ * (tasks.js storage "counts") lists its images most pixels first: no other order is asked for. */
 export function examplesRequest(state) {
   const selected = state.selected;
   if (!selected || !state.runs.includes(selected.run)) return null;
   const step = stepForRun(state.steps[selected.run], state.step);
   const name = taskOf(state);
-  if (step === null || name === null) return null;
+  if (step === null || name === null || examplesNotice(state)) return null;
   const task = taskInfo(name);
   const params = {run: selected.run, tag: state.tag, step, true: selected.true, pred: selected.pred,
     offset: state.examplesOffset, limit: EXAMPLES_PAGE};
   if (task.cell_needs_label) params.label = selected.label;
-  if (orderParam(state.examplesOrder)) params.order = orderParam(state.examplesOrder);
+  const order = task.storage === "counts" ? null : orderParam(state.examplesOrder);
+  if (order) params.order = order;
   if (task.decision === "threshold") params.threshold = state.threshold;
   else if (task.decision === "per_label") params.threshold = state.labelThresholds?.[selected.label] ?? state.threshold;
   else if (state.cutoff > 0) params.cutoff = state.cutoff;
   return params;
+}
+
+/** Why the selected cell lists nothing without asking the server, or null: an accumulated step keeps
+ * each image's cells at the argmax only, so its "below cutoff" column has no images to list. */
+export function examplesNotice(state) {
+  const selected = state.selected;
+  const name = taskOf(state);
+  if (!selected || !name || !isAccumulated(name) || !state.runs.includes(selected.run)) return null;
+  const classes = state.tags?.[selected.run]?.[state.tag]?.class_names?.length;
+  if (classes === undefined || selected.pred < classes) return null;
+  return "Accumulated steps list images at the argmax only: the \u201cbelow cutoff\u201d column has none. "
+    + "Set the cutoff to 0 to see the images behind each cell.";
 }
 
 /** The parameters of the epochs route (the metrics of every step) for `run`, or null. */
@@ -111,17 +127,18 @@ export function epochsRequest(state, run) {
 }
 
 /** The parameters of the calibration route (the reliability diagram) for `run` at the shown step,
- * or null. The class applies to the tag it was picked for, and only while the tag has it. */
+ * or null. The class applies to the tag it was picked for, and only while the tag has it; an
+ * accumulated step is asked for the one diagram it keeps (calibration.js calibrationChoices). */
 export function calibrationRequest(state, run) {
   const task = taskOf(state);
   if (!task || state.step === null) return null;
   const step = stepForRun(state.steps[run], state.step);
   if (step === null) return null;
-  const params = {run, tag: state.tag, step, bins: state.calibrationBins, strategy: state.calibrationStrategy};
-  const picked = state.calibrationClass;
+  const choices = calibrationChoices(state, task);
+  const params = {run, tag: state.tag, step, bins: choices.bins, strategy: choices.strategy};
   const classes = state.tags?.[run]?.[state.tag]?.class_names?.length ?? 0;
-  if (picked && picked.tag === state.tag && picked.index < classes) params.class = picked.index;
-  if (state.calibrationTemperature) params.temperature = "fit";
+  if (choices.class !== null && choices.class < classes) params.class = choices.class;
+  if (choices.temperature) params.temperature = "fit";
   return params;
 }
 

@@ -5,7 +5,8 @@
 Prints {cases: [{name, task, stats, at: [{threshold | cutoff | thresholds, report}]}]}. The statistics
 come from tb_confusion.server.panel_data (what the plugin sends), the expected numbers from
 tb_confusion.report.build_report (what `tb-confusion report` prints), on random records that include
-ties, sample weights, an absent class and a label without positives.
+ties, sample weights, an absent class and a label without positives, and on accumulated per-pixel
+steps (tb_confusion.Accumulator, with an ignored border and per-element weights).
 """
 
 import json
@@ -14,6 +15,8 @@ import warnings
 
 import numpy as np
 
+import tb_confusion
+from tb_confusion import tasks
 from tb_confusion.server import json_http, panel_data
 from tb_confusion.storage.payload import Record
 from tb_confusion.report import build_report
@@ -25,7 +28,7 @@ def as_json(value):
 
 def stats_of(record):
     """The `stats` route's object, exactly as the plugin builds it."""
-    report = build_report(record, curves=record.task == "multiclass")
+    report = build_report(record, curves=tasks.get(record.task).panel_needs_curves())
     return as_json(panel_data.stats(record, report))
 
 
@@ -90,6 +93,29 @@ def multilabel_case(name, rng, n, c, weighted=False):
     }
 
 
+def segmentation_case(name, rng, n, c, size=12, weighted=False):
+    """Masks of n images size x size with a 255 border, probabilities from noisy one-hot logits, in two
+    batches; weighted: per-element weights."""
+    labels = rng.integers(0, c, (n, size, size))
+    labels[:, 0], labels[:, -1], labels[:, :, 0], labels[:, :, -1] = 255, 255, 255, 255
+    logits = rng.normal(0, 1, (n, size, size, c)) + 1.5 * np.eye(c)[np.where(labels == 255, 0, labels)]
+    probabilities = (np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)).astype(np.float32)
+    weights = rng.uniform(0.2, 3.0, labels.shape) if weighted else None
+    names = [f"class {k}" for k in range(c)]
+    accumulator = tb_confusion.Accumulator("pixels", class_names=names, ignore_index=255)
+    for part in (slice(0, n // 2), slice(n // 2, n)):
+        accumulator.update(labels[part], probabilities[part],
+                           element_weight=None if weights is None else weights[part])
+    record = accumulator.record()
+    cutoffs = [None, 0.2, 0.3, 0.5, 0.555, 0.9, 1.0]
+    return {
+        "name": name,
+        "task": "segmentation",
+        "stats": stats_of(record),
+        "at": [{"cutoff": cutoff, "report": build_report(record, cutoff=cutoff)} for cutoff in cutoffs],
+    }
+
+
 def main():
     warnings.simplefilter("ignore")  # undefined metrics are part of what is tested
     rng = np.random.default_rng(20240601)
@@ -103,6 +129,8 @@ def main():
         multiclass_case("multiclass weighted, class 3 absent", rng, 400, 4, weighted=True, absent_class=3),
         multilabel_case("multilabel", rng, 300, 4),
         multilabel_case("multilabel weighted", rng, 300, 4, weighted=True),
+        segmentation_case("segmentation", rng, 6, 4),
+        segmentation_case("segmentation, per-pixel weights", rng, 6, 3, weighted=True),
     ]
     json.dump({"cases": cases}, sys.stdout)
 

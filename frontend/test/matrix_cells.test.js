@@ -81,8 +81,8 @@ test("multiclassCellsAt: the same matrix, counts, metrics, totals and orders as 
   }
 });
 
-test("multiclassCellsAt on the server's statistics (fixtures)", () => {
-  for (const c of fixtures().cases.filter((x) => x.task === "multiclass")) {
+test("multiclassCellsAt on the server's statistics (fixtures; accumulated per-pixel steps too)", () => {
+  for (const c of fixtures().cases.filter((x) => x.stats.multiclass)) {
     for (const at of c.at) checkSame(c.stats.multiclass, c.stats.class_names.length, at.cutoff ?? 0, `${c.name} ${at.cutoff}`);
   }
 });

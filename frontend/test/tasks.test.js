@@ -11,5 +11,5 @@ test("TASKS mirrors tb_confusion.tasks.describe(), field for field and in regist
 test("taskInfo(name) answers the task's questions and names the known tasks for an unknown one", () => {
   assert.equal(taskInfo("multilabel").decision, "per_label");
   assert.equal(taskInfo("multiclass").matrix, "classes");
-  assert.throws(() => taskInfo("regression"), /unknown task "regression": expected one of binary, multiclass, multilabel/);
+  assert.throws(() => taskInfo("regression"), /unknown task "regression": expected one of binary, multiclass, multilabel, segmentation/);
 });
