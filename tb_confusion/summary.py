@@ -1,4 +1,6 @@
-"""Write one step's predictions: `predictions` (tf.summary style) and `predictions_pb` (no TensorFlow).
+"""Write one step's predictions: `predictions` (tf.summary style) and `predictions_pb` (no TensorFlow);
+an accumulated per-pixel step (tb_confusion.Accumulator): `accumulated` (tf.summary style) and
+`Accumulator.summary_pb()` (no TensorFlow).
 
 Its API may grow, but the data it stores to disk will be readable forever (see tb_confusion.proto).
 """
@@ -8,7 +10,7 @@ from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, 
 
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import metadata, payload
-from tb_confusion.storage.validation import prepare
+from tb_confusion.storage.validation import brief, prepare
 
 
 def _encode(name, labels, probabilities, *, description, **options):
@@ -85,6 +87,33 @@ def predictions(name, labels, probabilities, step=None, *, task=None, class_name
     return tf.summary.write(
         tag=name,
         tensor=tf.constant(np.array([payload], dtype=object)),
+        step=step,
+        metadata=summary_metadata.SerializeToString(),
+    )
+
+
+def accumulated(accumulator, step=None):
+    """Write an Accumulator's step (its sums so far) to the default `tf.summary` writer (TensorFlow 2,
+    eager), under `accumulator.tag`: the bytes `accumulator.summary_pb()` holds.
+
+    `step` defaults to `tf.summary.experimental.get_step()`. Returns a boolean scalar tensor: True if
+    written, False when no default writer is set (like `tf.summary.scalar`). Call `accumulator.reset()`
+    yourself before the next epoch.
+    """
+    import tensorflow as tf
+
+    from tb_confusion.counts.accumulator import Accumulator
+
+    if not isinstance(accumulator, Accumulator):
+        raise BadArgument(f"accumulator must be a tb_confusion.Accumulator; got {brief(accumulator)}")
+    if not tf.executing_eagerly():
+        raise RuntimeError(
+            "tb_confusion.summary.accumulated needs concrete values: call it eagerly, outside tf.function"
+        )
+    summary_metadata = accumulator.summary_metadata()  # raises when the accumulator holds no batch
+    return tf.summary.write(
+        tag=accumulator.tag,
+        tensor=tf.constant(np.array([accumulator.encode()], dtype=object)),
         step=step,
         metadata=summary_metadata.SerializeToString(),
     )

@@ -4,9 +4,11 @@
               callbacks=[tbc.keras.ConfusionMatrixCallback("logs/run1", data=val_ds)])
 
 Labels and probabilities come from the same batches in one pass over `data`, so a shuffling
-dataset stays aligned. See docs/keras.md.
+dataset stays aligned. Per-pixel targets (segmentation masks) are summed batch by batch instead
+(keras.per_pixel), merged across the workers of a tf.distribute strategy. See docs/keras.md.
 """
 
+import itertools
 import os
 
 import numpy as np
@@ -14,7 +16,10 @@ import tensorflow as tf
 import keras
 
 from tb_confusion import summary
-from tb_confusion.keras.batches import as_numpy, concat_optional, pick
+from tb_confusion.counts.tf_distributed import is_chief as _is_chief
+from tb_confusion.errors import BadArgument
+from tb_confusion.keras import per_pixel
+from tb_confusion.keras.batches import as_numpy, concat_optional, pick, unpack
 from tb_confusion.keras.checks import (check_choice, check_class_names, check_path, check_positive_int,
                                        check_text)
 from tb_confusion.keras.graph import EMPTY, graph_loop
@@ -37,7 +42,10 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
       tag: the tag within the run.
       class_names: one name per class; by default taken from `data.class_indices` or
         `data.class_names` when present, else "0", "1", ...
-      task, from_logits, dtype: as in `tb_confusion.summary.predictions`.
+      task, from_logits, dtype: as in `tb_confusion.summary.predictions`; task="segmentation" (also chosen
+        when labels have spatial dims, e.g. masks [N, H, W] or [N, H, W, 1] with outputs [N, H, W, C])
+        sums each batch into a tb_confusion.Accumulator instead (dtype does not apply).
+      ignore_index: segmentation only: a label value whose pixels are not counted (e.g. 255).
       example_ids: for arrays, a sequence of N ids (strings or ints); for any kind of data, the name
         of a feature of a dict `x` holding the ids (it is removed before the model is called).
       every_n_epochs: write every n-th epoch (epochs n-1, 2n-1, ...) and always the last one.
@@ -51,7 +59,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
 
     def __init__(self, log_dir, data, *, name="validation", tag="predictions", class_names=None,
                  task=None, every_n_epochs=1, from_logits=False, dtype="float32", example_ids=None,
-                 steps=None, batch_size=32, output=None, description=None):
+                 steps=None, batch_size=32, output=None, description=None, ignore_index=None):
         super().__init__()
         self.log_dir = check_path(log_dir)
         self.name = check_text(name, "name")
@@ -67,18 +75,31 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         self._source = as_source(data, steps=self.steps, batch_size=self.batch_size)
         self.example_ids = self._source.check_example_ids(example_ids)
         self.class_names = check_class_names(class_names) or class_names_of(data)
+        if ignore_index is not None and self.task not in (None, "segmentation"):
+            raise BadArgument("ignore_index applies to per-pixel targets (task='segmentation'); "
+                              f"got task={self.task!r}")
+        self.ignore_index = ignore_index
+        if self.task == "segmentation" or ignore_index is not None:
+            self._new_accumulator()  # checks ignore_index and class_names now, not after the first epoch
         self.run_dir = os.path.join(self.log_dir, self.name)
         self._writer = None
-        self._predict = self._graph = None
+        self._predict = self._graph = self._replica_step = None
 
     # Keras hooks: short, delegating to the helpers below.
 
     def set_model(self, model):
         super().set_model(model)
-        self._predict = self._graph = None  # a new model needs new traced functions
+        self._predict = self._graph = self._replica_step = None  # a new model needs new traced functions
 
     def on_epoch_end(self, epoch, logs=None):
-        if self._due(epoch) and _is_chief(self._strategy()):
+        if not self._due(epoch):
+            return
+        strategy = self._strategy()
+        if self._per_pixel_dataset():  # every worker reads its shard and joins the merge
+            accumulator = self.accumulate()
+            if _is_chief(strategy):
+                self._write_accumulated(accumulator, epoch)
+        elif _is_chief(strategy):
             self._write(epoch)
 
     def on_train_end(self, logs=None):
@@ -92,7 +113,12 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
                 or bool(getattr(self.model, "stop_training", False)))
 
     def _write(self, epoch):
-        labels, probabilities, weights, ids = self.collect()
+        batches, pixels = self._python_batches()
+        if pixels:  # per-pixel targets from a PyDataset or generator: summed on this process
+            accumulator = per_pixel.accumulate_batches(self._new_accumulator(), batches,
+                                                       self._predict_function(), self.output)
+            return self._write_accumulated(accumulator, epoch)
+        labels, probabilities, weights, ids = self.collect(batches)
         options = dict(task=self.task, class_names=self.class_names, example_ids=ids,
                        sample_weight=weights, from_logits=self.from_logits, dtype=self.dtype)
         if self._writer is None:
@@ -103,15 +129,69 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
                                 description=self.description, **options)
         self._writer.flush()  # visible in TensorBoard now, not after flush_millis
 
-    def collect(self):
-        """(labels, probabilities, sample_weight or None, example ids or None) for one pass over data."""
+    def _write_accumulated(self, accumulator, epoch):
+        if not accumulator.num_examples:
+            raise ValueError(f"data yielded no batches for the {self.name!r} predictions")
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(self.run_dir)
+        with self._writer.as_default():
+            summary.accumulated(accumulator, step=epoch)
+        self._writer.flush()
+
+    def _python_batches(self):
+        """(this pass's batches, whether y is per pixel) for Python sources, judged by the first batch;
+        (None, False) for Datasets and arrays."""
+        if self._source.as_dataset() is not None:
+            return None, False
+        batches = self._source.batches(self.example_ids)
+        first = next(batches, None)
+        if first is None:
+            raise ValueError(f"data yielded no batches for the {self.name!r} predictions")
+        pixels = self.task == "segmentation" or self.task is None and per_pixel.spatial_labels(
+            as_numpy(pick(first[1], self.output, "y")))
+        return itertools.chain([first], batches), pixels
+
+    def _new_accumulator(self):
+        return per_pixel.new_accumulator(self.tag, class_names=self.class_names,
+                                         ignore_index=self.ignore_index, from_logits=self.from_logits,
+                                         description=self.description)
+
+    def _per_pixel_dataset(self):
+        """True when the data is a Dataset (or arrays) of per-pixel targets: a pass under the strategy."""
+        dataset = self._source.as_dataset()
+        if dataset is None or self.task not in (None, "segmentation"):
+            return False
+        _, y, _ = unpack(dataset.element_spec)
+        if self.task is None and not per_pixel.spatial_labels(pick(y, self.output, "y")):
+            return False
+        if self.example_ids is not None and not isinstance(self.example_ids, str):
+            raise BadArgument("example_ids must name a feature of a dict x for per-pixel targets (the ids "
+                              "travel with their batch to each replica); got a sequence of ids")
+        return True
+
+    def accumulate(self):
+        """The accumulated step of one pass over a Dataset (arrays) of per-pixel targets: each replica's
+        batches summed on its worker, merged across workers (every worker gets the step)."""
+        strategy = self._strategy()
+        if self._replica_step is None:
+            id_key = self.example_ids if isinstance(self.example_ids, str) else None
+            step = per_pixel.replica_step(self.model, self.output, id_key)
+            self._replica_step = tf.function(lambda element: strategy.run(step, args=(element,)),
+                                             reduce_retracing=True)
+        accumulator = self._new_accumulator()
+        per_pixel.accumulate_dataset(accumulator, self._source.as_dataset(), strategy, self._replica_step)
+        return accumulator
+
+    def collect(self, batches=None):
+        """(labels, probabilities, sample_weight or None, example ids or None) for one pass over data
+        (`batches`: the pass's Python batches when already started)."""
         dataset = self._source.as_dataset()
         if dataset is not None:
             labels, probabilities, weights, ids = self._graph_pass(dataset)
             return labels, probabilities, weights, self._source.fixed_ids(self.example_ids, ids)
         predict = self._predict_function()
         labels, probabilities, weights, ids = [], [], [], []
-        for x, y, w, batch_ids in self._source.batches(self.example_ids):
+        for x, y, w, batch_ids in batches or self._source.batches(self.example_ids):
             probabilities.append(as_numpy(pick(predict(x), self.output, "model output")))
             labels.append(as_numpy(pick(y, self.output, "y")))
             weights.append(None if w is None else as_numpy(w).reshape(-1))
@@ -150,18 +230,3 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-
-
-# Multi-worker: only the chief writes (the other workers skip the pass entirely).
-
-def _is_chief(strategy):
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None:
-        return True
-    cluster = resolver.cluster_spec().as_dict()
-    task_type, task_id = resolver.task_type, resolver.task_id
-    if not cluster or task_type in (None, "chief"):
-        return True
-    return task_type == "worker" and task_id == 0 and "chief" not in cluster
-
-
