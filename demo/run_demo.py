@@ -1,4 +1,5 @@
 """The demo: train real models on digits, log every epoch's predictions, open the Confusion tab.
+A segmentation run (generated shapes, per-pixel counts) joins them, at most 6 epochs of it.
 
     python demo/run_demo.py [--logdir demo_logs] [--epochs 30] [--no-serve] [--port 6006]
 """
@@ -21,7 +22,8 @@ import data  # noqa: E402
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", default="demo_logs", help="where to write the runs (replaced)")
-    parser.add_argument("--epochs", type=int, default=30, help="epochs per model (default 30)")
+    parser.add_argument("--epochs", type=int, default=30,
+                        help="epochs per model (default 30; the segmentation model: at most 6)")
     parser.add_argument("--no-serve", action="store_true", help="only write the logdir; do not start tensorboard")
     parser.add_argument("--port", type=int, default=6006, help="tensorboard port (the next free one is used if busy)")
     args = parser.parse_args(argv)
@@ -36,7 +38,8 @@ def main(argv=None):
 
 
 def write_logs(logdir, epochs):
-    """Train the three Keras models and the PyTorch one, logging predictions every epoch."""
+    """Train the three Keras models and the PyTorch one, logging predictions every epoch, then the
+    segmentation model (min(epochs, segmentation.EPOCHS) epochs)."""
     if os.path.isdir(logdir):
         shutil.rmtree(logdir)
     splits = data.digits_splits()
@@ -49,7 +52,13 @@ def write_logs(logdir, epochs):
 
     torch_digits.train(os.path.join(logdir, "torch_digits"), splits, epochs=epochs,
                        progress=_progress("torch_digits"))
-    print(f"Wrote {logdir} in {time.perf_counter() - started:.0f} s")
+    import segmentation
+
+    segmentation_started = time.perf_counter()
+    segmentation.train(os.path.join(logdir, "segmentation"), epochs=min(epochs, segmentation.EPOCHS),
+                       progress=_progress("segmentation"))
+    print(f"Wrote {logdir} in {time.perf_counter() - started:.0f} s "
+          f"(segmentation: {time.perf_counter() - segmentation_started:.0f} s)")
 
 
 def _progress(name):

@@ -25,9 +25,11 @@ def test_demo_writes_every_task_and_the_report_reads_them(tmp_path):
         for split in ("train", "validation", "test"):
             assert {(f"{task}/{split}", 0), (f"{task}/{split}", 1)} <= seen
     assert {("torch_digits", 0), ("torch_digits", 1)} <= seen
+    assert {("segmentation/validation", 0), ("segmentation/validation", 1)} <= seen
     tasks = {r["run"].split("/")[0]: r["task"] for r in reports}
     assert tasks == {"digits_multiclass": "multiclass", "digits_3_vs_rest": "binary",
-                     "digits_multilabel": "multilabel", "torch_digits": "multiclass"}
+                     "digits_multilabel": "multilabel", "torch_digits": "multiclass",
+                     "segmentation": "segmentation"}
 
     # Every validation run holds the whole validation split; the report's accuracy is the matrix's.
     sys.path.insert(0, os.path.join(ROOT, "demo"))
@@ -35,12 +37,26 @@ def test_demo_writes_every_task_and_the_report_reads_them(tmp_path):
 
     _, validation_digits, _ = data.digits_splits()["validation"]
     for report in reports:
+        if report["task"] == "segmentation":
+            continue  # counts pixels: checked below
         if report["run"].endswith("validation") or report["run"] == "torch_digits":
             assert report["num_examples"] == len(validation_digits)
         if report["task"] != "multilabel":
             matrix = np.array(report["confusion_matrix"])
             assert matrix.sum() == report["num_examples"]
             assert report["metrics"]["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum(), rel=1e-12)
+
+    # The segmentation run counts the validation images' pixels, less the ignored border.
+    import segmentation
+
+    _, masks, _ = segmentation.validation_set()
+    pixels = [r for r in reports if r["task"] == "segmentation"]
+    assert pixels and all(r["run"] == "segmentation/validation" and r["tag"] == "pixels" for r in pixels)
+    for report in pixels:
+        assert report["num_examples"] == segmentation.VALIDATION_IMAGES
+        assert np.sum(report["confusion_matrix"]) == report["num_elements"] == (masks != 255).sum()
+        iou = report["metrics"]["iou"]["per_class"]
+        assert len(iou) == len(segmentation.CLASS_NAMES) and all(0 <= v <= 1 for v in iou)
 
 
 @pytest.mark.slow
