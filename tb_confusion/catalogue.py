@@ -54,6 +54,10 @@ class Metric:
 
 
 def _brier(statistics):
+    if statistics.kind == "compact":
+        value = probabilistic.brier_of_sums(statistics.true_scores, statistics.facts.square_sum,
+                                            len(statistics.class_names), sample_weight=statistics.weights)
+        return value, value is None
     value = probabilistic.brier_score(statistics.labels, statistics.probabilities, task=statistics.task.name,
                           positive_class=statistics.positive_class, sample_weight=statistics.weights)
     return value, value is None
@@ -75,7 +79,7 @@ def _calibration_errors(statistics):
         return {"ece": ece, "mce": mce, "adaptive_ece": None}
     top = statistics.top if statistics.task.name == "multiclass" else None
     confidence, outcome, weights = calibration.pairs(
-        statistics.labels, statistics.probabilities, task=statistics.task.name,
+        statistics.labels, statistics.probabilities if statistics.kind == "exact" else None, task=statistics.task.name,
         positive_class=statistics.positive_class, sample_weight=statistics.weights, top=top)
     return calibration.calibration_errors(confidence, outcome, sample_weight=weights)
 

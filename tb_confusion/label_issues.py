@@ -99,9 +99,36 @@ class LabelIssues:
 def of_step(statistics, *, label=None):
     """The LabelIssues of a tb_confusion.statistics.Statistics, computed once per step (and label)."""
     def compute():
+        if statistics.kind == "compact":
+            return compact_issues(statistics.labels, statistics.facts, len(statistics.class_names))
         return LabelIssues(*class_problem(statistics, label=label))
 
     return statistics.memo(("label_issues", label), compute)
+
+
+def compact_issues(labels, facts, num_classes):
+    """LabelIssues of a compact step, which keeps each example's two most probable classes and its given
+    label's probability: the confident-joint rule over those three classes (a less probable class that
+    clears its own threshold is not seen, so a few issues can be missed; thresholds and self-confidence
+    are exact)."""
+    issues = LabelIssues.__new__(LabelIssues)
+    issues.given = np.asarray(labels)
+    y = issues.given.astype(np.int64)
+    issues.self_confidence = facts.true_score.astype(np.float64)
+    issues.thresholds = _thresholds(y, num_classes, issues.self_confidence)
+    limit = issues.thresholds - TOLERANCE
+    pred, runner = facts.pred.astype(np.int64), facts.runner_up.astype(np.int64)
+    top, second = facts.top.astype(np.float64), facts.runner_up_score.astype(np.float64)
+    pred_ok, runner_ok = top >= limit[pred], second >= limit[runner]
+    label_ok = (issues.self_confidence >= limit[y]) & (y != pred) & (y != runner)
+    how_many = pred_ok.astype(int) + runner_ok + label_ok
+    guess = np.where(pred_ok, pred, np.where(runner_ok, runner, y))  # the most probable confident class
+    off_diagonal = (how_many > 0) & (guess != y)
+    rival, rival_score = np.where(pred != y, pred, runner), np.where(pred != y, top, second)
+    boosted = issues.self_confidence + TOLERANCE
+    predicts_given = (boosted > rival_score) | ((boosted == rival_score) & (y < rival))
+    issues.flagged = off_diagonal & ~predicts_given
+    return issues
 
 
 def class_problem(statistics, *, label=None):

@@ -72,6 +72,16 @@ class Statistics:
         """(argmax class [N], its probability [N]) of each example."""
         return metrics.top_class(self.probabilities)
 
+    @functools.cached_property
+    def true_scores(self):
+        """The probability of each example's true class [N] (single-label [N, C] steps)."""
+        return self.probabilities[np.arange(len(self.labels)), self.labels.astype(np.intp)]
+
+    @functools.cached_property
+    def true_ranks(self):
+        """How many classes rank above each example's true class [N] (ties as scikit-learn's top-k)."""
+        return metrics.probabilistic.true_class_ranks(self.labels, self.probabilities)
+
     def nbytes_bound(self):
         """An upper bound of the bytes this object holds once every part is built (for cache sizing)."""
         n, arrays = len(self.labels), (self.labels, self.probabilities, self.weights)
@@ -95,6 +105,10 @@ def of(source):
     (or of an accumulated step's CountsRecord)."""
     from tb_confusion.counts.statistics import CountStatistics  # counts builds on the tasks this module uses
 
+    from tb_confusion.compact.statistics import CompactStatistics
+
     if isinstance(source, (Statistics, CountStatistics)):
         return source
-    return CountStatistics(source) if hasattr(source, "counts") else Statistics(source)
+    if hasattr(source, "counts"):
+        return CountStatistics(source)
+    return CompactStatistics(source) if hasattr(source, "facts") else Statistics(source)

@@ -9,7 +9,7 @@ import numpy as np
 from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage import metadata, payload
+from tb_confusion.storage import kinds, metadata
 from tb_confusion.storage.validation import brief, prepare
 
 
@@ -19,17 +19,16 @@ def _encode(name, labels, probabilities, *, description, **options):
     if description is not None and not isinstance(description, str):
         raise BadArgument(f"description must be a string or None; got {description!r}")
     arrays = prepare(labels, probabilities, **options)
+    blob, version = kinds.encode(arrays)
     summary_metadata = metadata.create_summary_metadata(
         task=arrays["task"], class_names=arrays["class_names"], dtype=arrays["dtype"],
-        description=description or "",
+        description=description or "", version=version,
     )
-    blob = payload.encode(arrays["labels"], arrays["probabilities"],
-                          weights=arrays["weights"], example_ids=arrays["example_ids"])
     return summary_metadata, blob
 
 
 def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, example_ids=None,
-                   sample_weight=None, from_logits=False, dtype="float32", description=None):
+                   sample_weight=None, from_logits=False, dtype="float32", description=None, storage="auto"):
     """A `Summary` protobuf holding one step's predictions; needs no TensorFlow.
 
     Pass it to any TensorBoard event writer, e.g. `torch_writer.file_writer.add_summary(pb, epoch)`
@@ -46,13 +45,18 @@ def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, 
       sample_weight: optional [N] non-negative weights, used like scikit-learn's sample_weight.
       from_logits: apply sigmoid/softmax first.
       dtype: "float32" (exact, default) or "float16" (half the bytes).
+      storage: "auto" (default), "exact" or "compact". Compact keeps, per example of a multiclass step,
+        its top two classes, the true class's probability and rank (~25 bytes whatever C) plus per-class
+        histograms: the matrix, cutoff matrix, top-k, log loss, calibration and each cell's examples stay
+        exact, one-vs-rest ROC/PR are binned (docs/storage.md). Auto picks compact for multiclass steps of
+        more than 4M probabilities (N x C).
       description: optional markdown shown with the tag.
     Raises:
       ValueError: naming the argument and the bad value; nothing is returned.
     """
     summary_metadata, payload = _encode(
         name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
-        sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description,
+        sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description, storage=storage,
     )
     tensor = tensor_pb2.TensorProto(
         dtype=types_pb2.DT_STRING,
@@ -66,7 +70,7 @@ def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, 
 
 def predictions(name, labels, probabilities, step=None, *, task=None, class_names=None,
                 example_ids=None, sample_weight=None, from_logits=False, dtype="float32",
-                description=None):
+                description=None, storage="auto"):
     """Write one step's predictions to the default `tf.summary` writer (TensorFlow 2, eager).
 
     Arguments as in `predictions_pb`; `step` defaults to `tf.summary.experimental.get_step()`.
@@ -82,7 +86,7 @@ def predictions(name, labels, probabilities, step=None, *, task=None, class_name
         )
     summary_metadata, payload = _encode(
         name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
-        sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description,
+        sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description, storage=storage,
     )
     return tf.summary.write(
         tag=name,

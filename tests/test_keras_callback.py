@@ -169,7 +169,7 @@ def _gen():
     (dict(name=""), "name must be a non-empty string; got ''"),
     (dict(tag=None), "tag must be a non-empty string; got None"),
     (dict(dtype="float64"), "dtype must be one of 'float32', 'float16'; got 'float64'"),
-    (dict(task="regression"), "task must be one of 'binary', 'multiclass', 'multilabel' or None; got 'regression'"),
+    (dict(task="regression"), "task must be one of 'binary', 'multiclass', 'multilabel', 'segmentation' or None; got 'regression'"),
     (dict(from_logits="yes"), "from_logits must be True or False; got 'yes'"),
     (dict(steps=0), "steps must be a positive integer; got 0"),
     (dict(batch_size=-1), "batch_size must be a positive integer; got -1"),

@@ -38,14 +38,14 @@ def test_a_step_over_2_gib_is_refused_before_any_copy_naming_its_size_and_the_wa
     start = time.perf_counter()
     try:
         with pytest.raises(ValueError) as raised:
-            tbc.summary.predictions_pb("p", labels, probabilities, dtype=dtype)
+            tbc.summary.predictions_pb("p", labels, probabilities, dtype=dtype, storage="exact")
         elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     message = str(raised.value)
     assert f"about {gib} GiB" in message and "2 GiB" in message
-    assert 'dtype="float16"' in message and "fewer examples per step" in message and "compact storage" in message
+    assert 'dtype="float16"' in message and "fewer examples per step" in message and 'storage="compact"' in message
     assert peak < 10 * 2**20, peak  # no pass over the data: one float32 copy alone would be > 2 GiB
     assert elapsed < 1.0
 
@@ -77,3 +77,13 @@ def test_a_step_that_fits_is_written_as_before(tmp_path):
         writer.add_summary(tbc.summary.predictions_pb("p", labels, probabilities, example_ids=[4, 5, 6]), 0)
     (record,) = tbc.read(str(tmp_path))
     assert record.example_ids == ["4", "5", "6"] and record.probabilities.tolist() == probabilities.tolist()
+
+
+def test_auto_storage_sizes_a_large_multiclass_step_as_compact_before_any_work():
+    # 100M examples of 1000 classes: 400 GB of float32 exact, ~2.4 GB compact (24 bytes per example): refused
+    # with the compact size; 10M (~230 MB compact) would be accepted by the check (not run: it would do the work)
+    labels, probabilities = _huge(100_000_000, 1000)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"about 2\.34 GiB"):
+        tbc.summary.predictions_pb("p", labels, probabilities)
+    assert time.perf_counter() - start < 1.0

@@ -20,9 +20,9 @@ _ELEMENTS_PER_PASS = 1 << 20
 class Accumulator:
     """Sums of one evaluation pass over per-element targets (segmentation masks), one batch at a time.
 
-        accumulator = tbc.Accumulator("pixels", class_names=VOC_CLASSES, ignore_index=255)
+        accumulator = tbc.Accumulator("pixels", class_names=VOC_CLASSES, ignore_index=255, channels_first=True)
         for images, masks in loader:
-            accumulator.update(masks, model(images).softmax(1), channels_first=True)  # or at construction
+            accumulator.update(masks, model(images).softmax(1))
         writer.add_summary(accumulator.summary_pb(), step=epoch)
         accumulator.reset()
 

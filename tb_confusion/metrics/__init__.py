@@ -11,6 +11,7 @@ from tb_confusion.metrics.calibration import calibration_errors, reliability_dia
 from tb_confusion.metrics.confusion import (
     binary_confusion,
     binary_score,
+    confusion_from_top,
     confusion_matrix,
     multiclass_confusion,
     multilabel_confusion,
@@ -42,7 +43,7 @@ from tb_confusion.metrics.sweep import (
 
 __all__ = [
     "BinaryCounts", "accuracy", "average_precision", "balanced_accuracy", "binary_confusion", "binary_counts",
-    "binary_score", "brier_score", "calibration_errors", "class_counts", "cohen_kappa", "confusion_matrix",
+    "binary_score", "brier_score", "calibration_errors", "class_counts", "cohen_kappa", "confusion_from_top", "confusion_matrix",
     "counts_at", "downsample_curve", "fbeta", "log_loss", "matthews_corrcoef", "micro_ranking",
     "multiclass_confusion", "multilabel_confusion", "multilabel_predictions", "normalize", "one_vs_rest_counts",
     "per_class_metrics", "pr_curve", "rates", "recommended_thresholds", "reliability_diagram", "roc_auc",

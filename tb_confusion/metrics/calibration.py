@@ -31,8 +31,11 @@ def pairs(labels, probabilities, *, task, positive_class=1, class_index=None, sa
 
     `top`: a precomputed (argmax [N], top probability [N]) of multiclass rows (Statistics.top)."""
     y = np.asarray(labels)
-    p = np.asarray(probabilities)
     w = check_weights(sample_weight, len(y))
+    if task == "multiclass" and class_index is None and top is not None:  # the probabilities are not needed
+        predicted, confidence = top
+        return confidence, np.asarray(predicted) == y, w
+    p = np.asarray(probabilities)
     if task == "multilabel":
         if class_index is not None:
             return p[:, class_index], y[:, class_index].astype(bool), w

@@ -94,6 +94,19 @@ def multiclass_confusion(labels, probabilities, *, cutoff=None, sample_weight=No
     return sum(parallel_map(count, spans(len(y)))).reshape(num_classes, width)
 
 
+def confusion_from_top(labels, predicted, top, num_classes, *, cutoff=None, sample_weight=None):
+    """multiclass_confusion from each row's argmax and top probability instead of the probabilities."""
+    y = np.asarray(labels).astype(np.intp)
+    w = check_weights(sample_weight, len(y))
+    cut = None if cutoff is None else np.float64(check_unit_interval("cutoff", cutoff))
+    width = num_classes + (cut is not None)
+    column = np.asarray(predicted).astype(np.intp)
+    if cut is not None:
+        column = np.where(np.asarray(top, dtype=np.float64) < cut, num_classes, column)
+    total = np.bincount(y * width + column, weights=w, minlength=num_classes * width)
+    return (total if w is not None else total.astype(np.int64)).reshape(num_classes, width)
+
+
 def binary_score(probabilities, positive_class=1):
     """The score thresholded for the binary task: p for [N], p[:, positive_class] for [N, 2]."""
     p = np.asarray(probabilities)

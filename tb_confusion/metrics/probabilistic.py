@@ -43,6 +43,26 @@ def log_loss(labels, probabilities, *, task, positive_class=1, sample_weight=Non
     return _mean(-np.log(_clip(p_true)), w)
 
 
+def log_loss_of_true(true_scores, *, sample_weight=None):
+    """Multiclass log loss from each row's probability of its true class (what log_loss computes)."""
+    p = np.asarray(true_scores)
+    return _mean(-np.log(_clip(p)), check_weights(sample_weight, len(p)))
+
+
+def top_k_of_ranks(ranks, ks, *, sample_weight=None):
+    """{k: share of rows whose true class ranks below k} from true_class_ranks."""
+    w = check_weights(sample_weight, len(ranks))
+    return {k: _mean(np.asarray(ranks) < k, w) for k in ks}
+
+
+def brier_of_sums(true_scores, square_sums, num_classes, *, sample_weight=None):
+    """Multiclass Brier score from each row's sum of squared probabilities and its true class's
+    probability: sum_c (p_c - y_c)^2 = sum_c p_c^2 - 2 p_true + 1 (halved for two classes)."""
+    loss = np.asarray(square_sums, dtype=np.float64) - 2.0 * np.asarray(true_scores, dtype=np.float64) + 1.0
+    loss = np.maximum(loss, 0.0) * (0.5 if num_classes < 3 else 1.0)
+    return _mean(loss, check_weights(sample_weight, len(loss)))
+
+
 def brier_score(labels, probabilities, *, task, positive_class=1, sample_weight=None):
     """Mean squared distance between the probabilities and the one-hot truth, like scikit-learn's
     brier_score_loss: halved for two columns (so binary lies in [0, 1]), summed over C >= 3 classes.
@@ -101,12 +121,18 @@ def _ranks(p, y, start, stop):
     return [_ranks_large(p[a : a + 4096], y[a : a + 4096]) for a in range(start, stop, 4096)]
 
 
+def true_class_ranks(labels, probabilities):
+    """int32 [N]: how many classes rank above each row's true class (0 = the top), ties broken like
+    scikit-learn's top_k_accuracy_score (among equal probabilities the larger class index ranks first)."""
+    y = np.asarray(labels).astype(np.intp, copy=False)
+    p = np.asarray(probabilities)
+    parts = parallel_map(lambda span: _ranks(p, y, *span), spans(len(y)))
+    return np.concatenate([r for part in parts for r in part]) if len(y) else np.zeros(0, dtype=np.int32)
+
+
 def top_k_accuracy(labels, probabilities, ks, *, sample_weight=None):
     """{k: share of rows whose true class is among the k highest probabilities} for each k in `ks`,
     ties broken like scikit-learn's top_k_accuracy_score (larger class index first)."""
-    y = np.asarray(labels).astype(np.intp, copy=False)
-    p = np.asarray(probabilities)
-    w = check_weights(sample_weight, len(y))
-    parts = parallel_map(lambda span: _ranks(p, y, *span), spans(len(y)))
-    rank = np.concatenate([r for part in parts for r in part]) if len(y) else np.zeros(0, dtype=np.int32)
+    w = check_weights(sample_weight, len(labels))
+    rank = true_class_ranks(labels, probabilities)
     return {k: _mean(rank < k, w) for k in ks}

@@ -56,7 +56,8 @@ def diagram(statistics, *, n_bins, strategy, class_index=None, probabilities=Non
         return _accumulated_diagram(statistics, n_bins=n_bins, strategy=strategy, class_index=class_index)
     top = statistics.top if task == "multiclass" and class_index is None and not scaled else None
     out = calibration.reliability_diagram(
-        statistics.labels, statistics.probabilities if not scaled else probabilities, task=task,
+        statistics.labels, probabilities if scaled else None if top is not None else statistics.probabilities,
+        task=task,
         positive_class=statistics.positive_class, class_index=class_index, n_bins=n_bins, strategy=strategy,
         sample_weight=statistics.weights, top=top)
     out["gap"] = [None if a is None else a - c for a, c in zip(out["accuracy"], out["confidence"])]

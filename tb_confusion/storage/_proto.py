@@ -33,6 +33,7 @@ _SCHEMA = [
         ("checksum", 7, _F.TYPE_FIXED32, _F.LABEL_OPTIONAL, None),
         ("counts", 8, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.NamedArray"),
         ("num_examples", 9, _F.TYPE_UINT64, _F.LABEL_OPTIONAL, None),
+        ("compact", 10, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.NamedArray"),
     ]),
     ("NamedArray", [
         ("name", 1, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),

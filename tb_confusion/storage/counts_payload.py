@@ -108,7 +108,7 @@ def decode(buffer, plugin_data, **where):
             elif number == 7 and wire_type == wire.FIXED32:
                 checksum = value
             elif number == 8 and wire_type == wire.LENGTH_DELIMITED:
-                name, array = _named_array(buffer, *value, shapes)
+                name, array = named_array(buffer, *value, shapes)
                 arrays[name] = array
             elif number == 9 and wire_type == wire.VARINT:
                 num_examples = value
@@ -146,7 +146,11 @@ def decode(buffer, plugin_data, **where):
     return CountsRecord(task=plugin_data.task, counts=state, class_names=list(plugin_data.class_names), **where)
 
 
-def _named_array(buffer, start, stop, shapes):
+def named_array(buffer, start, stop, shapes, keep_dtype=()):
+    """(name, array) of the NamedArray in buffer[start:stop]: its name must be a key of `shapes` and its
+    shape the value there (None: any one dimension). The array is dense float64, checked finite and
+    non-negative, except for names in `keep_dtype`: those come as stored (a zero-copy view of a dense
+    array), for the caller to check."""
     name, values, index, shape = None, None, None, []
     for number, wire_type, value in wire.fields(buffer, start, stop):
         if number == 1 and wire_type == wire.LENGTH_DELIMITED:
@@ -168,6 +172,10 @@ def _named_array(buffer, start, stop, shapes):
                          f"{expected if expected is not None else 'one dimension'}")
     data = payload._array(buffer, *values[0], name).reshape(-1)
     size = int(np.prod(shape, dtype=np.int64))
+    if name in keep_dtype:
+        if index is not None or data.size != size:
+            raise Unreadable(f"corrupt tb_confusion payload: {name} has {data.size} values for shape {tuple(shape)}")
+        return name, data.reshape(shape)
     if index is None:
         if data.size != size:
             raise Unreadable(f"corrupt tb_confusion payload: {name} has {data.size} values for shape {tuple(shape)}")

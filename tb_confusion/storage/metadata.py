@@ -11,9 +11,10 @@ from tb_confusion.tasks import NAMES as TASKS
 PLUGIN_NAME = "tb_confusion"
 FORMAT_VERSION = 3  # the newest version this tb_confusion reads (docs/format.md)
 # What a writer stamps is the oldest version that can read it: exact steps stay at 2 (payloads carry a
-# checksum), so readers of version 2 keep reading them; accumulated steps (task "segmentation") are 3.
+# checksum), so readers of version 2 keep reading them; accumulated (task "segmentation") and compact
+# steps are 3.
 EXACT_VERSION = 2
-COUNTS_VERSION = 3
+COUNTS_VERSION = COMPACT_VERSION = 3
 DTYPES = ("float32", "float16")
 
 FormatVersionError = NewerFormat  # the name earlier releases raised

@@ -197,7 +197,7 @@ def decode(data, plugin_data, **where):
     The arrays are read-only numpy views into `data` (bytes or memoryview): no copy is made.
     """
     buffer = memoryview(data)
-    arrays, version, ids, checksum = {}, 0, None, None
+    arrays, version, ids, checksum, compact = {}, 0, None, None, False
     accumulated = tasks.get(plugin_data.task).storage == "counts"
     try:
         for number, wire_type, value in wire.fields(buffer):
@@ -215,6 +215,8 @@ def decode(data, plugin_data, **where):
                 arrays[_ARRAY_FIELDS[number]] = _array(buffer, *value, _ARRAY_FIELDS[number])
             elif number == 5:
                 ids = bytes(buffer[value[0]:value[1]])
+            elif number == 10:  # a compact step's facts (version 3), read by compact_payload
+                compact = True
     except Unreadable:
         raise
     except (ValueError, IndexError, TypeError, OverflowError) as error:
@@ -224,6 +226,8 @@ def decode(data, plugin_data, **where):
         _check_checksum(buffer, checksum)
     if accumulated:
         raise Unreadable(f"corrupt tb_confusion payload: a {plugin_data.task} step without accumulated sums")
+    if compact:
+        return _decode_compact(buffer, plugin_data, arrays, ids, where)
     for required in ("labels", "probabilities"):
         if required not in arrays:
             raise Unreadable(f"corrupt tb_confusion payload: no {required}")
@@ -253,6 +257,24 @@ def decode(data, plugin_data, **where):
 
 
 _ARRAY_FIELDS = {2: "labels", 3: "probabilities", 4: "weights", 6: "example_id_offsets"}
+
+
+def _decode_compact(buffer, plugin_data, arrays, ids, where):
+    """The CompactRecord of a payload with compact facts: labels, weights and ids checked here."""
+    from tb_confusion.storage import compact_payload  # it builds on this module
+
+    if plugin_data.task != "multiclass" or "probabilities" in arrays or "labels" not in arrays:
+        raise Unreadable(f"corrupt tb_confusion payload: compact facts in a {plugin_data.task} tag, or with "
+                         "probabilities, or without labels")
+    labels, weights, offsets = arrays["labels"], arrays.get("weights"), arrays.get("example_id_offsets")
+    stored_checks.check_class_indices(labels, len(plugin_data.class_names))
+    if weights is not None and (weights.ndim != 1 or len(weights) != len(labels)):
+        raise Unreadable("corrupt tb_confusion payload: arrays have different lengths")
+    stored_checks.check_stored_weights(weights)
+    if offsets is not None:
+        ids = ids or b""
+        stored_checks.check_example_ids(ids, offsets, len(labels))
+    return compact_payload.decode(buffer, plugin_data, labels, weights, ids, offsets, **where)
 
 
 _CHECKSUM_KEY = bytes([7 << 3 | wire.FIXED32])  # field 7, fixed32: one byte

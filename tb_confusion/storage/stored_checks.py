@@ -45,11 +45,25 @@ def check_arrays(labels, probabilities, weights, plugin_data):
         if off:
             raise Unreadable(f"probabilities rows must sum to 1 for a {task.name} tag; row {off[0]} sums to "
                              f"{off[1]:.6g}")
+    check_stored_weights(weights)
+
+
+def check_stored_weights(weights):
+    """None, or finite non-negative floats."""
     if weights is not None:
         if weights.dtype not in _FLOATS:
             raise Unreadable(f"weights have dtype {weights.dtype}; stored weights are float64")
         if len(weights) and not (0 <= weights.min() and np.isfinite(weights.max())):
             raise Unreadable("weights must be finite and non-negative")
+
+
+def check_class_indices(labels, num_classes):
+    """[N] integer labels in [0, num_classes) (a compact step's labels)."""
+    if labels.dtype.kind not in "ui" or labels.dtype.itemsize > 8 or labels.ndim != 1:
+        raise Unreadable(f"labels have dtype {labels.dtype} and shape {labels.shape}; a compact step stores [N] "
+                         "class indices")
+    if len(labels) and labels.max() >= num_classes:
+        raise Unreadable(f"labels must lie in [0, {num_classes}); got up to {labels.max()}")
 
 
 def check_example_ids(ids, offsets, n):

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from tb_confusion.errors import BadArgument
+from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
 
 EXACT_TASKS = tuple(name for name in TASKS if name != "segmentation")  # segmentation is accumulated only
@@ -63,11 +64,13 @@ def as_array(value, name):
 
 
 def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=None,
-            sample_weight=None, from_logits=False, dtype="float32"):
+            sample_weight=None, from_logits=False, dtype="float32", storage="auto"):
     """Validate writer inputs; return a dict of normalized arrays ready for payload.encode.
 
-    Returns keys: task, labels, probabilities, class_names, weights, example_ids, dtype.
+    Returns keys: task, labels, probabilities, class_names, weights, example_ids, dtype, storage (the
+    kind chosen: "exact" or "compact", see storage.kinds).
     """
+    kinds.check(storage)
     if task is not None and task not in EXACT_TASKS:
         hint = " (per-pixel targets are summed with tb_confusion.Accumulator)" if task in TASKS else ""
         raise BadArgument(f"task must be one of {', '.join(EXACT_TASKS)} or None; got {task!r}{hint}")
@@ -92,8 +95,11 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
             f"labels and probabilities must have the same length; got labels shape {labels.shape} "
             f"and probabilities shape {probabilities.shape}"
         )
-    check_step_size(_payload_size(labels=n, probabilities=probabilities.size * np.dtype(dtype).itemsize,
-                                  weights=0 if sample_weight is None else 8 * n,
+    likely_compact = (storage != "exact" and labels.ndim == 1 and probabilities.ndim == 2
+                      and probabilities.shape[1] >= 3 and (storage == "compact" or probabilities.size > kinds.COMPACT_ABOVE))
+    values = (kinds.compact_size(n, probabilities.shape[1]) if likely_compact
+              else probabilities.size * np.dtype(dtype).itemsize)
+    check_step_size(_payload_size(labels=n, probabilities=values, weights=0 if sample_weight is None else 8 * n,
                                   ids=None if example_ids is None else 0, n=n))  # before any pass over the data
     if not np.all(np.isfinite(probabilities)):
         bad = probabilities[~np.isfinite(probabilities)].flat[0]
@@ -107,12 +113,15 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
     class_names = _class_names(class_names, num_classes)
     weights = None if sample_weight is None else _weights(sample_weight, n)
     ids = None if example_ids is None else _example_ids(example_ids, n)
-    check_step_size(_payload_size(labels=labels.nbytes, probabilities=probabilities.size * np.dtype(dtype).itemsize,
+    kind = kinds.choose(storage, task, n, probabilities.shape[1] if probabilities.ndim == 2 else 1)
+    values = (kinds.compact_size(n, probabilities.shape[1]) if kind == "compact"
+              else probabilities.size * np.dtype(dtype).itemsize)
+    check_step_size(_payload_size(labels=labels.nbytes, probabilities=values,
                                   weights=0 if weights is None else weights.nbytes,
                                   ids=None if ids is None else len(ids.data), n=n)
                     + sum(len(name.encode("utf-8")) + 3 for name in class_names))  # the tag's metadata
     return dict(task=task, labels=labels, probabilities=probabilities.astype(dtype, copy=False),
-                class_names=class_names, weights=weights, example_ids=ids, dtype=dtype)
+                class_names=class_names, weights=weights, example_ids=ids, dtype=dtype, storage=kind)
 
 
 def check_step_size(size):
@@ -121,8 +130,8 @@ def check_step_size(size):
         raise BadArgument(
             f"this step would take about {size / 2**30:.2f} GiB ({size:,} bytes) encoded, over the 2 GiB a "
             f"protobuf message (one TensorBoard event) can hold. Pass dtype=\"float16\" (half the bytes of "
-            f"the probabilities), log fewer examples per step (e.g. a fixed sample of the evaluation set), "
-            f"or use compact storage once it is available")
+            f"the probabilities), storage=\"compact\" for a multiclass step (~25 bytes per example, "
+            f"docs/storage.md), or log fewer examples per step (e.g. a fixed sample of the evaluation set)")
 
 
 def _payload_size(*, labels, probabilities, weights, ids, n):

@@ -22,9 +22,15 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         return m.one_vs_rest_counts(statistics.labels, statistics.probabilities, statistics.weights)
 
     def report(self, statistics, options):
-        labels, probabilities, weights = statistics.labels, statistics.probabilities, statistics.weights
+        labels, weights = statistics.labels, statistics.weights
+        probabilities = statistics.probabilities if statistics.kind != "compact" else None
         names, cutoff = statistics.class_names, options["cutoff"]
-        matrix = m.multiclass_confusion(labels, probabilities, cutoff=cutoff, sample_weight=weights)
+        compact = statistics.kind == "compact"  # no probabilities: the kept facts give the same numbers
+        if compact:
+            pred, top = statistics.top
+            matrix = m.confusion_from_top(labels, pred, top, len(names), cutoff=cutoff, sample_weight=weights)
+        else:
+            matrix = m.multiclass_confusion(labels, probabilities, cutoff=cutoff, sample_weight=weights)
         tp, fp, fn, tn = m.class_counts(matrix)
         metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, options)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
@@ -32,15 +38,20 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
         report_parts.micro_ranking(statistics, metrics, undefined)
         metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.log_loss(
-            labels, probabilities, task="multiclass", sample_weight=weights))
+            labels, probabilities, task="multiclass", sample_weight=weights) if not compact else
+            m.probabilistic.log_loss_of_true(statistics.true_scores, sample_weight=weights))
         ks = [k for k in TOP_K if k < len(names)]
-        top_k = statistics.memo(("top_k",), lambda: m.top_k_accuracy(labels, probabilities, ks, sample_weight=weights))
+        top_k = statistics.memo(("top_k",), lambda: m.top_k_accuracy(labels, probabilities, ks, sample_weight=weights)
+                                if not compact else
+                                m.probabilistic.top_k_of_ranks(statistics.true_ranks, ks, sample_weight=weights))
         metrics["top_k_accuracy"] = {str(k): v for k, v in top_k.items()}
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
         total = matrix.sum()
         coverage = (1.0 - float(matrix[:, -1].sum() / total) if cutoff is not None else 1.0) if total else None
         report = {
             "threshold": None, "cutoff": cutoff, "coverage": coverage, "beta": report_parts.beta(options),
+            **({"binned": {"roc_auc_error_bound": statistics.memo(("auc_bound",), statistics.auc_error_bound)}}
+               if compact else {}),
             "confusion_matrix": matrix,
             "predicted_labels": names + ([BELOW_CUTOFF] if cutoff is not None else []),
             "metrics": metrics, "undefined": undefined, "recommended_thresholds": None,
@@ -73,6 +84,12 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         return np.asarray(statistics.labels, dtype=np.int64), pred, score
 
     def example_scores(self, statistics, rows, *, true, pred, label=None):
+        if statistics.kind == "compact":
+            f = statistics.facts
+            if pred < len(statistics.class_names):  # the cell's column is each row's argmax
+                return (f.true_score[rows].astype(np.float64), f.runner_up[rows].astype(np.int64),
+                        f.runner_up_score[rows].astype(np.float64))
+            return f.true_score[rows].astype(np.float64), f.pred[rows].astype(np.int64), f.top[rows].astype(np.float64)
         p = statistics.probabilities[rows].astype(np.float64)
         true_scores = p[:, true].copy()
         if pred < p.shape[1]:  # below the cutoff (pred == C) the runner-up is the argmax class

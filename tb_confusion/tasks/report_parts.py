@@ -69,6 +69,9 @@ def micro_ranking(statistics, result, undefined):
 
 
 def _micro(statistics):
+    if statistics.kind == "compact":
+        counts = statistics.micro_counts()
+        return m.roc_auc(counts), m.average_precision(counts)
     labels, weights = statistics.labels, statistics.weights
     if labels.ndim == 1:
         return m.micro_ranking(labels, statistics.probabilities, weights)
