@@ -90,7 +90,9 @@ class DecisionTable:
         for key in HEADLINE:
             if key in out:
                 continue
-            if key in RATIOS:
+            if self.task not in catalogue.BY_KEY[key].tasks:  # e.g. frequency-weighted IoU: segmentation only
+                out[key] = None
+            elif key in RATIOS:
                 values, _ = m.per_class.divide(*RATIOS[key](*counts))
                 # catalogue.headline: the positive class's value for binary, else the macro average
                 out[key] = float(values[self.positive_class]) if self.task == "binary" else float(np.mean(values))

@@ -194,7 +194,19 @@ function metricsFromMarginals(marginals, classNames, {positiveClass = null}) {
   const undefinedNames = [...perClass.undefined];
   for (const name of ["accuracy", "balanced_accuracy"]) if (agreement.metrics[name] === null) undefinedNames.push(name);
   undefinedNames.push(...agreement.undefined);
-  return {metrics: {...perClass.metrics, ...agreement.metrics}, undefined: undefinedNames};
+  const extra = segmentationMetrics(perClass.metrics);
+  if (extra.frequency_weighted_iou === null) undefinedNames.push("frequency_weighted_iou");
+  return {metrics: {...perClass.metrics, ...agreement.metrics, ...extra}, undefined: undefinedNames};
+}
+
+/** The matrix metrics the catalogue lists for segmentation only (tasks without them ignore the keys):
+ * frequency-weighted IoU (each class's IoU weighted by its true support) and Dice (each class's F1). */
+function segmentationMetrics(metrics) {
+  const support = metrics.support.per_class;
+  const total = metrics.support.micro;
+  let weighted = 0;
+  for (let k = 0; k < support.length; k++) weighted += support[k] * metrics.iou.per_class[k];
+  return {frequency_weighted_iou: total ? weighted / total : null, dice: {...metrics.f1}};
 }
 
 /** The threshold metrics of a multilabel tag from its per-label 2x2 matrices. Balanced accuracy,
