@@ -31,6 +31,7 @@ def stats(source, report):
         "class_names": list(record.class_names),
         "num_examples": record.num_examples,
         "weighted": data.weighted,
+        "storage": data.kind,
         "exact": True,
         "report": report,
     }
