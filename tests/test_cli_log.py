@@ -242,6 +242,8 @@ def predictions(draw):
     labels = rng.integers(0, classes, n)
     probabilities = rng.dirichlet(np.full(classes, draw(st.sampled_from([0.1, 1.0, 10.0]))), n)
     weights = rng.integers(0, 5, n) / 4 if draw(st.booleans()) else None
+    if weights is not None and not weights.any():  # scikit-learn, the reference, refuses all-zero weights
+        weights[0] = 1.0
     return labels, probabilities, weights
 
 
@@ -397,3 +399,15 @@ def test_dry_run_checks_and_writes_nothing(tmp_path):
     assert code == 0, err
     assert "checked step 0: 10 examples; nothing written" in out
     assert not os.path.exists(tmp_path / "logs")
+
+
+def test_storage_compact_writes_a_compact_step_with_the_same_matrix(tmp_path):
+    labels, probabilities = multiclass(3, n=200, classes=5)
+    np.savez(tmp_path / "val.npz", labels=labels, probabilities=probabilities)
+    code, _, err = log("--logdir", tmp_path / "logs", "--run", "val", "--storage", "compact", tmp_path / "val.npz")
+    assert code == 0, err
+    (record,) = records(tmp_path / "logs")
+    assert type(record).__name__ == "CompactRecord"
+    assert_multiclass_report(record, labels, probabilities)
+    code, _, err = log("--logdir", tmp_path / "bad", "--run", "val", "--storage", "tiny", tmp_path / "val.npz")
+    assert code == 2 and "--storage" in err and "tiny" in err

@@ -11,6 +11,7 @@ import numpy as np
 
 from tb_confusion.doors.collect import LazyWriter
 from tb_confusion.errors import BadArgument
+from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES
 from tb_confusion.storage.validation import brief, check_choice, check_positive_int, check_text
 from tb_confusion.summary import predictions_pb
@@ -47,18 +48,19 @@ class RoundLogger:
 
     Args:
       log_dir: runs are written to `<log_dir>/<eval set name>`.
-      tag, class_names, dtype, description: as in `tb_confusion.summary.predictions_pb`.
+      tag, class_names, dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
       every_n_rounds: log rounds n-1, 2n-1, ... (0-based) and always the last one.
       example_ids: optional {eval set name: [N] ids (strings or ints)}.
     """
 
-    def __init__(self, log_dir, *, tag, class_names, every_n_rounds, example_ids, dtype, description):
+    def __init__(self, log_dir, *, tag, class_names, every_n_rounds, example_ids, dtype, description, storage="auto"):
         if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
             raise BadArgument(f"log_dir must be a non-empty path; got {brief(log_dir)}")
         self.log_dir = os.fspath(log_dir)
         self.tag = check_text(tag, "tag")
         self.every_n_rounds = check_positive_int(every_n_rounds, "every_n_rounds")
         self.dtype = check_choice(dtype, DTYPES, "dtype")
+        self.storage = kinds.check(storage)
         if class_names is not None and (isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__len__")):
             raise BadArgument(f"class_names must be a sequence of strings, one per class; got {brief(class_names)}")
         # A wrapper's classes_ may hold numpy strings or ints: names are their text.
@@ -95,7 +97,7 @@ class RoundLogger:
             summaries.append((name, predictions_pb(
                 self.tag, labels, probabilities, task=task, class_names=self.class_names, from_logits=from_logits,
                 example_ids=self.example_ids.get(name), sample_weight=weights, dtype=self.dtype,
-                description=self.description)))
+                description=self.description, storage=self.storage)))
         for name, summary in summaries:
             if name not in self._writers:
                 self._writers[name] = LazyWriter(os.path.join(self.log_dir, name))

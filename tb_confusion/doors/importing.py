@@ -14,7 +14,7 @@ import sys
 from tb_confusion.doors import importing_columns as columns
 from tb_confusion.doors.importing_files import FORMATS, NpyTable, format_of, open_table
 from tb_confusion.errors import BadArgument, NotFound, Unreadable
-from tb_confusion.storage import metadata
+from tb_confusion.storage import kinds, metadata
 from tb_confusion.storage.events import EventWriter
 from tb_confusion.storage.metadata import DTYPES, TASKS
 
@@ -74,6 +74,8 @@ def add_parser(commands):
                       "holding a class name count as that class")
     what.add_argument("--from-logits", action="store_true", help="apply sigmoid/softmax first")
     what.add_argument("--dtype", choices=DTYPES, default="float32", help="storage (default float32)")
+    what.add_argument("--storage", choices=kinds.STORAGES, default="auto",
+                      help="exact, compact (multiclass: ~25 bytes per example) or auto (compact above 4M probabilities)")
     what.add_argument("--description", help="markdown shown with the tag")
     read = log.add_argument_group("reading")
     read.add_argument("--input-format", choices=INPUT_FORMATS, help="read every FILE as this format (default: "
@@ -183,7 +185,7 @@ def _encode(args, step, where, arrays, class_names):
         pb = summary.predictions_pb(
             args.tag, arrays["labels"], arrays["probabilities"], task=args.task, class_names=class_names,
             example_ids=arrays["example_ids"], sample_weight=arrays["weights"], from_logits=args.from_logits,
-            dtype=args.dtype, description=args.description)
+            dtype=args.dtype, description=args.description, storage=args.storage)
     except BadArgument as error:
         raise BadArgument(f"{where}, step {step}: {error}") from None
     return _Step(step, where, pb, len(arrays["labels"]))

@@ -24,6 +24,7 @@ from tb_confusion.counts import distributed
 from tb_confusion.counts.accumulator import Accumulator
 from tb_confusion.doors.collect import Collector, LazyWriter
 from tb_confusion.errors import BadArgument
+from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
 from tb_confusion.storage.validation import check_choice, check_flag, check_positive_int, check_text
 from tb_confusion.summary import predictions_pb
@@ -82,7 +83,7 @@ class ConfusionMatrixCallback(*_callback_bases()):
       from_logits: True (default) applies softmax (sigmoid for one score per example or multilabel) to
         the scores, as fits what a LightningModule's loss usually takes; False when `scores_key` holds
         probabilities.
-      task, class_names, dtype, description: as in `tb_confusion.summary.predictions_pb`.
+      task, class_names, dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
       every_n_epochs: during `fit`, write every n-th epoch (n-1, 2n-1, ...) and always the last one.
       step: "epoch" (default, `trainer.current_epoch`) or "global_step" (`trainer.global_step`; use it
         with `val_check_interval`, several validations per epoch).
@@ -99,7 +100,7 @@ class ConfusionMatrixCallback(*_callback_bases()):
     def __init__(self, log_dir=None, *, name=None, tag="predictions", test_tag="test_predictions",
                  labels_key="labels", scores_key="logits", ids_key=None, extract=None, stages=("validate",),
                  from_logits=True, task=None, class_names=None, every_n_epochs=1, step="epoch",
-                 dataloader_idx=0, dtype="float32", description=None, ignore_index=None):
+                 dataloader_idx=0, dtype="float32", description=None, ignore_index=None, storage="auto"):
         super().__init__()
         if log_dir is not None and (not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir)):
             raise BadArgument(f"log_dir must be a directory path or None; got {log_dir!r}")
@@ -125,6 +126,7 @@ class ConfusionMatrixCallback(*_callback_bases()):
             raise BadArgument(f"dataloader_idx must be a non-negative integer; got {dataloader_idx!r}")
         self.dataloader_idx = int(dataloader_idx)
         self.dtype = check_choice(dtype, DTYPES, "dtype")
+        self.storage = kinds.check(storage)
         if description is not None and not isinstance(description, str):
             raise BadArgument(f"description must be a string or None; got {description!r}")
         self.description = description
@@ -257,7 +259,7 @@ class ConfusionMatrixCallback(*_callback_bases()):
         return predictions_pb(self.tags[stage], arrays["labels"], arrays["probabilities"],
                               example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
                               task=self.task, class_names=self.class_names, from_logits=self.from_logits,
-                              dtype=self.dtype, description=self.description)
+                              dtype=self.dtype, description=self.description, storage=self.storage)
 
     def _write(self, trainer, summary):
         if self._writer is None:

@@ -23,6 +23,7 @@ from tb_confusion import summary
 from tb_confusion.counts.accumulator import Accumulator
 from tb_confusion.doors.collect import Collector, LazyWriter, as_numpy
 from tb_confusion.errors import BadArgument
+from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
 from tb_confusion.storage.validation import check_choice, check_flag, check_text
 
@@ -65,6 +66,7 @@ class ConfusionMatrixCallback(TrainerCallback):
         `preprocess_logits_for_metrics`), each batch is summed into a `tb_confusion.Accumulator` instead
         (docs/segmentation.md), and ignore_index is the label of pixels not counted (e.g. 255).
       dtype: "float32" (exact) or "float16" (half the bytes).
+      storage: "auto" (default), "exact" or "compact", as in `tb_confusion.summary.predictions_pb`.
       description: optional markdown shown with the tag.
     Raises:
       ValueError: naming the argument and the bad value.
@@ -72,7 +74,7 @@ class ConfusionMatrixCallback(TrainerCallback):
 
     def __init__(self, log_dir=None, *, name=None, tag="predictions", class_names=None, task=None,
                  from_logits=True, output=0, example_ids=None, ignore_index=-100, dtype="float32",
-                 description=None):
+                 description=None, storage="auto"):
         self.log_dir = _check_log_dir(log_dir)
         self.name = None if name is None else check_text(name, "name")
         self.tag = check_text(tag, "tag")
@@ -83,6 +85,7 @@ class ConfusionMatrixCallback(TrainerCallback):
         self.example_ids = _check_example_ids(example_ids)
         self.ignore_index = None if ignore_index is None else _check_int(ignore_index, "ignore_index")
         self.dtype = check_choice(dtype, DTYPES, "dtype")
+        self.storage = kinds.check(storage)
         if description is not None and not isinstance(description, str):
             raise BadArgument(f"description must be a string or None; got {description!r}")
         self.description = description
@@ -165,7 +168,7 @@ class ConfusionMatrixCallback(TrainerCallback):
         summary_pb = summary.predictions_pb(  # bad data raises before anything is written
             tag, arrays["labels"], arrays["probabilities"], task=self.task or _task_of(model),
             class_names=self._class_names(model, arrays["probabilities"]), example_ids=self._ids_for(prefix),
-            from_logits=self.from_logits, dtype=self.dtype, description=self.description)
+            from_logits=self.from_logits, dtype=self.dtype, description=self.description, storage=self.storage)
         self._writer_for(args).add_summary(summary_pb, int(state.global_step))
 
     def on_predict(self, args, state, control, metrics=None, **kwargs):

@@ -24,6 +24,7 @@ from tb_confusion.keras.checks import (check_choice, check_class_names, check_pa
                                        check_text)
 from tb_confusion.keras.graph import EMPTY, graph_loop
 from tb_confusion.keras.sources import as_source, class_names_of
+from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
 from tb_confusion.storage.validation import check_flag, prepare
 
@@ -46,6 +47,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         when labels have spatial dims, e.g. masks [N, H, W] or [N, H, W, 1] with outputs [N, H, W, C])
         sums each batch into a tb_confusion.Accumulator instead (dtype does not apply).
       ignore_index: segmentation only: a label value whose pixels are not counted (e.g. 255).
+      storage: "auto" (default), "exact" or "compact", as in `tb_confusion.summary.predictions_pb`.
       example_ids: for arrays, a sequence of N ids (strings or ints); for any kind of data, the name
         of a feature of a dict `x` holding the ids (it is removed before the model is called).
       every_n_epochs: write every n-th epoch (epochs n-1, 2n-1, ...) and always the last one.
@@ -59,7 +61,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
 
     def __init__(self, log_dir, data, *, name="validation", tag="predictions", class_names=None,
                  task=None, every_n_epochs=1, from_logits=False, dtype="float32", example_ids=None,
-                 steps=None, batch_size=32, output=None, description=None, ignore_index=None):
+                 steps=None, batch_size=32, output=None, description=None, ignore_index=None, storage="auto"):
         super().__init__()
         self.log_dir = check_path(log_dir)
         self.name = check_text(name, "name")
@@ -69,6 +71,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.task = check_choice(task, TASKS, "task", allow_none=True)
         self.dtype = check_choice(dtype, DTYPES, "dtype")
+        self.storage = kinds.check(storage)
         self.from_logits = check_flag(from_logits, "from_logits")
         self.output = output
         self.description = description
@@ -120,7 +123,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
             return self._write_accumulated(accumulator, epoch)
         labels, probabilities, weights, ids = self.collect(batches)
         options = dict(task=self.task, class_names=self.class_names, example_ids=ids,
-                       sample_weight=weights, from_logits=self.from_logits, dtype=self.dtype)
+                       sample_weight=weights, from_logits=self.from_logits, dtype=self.dtype, storage=self.storage)
         if self._writer is None:
             prepare(labels, probabilities, **options)  # bad data raises before any file exists
             self._writer = tf.summary.create_file_writer(self.run_dir)
