@@ -1,0 +1,283 @@
+"""Per-pixel accumulation (`tb_confusion.Accumulator`, issue 13): throughput beside torchmetrics and beside
+one read of the probabilities, bytes per epoch, the report on such an epoch, writer memory at Cityscapes
+size, and the merge step. Run: .venv/bin/python bench/bench_accumulate.py [--quick]
+
+Data: blocky masks (32 x 32 regions, every 32nd row ignored with 255) and float32 probabilities drawn from a
+bank of softmax rows per true class (about 80% argmax-correct), generated batch by batch; generation is not
+timed. Every figure of one kind is measured in the same run as its peer.
+"""
+
+import argparse
+import copy
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import best_seconds, median_seconds, print_table  # noqa: E402
+
+import tb_confusion as tbc  # noqa: E402
+from tb_confusion.storage.events import EventWriter  # noqa: E402
+
+IGNORE = 255
+BLOCK = 32
+REPORT = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
+QUOTED_RAW_REPORT_S = 28.0  # issue 13: the report on a float16 VOC epoch of raw predictions
+
+
+def _bank(num_classes, rows=4096, seed=0):
+    """[C, rows, C] float32 softmax rows; bank[k] are rows whose true class is k."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(num_classes, rows, num_classes)) * 1.5
+    logits[np.arange(num_classes), :, np.arange(num_classes)] += 3.0
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)).astype(np.float32)
+
+
+def _batch(rng, bank, n, h, w):
+    """(labels int64 [n, h, w], probabilities float32 [n, h, w, C]) of one batch."""
+    c = bank.shape[0]
+    y = rng.integers(0, c, (n, h // BLOCK, w // BLOCK)).repeat(BLOCK, 1).repeat(BLOCK, 2)
+    p = bank[y, rng.integers(0, bank.shape[1], y.shape)]
+    y[:, ::BLOCK, :] = IGNORE
+    return y, p
+
+
+def _batches(images, batch, h, w, c, seed=1):
+    bank, rng = _bank(c), np.random.default_rng(seed)
+    for start in range(0, images, batch):
+        yield _batch(rng, bank, min(batch, images - start), h, w)
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _names(c):
+    return [f"class{k}" for k in range(c)]
+
+
+# -- 1. throughput ----------------------------------------------------------------------------------------
+
+def accumulate_voc(images, batch, roc_pixels, c=21, h=512, w=512):
+    """Time Accumulator.update, torchmetrics' confusion matrix and one read over the same batches; time
+    torchmetrics' binned ROC update on the first `roc_pixels` of the first batch (it loops per threshold)."""
+    import torch
+    from torchmetrics.classification import MulticlassConfusionMatrix, MulticlassROC
+
+    acc = tbc.Accumulator("pixels", class_names=_names(c), ignore_index=IGNORE)
+    confusion = MulticlassConfusionMatrix(num_classes=c, ignore_index=IGNORE)
+    ours, theirs, read, per_batch, pixels, roc = 0.0, 0.0, float("inf"), [], 0, None
+    for y, p in _batches(images, batch, h, w, c):
+        # torch's channels-last view of the same memory: [N, C, H, W] as torchmetrics takes it, no copy
+        ty, tp = torch.from_numpy(y), torch.from_numpy(p).permute(0, 3, 1, 2)
+        if roc is None:
+            rows = max(1, roc_pixels // w)
+            roc_metric = MulticlassROC(num_classes=c, thresholds=1000, ignore_index=IGNORE)
+            roc = (_timed(lambda: roc_metric.update(tp[:1, :, :rows], ty[:1, :rows])), rows * w)
+        spent = _timed(lambda: acc.update(y, p))
+        ours += spent
+        if len(y) == batch:
+            per_batch.append(spent)
+        theirs += _timed(lambda: confusion.update(tp, ty))
+        read = min(read, _timed(p.sum) / y.size)
+        pixels += y.size
+    assert np.array_equal(acc.state.matrix, confusion.compute().numpy()), "the two matrices differ"
+    return {"pixels": pixels, "ours": ours, "tm_confusion": theirs, "read": read * pixels,
+            "tm_roc_per_pixel": roc[0] / roc[1], "roc_pixels": roc[1],
+            "update_batch": float(np.median(per_batch)),
+            "accumulator": acc}
+
+
+# -- 2. bytes and the report -------------------------------------------------------------------------------
+
+def report_seconds(logdir, repeat=3):
+    return best_seconds(lambda: subprocess.run([REPORT, "report", logdir, "--format", "json"], check=True,
+                                               stdout=subprocess.DEVNULL), repeat)
+
+
+def report_on_sums(acc):
+    with tempfile.TemporaryDirectory() as logdir:
+        with EventWriter(os.path.join(logdir, "validation")) as writer:
+            writer.add_summary(acc.summary_pb(), step=0)
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(logdir) for f in fs)
+        return report_seconds(logdir), size
+
+
+def report_on_raw(images, batch, c=21, h=512, w=512):
+    """The same epoch stored as raw float16 predictions of its valid pixels: (report seconds, event bytes)."""
+    labels, probabilities = [], []
+    for y, p in _batches(images, batch, h, w, c):
+        keep = y != IGNORE
+        labels.append(y[keep].astype(np.uint8))
+        probabilities.append(p[keep].astype(np.float16))
+    y, p = np.concatenate(labels), np.concatenate(probabilities)
+    del labels, probabilities
+    with tempfile.TemporaryDirectory() as logdir:
+        with EventWriter(os.path.join(logdir, "validation")) as writer:
+            summary = tbc.summary.predictions_pb("pixels", y, p, class_names=_names(c), dtype="float16")
+            del y, p
+            writer.add_summary(summary, step=0)
+            del summary
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(logdir) for f in fs)
+        return report_seconds(logdir, repeat=1), size
+
+
+# -- 3. memory at Cityscapes size (a child process, so its peak RSS is its own) ------------------------------
+
+def _rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def city_child(images, batch, c=19, h=1024, w=2048):
+    acc = tbc.Accumulator("pixels", class_names=_names(c), ignore_index=IGNORE)
+    _bank(c)  # warm the generator's imports and allocator before the baseline
+    before = _rss_bytes()
+    spent, pixels, inputs = 0.0, 0, 0
+    for y, p in _batches(images, batch, h, w, c):
+        spent += _timed(lambda: acc.update(y, p))
+        pixels += y.size
+        inputs = max(inputs, y.nbytes + p.nbytes)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"images": images, "pixels": pixels, "seconds": spent, "before": before, "peak": peak,
+                      "inputs": inputs, "state": acc.state.nbytes(), "payload": acc.summary_pb().ByteSize()}))
+
+
+def accumulate_city(images, batch):
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--city-child", str(images),
+                          "--city-batch", str(batch)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# -- 4. merge ---------------------------------------------------------------------------------------------
+
+def merge_seconds(state):
+    copies = iter([(copy.deepcopy(state), copy.deepcopy(state)) for _ in range(8)])
+
+    def merge():
+        a, b = next(copies)
+        a.merge(b)
+    return median_seconds(merge, repeat=7, warmup=1)
+
+
+# -- main -------------------------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="16 VOC images, 8 Cityscapes images (smoke run)")
+    parser.add_argument("--voc-images", type=int, help="default 100 (16 with --quick)")
+    parser.add_argument("--city-images", type=int, help="default 500 (8 with --quick); 0 skips it")
+    parser.add_argument("--city-batch", type=int, default=2)
+    parser.add_argument("--roc-pixels", type=int, default=8192,
+                        help="pixels torchmetrics' 1000-threshold ROC update is timed on (default 8192)")
+    parser.add_argument("--raw", action="store_true",
+                        help="also write the VOC epoch as raw float16 predictions and time the report on "
+                             f"it (~6 GB of memory; else the issue's {QUOTED_RAW_REPORT_S:.0f} s is quoted)")
+    parser.add_argument("--city-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.city_child is not None:
+        return city_child(args.city_child, args.city_batch)
+    voc_images = args.voc_images or (16 if args.quick else 100)
+    city_images = args.city_images if args.city_images is not None else (8 if args.quick else 500)
+    print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; VOC {voc_images} images, "
+          f"Cityscapes {city_images} images\n")
+
+    # 3 first: its child process must not share the machine with the VOC arrays
+    city = accumulate_city(city_images, args.city_batch) if city_images else None
+    voc = accumulate_voc(voc_images, 8, args.roc_pixels)
+    acc = voc["accumulator"]
+    payload = acc.summary_pb().ByteSize()
+    report_s, event_bytes = report_on_sums(acc)
+    raw = report_on_raw(voc_images, 8) if args.raw else None
+    merge_s = merge_seconds(acc.state)
+
+    mpx = lambda seconds, pixels: (f"{pixels / seconds / 1e6:,.1f} Mpx/s" if pixels / seconds >= 1e5
+                                   else f"{pixels / seconds / 1e3:,.2f} kpx/s")
+    n = voc["pixels"]
+    tm_roc = voc["tm_roc_per_pixel"] * n
+    tm_both = voc["tm_confusion"] + tm_roc
+    rows = [
+        ["Accumulator.update (all sums)", f"{voc['ours']:.2f} s", mpx(voc["ours"], n), "1.00x"],
+        ["one read: numpy p.sum()", f"{voc['read']:.3f} s", mpx(voc["read"], n),
+         f"ours {voc['ours'] / voc['read']:.0f}x slower"],
+        ["torchmetrics MulticlassConfusionMatrix.update", f"{voc['tm_confusion']:.2f} s",
+         mpx(voc["tm_confusion"], n), f"{voc['tm_confusion'] / voc['ours']:.2f}x ours"
+         + (" (faster)" if voc["tm_confusion"] < voc["ours"] else "")],
+        [f"torchmetrics MulticlassROC(thresholds=1000).update (timed on {voc['roc_pixels']:,} px)",
+         f"{tm_roc:,.0f} s (scaled)", mpx(tm_roc, n), f"{tm_roc / voc['ours']:,.0f}x ours"],
+        ["torchmetrics confusion + ROC(1000)", f"{tm_both:,.0f} s (scaled)", mpx(tm_both, n),
+         f"{tm_both / voc['ours']:,.0f}x ours"],
+    ]
+    print(f"1. Accumulate {n / 1e6:.1f}M pixels x 21 classes in batches of 8 images (512 x 512), total time; "
+          "ratios are peer / ours")
+    print_table(["what", "time", "throughput", "ratio"], rows)
+
+    raw_cell = (f"{raw[0]:.1f} s on a {raw[1] / 1e9:.2f} GB event file (measured)" if raw
+                else f"{QUOTED_RAW_REPORT_S:.0f} s (quoted from issue 13, not measured here)")
+    speedup = (raw[0] if raw else QUOTED_RAW_REPORT_S) / report_s
+    print("\n2. One VOC epoch written as sums")
+    print_table(["figure", "ours", "goal", "peer"], [
+        ["bytes per epoch (payload)", f"{payload / 1e3:,.0f} kB", "<= 1 MB",
+         f"raw float16 predictions {acc.state.total * 21 * 2 / 1e9:.2f} GB"],
+        ["event file", f"{event_bytes / 1e3:,.0f} kB", "", f"{raw[1] / 1e9:.2f} GB" if raw else ""],
+        ["tb-confusion report (fresh process, best of 3)", f"{report_s:.2f} s", "<= 1 s",
+         f"{raw_cell}: {speedup:.0f}x"],
+    ])
+
+    if city:
+        growth = city["peak"] - city["before"]
+        print(f"\n3. Cityscapes size: {city['images']} images 1024 x 2048 ({city['pixels'] / 1e6:,.0f}M "
+              f"pixels), 19 classes, batches of {args.city_batch}")
+        print_table(["figure", "ours", "goal"], [
+            ["writer RSS growth (peak - before)", f"{growth / 2**20:,.0f} MiB", "<= 500 MB"],
+            ["  of which one batch's inputs (labels int64 + float32 probabilities)",
+             f"{city['inputs'] / 2**20:,.0f} MiB", ""],
+            ["accumulated state after the epoch", f"{city['state'] / 2**20:,.1f} MiB", ""],
+            ["payload of the epoch", f"{city['payload'] / 1e3:,.0f} kB", "<= 1 MB"],
+            ["update time / throughput",
+             f"{city['seconds']:.0f} s, {mpx(city['seconds'], city['pixels'])}", ""],
+        ])
+
+    print("\n4. Merge of two VOC-size states (median of 7) beside one update of 8 images "
+          "(median over the epoch)")
+    print_table(["CountState.merge", "one update batch", "ratio"],
+                [[f"{merge_s * 1e6:,.0f} us", f"{voc['update_batch'] * 1e3:,.0f} ms",
+                  f"merge = 1/{voc['update_batch'] / merge_s:,.0f} of an update"]])
+
+    print("\nMarkdown to paste:\n")
+    goal = lambda ok: "yes" if ok else "**no**"
+    lines = [
+        "| goal | measured | peer | met |", "|---|---|---|---|",
+        f"| accumulate {n / 1e6:.1f}M px x 21: >= 1x torchmetrics (confusion + 1000-threshold ROC) | "
+        f"{mpx(voc['ours'], n)} ({voc['ours']:.1f} s) | {mpx(tm_both, n)} ({tm_both:,.0f} s, ROC scaled from "
+        f"{voc['roc_pixels']:,} px): {tm_both / voc['ours']:,.0f}x; confusion matrix alone "
+        f"{mpx(voc['tm_confusion'], n)} ({voc['tm_confusion'] / voc['ours']:.2f}x) | "
+        f"{goal(tm_both >= voc['ours'])} |",
+        f"| ... and <= 3x one read of the probabilities | {voc['ours'] / voc['read']:.0f}x | numpy `p.sum()` "
+        f"{voc['read']:.2f} s ({mpx(voc['read'], n)}) | {goal(voc['ours'] <= 3 * voc['read'])} |",
+        f"| bytes per VOC epoch <= 1 MB | {payload / 1e3:,.0f} kB | raw float16 "
+        f"{acc.state.total * 21 * 2 / 1e9:.2f} GB | {goal(payload <= 1e6)} |",
+        f"| `tb-confusion report` on that epoch <= 1 s | {report_s:.2f} s | {raw_cell} | "
+        f"{goal(report_s <= 1)} |",
+    ]
+    if city:
+        lines.append(f"| Cityscapes {city['pixels'] / 1e6:,.0f}M px, writer RSS growth <= 500 MB | "
+                     f"{(city['peak'] - city['before']) / 2**20:,.0f} MiB (one batch's inputs "
+                     f"{city['inputs'] / 2**20:,.0f} MiB) | state {city['state'] / 2**20:.1f} MiB | "
+                     f"{goal(city['peak'] - city['before'] <= 500e6)} |")
+    lines.append(f"| merge step beside one update batch | {merge_s * 1e6:,.0f} us | update of 8 images "
+                 f"{voc['update_batch'] * 1e3:,.0f} ms (merge = 1/{voc['update_batch'] / merge_s:,.0f}) | |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
