@@ -24,9 +24,9 @@ from tb_confusion.keras.checks import (check_choice, check_class_names, check_pa
                                        check_text)
 from tb_confusion.keras.graph import EMPTY, graph_loop
 from tb_confusion.keras.sources import as_source, class_names_of
-from tb_confusion.storage import kinds
+from tb_confusion.storage import id_tables, kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
-from tb_confusion.storage.validation import check_flag, prepare
+from tb_confusion.storage.validation import check_flag
 
 __all__ = ["ConfusionMatrixCallback"]
 
@@ -124,12 +124,14 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         labels, probabilities, weights, ids = self.collect(batches)
         options = dict(task=self.task, class_names=self.class_names, example_ids=ids,
                        sample_weight=weights, from_logits=self.from_logits, dtype=self.dtype, storage=self.storage)
-        if self._writer is None:
-            prepare(labels, probabilities, **options)  # bad data raises before any file exists
+        pb = summary.predictions_pb(self.tag, labels, probabilities, description=self.description, **options)
+        if self._writer is None:  # bad data raised above, before any file exists
             self._writer = tf.summary.create_file_writer(self.run_dir)
+            self._id_tables = set()
+        # ids already written for this tag go out as a reference to their table (storage/id_tables.py)
+        pb = id_tables.strip_repeated(pb, self._id_tables)
         with self._writer.as_default():
-            summary.predictions(self.tag, labels, probabilities, step=epoch,
-                                description=self.description, **options)
+            tf.summary.experimental.write_raw_pb(pb.SerializeToString(), step=epoch)
         self._writer.flush()  # visible in TensorBoard now, not after flush_millis
 
     def _write_accumulated(self, accumulator, epoch):

@@ -18,6 +18,7 @@ from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import summary_pb2
 
 from tb_confusion.errors import LogdirNotFound, SkippedWarning, Unreadable
+from tb_confusion.reading import id_lookup
 from tb_confusion.reading.selection import select
 from tb_confusion.storage import metadata, payload, remote, wire
 from tb_confusion.storage.events import (CorruptRecordError, check_record_at, read_record_at, record_spans,
@@ -193,9 +194,15 @@ def list_series(logdir):
 
 
 def load(series, step):
-    """Decode one step (an entry of `series.steps`) into a Record."""
-    return payload.decode(payload_of(series, step), series.plugin_data, run=series.run, tag=series.tag,
-                          step=step.step, wall_time=step.wall_time)
+    """Decode one step (an entry of `series.steps`) into a Record, with the ids of the table it refers to
+    when they were written once in an earlier step (storage.id_tables)."""
+    record = payload.decode(payload_of(series, step), series.plugin_data, run=series.run, tag=series.tag,
+                            step=step.step, wall_time=step.wall_time)
+    earlier = (payload_of(series, other) for other in series.steps if other.step <= step.step)
+    return id_lookup.resolve(record, earlier, _TABLES)  # tables are keyed by their digest: their content
+
+
+_TABLES = id_lookup.TableCache()
 
 
 def payload_of(series, step):

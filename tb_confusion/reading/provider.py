@@ -12,6 +12,7 @@ from tensorboard.data import provider
 
 from tb_confusion.errors import NotFound, Unreadable
 from tb_confusion.storage import metadata, payload
+from tb_confusion.reading import id_lookup
 from tb_confusion.reading.selection import select
 from tb_confusion import statistics as step_statistics
 
@@ -40,6 +41,7 @@ class RecordSource:
         # Each listing call to TensorBoard's data server (RustBoard, over gRPC) takes ~45 ms, and every
         # request needs one or two; the logdir changes only when TensorBoard reloads (every 5 s by default).
         self._recent = _Recent(LISTING_SECONDS)
+        self._id_tables = id_lookup.TableCache()  # example ids written once per run and tag
 
     def tags(self, ctx, experiment_id):
         """{run: {tag: info}} for every tb_confusion tag; info["error"] says why a tag is unreadable."""
@@ -113,7 +115,10 @@ class RecordSource:
         plugin_data = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)
         blob = self._read_blob(ctx, run, tag, ref)
         try:
-            return payload.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
+            record = payload.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
+            earlier = (self._read_blob(ctx, run, tag, other) for other in self.steps(ctx, experiment_id, run, tag)
+                       if other.step <= ref.step)
+            return id_lookup.resolve(record, earlier, self._id_tables, (experiment_id, run, tag))
         except (ValueError, pb_message.DecodeError) as e:
             raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
 

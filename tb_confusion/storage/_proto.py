@@ -34,6 +34,7 @@ _SCHEMA = [
         ("counts", 8, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.NamedArray"),
         ("num_examples", 9, _F.TYPE_UINT64, _F.LABEL_OPTIONAL, None),
         ("compact", 10, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.NamedArray"),
+        ("example_ids_digest", 11, _F.TYPE_FIXED64, _F.LABEL_OPTIONAL, None),
     ]),
     ("NamedArray", [
         ("name", 1, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),

@@ -40,7 +40,9 @@ class CompactRecord:
     wall_time: Optional[float] = None
     _example_ids: Optional[bytes] = dataclasses.field(default=None, repr=False)
     _example_id_offsets: Optional[np.ndarray] = dataclasses.field(default=None, repr=False)
+    ids_digest: Optional[int] = dataclasses.field(default=None, repr=False)
 
+    attach_example_ids = payload.Record.attach_example_ids
     num_examples = payload.Record.num_examples
     num_classes = payload.Record.num_classes
     has_example_ids = payload.Record.has_example_ids
@@ -54,9 +56,7 @@ def encode(labels, facts, *, weights=None, example_ids=None):
     payload._fill(message.labels, labels)
     if weights is not None:
         payload._fill(message.weights, np.asarray(weights, dtype="<f8"))
-    if example_ids is not None:
-        message.example_ids, offsets = payload.pack_example_ids(example_ids)
-        payload._fill(message.example_id_offsets, offsets)
+    payload.put_example_ids(message, example_ids)
     c = len(facts.others_rows) - 1
     index_type = np.uint8 if c <= 256 else np.uint16
     for name in _PER_EXAMPLE:

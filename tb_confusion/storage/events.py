@@ -14,6 +14,7 @@ import numpy as np
 from tensorboard.compat.proto import event_pb2
 
 from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.storage import id_tables
 from tb_confusion.storage import remote
 from tb_confusion.storage.fast_crc import frame, masked_crc32c
 
@@ -49,6 +50,7 @@ class EventWriter:
             os.makedirs(logdir, exist_ok=True)
             self.path = os.path.join(logdir, name)
             self._file = open(self.path, "wb")
+        self._id_tables = set()
         self.add_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2"))
 
     def add_event(self, event):
@@ -68,7 +70,8 @@ class EventWriter:
                                       or not math.isfinite(wall_time)):
             raise BadArgument(f"wall_time must be a finite number of seconds since the epoch or None; got {wall_time!r}")
         event = event_pb2.Event(wall_time=time.time() if wall_time is None else wall_time, step=int(step))
-        event.summary.CopyFrom(summary)
+        # ids this writer has written for the tag already go out as a reference (storage/id_tables.py)
+        event.summary.CopyFrom(id_tables.strip_repeated(summary, self._id_tables))
         self.add_event(event)
 
     def flush(self):

@@ -8,7 +8,7 @@ import google_crc32c
 import numpy as np
 
 from tb_confusion import tasks
-from tb_confusion.storage import _proto, stored_checks, wire
+from tb_confusion.storage import _proto, id_tables, stored_checks, wire
 from tb_confusion.errors import Unreadable
 from tb_confusion.storage.metadata import EXACT_VERSION, check_version
 
@@ -34,6 +34,13 @@ class Record:
     wall_time: Optional[float] = None
     _example_ids: Optional[bytes] = dataclasses.field(default=None, repr=False)
     _example_id_offsets: Optional[np.ndarray] = dataclasses.field(default=None, repr=False)
+    # the digest of an id table kept in an earlier step (storage.id_tables) until attach_example_ids
+    ids_digest: Optional[int] = dataclasses.field(default=None, repr=False)
+
+    def attach_example_ids(self, data, offsets):
+        """Give the step the ids of the table it refers to (checked: one per example, UTF-8)."""
+        stored_checks.check_example_ids(data, offsets, self.num_examples)
+        self._example_ids, self._example_id_offsets, self.ids_digest = data, offsets, None
 
     @property
     def num_examples(self):
@@ -184,11 +191,18 @@ def encode(labels, probabilities, *, weights=None, example_ids=None):
     _fill(payload.probabilities, probabilities)
     if weights is not None:
         _fill(payload.weights, np.asarray(weights, dtype="<f8"))
-    if example_ids is not None:
-        payload.example_ids, offsets = pack_example_ids(example_ids)
-        _fill(payload.example_id_offsets, offsets)
+    put_example_ids(payload, example_ids)
     body = payload.SerializeToString()
     return body + _CHECKSUM_KEY + struct.pack("<I", google_crc32c.value(body))
+
+
+def put_example_ids(message, example_ids):
+    """Set a Payload's ids, their offsets and their digest (storage.id_tables) from str ids or PackedIds."""
+    if example_ids is None:
+        return
+    message.example_ids, offsets = pack_example_ids(example_ids)
+    _fill(message.example_id_offsets, offsets)
+    message.example_ids_digest = id_tables.digest(message.example_ids, offsets)
 
 
 def decode(data, plugin_data, **where):
@@ -197,7 +211,7 @@ def decode(data, plugin_data, **where):
     The arrays are read-only numpy views into `data` (bytes or memoryview): no copy is made.
     """
     buffer = memoryview(data)
-    arrays, version, ids, checksum, compact = {}, 0, None, None, False
+    arrays, version, ids, checksum, compact, digest = {}, 0, None, None, False, None
     accumulated = tasks.get(plugin_data.task).storage == "counts"
     try:
         for number, wire_type, value in wire.fields(buffer):
@@ -217,6 +231,8 @@ def decode(data, plugin_data, **where):
                 ids = bytes(buffer[value[0]:value[1]])
             elif number == 10:  # a compact step's facts (version 3), read by compact_payload
                 compact = True
+            elif number == id_tables.DIGEST_FIELD and wire_type == wire.FIXED64:
+                digest = struct.unpack("<Q", buffer[value[0]:value[1]])[0]
     except Unreadable:
         raise
     except (ValueError, IndexError, TypeError, OverflowError) as error:
@@ -227,7 +243,9 @@ def decode(data, plugin_data, **where):
     if accumulated:
         raise Unreadable(f"corrupt tb_confusion payload: a {plugin_data.task} step without accumulated sums")
     if compact:
-        return _decode_compact(buffer, plugin_data, arrays, ids, where)
+        record = _decode_compact(buffer, plugin_data, arrays, ids, where)
+        record.ids_digest = digest if record._example_id_offsets is None else None
+        return record
     for required in ("labels", "probabilities"):
         if required not in arrays:
             raise Unreadable(f"corrupt tb_confusion payload: no {required}")
@@ -252,6 +270,7 @@ def decode(data, plugin_data, **where):
         positive_class=tasks.get(plugin_data.task).positive_class(plugin_data.positive_class),
         _example_ids=ids if offsets is not None else None,
         _example_id_offsets=offsets,
+        ids_digest=digest if offsets is None else None,
         **where,
     )
 

@@ -56,3 +56,25 @@ def packed_varints(buffer, start, stop):
         value, position = varint(buffer, position)
         values.append(value)
     return values
+
+
+def field_spans(buffer):
+    """Yield (field number, start, stop) of each top-level field: its bytes from key to end of value."""
+    position = 0
+    stop = len(buffer)
+    while position < stop:
+        start = position
+        key, position = varint(buffer, position)
+        wire_type = key & 7
+        if wire_type == VARINT:
+            _, position = varint(buffer, position)
+        elif wire_type == LENGTH_DELIMITED:
+            length, position = varint(buffer, position)
+            position += length
+        elif wire_type in (FIXED64, FIXED32):
+            position += 8 if wire_type == FIXED64 else 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire_type} at byte {position}")
+        if position > stop:
+            raise ValueError("truncated protobuf message")
+        yield key >> 3, start, position
