@@ -13,7 +13,7 @@ import math
 import os
 import sys
 
-from tb_confusion import catalogue, diff_cli, tasks
+from tb_confusion import catalogue, diff_cli, progress, tasks
 from tb_confusion.doors import importing
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion import cli_types
@@ -138,18 +138,21 @@ def _reports(args):
                    curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn,
                    beta=args.beta)
     reports, unreadable = [], []
-    for series, step in steps:
-        where = f"run {series.run!r}, tag {series.tag!r}, step {step.step}"
-        try:
-            record = offline.load(series, step)
-        except Unreadable as error:  # a damaged step: report the others, say which was skipped
-            unreadable.append(f"{where}: {error}")
-            print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
-            continue
-        try:
-            reports.append(build_report(record, **options))
-        except BadArgument as error:  # an option that does not fit this tag, e.g. --thresholds
-            raise BadArgument(f"{where}: {error}") from None
+    # a bar on a terminal when reading takes more than a second (many steps, a remote logdir)
+    with progress.bar(sys.stderr.isatty(), delay=1.0, total=len(steps), desc="reading", unit="step") as bar:
+        for series, step in steps:
+            where = f"run {series.run!r}, tag {series.tag!r}, step {step.step}"
+            bar.update(1)
+            try:
+                record = offline.load(series, step)
+            except Unreadable as error:  # a damaged step: report the others, say which was skipped
+                unreadable.append(f"{where}: {error}")
+                print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
+                continue
+            try:
+                reports.append(build_report(record, **options))
+            except BadArgument as error:  # an option that does not fit this tag, e.g. --thresholds
+                raise BadArgument(f"{where}: {error}") from None
     if not reports:
         raise Unreadable("; ".join(unreadable))
     if args.strict and (skipped or unreadable):

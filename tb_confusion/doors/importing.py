@@ -14,6 +14,7 @@ import sys
 from tb_confusion.doors import importing_columns as columns
 from tb_confusion.doors.importing_files import FORMATS, NpyTable, format_of, open_table
 from tb_confusion.errors import BadArgument, NotFound, Unreadable
+from tb_confusion import progress
 from tb_confusion.storage import kinds, metadata
 from tb_confusion.storage.events import EventWriter
 from tb_confusion.storage.metadata import DTYPES, TASKS
@@ -109,7 +110,7 @@ def run(args):
     choices = [columns.choose(table, options) for table in tables]  # every header checked before reading
     show = not args.quiet and sys.stderr.isatty()
     steps, seen = [], {}
-    with _progress(show, total=sum(table.size() for table in tables), desc="reading", unit="B") as bar:
+    with progress.bar(show, total=sum(table.size() for table in tables), desc="reading", unit="B") as bar:
         for index, (table, choice) in enumerate(zip(tables, choices)):
             arrays = columns.assemble(table, choice, table.load(choice.columns(), bar))
             for step, part, where in _steps(table, index, arrays, args):
@@ -240,7 +241,7 @@ def _write(run_dir, steps, show):
     except OSError as error:
         raise BadArgument(f"--logdir: cannot write to {run_dir} ({error})") from None
     try:
-        with writer, _progress(show, total=len(steps), desc="writing", unit="step") as bar:
+        with writer, progress.bar(show, total=len(steps), desc="writing", unit="step") as bar:
             for step in steps:
                 writer.add_summary(step.summary, step.step)
                 bar.update(1)
@@ -269,24 +270,3 @@ def _step_list(steps):
     return f"step {shown}" if len(steps) == 1 else f"steps {shown}"
 
 
-class _Silent:
-    def update(self, count):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-
-def _progress(show, **options):
-    """A tqdm bar on stderr when `show` (a terminal) and tqdm is installed; shown after 0.5 s; else silent."""
-    if show:
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            pass
-        else:
-            return tqdm(file=sys.stderr, delay=0.5, leave=False, unit_scale=True, **options)
-    return _Silent()
