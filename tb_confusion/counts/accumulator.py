@@ -88,13 +88,10 @@ class Accumulator:
         ids = None if example_ids is None else _ids(example_ids, n)
         y = y.reshape(-1)
         p = p.reshape(-1, c)
-        rows = np.repeat(np.arange(n, dtype=np.int64), per_example)
         keep = None if self.ignore_index is None else y != self.ignore_index
-        if keep is not None and not keep.all():
-            y, p, rows = y[keep], p[keep], rows[keep]
-            weights = None if weights is None else weights[keep]
-        if len(y) and (y.min() < 0 or y.max() >= c):
-            bad = y.min() if y.min() < 0 else y.max()
+        counted = y if keep is None else y[keep]
+        if len(counted) and (counted.min() < 0 or counted.max() >= c):
+            bad = counted.min() if counted.min() < 0 else counted.max()
             ignore = "" if self.ignore_index is None else f" (ignore_index is {self.ignore_index})"
             raise BadArgument(f"labels must lie in [0, {c}) or be the ignore_index; got {bad}{ignore}")
         if self.state is None:
@@ -103,9 +100,7 @@ class Accumulator:
         if self.state.num_classes != c:
             raise BadArgument(f"probabilities have {c} classes; this accumulator counts {self.state.num_classes}")
         self._check_ids(ids)
-        sums = [kernel.batch_sums(p[a:a + _ELEMENTS_PER_PASS], y[a:a + _ELEMENTS_PER_PASS],
-                                  None if weights is None else weights[a:a + _ELEMENTS_PER_PASS],
-                                  rows[a:a + _ELEMENTS_PER_PASS], num_examples=n, num_classes=c)
+        sums = [_pass(p, y, weights, keep, a, min(a + _ELEMENTS_PER_PASS, len(y)), per_example, n, c)
                 for a in range(0, max(len(y), 1), _ELEMENTS_PER_PASS)]
         for k, part in enumerate(sums):
             self.state.add(part._replace(num_examples=n if k == len(sums) - 1 else 0),
@@ -211,6 +206,16 @@ class Accumulator:
     def _check_filled(self):
         if self.state is None or not self.state.num_examples:
             raise BadArgument(f"accumulator {self.tag!r} holds no batch yet: call update() first")
+
+
+def _pass(p, y, weights, keep, a, b, per_example, n, c):
+    """kernel.batch_sums of elements a..b, the ignored ones dropped here: a copy of one pass, not the batch."""
+    rows = np.arange(a, b, dtype=np.int64) // per_example
+    p, y, w = p[a:b], y[a:b], None if weights is None else weights[a:b]
+    if keep is not None and not keep[a:b].all():
+        k = keep[a:b]
+        p, y, rows, w = p[k], y[k], rows[k], None if w is None else w[k]
+    return kernel.batch_sums(p, y, w, rows, num_examples=n, num_classes=c)
 
 
 def _names(class_names):
