@@ -63,6 +63,9 @@ class Outcome(NamedTuple):
 def outcome(source, rule):
     """The Outcome of every example of `source` (a Record or Statistics) at `rule` (see `decision`)."""
     data = _statistics.of(source)
+    if data.kind == "compact":  # the kept facts: argmax, top and the true class's probability
+        true, pred, score = data.task.cell_assignment(data, threshold=rule["threshold"], cutoff=rule["cutoff"])
+        return Outcome(true, pred, score, data.true_scores.astype(np.float64), pred == true)
     p = data.probabilities
     if data.task.matrix == "labels":
         true = data.labels.astype(bool)

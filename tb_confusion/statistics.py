@@ -101,14 +101,13 @@ _SORTS = threading.BoundedSemaphore(2)
 
 
 def of(source):
-    """`source` itself when it is a Statistics (or CountStatistics), else the statistics of a Record
-    (or of an accumulated step's CountsRecord)."""
-    from tb_confusion.counts.statistics import CountStatistics  # counts builds on the tasks this module uses
-
+    """`source` itself when it is a Statistics (of any kind), else the statistics of a Record (exact, or
+    compact when it has facts) or of an accumulated step's CountsRecord."""
+    from tb_confusion.counts.statistics import CountStatistics  # both subclass Statistics
     from tb_confusion.compact.statistics import CompactStatistics
 
-    if isinstance(source, (Statistics, CountStatistics)):
+    if isinstance(source, Statistics):
         return source
     if hasattr(source, "counts"):
         return CountStatistics(source)
-    return CompactStatistics(source) if hasattr(source, "facts") else Statistics(source)
+    return CompactStatistics(source) if getattr(source, "facts", None) is not None else Statistics(source)

@@ -150,7 +150,11 @@ def counts_steps(draw):
         entries = {entry.name: entry for entry in message.counts}
         if target == "array" and entries:
             entry = entries[draw(st.sampled_from(sorted(entries)))]
-            like = np.frombuffer(entry.values.data, np.dtype(entry.values.dtype)) if entry.values.data else np.zeros(1)
+            try:  # an entry an earlier draw damaged may no longer parse: start from a plain array then
+                like = np.frombuffer(entry.values.data, np.dtype(entry.values.dtype))
+            except (TypeError, ValueError):
+                like = np.zeros(1)
+            like = like if like.size else np.zeros(1)
             dtype_name, shape, data = draw(hostile_array(like))
             entry.values.dtype, entry.values.data = dtype_name, data
             if draw(st.booleans()):

@@ -177,3 +177,21 @@ def test_json_of_a_compact_report_is_plain():
     labels, p, _ = predictions(9, 40, 6)
     _, compact = both(labels, p)
     json.dumps(build_report(compact, curves=True))
+
+
+def test_a_diff_of_two_compact_steps_equals_the_exact_diff_but_for_binned_metrics():
+    from tb_confusion import diff
+
+    labels, p1, _ = predictions(11, 400, 6)
+    _, p2, _ = predictions(12, 400, 6)
+    ids = [f"e{i}" for i in range(400)]
+    exact_a, compact_a = both(labels, p1, ids=ids)
+    exact_b, compact_b = both(labels, p2, ids=ids)
+    a, b = diff.diff(exact_a, exact_b), diff.diff(compact_a, compact_b)
+    binned = {"roc_auc", "average_precision", "brier_score"}  # Brier: to float32 (its own test)
+    for key in a:
+        if key.startswith("metric"):
+            assert {k: v for k, v in a[key].items() if k not in binned} == \
+                {k: v for k, v in b[key].items() if k not in binned}, key
+        else:
+            assert a[key] == b[key], key

@@ -16,7 +16,8 @@ from tb_confusion.metrics._checks import check_weights
 
 
 class CompactStatistics(Statistics):
-    """Statistics of a CompactRecord (see the module docstring); `probabilities` raises errors.NotStored."""
+    """Statistics of a compact step's Record (see the module docstring); `probabilities` raises
+    errors.NotStored."""
 
     kind = "compact"
 

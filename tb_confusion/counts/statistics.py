@@ -6,40 +6,30 @@ label issues, flips between epochs) raises errors.NotStored, which the server an
 says so instead of guessing.
 """
 
-import functools
-
 from tb_confusion import tasks
 from tb_confusion.errors import NotStored
+from tb_confusion.statistics import Statistics
 
 
-class CountStatistics:
+class CountStatistics(Statistics):
     """Sufficient statistics of one CountsRecord. Attributes: record, task, counts (the CountState),
-    class_names, positive_class, weights (None: the sums carry them), weighted, kind ("counts")."""
+    class_names, positive_class, weights (None: the sums carry them), weighted, kind ("counts").
+    `class_counts` (the task's: from the binned score histograms) and `memo` are Statistics'."""
 
     kind = "counts"
     weights = None
 
-    def __init__(self, record):
+    def __init__(self, record):  # noqa: D107  (no Statistics.__init__: there are no arrays to check)
         self.record = record
         self.task = tasks.get(record.task)
         self.counts = record.counts
         self.class_names = [str(name) for name in record.class_names]
         self.positive_class = record.positive_class
-        self.weighted = record.counts.weighted
         self._memo = {}
 
-    def memo(self, key, compute):
-        """`compute()` once per `key` for this step (see Statistics.memo)."""
-        try:
-            return self._memo[key]
-        except KeyError:
-            value = self._memo[key] = compute()
-            return value
-
-    @functools.cached_property
-    def class_counts(self):
-        """[metrics.BinaryCounts] per class from the binned score histograms."""
-        return self.task.class_counts(self)
+    @property
+    def weighted(self):
+        return self.counts.weighted
 
     def per_example_unavailable(self, what):
         raise NotStored(

@@ -6,9 +6,7 @@ indices in range, scores finite in [0, 1] and ordered (top >= runner-up, top >= 
 runner-up other than the argmax, and histograms that hold every other (example, class) pair once.
 """
 
-import dataclasses
 import struct
-from typing import Optional
 
 import google_crc32c
 import numpy as np
@@ -22,32 +20,6 @@ _PER_EXAMPLE = ("pred", "top", "runner_up", "runner_up_score", "true_score", "tr
 _HISTOGRAMS = ("others_rows", "others_keys", "others_counts")
 _SCORES = ("top", "runner_up_score", "true_score")
 FIELD = 10
-
-
-@dataclasses.dataclass
-class CompactRecord:
-    """One compact step of one (run, tag): labels, weights and ids as Record has them, and the Facts."""
-
-    task: str
-    labels: np.ndarray
-    facts: compact_facts.Facts
-    class_names: list
-    weights: Optional[np.ndarray] = None
-    positive_class: int = 1
-    run: Optional[str] = None
-    tag: Optional[str] = None
-    step: Optional[int] = None
-    wall_time: Optional[float] = None
-    _example_ids: Optional[bytes] = dataclasses.field(default=None, repr=False)
-    _example_id_offsets: Optional[np.ndarray] = dataclasses.field(default=None, repr=False)
-    ids_digest: Optional[int] = dataclasses.field(default=None, repr=False)
-
-    attach_example_ids = payload.Record.attach_example_ids
-    num_examples = payload.Record.num_examples
-    num_classes = payload.Record.num_classes
-    has_example_ids = payload.Record.has_example_ids
-    example_id = payload.Record.example_id
-    example_ids = payload.Record.example_ids
 
 
 def encode(labels, facts, *, weights=None, example_ids=None):
@@ -85,7 +57,7 @@ def encode(labels, facts, *, weights=None, example_ids=None):
 
 
 def decode(buffer, plugin_data, labels, weights, ids, offsets, **where):
-    """A CompactRecord from the bytes of a version-3 Payload whose labels, weights and ids the exact
+    """A compact step's Record (probabilities None, `facts` set) from the bytes of a version-3 Payload whose labels, weights and ids the exact
     decoder has read (and checked against the tag)."""
     c, n = len(plugin_data.class_names), len(labels)
     shapes = {name: None for name in _PER_EXAMPLE + _HISTOGRAMS}
@@ -106,9 +78,9 @@ def decode(buffer, plugin_data, labels, weights, ids, offsets, **where):
     _check(facts, labels, weights, n, c)
     facts = facts._replace(others_rows=facts.others_rows.astype(np.int64),
                            others_counts=facts.others_counts.astype(np.float64))
-    return CompactRecord(task=plugin_data.task, labels=labels, facts=facts, class_names=list(plugin_data.class_names),
-                         weights=weights, _example_ids=ids if offsets is not None else None,
-                         _example_id_offsets=offsets, **where)
+    return payload.Record(task=plugin_data.task, labels=labels, probabilities=None, facts=facts,
+                          class_names=list(plugin_data.class_names), weights=weights,
+                          _example_ids=ids if offsets is not None else None, _example_id_offsets=offsets, **where)
 
 
 def _check(facts, labels, weights, n, c):

@@ -18,7 +18,9 @@ class Record:
     """One step of one (run, tag): labels and probabilities plus what the tag says about them.
 
     labels: binary/multiclass int [N] class indices; multilabel uint8 [N, C] of 0/1.
-    probabilities: binary float [N] (positive class) or [N, 2]; otherwise float [N, C].
+    probabilities: binary float [N] (positive class) or [N, 2]; otherwise float [N, C]; None for a
+      compact step (docs/storage.md), whose `facts` (tb_confusion.compact.facts.Facts) keep what its
+      numbers need.
     weights: float64 [N] sample weights or None.
     """
 
@@ -36,6 +38,7 @@ class Record:
     _example_id_offsets: Optional[np.ndarray] = dataclasses.field(default=None, repr=False)
     # the digest of an id table kept in an earlier step (storage.id_tables) until attach_example_ids
     ids_digest: Optional[int] = dataclasses.field(default=None, repr=False)
+    facts: Optional[object] = dataclasses.field(default=None, repr=False)
 
     def attach_example_ids(self, data, offsets):
         """Give the step the ids of the table it refers to (checked: one per example, UTF-8)."""
@@ -279,7 +282,7 @@ _ARRAY_FIELDS = {2: "labels", 3: "probabilities", 4: "weights", 6: "example_id_o
 
 
 def _decode_compact(buffer, plugin_data, arrays, ids, where):
-    """The CompactRecord of a payload with compact facts: labels, weights and ids checked here."""
+    """The Record of a payload with compact facts: labels, weights and ids checked here."""
     from tb_confusion.storage import compact_payload  # it builds on this module
 
     if plugin_data.task != "multiclass" or "probabilities" in arrays or "labels" not in arrays:
