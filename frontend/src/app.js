@@ -7,7 +7,7 @@ import {h, replaceChildren} from "./dom.js";
 import {INITIAL_STATE, createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
 import {modelAt, withReport} from "./model.js";
-import {EXAMPLES_PAGE, calibrationRequest, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
+import {EXAMPLES_PAGE, calibrationRequest, compactShown, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
   statsKey, stepForRun, taskOf, unionSteps} from "./selection.js";
 import {cacheKey, createLoader} from "./loader.js";
 import {createSync} from "./sync.js";
@@ -71,6 +71,7 @@ export function renderPanel() {
   document.addEventListener("pointerdown", (event) => { lastPointer = {x: event.clientX, at: performance.now()}; }, true);
   let selectedKey = null;
   let dock = "right";
+  let lastRunViews = [];
 
   function render(state) {
     const started = performance.now();
@@ -87,6 +88,7 @@ export function renderPanel() {
       if (exact) model = withReport(model, exact);
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
+    lastRunViews = runViews;
     toolbar.update({state, steps, task, stats: referenceRun(runViews, state)?.stats || null});
     const empty = Boolean(state.tags && !Object.keys(state.tags).length);
     replaceChildren(message, state.error ? h("div", {class: "error"}, state.error) : empty ? emptyMessage() : "");
@@ -115,7 +117,7 @@ export function renderPanel() {
     })});
     const reference = runViews.find((r) => r.stats)?.stats;
     calibration.update({state, task, classNames: state.tags?.[state.runs[0]]?.[state.tag]?.class_names ?? reference?.class_names ?? null,
-      positiveClass: reference?.report?.positive_class ?? 1, choices: calibrationChoices(state, task),
+      positiveClass: reference?.report?.positive_class ?? 1, choices: calibrationChoices(state, task, compactShown(state)),
       series: state.runs.map((run) => {
         const request = calibrationRequest(state, run);
         return {run, entry: request ? state.calibration[cacheKey(state, request)] ?? null : null};
@@ -142,8 +144,11 @@ export function renderPanel() {
     host.listen(DATA_RELOADED, () => { reloader.reload(); });
     host.listen(RUNS_CHANGED, () => { reloader.reload(); });
   }
-  // For the browser benchmark and tests: the store, the duration of the last render, reloads.
-  const debug = {store, renders: 0, lastRenderMs: 0, reload: reloader.reload, reloads: reloader.count};
+  // For the browser benchmark and tests: the store, the duration of the last render, reloads, and what
+  // the last render showed per run (its step and dense matrix, as the cards drew it).
+  const debug = {store, renders: 0, lastRenderMs: 0, reload: reloader.reload, reloads: reloader.count,
+    views: () => lastRunViews.map(({run, step, model}) => ({run, step, matrix: model ? model.matrix : null,
+      columns: model ? model.columnNames : null}))};
   window.tbConfusion = debug;
   watchTheme((theme) => store.set({theme}));
   runColors.onChange(() => store.set({})); // the run list arrived: swatches take TensorBoard's colours

@@ -25,17 +25,26 @@ export function classChoices(task, classNames, positiveClass = 1) {
 export const ACCUMULATED_BINS = 15;
 export const ACCUMULATED_NOTE =
   `accumulated step: ${ACCUMULATED_BINS} equal-width bins of the top-1 probability`;
+/** A compact step (storage "compact") keeps each example's top-1 probability, not every class's: its
+ * bins and strategy are free, one class against the rest and temperature scaling are not there. */
+export const COMPACT_NOTE = "compact step: top-1 calibration only";
 
-/** What the card asks the `calibration` route for, {bins, strategy, class, temperature, fixed}: the
- * state's choices, or for a task whose steps are accumulated (tasks.js storage "counts") the one diagram
- * such a step keeps (fixed: true), whatever the state says, so a 422 is never asked for and the
- * choices come back when another tag is picked. `task` is a task name, null before the tags load. */
-export function calibrationChoices(state, task) {
+/** What the card asks the `calibration` route for, {bins, strategy, class, temperature, fixed, topOnly,
+ * note}: the state's choices, or for a task whose steps are accumulated (tasks.js storage "counts") the
+ * one diagram such a step keeps (fixed: true), whatever the state says; with `compact` (a shown step is
+ * stored compact: selection.js compactShown) the top-1 diagram at the chosen bins and strategy. topOnly:
+ * the class and the temperature preview are not offered; note: what the card says instead. So a 422 is
+ * never asked for, and the choices come back when another tag or step is shown. `task` is a task name,
+ * null before the tags load. */
+export function calibrationChoices(state, task, compact = false) {
   if (task && isAccumulated(task)) {
-    return {bins: ACCUMULATED_BINS, strategy: "equal_width", class: null, temperature: false, fixed: true};
+    return {bins: ACCUMULATED_BINS, strategy: "equal_width", class: null, temperature: false, fixed: true,
+      topOnly: true, note: ACCUMULATED_NOTE};
   }
-  return {bins: state.calibrationBins, strategy: state.calibrationStrategy, class: chosenClass(state),
-    temperature: Boolean(state.calibrationTemperature), fixed: false};
+  const chosen = {bins: state.calibrationBins, strategy: state.calibrationStrategy, fixed: false};
+  if (compact) return {...chosen, class: null, temperature: false, topOnly: true, note: COMPACT_NOTE};
+  return {...chosen, class: chosenClass(state), temperature: Boolean(state.calibrationTemperature), topOnly: false,
+    note: null};
 }
 
 /** The class the state picks for `tag`: an index, or null for the whole step. */

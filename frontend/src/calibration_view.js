@@ -5,12 +5,13 @@
 // class (the whole step, or one class one-vs-rest / one label) and a preview of temperature scaling
 // fitted on the step (dashed, beside the original). An accumulated step keeps one diagram (the top-1
 // probability in 15 equal-width bins): the card then disables the bins and strategy, hides the class and
-// the temperature preview, and says so. Drawn as SVG; every user string is text.
+// the temperature preview, and says so; a compact step keeps the top-1 probability only: the class and
+// the temperature preview are hidden, with a note. Drawn as SVG; every user string is text.
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {runColors} from "./run_colors.js";
 import {unitsOf} from "./units.js";
-import {ACCUMULATED_NOTE, BIN_CHOICES, STRATEGIES, classChoices, errorNames, errorText, formatTemperature, frame,
+import {BIN_CHOICES, STRATEGIES, classChoices, errorNames, errorText, formatTemperature, frame,
   layoutSeries, pointTitle, scales, scopeText} from "./calibration.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -47,7 +48,7 @@ export function createCalibrationView({set}) {
   const classField = h("label", {class: "field"}, h("span", {class: "field-label"}, "Of"), classSelect);
   const temperatureGroup = h("div", {class: "segmented", role: "group", "aria-label": "Temperature scaling"},
     temperatureButton);
-  const fixedNote = h("p", {class: "note calibration-fixed", id: "calibration-fixed", hidden: true}, ACCUMULATED_NOTE);
+  const fixedNote = h("p", {class: "note calibration-fixed", id: "calibration-fixed", hidden: true});
   const status = h("div", {class: "card-status"});
   const scope = h("p", {class: "note calibration-scope"});
   const element = h("section", {class: "card calibration-card", id: "calibration", "aria-label": "Calibration"},
@@ -72,16 +73,18 @@ export function createCalibrationView({set}) {
     const {state, task, series, classNames, positiveClass, choices} = args;
     element.hidden = task === null;
     if (task === null) return;
-    // What an accumulated step cannot answer is not offered: the bins and strategy show the one
-    // diagram it keeps, the class and the temperature preview are hidden.
+    // What the shown step cannot answer is not offered: an accumulated step's bins and strategy show the
+    // one diagram it keeps; the class and the temperature preview are hidden for it and for compact steps.
     binsSelect.disabled = choices.fixed;
     for (const button of strategyButtons) {
       button.disabled = choices.fixed && button.dataset.value !== choices.strategy;
     }
-    classField.hidden = choices.fixed;
-    temperatureGroup.hidden = choices.fixed;
-    fixedNote.hidden = !choices.fixed;
+    classField.hidden = choices.topOnly;
+    temperatureGroup.hidden = choices.topOnly;
+    fixedNote.hidden = !choices.note;
+    setText(fixedNote, choices.note ?? "");
     element.dataset.fixed = String(choices.fixed);
+    element.dataset.topOnly = String(choices.topOnly);
     binsSelect.value = String(choices.bins);
     for (const button of strategyButtons) {
       const on = button.dataset.value === choices.strategy;

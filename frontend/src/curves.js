@@ -92,3 +92,33 @@ export function curvesFor(stats, k) {
   if (stats.labels) return curvesFromBinary(stats.labels[k]);
   return curvesFromServer(stats.curves, k);
 }
+
+/** The most a step's one-vs-rest ROC AUC can be off: the max over classes of its report's
+ * binned.roc_auc_error_bound (a compact or accumulated step, whose curves are binned), or null when
+ * its curves are exact. */
+export function aucErrorBound(stats) {
+  const bounds = stats?.report?.binned?.roc_auc_error_bound;
+  if (!bounds) return null;
+  return bounds.reduce((most, b) => (Number.isFinite(b) && b > most ? b : most), 0);
+}
+
+/** A bound rounded up to one significant digit, in plain decimals: 0.000271 -> "0.0003". */
+export function formatBound(bound) {
+  if (!(bound > 0)) return "0";
+  const scale = 10 ** Math.floor(Math.log10(bound));
+  const up = Math.ceil(bound / scale - 1e-9) * scale;
+  return up.toFixed(Math.min(20, Math.max(0, -Math.floor(Math.log10(up)))));
+}
+
+/** The note for runs whose shown step has binned curves, or "": "compact step: one-vs-rest curves are
+ * binned, AUC within ±0.0003" (the largest bound over classes and such runs); the runs are named when
+ * not every run shown is binned. `runViews`: [{run, stats}]. */
+export function binnedCurvesText(runViews) {
+  const shown = runViews.filter((r) => r.stats);
+  const binned = shown.filter((r) => aucErrorBound(r.stats) !== null);
+  if (!binned.length) return "";
+  const bound = Math.max(...binned.map((r) => aucErrorBound(r.stats)));
+  const kinds = [...new Set(binned.map((r) => (r.stats.storage === "counts" ? "accumulated" : r.stats.storage)))];
+  const which = binned.length < shown.length ? ` (${binned.map((r) => r.run).join(", ")})` : "";
+  return `${kinds.join(" and ")} step${which}: one-vs-rest curves are binned, AUC within \u00b1${formatBound(bound)}`;
+}

@@ -7,7 +7,7 @@
 import {h, replaceChildren, setText} from "./dom.js";
 import {runColors} from "./run_colors.js";
 import {createChart} from "./chart.js";
-import {curvesFor} from "./curves.js";
+import {binnedCurvesText, curvesFor} from "./curves.js";
 import {operatingPoint} from "./model.js";
 import {formatMetric, formatThreshold} from "./number_format.js";
 
@@ -28,10 +28,11 @@ export function createCurvesView(actions) {
   const legendTitle = h("div", {class: "legend-title"});
   const legend = h("ul", {class: "legend curves-legend", "aria-label": "Runs"});
   const scope = h("p", {class: "note curves-scope"});
+  const binned = h("p", {class: "note curves-binned", id: "curves-binned", hidden: true});
   const element = h("section", {class: "card curves-card", "aria-label": "ROC and PR curves"},
     h("div", {class: "card-head"}, h("h2", {}, "ROC and precision\u2013recall"), h("label", {class: "field"}, classLabel, classSelect)),
     h("div", {class: "charts"}, h("figure", {}, h("figcaption", {}, "ROC"), roc.element), h("figure", {}, h("figcaption", {}, "Precision\u2013recall"), pr.element)),
-    legendTitle, legend, scope);
+    legendTitle, legend, binned, scope);
   let classesKey = null;
   let curvesKey = null;
   let lastArgs = null;
@@ -82,6 +83,10 @@ export function createCurvesView(actions) {
         h("span", {class: "swatch", style: {background: color(r.run)}}),
         h("span", {class: "legend-run"}, r.run),
         h("span", {class: "legend-values"}, curves ? `AUC ${formatMetric(curves.rocAuc)} \u00b7 AP ${formatMetric(curves.averagePrecision)}` : "no curve"))));
+      // A compact step's one-vs-rest curves are binned: how far its AUC can be from the exact one.
+      const binnedText = binnedCurvesText(withStats);
+      setText(binned, binnedText);
+      binned.hidden = !binnedText;
       setText(scope, first ? `${curvesScope({binary: single, labels, className})} Drag a box on a chart to zoom in, double click to zoom out.` : "");
     }
     const pointClass = (r) => (r.stats.binary ? r.stats.report?.positive_class ?? 1 : k);

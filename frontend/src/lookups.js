@@ -52,44 +52,57 @@ export function binaryMatrixAt(binary, threshold) {
   return [[tn, fp], [fn, tp]];
 }
 
-// Per statistics object: the indices of its non-empty cells (ascending, so row-major) and where each
-// row starts among them. Computed once; every cutoff then walks only these.
+// Per statistics object: the indices of its non-empty cells (ascending, so row-major), where each row
+// starts among them, and where each one's offsets and total are (`slots`: the cell itself in the dense
+// form, its position in the sparse form). Computed once; every cutoff then walks only these.
 const nonEmptyCache = new WeakMap();
 
 function nonEmptyCells(multiclass, numClasses) {
   let entry = nonEmptyCache.get(multiclass);
   if (entry && entry.numClasses === numClasses) return entry;
   const {cell_offsets: offsets, cell_totals: totals} = multiclass;
-  const count = numClasses * numClasses;
-  const list = [];
-  for (let cell = 0; cell < count; cell++) {
-    if (offsets[cell + 1] > offsets[cell] || totals[cell] !== 0) list.push(cell);
+  let cells;
+  let slots;
+  if (isSparse(multiclass)) {
+    cells = Int32Array.from(multiclass.cells);
+    slots = Int32Array.from(cells, (_, k) => k);
+  } else {
+    const count = numClasses * numClasses;
+    const list = [];
+    for (let cell = 0; cell < count; cell++) {
+      if (offsets[cell + 1] > offsets[cell] || totals[cell] !== 0) list.push(cell);
+    }
+    cells = Int32Array.from(list);
+    slots = cells;
   }
-  const cells = Int32Array.from(list);
   const rowStart = new Int32Array(numClasses + 1);
   let k = 0;
   for (let t = 0; t <= numClasses; t++) {
     while (k < cells.length && cells[k] < t * numClasses) k++;
     rowStart[t] = k;
   }
-  entry = {numClasses, cells, rowStart};
+  entry = {numClasses, cells, slots, rowStart};
   nonEmptyCache.set(multiclass, entry);
   return entry;
 }
 
+/** Whether multiclass statistics come as their non-empty cells only (`cells` present, docs/http_api.md). */
+export const isSparse = (multiclass) => multiclass.cells !== undefined && multiclass.cells !== null;
+
 /** The multiclass confusion matrix at a confidence `cutoff`, rows true and columns predicted
  * (argmax); an example whose top score is below the cutoff moves to an extra last column (without a
- * cutoff, <= 0, the plain C x C matrix). `multiclass` = {cell_offsets [C*C+1], top_scores (ascending
- * within each cell, cell = true*C + argmax), cum_weights (running sum of weights within each cell, or
- * null), cell_totals [C*C]}. Given as its non-zero cells, row-major (denseMatrix makes the arrays):
- * {numClasses, width (C, or C + 1 with a cutoff), length, rows, columns (Int32Array), values
- * (Float64Array), rowStart (Int32Array [C + 1]: row t's entries are [rowStart[t], rowStart[t+1]))}.
+ * cutoff, <= 0, the plain C x C matrix). `multiclass` = {top_scores (ascending within each cell, cell =
+ * true*C + argmax), cum_weights (running sum of weights within each cell, or null), and either the dense
+ * cell_offsets [C*C+1] and cell_totals [C*C], or the sparse cells [M] (the non-empty cells, ascending)
+ * with cell_offsets [M+1] and cell_totals [M]}. Given as its non-zero cells, row-major (denseMatrix
+ * makes the arrays): {numClasses, width (C, or C + 1 with a cutoff), length, rows, columns (Int32Array),
+ * values (Float64Array), rowStart (Int32Array [C + 1]: row t's entries are [rowStart[t], rowStart[t+1]))}.
  * A row's "below cutoff" entry (column C) comes after its other cells. Work is proportional to the
  * number of non-empty cells, not C * C. */
 export function multiclassCellsAt(multiclass, numClasses, cutoff = 0) {
   const {top_scores: scores, cum_weights: cumWeights, cell_totals: totals, cell_offsets: offsets} = multiclass;
   const withCutoff = cutoff > 0;
-  const {cells, rowStart: nonEmptyStart} = nonEmptyCells(multiclass, numClasses);
+  const {cells, slots, rowStart: nonEmptyStart} = nonEmptyCells(multiclass, numClasses);
   const capacity = cells.length + (withCutoff ? numClasses : 0);
   const rows = new Int32Array(capacity);
   const columns = new Int32Array(capacity);
@@ -101,10 +114,11 @@ export function multiclassCellsAt(multiclass, numClasses, cutoff = 0) {
     let below = 0;
     for (let k = nonEmptyStart[t]; k < nonEmptyStart[t + 1]; k++) {
       const cell = cells[k];
-      const total = totals[cell];
+      const slot = slots[k];
+      const total = totals[slot];
       let kept = total;
-      const start = offsets[cell];
-      const stop = offsets[cell + 1];
+      const start = offsets[slot];
+      const stop = offsets[slot + 1];
       if (withCutoff && start !== stop && scores[start] < cutoff) {
         const first = lowerBound(scores, cutoff, start, stop);
         kept = first === stop ? 0 : cumWeights ? weightFrom(cumWeights, start, first, stop) : stop - first;

@@ -126,15 +126,30 @@ export function epochsRequest(state, run) {
   return {run, tag: state.tag, ...thresholdParams(task, state)};
 }
 
+/** The `stats` answer of `run` at the shown step, or null while it is not there. */
+export function shownStats(state, run) {
+  const step = stepForRun(state.steps[run], state.step);
+  return step === null ? null : state.stats?.[statsKey(run, state.tag, step)]?.stats ?? null;
+}
+
+/** Whether a selected run's shown step is stored compact (its stats say storage "compact"): the
+ * calibration card then offers the top-1 diagram only, to every run alike. */
+export function compactShown(state) {
+  return (state.runs || []).some((run) => shownStats(state, run)?.storage === "compact");
+}
+
 /** The parameters of the calibration route (the reliability diagram) for `run` at the shown step,
  * or null. The class applies to the tag it was picked for, and only while the tag has it; an
- * accumulated step is asked for the one diagram it keeps (calibration.js calibrationChoices). */
+ * accumulated step is asked for the one diagram it keeps, a compact one (or beside one) for the top-1
+ * diagram (calibration.js calibrationChoices). A class or the temperature preview waits for the step's
+ * statistics, which say whether it keeps them, so a compact step is never asked what it cannot answer. */
 export function calibrationRequest(state, run) {
   const task = taskOf(state);
   if (!task || state.step === null) return null;
   const step = stepForRun(state.steps[run], state.step);
   if (step === null) return null;
-  const choices = calibrationChoices(state, task);
+  const choices = calibrationChoices(state, task, compactShown(state));
+  if ((choices.class !== null || choices.temperature) && !shownStats(state, run)) return null;
   const params = {run, tag: state.tag, step, bins: choices.bins, strategy: choices.strategy};
   const classes = state.tags?.[run]?.[state.tag]?.class_names?.length ?? 0;
   if (choices.class !== null && choices.class < classes) params.class = choices.class;

@@ -6,6 +6,7 @@ import {runColors} from "./run_colors.js";
 import {formatMetric} from "./number_format.js";
 import {headline} from "./metric_value.js";
 import {headlineMetrics} from "./catalogue.js";
+import {binnedCurvesText} from "./curves.js";
 
 /** The summary's rows: [{key, label, values}], one value text per run ("…" while its model loads). */
 export function summaryRows(catalogue, task, runViews) {
@@ -26,6 +27,9 @@ export function summaryNote(catalogue, task, runViews) {
   const notes = [];
   if (perClass.length) notes.push(`${labels(perClass)}: ${positive ? "of the positive class" : "macro averages"}.`);
   if (fixed.length) notes.push(`Independent of the threshold: ${labels(fixed)}.`);
+  // ROC AUC from binned one-vs-rest curves (compact steps) is within a stated bound of the exact one.
+  const binned = metrics.some((metric) => metric.key === "roc_auc") ? binnedCurvesText(runViews) : "";
+  if (binned) notes.push(`${binned[0].toUpperCase()}${binned.slice(1)}.`);
   return notes.join(" ");
 }
 

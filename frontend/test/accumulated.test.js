@@ -3,7 +3,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {ACCUMULATED_BINS, ACCUMULATED_NOTE, calibrationChoices} from "../src/calibration.js";
-import {EXAMPLES_PAGE, calibrationRequest, examplesNotice, examplesRequest} from "../src/selection.js";
+import {EXAMPLES_PAGE, calibrationRequest, examplesNotice, examplesRequest, statsKey} from "../src/selection.js";
 import {INITIAL_STATE} from "../src/state.js";
 import {TASKS, isAccumulated} from "../src/tasks.js";
 import {countsText, imagesTotalText, unitsOf} from "../src/units.js";
@@ -74,10 +74,12 @@ test("calibration of an accumulated step asks for its 15 equal-width top-1 bins 
   assert.deepEqual(calibrationRequest(accumulated, "val"),
     {run: "val", tag: "pixels", step: 2, bins: ACCUMULATED_BINS, strategy: "equal_width"});
   assert.deepEqual(calibrationChoices(accumulated, "segmentation"),
-    {bins: 15, strategy: "equal_width", class: null, temperature: false, fixed: true});
+    {bins: 15, strategy: "equal_width", class: null, temperature: false, fixed: true, topOnly: true,
+      note: ACCUMULATED_NOTE});
   assert.equal(ACCUMULATED_NOTE, "accumulated step: 15 equal-width bins of the top-1 probability");
   // The state keeps the choices: a multiclass tag asks for them again.
-  assert.deepEqual(calibrationRequest(stateOf("multiclass", chosen), "val"),
+  const stats = {[statsKey("val", "pixels", 2)]: {stats: {task: "multiclass", storage: "exact"}}};
+  assert.deepEqual(calibrationRequest(stateOf("multiclass", {...chosen, stats}), "val"),
     {run: "val", tag: "pixels", step: 2, bins: 10, strategy: "equal_mass", class: 1, temperature: "fit"});
   assert.equal(calibrationChoices(stateOf("multiclass", chosen), "multiclass").fixed, false);
 });

@@ -2,7 +2,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {chosenClass, classChoices, errorNames, errorText, formatTemperature, frame, layoutSeries, scales,
   scopeText} from "../src/calibration.js";
-import {calibrationRequest} from "../src/selection.js";
+import {calibrationRequest, statsKey} from "../src/selection.js";
 import {INITIAL_STATE} from "../src/state.js";
 import {createSync} from "../src/sync.js";
 import {createLoader} from "../src/loader.js";
@@ -79,7 +79,8 @@ test("calibrationRequest: the run's shown step with the bins, strategy, class of
   assert.deepEqual(calibrationRequest(base, "train"),
     {run: "train", tag: "animals", step: 3, bins: 15, strategy: "equal_width"});
   const picked = {...base, calibrationBins: 20, calibrationStrategy: "equal_mass",
-    calibrationClass: {tag: "animals", index: 2}, calibrationTemperature: true};
+    calibrationClass: {tag: "animals", index: 2}, calibrationTemperature: true,
+    stats: {[statsKey("train", "animals", 3)]: {stats: {task: "multiclass", storage: "exact"}}}};
   assert.deepEqual(calibrationRequest(picked, "train"),
     {run: "train", tag: "animals", step: 3, bins: 20, strategy: "equal_mass", class: 2, temperature: "fit"});
   assert.equal(calibrationRequest({...picked, calibrationClass: {tag: "other", index: 2}}, "train").class, undefined);

@@ -5,8 +5,10 @@
 Prints {cases: [{name, task, stats, at: [{threshold | cutoff | thresholds, report}]}]}. The statistics
 come from tb_confusion.server.panel_data (what the plugin sends), the expected numbers from
 tb_confusion.report.build_report (what `tb-confusion report` prints), on random records that include
-ties, sample weights, an absent class and a label without positives, and on accumulated per-pixel
-steps (tb_confusion.Accumulator, with an ignored border and per-element weights).
+ties, sample weights, an absent class and a label without positives, on multiclass steps with enough
+classes that the cells go out sparse (non-empty cells only), on a compact multiclass step (storage
+"compact", its report's "binned" bound), and on accumulated per-pixel steps (tb_confusion.Accumulator,
+with an ignored border and per-element weights).
 """
 
 import json
@@ -18,6 +20,7 @@ import numpy as np
 import tb_confusion
 from tb_confusion import tasks
 from tb_confusion.server import json_http, panel_data
+from tb_confusion.storage import metadata, payload
 from tb_confusion.storage.payload import Record
 from tb_confusion.report import build_report
 
@@ -59,14 +62,19 @@ def probabilities_for(rng, labels, c):
     return p.astype(np.float32)
 
 
-def multiclass_case(name, rng, n, c, weighted=False, absent_class=None):
+def multiclass_case(name, rng, n, c, weighted=False, absent_class=None, compact=False):
+    """compact: the step as storage="compact" keeps it (the same statistics, a binned AUC bound)."""
     labels = rng.integers(0, c, n)
     if absent_class is not None:
         labels[labels == absent_class] = 0
     probabilities = probabilities_for(rng, labels, c)
     weights = rng.uniform(0.2, 3.0, n) if weighted else None
-    record = Record(task="multiclass", labels=labels, probabilities=probabilities,
-                    class_names=[f"class {k}" for k in range(c)], weights=weights)
+    names = [f"class {k}" for k in range(c)]
+    if compact:
+        record = compact_record(labels, probabilities, names, weights)
+    else:
+        record = Record(task="multiclass", labels=labels, probabilities=probabilities, class_names=names,
+                        weights=weights)
     top = probabilities.max(axis=1)
     cutoffs = [None, 0.3, 0.5, 0.9, 1.0, float(top[5])]
     return {
@@ -75,6 +83,13 @@ def multiclass_case(name, rng, n, c, weighted=False, absent_class=None):
         "stats": stats_of(record),
         "at": [{"cutoff": cutoff, "report": build_report(record, cutoff=cutoff)} for cutoff in cutoffs],
     }
+
+
+def compact_record(labels, probabilities, names, weights=None):
+    """The step as predictions_pb(storage="compact") writes it, read back by the plugin's decoder."""
+    value = tb_confusion.summary.predictions_pb("compact", labels, probabilities, class_names=names,
+                                                sample_weight=weights, storage="compact").value[0]
+    return payload.decode(value.tensor.string_val[0], metadata.parse_plugin_data(value.metadata.plugin_data.content))
 
 
 def multilabel_case(name, rng, n, c, weighted=False):
@@ -127,6 +142,9 @@ def main():
         binary_case("binary without negatives, top score 1", rng, 50, positive_rate=1.0, top_score=1.0),
         multiclass_case("multiclass", rng, 500, 5),
         multiclass_case("multiclass weighted, class 3 absent", rng, 400, 4, weighted=True, absent_class=3),
+        multiclass_case("multiclass, 80 classes (sparse cells)", rng, 1500, 80),
+        multiclass_case("multiclass weighted, 70 classes (sparse cells)", rng, 900, 70, weighted=True),
+        multiclass_case("multiclass compact, 70 classes", rng, 900, 70, compact=True),
         multilabel_case("multilabel", rng, 300, 4),
         multilabel_case("multilabel weighted", rng, 300, 4, weighted=True),
         segmentation_case("segmentation", rng, 6, 4),

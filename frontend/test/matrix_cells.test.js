@@ -2,7 +2,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {cellMetrics, countsFromCells, countsFromMatrix, matrixMetrics} from "../src/formulas.js";
-import {denseMatrix, multiclassCellsAt} from "../src/lookups.js";
+import {denseMatrix, isSparse, multiclassCellsAt} from "../src/lookups.js";
 import {classOrder, colorDomain, topConfusions, totals} from "../src/matrix_math.js";
 import {assertClose, fixtures} from "./fixtures.js";
 
@@ -36,8 +36,38 @@ function randomStats(numClasses, n, seed, weighted) {
   return {cell_offsets: offsets, top_scores: scores, cum_weights: weighted ? cum : null, cell_totals: cellTotals};
 }
 
+/** The sparse form of dense statistics, as the server sends it above a class count: the non-empty
+ * cells, with their offsets and totals only. */
+function toSparse(multiclass, numClasses) {
+  const {cell_offsets: offsets, cell_totals: totals} = multiclass;
+  const cells = [];
+  for (let cell = 0; cell < numClasses * numClasses; cell++) if (offsets[cell + 1] > offsets[cell]) cells.push(cell);
+  return {...multiclass, cells, cell_offsets: [...cells.map((cell) => offsets[cell]), offsets[numClasses * numClasses]],
+    cell_totals: cells.map((cell) => totals[cell])};
+}
+
+/** The dense form of sparse statistics (every cell's offset and total, zeros included). */
+function toDense(multiclass, numClasses) {
+  const {cells, cell_offsets: offsets, cell_totals: totals} = multiclass;
+  const count = numClasses * numClasses;
+  const denseOffsets = new Array(count + 1).fill(offsets[offsets.length - 1]);
+  const denseTotals = new Array(count).fill(0);
+  for (let cell = count - 1, k = cells.length - 1; cell >= 0; cell--) {
+    if (k >= 0 && cells[k] === cell) {
+      denseOffsets[cell] = offsets[k];
+      denseTotals[cell] = totals[k];
+      k--;
+    } else {
+      denseOffsets[cell] = denseOffsets[cell + 1];
+    }
+  }
+  const {cells: _, ...rest} = multiclass;
+  return {...rest, cell_offsets: denseOffsets, cell_totals: denseTotals};
+}
+
 /** The plain C*C walk the sparse code replaces (the pre-sparse implementation, kept as the oracle). */
 function denseReference(multiclass, numClasses, cutoff) {
+  if (isSparse(multiclass)) multiclass = toDense(multiclass, numClasses);
   const {cell_offsets: offsets, top_scores: scores, cum_weights: cumWeights, cell_totals: cellTotals} = multiclass;
   return Array.from({length: numClasses}, (_, t) => {
     const row = new Array(cutoff > 0 ? numClasses + 1 : numClasses).fill(0);
@@ -84,5 +114,31 @@ test("multiclassCellsAt: the same matrix, counts, metrics, totals and orders as 
 test("multiclassCellsAt on the server's statistics (fixtures; accumulated per-pixel steps too)", () => {
   for (const c of fixtures().cases.filter((x) => x.stats.multiclass)) {
     for (const at of c.at) checkSame(c.stats.multiclass, c.stats.class_names.length, at.cutoff ?? 0, `${c.name} ${at.cutoff}`);
+  }
+});
+
+test("sparse and dense cell statistics give the same matrices at every cutoff", () => {
+  for (const weighted of [false, true]) {
+    const dense = randomStats(60, 2000, weighted ? 5 : 3, weighted);
+    const sparse = toSparse(dense, 60);
+    assert.ok(isSparse(sparse) && !isSparse(dense) && sparse.cells.length < 60 * 60 / 3);
+    for (const cutoff of [0, 0.05, 0.3, 0.5, 0.51, 0.95, 1]) {
+      assert.deepEqual(denseMatrix(multiclassCellsAt(sparse, 60, cutoff)), denseMatrix(multiclassCellsAt(dense, 60, cutoff)),
+        `weighted=${weighted} cutoff=${cutoff}`);
+    }
+  }
+  // and the server's sparse statistics, made dense here, the same as sent
+  const served = fixtures().cases.filter((x) => x.stats.multiclass && isSparse(x.stats.multiclass));
+  assert.ok(served.length >= 2);
+  for (const c of served) {
+    const numClasses = c.stats.class_names.length;
+    const dense = toDense(c.stats.multiclass, numClasses);
+    assert.equal(dense.cell_offsets.length, numClasses * numClasses + 1);
+    for (const at of c.at) {
+      const cutoff = at.cutoff ?? 0;
+      const matrix = denseMatrix(multiclassCellsAt(c.stats.multiclass, numClasses, cutoff));
+      assert.deepEqual(matrix, denseMatrix(multiclassCellsAt(dense, numClasses, cutoff)), `${c.name} ${cutoff}`);
+      assertClose(matrix, at.report.confusion_matrix, `${c.name} ${cutoff} report`);
+    }
   }
 });

@@ -6,6 +6,9 @@ import numpy as np
 # Above this many distinct thresholds (binary/multilabel) or examples (multiclass) the statistics are
 # thinned and marked "exact": false; the browser then asks the `report` route for exact numbers.
 MAX_EXACT_POINTS = 200_000
+# From this many classes on, the cells go out as the non-empty ones only when that is smaller (at C=1000
+# the dense arrays hold 2M entries for some 20-45k non-empty cells); below it the dense form is a few KB.
+SPARSE_FROM_CLASSES = 64
 
 
 def binary_stats(counts, weights=None):
@@ -25,9 +28,13 @@ def binary_stats(counts, weights=None):
     }
 
 
-def cell_stats(labels, predicted, top, weights, num_classes):
+def cell_stats(labels, predicted, top, weights, num_classes, sparse=None):
     """Examples grouped by matrix cell (true-major, cell = true * C + predicted), top scores ascending
-    within each cell, so the browser finds a cell's count above a cutoff with one binary search."""
+    within each cell, so the browser finds a cell's count above a cutoff with one binary search.
+
+    Dense: cell_offsets [C*C+1] and cell_totals [C*C] index every cell. Sparse (`sparse` True, or None
+    with at least SPARSE_FROM_CLASSES classes and fewer entries): `cells` [M], the non-empty cells
+    ascending, with cell_offsets [M+1] and cell_totals [M] indexed like it."""
     c, n = num_classes, len(labels)
     top = top.astype(np.float64)
     cell = np.asarray(labels, dtype=np.int64) * c + predicted
@@ -45,11 +52,26 @@ def cell_stats(labels, predicted, top, weights, num_classes):
         keep = np.union1d(spread(n, MAX_EXACT_POINTS), offsets[1:][counts > 0] - 1)
         offsets = np.searchsorted(keep, offsets)
         top_sorted, cum = top_sorted[keep], cum[keep]
+    totals = as_counts(totals, weights)
+    non_empty = np.flatnonzero(counts)
+    if sparse is None:
+        sparse = c >= SPARSE_FROM_CLASSES and 3 * len(non_empty) < 2 * c * c
+    if sparse:
+        # Empty cells between two non-empty ones share their offset, so offsets[cell + 1] of a non-empty
+        # cell is the next non-empty cell's start: the kept offsets still bound each cell.
+        return {
+            "cells": non_empty.astype(np.int64),
+            "cell_offsets": np.append(offsets[non_empty], offsets[-1]).astype(np.int64),
+            "top_scores": top_sorted,
+            "cum_weights": cum,
+            "cell_totals": totals[non_empty],
+            "exact": exact,
+        }
     return {
         "cell_offsets": offsets.astype(np.int64),
         "top_scores": top_sorted,
         "cum_weights": cum,
-        "cell_totals": as_counts(totals, weights),
+        "cell_totals": totals,
         "exact": exact,
     }
 
