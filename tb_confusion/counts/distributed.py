@@ -14,10 +14,8 @@ Sums merge where predictions would have to travel: the dense arrays go through o
 
 import numpy as np
 
-from tb_confusion.counts.state import CountState
+from tb_confusion.counts.state import DENSE, CountState
 from tb_confusion.errors import BadArgument
-
-_DENSE = ("cells", "scores", "calibration", "top_k")
 
 
 def real_examples(sampler):
@@ -54,7 +52,7 @@ def all_reduce(accumulator, group=None):
     if len(classes) != 1:
         raise BadArgument(f"the ranks counted different numbers of classes: {sorted(classes)}")
     merged = CountState(classes.pop())
-    for name in _DENSE:
+    for name in DENSE:
         local_array = getattr(state, name) if state is not None else getattr(merged, name)
         tensor = torch.from_numpy(np.ascontiguousarray(local_array, dtype=np.float64))
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM, group=group)
@@ -62,16 +60,10 @@ def all_reduce(accumulator, group=None):
     for part in present:
         other = CountState(merged.num_classes, weighted=part["weighted"])
         other.set_examples(*part["examples"])
-        other.example_ids, other.num_examples, other.log_loss = part["ids"], part["num_examples"], part["log_loss"]
-        _merge_rows(merged, other)
+        other.example_ids, other.num_examples = part["ids"], part["num_examples"]
+        merged.merge(other, sums=False)
+        merged.log_loss += part["log_loss"]
     accumulator.state = merged
     if accumulator.class_names is None:
         accumulator.class_names = [str(k) for k in range(merged.num_classes)]
     return accumulator
-
-
-def _merge_rows(merged, other):
-    """CountState.merge without the dense arrays (already all-reduced)."""
-    for name in _DENSE:
-        setattr(other, name, np.zeros_like(getattr(merged, name)))
-    merged.merge(other)

@@ -26,6 +26,7 @@ from tb_confusion.tasks.multiclass import TOP_K
 
 SCORE_BINS = 1000
 CUTOFF_BINS = 100
+DENSE = ("cells", "scores", "calibration", "top_k")  # the arrays that add up element by element
 
 
 class CountState:
@@ -70,11 +71,13 @@ class CountState:
         self._append_ids(example_ids, sums.num_examples)
         self.num_examples += sums.num_examples
 
-    def merge(self, other):
+    def merge(self, other, *, sums=True):
         """Add another state's sums (another worker's or shard's) to this one; returns self.
 
         Example ids must not repeat across the two: a repeated id is an example counted twice (the
-        padding a DistributedSampler adds; see tb_confusion.counts.distributed.unpadded)."""
+        padding a DistributedSampler adds; see tb_confusion.counts.distributed.real_examples).
+        sums=False adds only the examples (their cells, ids and number): for a merge across workers
+        whose dense sums and log loss were already reduced by the framework's collective."""
         if not isinstance(other, CountState):
             raise BadArgument(f"merge takes another Accumulator or CountState; got {type(other).__name__}")
         if other.num_classes != self.num_classes:
@@ -89,9 +92,10 @@ class CountState:
                     f"example id {sorted(repeated)[0]!r} is in both states ({len(repeated)} repeated ids): an "
                     "example would count twice. With a DistributedSampler, drop its padding first "
                     "(tb_confusion.counts.distributed.unpadded)")
-        for name in ("cells", "scores", "calibration", "top_k"):
-            getattr(self, name).__iadd__(getattr(other, name))
-        self.log_loss += other.log_loss
+        if sums:
+            for name in DENSE:
+                getattr(self, name).__iadd__(getattr(other, name))
+            self.log_loss += other.log_loss
         self.weighted |= other.weighted
         rows, cells, counts = other.examples()
         self._append_examples(rows + self.num_examples, cells, counts)

@@ -19,10 +19,9 @@ import json
 
 import numpy as np
 
-from tb_confusion.counts.state import CountState
+from tb_confusion.counts.state import DENSE as _DENSE, CountState
 from tb_confusion.errors import BadArgument
 
-_DENSE = ("cells", "scores", "calibration", "top_k")
 # header columns: num_classes, num_examples, example entries, id bytes, has ids, weighted
 _HEADER = 6
 
@@ -107,7 +106,7 @@ def all_reduce(accumulator, strategy):
         offset += array.size
     merged.log_loss = float(summed[offset])
     for slot in present:
-        _merge_rows(merged, _slot_state(summed, totals[slot], slot, sizes, replicas, merged))
+        merged.merge(_slot_state(summed, totals[slot], slot, sizes, replicas, merged), sums=False)
     accumulator.state = merged
     if accumulator.class_names is None:
         accumulator.class_names = [str(k) for k in range(merged.num_classes)]
@@ -144,10 +143,3 @@ def _slot_state(summed, header, slot, sizes, replicas, merged):
         text = summed[start:start + id_bytes].astype(np.uint8).tobytes().decode("utf-8")
         part.example_ids = json.loads(text)
     return part
-
-
-def _merge_rows(merged, other):
-    """CountState.merge without the dense arrays and log loss (already reduced)."""
-    for name in _DENSE:
-        setattr(other, name, np.zeros_like(getattr(merged, name)))
-    merged.merge(other)
