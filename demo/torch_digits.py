@@ -1,5 +1,6 @@
 """A PyTorch training loop that logs validation predictions through `predictions_pb` and
-torch.utils.tensorboard's SummaryWriter: the TensorFlow-free door."""
+torch.utils.tensorboard's SummaryWriter: the TensorFlow-free door. Each digit's image goes along once,
+as a thumbnail (`examples_pb`) with the predictions' ids."""
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ def train(logdir, splits, *, epochs, progress=print):
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     x_train, y_train = torch.from_numpy(x_train), torch.from_numpy(y_train)
     writer = SummaryWriter(logdir)
+    writer.file_writer.add_summary(tbc.summary.examples_pb("digits", thumbnails(x_val, ids_val)), global_step=0)
     for epoch in range(epochs):
         model.train()
         for batch in torch.randperm(len(x_train)).split(64):
@@ -39,3 +41,10 @@ def train(logdir, splits, *, epochs, progress=print):
         progress(epoch, epochs, f"loss {loss.item():.3f}  val accuracy {accuracy:.3f}")
     writer.close()
     return np.asarray(logits)
+
+
+def thumbnails(x, ids, scale=4):
+    """{id: uint8 [8 * scale, 8 * scale] grey image}: dark ink on white, each pixel a scale x scale block."""
+    images = np.round(255 * (1 - x.reshape(-1, 8, 8))).astype(np.uint8)
+    images = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    return {str(example_id): image for example_id, image in zip(ids, images)}

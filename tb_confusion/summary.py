@@ -1,6 +1,7 @@
 """Write one step's predictions: `predictions` (tf.summary style) and `predictions_pb` (no TensorFlow);
 an accumulated per-pixel step (tb_confusion.Accumulator): `accumulated` (tf.summary style) and
-`Accumulator.summary_pb()` (no TensorFlow).
+`Accumulator.summary_pb()` (no TensorFlow); a predictions tag's example media (thumbnails, short text),
+once per run: `examples_pb` (no TensorFlow) and `examples` (tf.summary style).
 
 Its API may grow, but the data it stores to disk will be readable forever (see tb_confusion.proto).
 """
@@ -9,7 +10,7 @@ import numpy as np
 from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage import kinds, metadata
+from tb_confusion.storage import kinds, media as media_format, metadata
 from tb_confusion.storage.validation import brief, prepare
 
 
@@ -121,3 +122,54 @@ def accumulated(accumulator, step=None):
         step=step,
         metadata=summary_metadata.SerializeToString(),
     )
+
+
+def _encode_examples(name, media, kind):
+    if not isinstance(name, str) or not name:
+        raise BadArgument(f"name must be a non-empty string (the predictions tag); got {name!r}")
+    blob = media_format.encode(media_format.prepare(media, kind))
+    return media_format.media_tag(name), media_format.create_summary_metadata(name), blob
+
+
+def examples_pb(name, media, *, kind="auto"):
+    """A `Summary` protobuf holding the example media of predictions tag `name`; needs no TensorFlow.
+
+    The panel shows each example's thumbnail or text beside it (cell examples, flips). Write it once per
+    run, at any step, with the same writer as the predictions (`writer.add_summary(pb, step)`); a later
+    write replaces it. It lands in its own tag, `name + "/tbc_media"` (storage/media.py), which is never
+    listed as a predictions tag.
+
+    Args:
+      name: the predictions tag the media illustrate, e.g. "predictions".
+      media: a mapping example id (str, as in the predictions' example_ids; the index as a string when
+        they have none) -> PNG bytes (at most 64 KiB), a uint8 image array [H, W] (grey), [H, W, 3] (RGB)
+        or [H, W, 4] (RGBA), encoded to PNG here, or text (at most 1,000 characters). At most 32 MiB in all.
+      kind: "auto" (default: by each value's type), "image" (PNG bytes or arrays only) or "text".
+    Raises:
+      ValueError (errors.BadArgument): naming the argument and the bad value; nothing is returned.
+    """
+    tag, summary_metadata, blob = _encode_examples(name, media, kind)
+    tensor = tensor_pb2.TensorProto(
+        dtype=types_pb2.DT_STRING,
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]),
+        string_val=[blob],
+    )
+    summary = summary_pb2.Summary()
+    summary.value.add(tag=tag, metadata=summary_metadata, tensor=tensor)
+    return summary
+
+
+def examples(name, media, step=None, *, kind="auto"):
+    """Write the example media of predictions tag `name` to the default `tf.summary` writer (TensorFlow 2,
+    eager): the bytes `examples_pb` holds. `step` defaults to `tf.summary.experimental.get_step()`, else 0.
+    Returns a boolean scalar tensor: True if written, False when no default writer is set.
+    """
+    import tensorflow as tf
+
+    if not tf.executing_eagerly():
+        raise RuntimeError("tb_confusion.summary.examples needs concrete values: call it eagerly, outside tf.function")
+    tag, summary_metadata, blob = _encode_examples(name, media, kind)
+    if step is None:
+        step = tf.summary.experimental.get_step()
+    return tf.summary.write(tag=tag, tensor=tf.constant(np.array([blob], dtype=object)),
+                            step=0 if step is None else step, metadata=summary_metadata.SerializeToString())

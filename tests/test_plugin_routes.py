@@ -175,7 +175,7 @@ def test_tags_lists_every_run_and_tag(client):
     digits = tags["validation"]["digits"]
     assert digits == {
         "task": "multiclass", "class_names": ["a", "b", "c", EVIL], "num_classes": 4,
-        "num_steps": 3, "max_step": 2, "description": "four classes",
+        "num_steps": 3, "max_step": 2, "description": "four classes", "has_media": False,
     }
     assert tags["train"]["binary"]["task"] == "binary"
     assert tags["train"]["binary"]["class_names"] == ["cat", "dog"]

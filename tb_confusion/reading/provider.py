@@ -11,7 +11,7 @@ from tensorboard import errors as tb_errors
 from tensorboard.data import provider
 
 from tb_confusion.errors import NotFound, Unreadable
-from tb_confusion.storage import metadata, payload
+from tb_confusion.storage import media, metadata, payload
 from tb_confusion.reading import id_lookup
 from tb_confusion.reading.selection import select
 from tb_confusion import statistics as step_statistics
@@ -48,6 +48,7 @@ class RecordSource:
         listing = self._listing(ctx, experiment_id)
         sequences = self._recent.get(("sequences", experiment_id), lambda: self._provider.read_blob_sequences(
             ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, downsample=self._downsample))
+        with_media = self.media_tags(ctx, experiment_id)
         result = {}
         for run, tags in listing.items():
             for tag, series in tags.items():
@@ -59,6 +60,7 @@ class RecordSource:
                     "num_steps": len(data),
                     "max_step": series.max_step,
                     "description": series.description or "",
+                    "has_media": tag in with_media.get(run, {}),
                 }
                 try:
                     plugin_data = _parse(series.plugin_content)
@@ -75,6 +77,41 @@ class RecordSource:
     def _listing(self, ctx, experiment_id):
         return self._recent.get(("listing", experiment_id), lambda: self._provider.list_blob_sequences(
             ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME))
+
+    def media_tags(self, ctx, experiment_id):
+        """{run: {predictions tag: (media tag, MediaPluginData)}} of the example media logged
+        (storage/media.py: their own plugin name, so the predictions listing never holds them)."""
+        def index():
+            listing = self._provider.list_blob_sequences(ctx, experiment_id=experiment_id,
+                                                         plugin_name=media.MEDIA_PLUGIN_NAME)
+            found = {}
+            for run, tags in listing.items():
+                for tag, series in tags.items():
+                    try:
+                        plugin_data = media.parse_plugin_data(series.plugin_content)
+                    except Unreadable:
+                        continue  # names no predictions tag: nothing to show it beside
+                    found.setdefault(run, {})[plugin_data.predictions_tag] = (tag, plugin_data)
+            return found
+
+        return self._recent.get(("media", experiment_id), index)
+
+    def media_step(self, ctx, experiment_id, run, tag):
+        """(StepRef, MediaPluginData, read) of the last step of the media of predictions tag `tag` (a later
+        write replaces an earlier one); read() gives its bytes. NotFound when none was logged."""
+        found = self.media_tags(ctx, experiment_id).get(run, {}).get(tag)
+        if found is None:
+            raise NotFound(f"no example media logged for run {run!r} tag {tag!r}")
+        media_tag, plugin_data = found
+        sequences = self._recent.get(("media", experiment_id, run, media_tag), lambda: self._provider.read_blob_sequences(
+            ctx, experiment_id=experiment_id, plugin_name=media.MEDIA_PLUGIN_NAME, downsample=KEEP_ALL,
+            run_tag_filter=_only(run, media_tag)))
+        refs = [StepRef(d.step, d.wall_time, d.values[0].blob_key)
+                for d in sequences.get(run, {}).get(media_tag, []) if d.values]
+        if not refs:
+            raise NotFound(f"no example media logged for run {run!r} tag {tag!r}")
+        ref = max(refs, key=lambda r: (r.step, r.wall_time))
+        return ref, plugin_data, lambda: self._read_blob(ctx, run, media_tag, ref)
 
     def plugin_data(self, ctx, experiment_id, run, tag):
         series = self._listing(ctx, experiment_id).get(run, {}).get(tag)

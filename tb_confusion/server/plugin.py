@@ -13,7 +13,7 @@ from tb_confusion.reading import provider
 from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data
 from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument
-from tb_confusion.server import diff_data
+from tb_confusion.server import diff_data, media_data
 from tb_confusion.server.json_http import json_route
 from tb_confusion.report import build_report
 
@@ -83,6 +83,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/diff": self._serve_diff,
             "/forgetting": self._serve_forgetting,
             "/calibration": self._serve_calibration,
+            "/media": self._serve_media,
         }
 
     # -- routes -------------------------------------------------------------------------------------
@@ -181,6 +182,10 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     def _serve_forgetting(self, request):
         run, tag = _run_tag(request)
         return diff_data.forgetting(self._source, self._caches["tables"], _where(request), run, tag, request)
+
+    @wrappers.Request.application
+    def _serve_media(self, request):
+        return media_data.respond(self._source, self._caches["steps"], _where(request), request)
 
     @json_route
     def _serve_catalogue(self, request):

@@ -42,6 +42,20 @@ _SCHEMA = [
         ("index", 3, _F.TYPE_MESSAGE, _F.LABEL_OPTIONAL, ".tb_confusion.Array"),
         ("shape", 4, _F.TYPE_UINT64, _F.LABEL_REPEATED, None),
     ]),
+    ("MediaPluginData", [
+        ("version", 1, _F.TYPE_UINT32, _F.LABEL_OPTIONAL, None),
+        ("predictions_tag", 2, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
+    ]),
+    ("MediaItem", [
+        ("id", 1, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
+        ("kind", 2, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
+        ("data", 3, _F.TYPE_BYTES, _F.LABEL_OPTIONAL, None),
+    ]),
+    ("MediaTable", [
+        ("version", 1, _F.TYPE_UINT32, _F.LABEL_OPTIONAL, None),
+        ("items", 2, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.MediaItem"),
+        ("checksum", 3, _F.TYPE_FIXED32, _F.LABEL_OPTIONAL, None),
+    ]),
 ]
 
 
@@ -84,3 +98,6 @@ PluginData = _classes["PluginData"]
 Array = _classes["Array"]
 Payload = _classes["Payload"]
 NamedArray = _classes["NamedArray"]
+MediaPluginData = _classes["MediaPluginData"]
+MediaItem = _classes["MediaItem"]
+MediaTable = _classes["MediaTable"]
