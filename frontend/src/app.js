@@ -7,7 +7,7 @@ import {h, replaceChildren} from "./dom.js";
 import {INITIAL_STATE, createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
 import {modelAt, withReport} from "./model.js";
-import {EXAMPLES_PAGE, calibrationRequest, compactShown, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
+import {calibrationRequest, compactShown, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
   statsKey, stepForRun, taskOf, unionSteps} from "./selection.js";
 import {cacheKey, createLoader} from "./loader.js";
 import {createSync} from "./sync.js";
@@ -22,12 +22,14 @@ import {createEpochsView} from "./epochs_view.js";
 import {createExamplesView} from "./examples_view.js";
 import {createCalibrationView} from "./calibration_view.js";
 import {calibrationChoices} from "./calibration.js";
+import {createDiffView} from "./diff_view.js";
 import {DATA_RELOADED, RUNS_CHANGED, connectToHost} from "./host_messages.js";
 import {createGridLayout} from "./run_grid_layout.js";
 import {drawerDock} from "./drawer.js";
 import {runColors} from "./run_colors.js";
 
-const api = {...routes, calibration: (params) => getJson("calibration", params)};
+const api = {...routes, calibration: (params) => getJson("calibration", params),
+  diff: (params) => getJson("diff", params), forgetting: (params) => getJson("forgetting", params)};
 
 /** Build the panel into document.body and start loading. */
 export function renderPanel() {
@@ -51,10 +53,11 @@ export function renderPanel() {
   const epochs = createEpochsView(actions);
   const examples = createExamplesView(actions);
   const calibration = createCalibrationView({set: (patch) => store.set(patch)});
+  const diff = createDiffView({set: (patch) => store.set(patch), selectCell: actions.selectCell});
   const message = h("div", {class: "message", role: "status", "aria-live": "polite"});
   const details = h("div", {class: "details"},
     h("div", {class: "two-columns"}, summary.element, curves.element),
-    h("div", {class: "two-columns"}, epochs.element, calibration.element));
+    h("div", {class: "two-columns"}, epochs.element, calibration.element), diff.element);
   root.append(toolbar.element, message, runGrid, details, examples.element);
 
   // The grid's width decides how many cards share a row and the size of their cells.
@@ -122,6 +125,7 @@ export function renderPanel() {
         const request = calibrationRequest(state, run);
         return {run, entry: request ? state.calibration[cacheKey(state, request)] ?? null : null};
       })});
+    diff.update({state, task, catalogue: state.catalogue});
     const params = examplesRequest(state);
     const key = state.selected ? JSON.stringify(state.selected) : null;
     if (key !== selectedKey) {
@@ -130,7 +134,7 @@ export function renderPanel() {
         card: cards.get(state.selected.run)?.element, viewportWidth: window.innerWidth});
     }
     examples.update({state, params, entry: params ? state.examples[cacheKey(state, params)] : null,
-      model: runViews.find((r) => r.run === state.selected?.run)?.model || null, pageSize: EXAMPLES_PAGE, dock,
+      model: runViews.find((r) => r.run === state.selected?.run)?.model || null, dock,
       notice: examplesNotice(state)});
     sync(state);
     debug.lastRenderMs = performance.now() - started;

@@ -13,12 +13,21 @@ import {createOrderToggle} from "./drawer.js";
 import {likelyIssuesText} from "./examples_order.js";
 import {stepForRun} from "./selection.js";
 import {formatCount, formatPercent} from "./number_format.js";
+import {createPager} from "./pager.js";
 import {taskInfo} from "./tasks.js";
 import {imagesTotalText, unitsOf} from "./units.js";
 
 /** A probability as text: "0.9731", "–" when absent. */
 export function probabilityText(value) {
   return typeof value === "number" && Number.isFinite(value) ? value.toFixed(4) : "\u2013";
+}
+
+/** The name at `index` of `list` (class names, a matrix's columns), or the index as text without one. */
+export const nameAt = (list, index) => list?.[index] ?? String(index);
+
+/** A table cell holding a class name as text, the full name on hover (a long one ends in "…"). */
+export function classCell(text, ...extra) {
+  return h("td", {class: "class-name", title: text}, text, ...extra);
 }
 
 /** The columns shown for a page of examples: the newer fields only when the server sent them. */
@@ -34,24 +43,17 @@ export function createExamplesView(actions) {
   const close = h("button", {class: "icon-button", id: "examples-close", "aria-label": "Close the examples", title: "Close (Esc)",
     onclick: () => actions.clearSelection()}, "\u00d7");
   const body = h("div", {class: "examples-body"});
-  const previous = h("button", {class: "text-button", id: "examples-prev", onclick: () => actions.pageExamples(offset - pageSize)}, "\u2039 Previous");
-  const next = h("button", {class: "text-button", id: "examples-next", onclick: () => actions.pageExamples(offset + pageSize)}, "Next \u203A");
   const order = createOrderToggle((value) => actions.setExamplesOrder(value));
-  const range = h("span", {class: "page-range"});
   const total = h("p", {class: "note examples-total", id: "examples-total", "aria-live": "polite",
     hidden: true});
-  const pager = h("div", {class: "pager"}, previous, range, next);
+  const pager = createPager((to) => actions.pageExamples(to), {previous: "examples-prev", next: "examples-next"});
   const element = h("section", {class: "card examples-card drawer", id: "examples", role: "dialog", "aria-modal": "false",
     "aria-labelledby": "examples-title", "aria-describedby": "examples-caption", hidden: true},
-  h("div", {class: "card-head"}, title, close), subtitle, order.element, total, body, pager);
-  let offset = 0;
-  let pageSize = 25;
+  h("div", {class: "card-head"}, title, close), subtitle, order.element, total, body, pager.element);
   let shownKey = null;
 
   /** `notice`: why the selected cell lists nothing without a request (selection.js examplesNotice). */
-  function update({state, params, entry, model, pageSize: size, dock = "right", notice = null}) {
-    pageSize = size;
-    offset = state.examplesOffset;
+  function update({state, params, entry, model, dock = "right", notice = null}) {
     element.dataset.dock = dock;
     if ((!params && !notice) || !model) {
       element.hidden = true;
@@ -60,7 +62,7 @@ export function createExamplesView(actions) {
       setText(total, "");
       total.hidden = true;
       order.update(state.examplesOrder, "");
-      pager.hidden = true;
+      pager.update(null);
       shownKey = null;
       return;
     }
@@ -88,7 +90,7 @@ export function createExamplesView(actions) {
       replaceChildren(body, h("p", {class: "note examples-notice", id: "examples-notice"}, notice));
       setText(total, "");
       total.hidden = true;
-      pager.hidden = true;
+      pager.update(null);
       return;
     }
     if (!entry) {
@@ -103,7 +105,7 @@ export function createExamplesView(actions) {
       replaceChildren(body, h("div", {class: "error"}, entry.error));
       setText(total, "");
       total.hidden = true;
-      pager.hidden = true;
+      pager.update(null);
       return;
     }
     const page = entry.page;
@@ -116,10 +118,7 @@ export function createExamplesView(actions) {
       replaceChildren(body, !page.total ? h("p", {class: "empty-hint"}, `No ${units.examples} in this cell.`)
         : images ? imagesTable(page.examples, units) : examplesTable(page.examples, names, columns, perLabel));
     }
-    pager.hidden = page.total <= page.limit;
-    setText(range, page.total ? `${formatCount(page.offset + 1)}\u2013${formatCount(Math.min(page.total, page.offset + page.limit))} of ${formatCount(page.total)}` : "");
-    previous.disabled = page.offset === 0;
-    next.disabled = page.offset + page.limit >= page.total;
+    pager.update(page);
   }
 
   return {element, update};
@@ -129,7 +128,6 @@ export function createExamplesView(actions) {
  * sort key: most confident first); the other probabilities are "prob". Names are text only. */
 function examplesTable(examples, names, columns, perLabel) {
   const {trueScore, runnerUp} = exampleColumns(examples);
-  const name = (list, index) => list[index] ?? String(index);
   const probability = (value, cls, tip) => h("td", {class: cls, title: tip}, probabilityText(value));
   const head = (text, cls = null, tip = null) => h("th", {scope: "col", class: cls, title: tip}, text);
   const scoreTip = perLabel ? "the probability of the label being on" : "the probability the model gave";
@@ -143,13 +141,12 @@ function examplesTable(examples, names, columns, perLabel) {
     h("tbody", {}, examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake",
       dataset: e.likely_issue ? {likelyIssue: ""} : {}},
       h("td", {class: "example-id", title: e.id}, e.id),
-      h("td", {class: "class-name", title: name(names, e.true)}, name(names, e.true),
+      classCell(nameAt(names, e.true),
         e.likely_issue ? h("span", {class: "likely-issue-flag", title: "likely label error (confident learning)"}, " \u2691") : null),
       trueScore ? probability(e.true_score, "prob") : null,
-      h("td", {class: "class-name", title: name(columns, e.pred)}, name(columns, e.pred)),
+      classCell(nameAt(columns, e.pred)),
       probability(e.score, "num"),
-      runnerUp ? h("td", {class: "class-name", title: e.runner_up === null ? "" : name(columns, e.runner_up)},
-        e.runner_up === null || e.runner_up === undefined ? "\u2013" : name(columns, e.runner_up)) : null,
+      runnerUp ? classCell(e.runner_up === null || e.runner_up === undefined ? "\u2013" : nameAt(columns, e.runner_up)) : null,
       runnerUp ? probability(e.runner_up_score, "prob") : null))));
 }
 

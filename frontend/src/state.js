@@ -7,7 +7,12 @@
  * to compute recommended thresholds on (null: the default, see selection.js recommendRunOf).
  * The Calibration card's choices: calibrationBins, calibrationStrategy ("equal_width" or
  * "equal_mass"), calibrationClass ({tag, index} or null: the whole step), calibrationTemperature
- * (preview temperature scaling); its answers are cached in `calibration`. */
+ * (preview temperature scaling); its answers are cached in `calibration`.
+ * The Diff card (diff.js): diffOpen (closed: nothing asked), diffMode ("steps" or "runs"), diffRun (the run
+ * whose steps are compared; null: the first selected), diffStep (step A; null: the previous logged step),
+ * diffRuns ([run A, run B]; null: the first two selected), diffShow ("count" or "row"), diffPages
+ * ({key, learned, forgotten}: the flip lists' offsets for one comparison); answers cached in `diffs`
+ * and `forgetting`. */
 export const INITIAL_STATE = Object.freeze({
   catalogue: null,
   tags: null,
@@ -38,6 +43,15 @@ export const INITIAL_STATE = Object.freeze({
   calibrationStrategy: "equal_width",
   calibrationClass: null,
   calibrationTemperature: false,
+  diffOpen: false,
+  diffMode: "steps",
+  diffRun: null,
+  diffStep: null,
+  diffRuns: null,
+  diffShow: "count",
+  diffPages: null,
+  diffs: {},
+  forgetting: {},
   playing: false,
   theme: "light",
 });

@@ -10,11 +10,13 @@ import {INITIAL_STATE} from "./state.js";
 import {failedCatalogue} from "./catalogue.js";
 import {calibrationRequest, defaultSelection, epochsRequest, examplesRequest, nearestStep, reportRequest, statsKey, stepForRun,
   unionSteps} from "./selection.js";
+import {FLIP_KINDS, diffKey, diffRequest, flipOffset, forgettingRequest} from "./diff.js";
 import {browserUrl, createUrlWriter, decodeState, readHash, restoreSelection} from "./url_state.js";
 
 const MAX_CACHED_STATS = 16;
 const MAX_CACHED_EPOCHS = 32;
 const MAX_CACHED_CALIBRATION = 32;
+const MAX_CACHED_DIFFS = 12;
 
 /** sync(state), called after every render: `api` is api.js's object (a fake in tests), `loader`
  * loader.js's; `url` where the selection is kept (url_state.js browserUrl: TensorBoard's hash; null
@@ -96,6 +98,18 @@ export function createSync(store, api, loader, {url = browserUrl(), setTimeout, 
       loader.cached("calibration", cacheKey(state, params), "answer", () => api.calibration(params),
         {prune: trimCalibration});
     }
+    // The Diff card, only while open (the forgetting route reads every step of the run).
+    if (api.diff) {
+      for (const params of diffRequests(state)) {
+        loader.cached("diffs", diffKey(state, params), "answer", () => api.diff(params),
+          {debounce: [`diff ${params.flips ?? "summary"}`, 200], prune: trimDiffs});
+      }
+      const params = forgettingRequest(state);
+      if (params) {
+        loader.cached("forgetting", cacheKey(state, params), "answer", () => api.forgetting(params),
+          {debounce: ["forgetting", 250], prune: trimForgetting});
+      }
+    }
     for (const run of state.runs) {
       const params = reportRequest(state, run);
       if (!params) continue;
@@ -112,8 +126,10 @@ function pastedSelection(s, saved) {
   if (!patch.tag) return null;
   const same = patch.tag === s.tag && JSON.stringify(patch.runs) === JSON.stringify(s.runs);
   const kept = same ? {curveClass: s.curveClass, selected: s.selected, examplesOffset: s.examplesOffset} : {steps: {}};
-  const {threshold, cutoff, normalization, sort, recommendRun} = INITIAL_STATE; // what the URL leaves out
-  const next = {threshold, cutoff, normalization, sort, recommendRun, ...patch, ...kept};
+  const {threshold, cutoff, normalization, sort, recommendRun, diffOpen, diffMode, diffRun, diffStep, diffRuns,
+    diffShow} = INITIAL_STATE; // what the URL leaves out
+  const next = {threshold, cutoff, normalization, sort, recommendRun, diffOpen, diffMode, diffRun, diffStep, diffRuns,
+    diffShow, ...patch, ...kept};
   if (same) next.step = nearestStep(unionSteps(s.steps, s.runs), patch.step ?? s.step) ?? s.step;
   else next.step = patch.step ?? null;
   return next;
@@ -139,6 +155,24 @@ function trimCalibration(cache, state) {
     const params = calibrationRequest(state, run);
     return params && cacheKey(state, params);
   }));
+}
+
+// The Diff card's requests: the summary and the shown page of each kind of flips.
+function diffRequests(state) {
+  const summary = diffRequest(state);
+  if (!summary) return [];
+  return [summary, ...FLIP_KINDS.map((kind) => diffRequest(state, kind, flipOffset(state, kind)))];
+}
+
+// At most MAX_CACHED_DIFFS diff answers (summaries and pages), never those shown.
+function trimDiffs(cache, state) {
+  return newest(cache, MAX_CACHED_DIFFS, diffRequests(state).map((params) => diffKey(state, params)));
+}
+
+// The forgetting answer shown, and at most three others.
+function trimForgetting(cache, state) {
+  const params = forgettingRequest(state);
+  return newest(cache, 4, params ? [cacheKey(state, params)] : []);
 }
 
 // The cache without its oldest entries beyond `max`, keeping those of `keep` (keys).

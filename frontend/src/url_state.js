@@ -17,6 +17,9 @@ const NORMALIZATIONS = ["count", "row", "column", "all"];
 const SORTS = ["index", "support", "error", "cluster"];
 const MAX_TEXT = 2000;
 
+const DIFF_MODES = ["steps", "runs"];
+const STEP = /^-?\d{1,16}$/;
+
 const decode = (text) => {
   try {
     return decodeURIComponent(text);
@@ -69,6 +72,12 @@ export function encodeState(state) {
   if (state.normalization !== "count") entries.push(["show", state.normalization]);
   if (state.sort !== "index") entries.push(["order", state.sort]);
   if (state.recommendRun !== null && state.recommendRun !== undefined) entries.push(["recommend", state.recommendRun]);
+  // The Diff card: open (and how it compares) and its picks, only when set.
+  if (state.diffOpen) entries.push(["diff", state.diffMode === "runs" ? "runs" : "steps"]);
+  if (state.diffRun) entries.push(["diff_run", state.diffRun]);
+  if (Number.isSafeInteger(state.diffStep)) entries.push(["diff_step", String(state.diffStep)]);
+  if (state.diffRuns) entries.push(["diff_runs", JSON.stringify(state.diffRuns)]);
+  if (state.diffShow === "row") entries.push(["diff_show", "row"]);
   return entries;
 }
 
@@ -85,26 +94,33 @@ const text = (value) => (typeof value === "string" && value.length > 0 && value.
 
 /** The values of readHash's {name: text} that are well formed, value by value:
  * {tag, runs, step, threshold, thresholds (numbers, null where one is bad), cutoff, normalization,
- * sort, recommendRun}; a missing or bad value is left out. Whether a run or tag exists is checked
+ * sort, recommendRun, diffMode (the Diff card open), diffRun, diffStep, diffRuns, diffShow}; a missing
+ * or bad value is left out. Whether a run or tag exists is checked
  * later, against the server's tags (restoreSelection). */
 export function decodeState(raw) {
   const out = {};
   if (!raw || typeof raw !== "object") return out;
   const own = (name) => (Object.hasOwn(raw, name) ? raw[name] : undefined);
   if (text(own("tag"))) out.tag = own("tag");
-  if (text(own("runs"))) {
+  const runList = (value) => {
     try {
-      const runs = JSON.parse(own("runs"));
-      if (Array.isArray(runs)) {
-        const names = [...new Set(runs.filter((run) => text(run) !== null))];
-        if (names.length) out.runs = names;
-      }
+      const runs = JSON.parse(value);
+      return Array.isArray(runs) ? [...new Set(runs.filter((run) => text(run) !== null))] : [];
     } catch {
-      // not JSON: left out
+      return []; // not JSON: left out
     }
+  };
+  const stepOf = (value) => (typeof value === "string" && STEP.test(value) && Number.isSafeInteger(Number(value))
+    ? Number(value) : null);
+  if (stepOf(own("step")) !== null) out.step = stepOf(own("step"));
+  if (DIFF_MODES.includes(own("diff"))) out.diffMode = own("diff");
+  if (text(own("diff_run"))) out.diffRun = own("diff_run");
+  if (stepOf(own("diff_step")) !== null) out.diffStep = stepOf(own("diff_step"));
+  if (text(own("diff_runs"))) {
+    const pair = runList(own("diff_runs"));
+    if (pair.length === 2) out.diffRuns = pair;
   }
-  const step = own("step");
-  if (typeof step === "string" && /^-?\d{1,16}$/.test(step) && Number.isSafeInteger(Number(step))) out.step = Number(step);
+  if (own("diff_show") === "row") out.diffShow = "row";
   const threshold = unitNumber(own("threshold"));
   if (threshold !== null) out.threshold = threshold;
   if (text(own("thresholds"))) out.thresholds = own("thresholds").split(",").map(unitNumber);
@@ -113,6 +129,10 @@ export function decodeState(raw) {
   if (NORMALIZATIONS.includes(own("show"))) out.normalization = own("show");
   if (SORTS.includes(own("order"))) out.sort = own("order");
   if (text(own("recommend"))) out.recommendRun = own("recommend");
+  if (text(own("runs"))) {
+    const runs = runList(own("runs"));
+    if (runs.length) out.runs = runs;
+  }
   return out;
 }
 
@@ -143,6 +163,11 @@ export function restoreSelection(tags, saved) {
   if (saved.sort !== undefined) patch.sort = saved.sort;
   if (saved.recommendRun !== undefined && has(saved.recommendRun, tag)) patch.recommendRun = saved.recommendRun;
   if (saved.step !== undefined) patch.step = saved.step;
+  if (saved.diffMode !== undefined) Object.assign(patch, {diffOpen: true, diffMode: saved.diffMode});
+  if (saved.diffRun !== undefined && has(saved.diffRun, tag)) patch.diffRun = saved.diffRun;
+  if (saved.diffStep !== undefined) patch.diffStep = saved.diffStep;
+  if (saved.diffRuns?.every((run) => has(run, tag))) patch.diffRuns = saved.diffRuns;
+  if (saved.diffShow !== undefined) patch.diffShow = saved.diffShow;
   return patch;
 }
 
