@@ -30,7 +30,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import lightning.pytorch as L  # noqa: E402
 from lightning.pytorch.loggers import TensorBoardLogger  # noqa: E402
