@@ -157,7 +157,16 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         options = _report_options(request, with_curves=False)
         plugin_data = self._source.plugin_data(*where, run, tag)
         _check_thresholds(options, plugin_data)
-        return epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options)
+        # the whole answer is kept for the steps it covers: a repeat (another card, the same cutoff again) is
+        # one lookup instead of a headline per step, and a new step makes a new key
+        steps = tuple((ref.step, ref.wall_time, ref.blob_key) for ref in self._source.steps(*where, run, tag))
+        key = ("epochs", where[1], run, tag, steps, tuple(sorted(options.items())))
+
+        def compute():
+            answer = epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options)
+            return json_http.encode(answer)
+
+        return self._answers.get_or_compute(key, compute, _body_size)
 
     @json_route
     def _serve_calibration(self, request):
