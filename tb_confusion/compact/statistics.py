@@ -55,11 +55,11 @@ class CompactStatistics(Statistics):
     def class_counts(self):
         """[BinaryCounts] per class: positives, argmax and runner-up negatives at their own scores, the
         other negatives at their bins' centers."""
-        return [m.binary_counts(*parts) for parts in self._one_vs_rest()]
+        return [m.binary_counts(*parts) for parts in self._parts]
 
     def micro_counts(self):
         """BinaryCounts of every (example, class) pair pooled."""
-        parts = list(self._one_vs_rest())
+        parts = self._parts
         return m.binary_counts(*(np.concatenate([part[i] for part in parts]) for i in range(3)))  # (truth, score, w)
 
     def auc_error_bound(self):
@@ -68,7 +68,7 @@ class CompactStatistics(Statistics):
         bounds = []
         y, w = self.labels, self._weights()
         edges_key = compact_facts.keys
-        for k, (truth, _, weight) in enumerate(self._one_vs_rest()):
+        for k, (truth, _, weight) in enumerate(self._parts):
             positives = weight[truth].sum()
             negatives = weight[~truth].sum()
             if positives <= 0 or negatives <= 0:
@@ -79,6 +79,12 @@ class CompactStatistics(Statistics):
             keys, counts = self.facts.others(k)
             bounds.append(float(np.dot(shared[keys.astype(np.int64)], counts) / (positives * negatives)))
         return bounds
+
+    @functools.cached_property
+    def _parts(self):
+        """[(truth, scores, weights)] per class (see _one_vs_rest), built once for the counts, the micro
+        average and the error bound."""
+        return list(self._one_vs_rest())
 
     def _weights(self):
         return np.ones(len(self.labels)) if self.weights is None else self.weights
