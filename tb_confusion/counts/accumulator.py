@@ -74,6 +74,8 @@ class Accumulator:
         y, p = self._arrays(labels, probabilities)
         batch = len(y)
         take = len(y) if self.max_examples is None else max(0, min(len(y), self.max_examples - self.examples_seen))
+        if take < len(y) and not self.from_logits and kernel.fused() is not None:
+            _check_probabilities(p.reshape(-1, p.shape[-1]))  # what _arrays left to the compiled passes
         if take < len(y):  # the sampler's padding: checked above like any batch, then not counted
             y, p = y[:take], p[:take]
             sample_weight = None if sample_weight is None else as_array(sample_weight, "sample_weight")[:take]
@@ -94,14 +96,19 @@ class Accumulator:
             bad = counted.min() if counted.min() < 0 else counted.max()
             ignore = "" if self.ignore_index is None else f" (ignore_index is {self.ignore_index})"
             raise BadArgument(f"labels must lie in [0, {c}) or be the ignore_index; got {bad}{ignore}")
+        fused = kernel.fused()
+        check = None if fused is None or self.from_logits else SUM_TOLERANCE
+        parts = [_pass(p, y, weights, keep, a, min(a + _ELEMENTS_PER_PASS, len(y)), per_example, n, c, fused,
+                       check, self.ignore_index) for a in range(0, max(len(y), 1), _ELEMENTS_PER_PASS)]
+        if any(bad >= 0 for _, bad in parts):
+            _check_probabilities(p)  # raises numpy's message about the first bad element
+        sums = [part for part, _ in parts]
         if self.state is None:
             self.class_names = [str(k) for k in range(c)]
             self.state = CountState(c)
         if self.state.num_classes != c:
             raise BadArgument(f"probabilities have {c} classes; this accumulator counts {self.state.num_classes}")
         self._check_ids(ids)
-        sums = [_pass(p, y, weights, keep, a, min(a + _ELEMENTS_PER_PASS, len(y)), per_example, n, c)
-                for a in range(0, max(len(y), 1), _ELEMENTS_PER_PASS)]
         for k, part in enumerate(sums):
             self.state.add(part._replace(num_examples=n if k == len(sums) - 1 else 0),
                            example_ids=ids if k == len(sums) - 1 else None if ids is None else [])
@@ -142,14 +149,8 @@ class Accumulator:
         flat = p.reshape(-1, p.shape[-1])
         if self.from_logits:
             p = _softmax(flat).reshape(p.shape)
-        else:
-            off = row_off_sum(flat, SUM_TOLERANCE)  # also catches NaN and inf: their sums are not near 1
-            if off:
-                element, total = off
-                raise BadArgument(f"probabilities must sum to 1 over the classes (softmax outputs); element {element} "
-                                  f"sums to {total:.6g}. Pass from_logits=True for logits")
-            if flat.min() < 0:
-                raise BadArgument(f"probabilities must be in [0, 1]; got {flat.min()}")
+        elif kernel.fused() is None:  # the compiled kernel checks them in its pass over the sums
+            _check_probabilities(flat)
         return y.astype(np.int64, copy=False), p
 
     def merge(self, other):
@@ -208,14 +209,31 @@ class Accumulator:
             raise BadArgument(f"accumulator {self.tag!r} holds no batch yet: call update() first")
 
 
-def _pass(p, y, weights, keep, a, b, per_example, n, c):
-    """kernel.batch_sums of elements a..b, the ignored ones dropped here: a copy of one pass, not the batch."""
+def _pass(p, y, weights, keep, a, b, per_example, n, c, fused, check, ignore_index):
+    """(sums of elements a..b, the first element failing the probability check or -1). numpy: kernel.batch_sums
+    with the ignored elements dropped here (a copy of one pass, not the batch); compiled: `fused.pass_sums`
+    skips them in place and, with `check`, checks the probabilities in the same pass."""
+    w = None if weights is None else weights[a:b]
+    if fused is not None:
+        return fused.pass_sums(p[a:b], y[a:b], w, a, per_example, ignore_index, num_examples=n, num_classes=c,
+                               tolerance=check)
     rows = np.arange(a, b, dtype=np.int64) // per_example
-    p, y, w = p[a:b], y[a:b], None if weights is None else weights[a:b]
+    p, y = p[a:b], y[a:b]
     if keep is not None and not keep[a:b].all():
         k = keep[a:b]
         p, y, rows, w = p[k], y[k], rows[k], None if w is None else w[k]
-    return kernel.batch_sums(p, y, w, rows, num_examples=n, num_classes=c)
+    return kernel.batch_sums(p, y, w, rows, num_examples=n, num_classes=c), -1
+
+
+def _check_probabilities(flat):
+    """BadArgument unless the [M, C] probabilities are >= 0 and each row sums to 1 (softmax outputs)."""
+    off = row_off_sum(flat, SUM_TOLERANCE)  # also catches NaN and inf: their sums are not near 1
+    if off:
+        element, total = off
+        raise BadArgument(f"probabilities must sum to 1 over the classes (softmax outputs); element {element} "
+                          f"sums to {total:.6g}. Pass from_logits=True for logits")
+    if flat.min() < 0:
+        raise BadArgument(f"probabilities must be in [0, 1]; got {flat.min()}")
 
 
 def _names(class_names):

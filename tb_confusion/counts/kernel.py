@@ -4,8 +4,13 @@
 
 probabilities: float32 [M, C] rows of valid elements (ignored ones already dropped); labels: int [M];
 weights: float64 [M] or None; rows: int [M], the example (image) each element belongs to.
+
+This is the numpy kernel. With numba installed (the `fast` extra) the Accumulator uses the same sums
+compiled into one pass (tb_confusion.counts.compiled; `fused()` says which); TB_CONFUSION_KERNEL=numpy
+forces this one, TB_CONFUSION_KERNEL=compiled requires the compiled one.
 """
 
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -16,6 +21,7 @@ from tb_confusion.tasks.multiclass import TOP_K
 
 # Rows per pass when binning every class's score: keeps the [rows, C] index array near 32 MiB.
 _BIN_ELEMENTS = 1 << 22
+_COMPILED = []  # [module or None] once numba's import was tried
 _CALIBRATION_EDGES = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1).astype(np.float32).astype(np.float64)
 
 
@@ -94,3 +100,20 @@ def _all_score_bins(p, w):
         weights = None if w is None else np.repeat(w[a:a + step], c)
         total += np.bincount(index.reshape(-1), weights, minlength=c * SCORE_BINS)
     return total
+
+
+def fused():
+    """The compiled kernel module (tb_confusion.counts.compiled) when numba imports, else None; numba is
+    imported on the first call only. TB_CONFUSION_KERNEL=numpy gives None, =compiled raises without numba."""
+    choice = os.environ.get("TB_CONFUSION_KERNEL", "").strip().lower()
+    if choice == "numpy":
+        return None
+    if not _COMPILED:
+        try:
+            from tb_confusion.counts import compiled
+        except ImportError:
+            compiled = None
+        _COMPILED.append(compiled)
+    if _COMPILED[0] is None and choice == "compiled":
+        raise ImportError("TB_CONFUSION_KERNEL=compiled needs numba: pip install tb_confusion[fast]")
+    return _COMPILED[0]

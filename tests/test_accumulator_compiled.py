@@ -1,0 +1,186 @@
+"""The compiled kernel (tb_confusion.counts.compiled, numba) gives the numpy kernel's sums: equal integer
+counts, float sums within 1e-12 relative, log loss within 1e-9; and the Accumulator raises the same errors
+with either. Skipped without numba."""
+
+import os
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+pytest.importorskip("numba")
+
+import tb_confusion as tbc  # noqa: E402
+from tb_confusion.counts import accumulator, compiled, kernel  # noqa: E402
+from tb_confusion.errors import BadArgument  # noqa: E402
+
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
+
+
+@contextmanager
+def _kernel(name):
+    before = os.environ.get("TB_CONFUSION_KERNEL")
+    os.environ["TB_CONFUSION_KERNEL"] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TB_CONFUSION_KERNEL"]
+        else:
+            os.environ["TB_CONFUSION_KERNEL"] = before
+
+
+def _probabilities(rng, shape, ties):
+    """float32 rows summing to 1; with `ties`, small integer ratios (many equal scores, exact zeros)."""
+    if ties:
+        counts = rng.integers(0, 4, shape).astype(np.float64)
+        counts[..., 0] += 1
+        return (counts / counts.sum(-1, keepdims=True)).astype(np.float32)
+    logits = rng.normal(size=shape) * 3
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)).astype(np.float32)
+
+
+def _assert_same(a, b, weighted):
+    """a, b: (cells, scores, calibration, top_k, log_loss, (rows, cells, counts)) of the two kernels."""
+    mass = max(float(np.asarray(a[0]).sum()), 1.0)
+    for name, x, z in zip(("cells", "scores", "calibration", "top_k"), a[:4], b[:4]):
+        assert x.shape == z.shape, name
+        if weighted or name in ("calibration", "top_k"):
+            np.testing.assert_allclose(z, x, rtol=1e-12, atol=1e-12 * mass, err_msg=name)
+        else:
+            np.testing.assert_array_equal(z, x, err_msg=name)
+    assert b[4] == pytest.approx(a[4], rel=1e-9, abs=1e-12)
+    np.testing.assert_array_equal(b[5][0], a[5][0])
+    np.testing.assert_array_equal(b[5][1], a[5][1])
+    if weighted:
+        np.testing.assert_allclose(b[5][2], a[5][2], rtol=1e-12)
+    else:
+        np.testing.assert_array_equal(b[5][2], a[5][2])
+
+
+def _fields(sums):
+    return sums.cells, sums.scores, sums.calibration, sums.top_k, sums.log_loss, sums.examples
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 30), m=st.integers(0, 400), weighted=st.booleans(),
+       ties=st.booleans())
+def test_batch_sums_equal_the_numpy_kernels(seed, c, m, weighted, ties):
+    rng = np.random.default_rng(seed)
+    p = _probabilities(rng, (m, c), ties)
+    y = rng.integers(0, c, m)
+    rows = np.sort(rng.integers(0, 5, m))
+    w = rng.random(m) * (rng.random(m) < 0.8) if weighted else None
+    args = dict(num_examples=5, num_classes=c)
+    expected = kernel.batch_sums(p, y, w, rows, **args)
+    got = compiled.batch_sums(p, y, w, rows, **args)
+    _assert_same(_fields(expected), _fields(got), weighted)
+    if m:  # (np.bincount of no elements gives int64 even with weights)
+        assert got.cells.dtype == expected.cells.dtype and got.examples[2].dtype == expected.examples[2].dtype
+    assert (got.num_examples, got.weighted) == (expected.num_examples, expected.weighted)
+
+
+def _state(kernel_name, batches, c, **options):
+    with _kernel(kernel_name):
+        acc = tbc.Accumulator("pixels", **options)
+        for y, p, kwargs in batches:
+            acc.update(y, p, **kwargs)
+    s = acc.state
+    return (s.cells, s.scores, s.calibration, s.top_k, s.log_loss, s.examples()), s
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 30), n=st.integers(1, 4), h=st.integers(1, 9),
+       w=st.integers(1, 9), weights=st.sampled_from(["none", "sample", "element", "both"]),
+       ties=st.booleans(), float16=st.booleans(), ignore=st.booleans(), batches=st.integers(1, 3))
+def test_accumulator_sums_equal_with_either_kernel(seed, c, n, h, w, weights, ties, float16, ignore, batches):
+    rng = np.random.default_rng(seed)
+    data = []
+    for _ in range(batches):
+        y = rng.integers(0, c, (n, h, w))
+        if ignore:
+            y[rng.random(y.shape) < 0.3] = 255
+        p = _probabilities(rng, (n, h, w, c), ties)
+        if float16:
+            p = p.astype(np.float16)
+        kwargs = {}
+        if weights in ("sample", "both"):
+            kwargs["sample_weight"] = rng.random(n) * 3
+        if weights in ("element", "both"):
+            kwargs["element_weight"] = rng.integers(0, 3, (n, h, w)).astype(np.float64)
+        data.append((y, p, kwargs))
+    options = dict(ignore_index=255 if ignore else None)
+    expected, numpy_state = _state("numpy", data, c, **options)
+    got, compiled_state = _state("compiled", data, c, **options)
+    _assert_same(expected, got, weights != "none")
+    assert compiled_state.num_examples == numpy_state.num_examples == n * batches
+
+
+def test_passes_and_blocks_split_anywhere(monkeypatch):
+    # passes of 37 elements: examples span passes and blocks, and each pass starts mid-example
+    monkeypatch.setattr(accumulator, "_ELEMENTS_PER_PASS", 37)
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 6, (5, 13, 11))
+    y[:, ::4] = 255
+    data = [(y, _probabilities(rng, (5, 13, 11, 6), False), {"element_weight": rng.random((5, 13, 11))}),
+            (y, _probabilities(rng, (5, 13, 11, 6), True), {})]
+    expected, _ = _state("numpy", data, 6, ignore_index=255)
+    got, _ = _state("compiled", data, 6, ignore_index=255)
+    _assert_same(expected, got, True)
+
+
+def _error(kernel_name, y, p, **options):
+    with _kernel(kernel_name):
+        acc = tbc.Accumulator("pixels", class_names=["a", "b", "c"], ignore_index=255, **options)
+        with pytest.raises(BadArgument) as raised:
+            acc.update(y, p)
+        assert acc.num_examples == 0 and not acc.state.cells.any()
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "negative", "sum", "ignored", "padding"])
+def test_bad_probabilities_raise_the_same_message(bad):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, (2, 4, 5))
+    p = _probabilities(rng, (2, 4, 5, 3), False)
+    options = {}
+    where = (1, 2, 3)
+    if bad == "nan":
+        p[where] = [np.nan, 0.5, 0.5]
+    elif bad == "inf":
+        p[where] = [np.inf, 0.0, 0.0]
+    elif bad == "negative":
+        p[where] = [-0.25, 0.75, 0.5]
+    elif bad == "sum":
+        p[where] = [0.5, 0.5, 0.5]
+    elif bad == "ignored":  # ignored elements are checked too
+        p[where] = [0.5, 0.5, 0.5]
+        y[where] = 255
+    else:  # past max_examples: checked, then not counted
+        p[where] = [0.5, 0.5, 0.5]
+        options["max_examples"] = 1
+    message = _error("numpy", y, p, **options)
+    assert _error("compiled", y, p, **options) == message
+    assert "probabilities" in message
+
+
+def test_logits_are_counted_the_same():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 4, (3, 6, 7))
+    logits = rng.normal(size=(3, 4, 6, 7)).astype(np.float32) * 4
+    data = [(y, logits, {})]
+    options = dict(channels_first=True, from_logits=True)
+    expected, _ = _state("numpy", data, 4, **options)
+    got, _ = _state("compiled", data, 4, **options)
+    _assert_same(expected, got, False)
+
+
+def test_the_environment_picks_the_kernel():
+    with _kernel("numpy"):
+        assert kernel.fused() is None
+    with _kernel("compiled"):
+        assert kernel.fused() is compiled
+    with _kernel(""):
+        assert kernel.fused() is compiled  # numba imports here
