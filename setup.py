@@ -36,6 +36,7 @@ setup(
         "transformers": ["transformers>=4.41", "accelerate>=1.1"],
         "xgboost": ["xgboost>=2.0"],
         "lightgbm": ["lightgbm>=4.0"],
+        "fast": ["numba>=0.60"],  # the compiled per-pixel Accumulator kernel; 0.60 is the first for numpy 2
         "test": ["pytest>=7", "hypothesis>=6", "scikit-learn>=1.5", "playwright>=1.40"],
     },
     entry_points={
