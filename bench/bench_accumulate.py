@@ -1,10 +1,12 @@
 """Per-pixel accumulation (`tb_confusion.Accumulator`, issue 13): throughput beside torchmetrics and beside
 one read of the probabilities, bytes per epoch, the report on such an epoch, writer memory at Cityscapes
-size, and the merge step. Run: .venv/bin/python bench/bench_accumulate.py [--quick]
+size, and the merge step. Run: .venv/bin/python bench/bench_accumulate.py [--quick] [--kernel KERNEL]
 
 Data: blocky masks (32 x 32 regions, every 32nd row ignored with 255) and float32 probabilities drawn from a
 bank of softmax rows per true class (about 80% argmax-correct), generated batch by batch; generation is not
-timed. Every figure of one kind is measured in the same run as its peer.
+timed. Every figure of one kind is measured in the same run as its peer. With --kernel both (the default when
+numba imports) the numpy and the compiled kernels are timed on the same batches (TB_CONFUSION_KERNEL per
+update); the other sections use the compiled one.
 """
 
 import argparse
@@ -23,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import best_seconds, median_seconds, print_table  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
+from tb_confusion.counts import kernel as counts_kernel  # noqa: E402
 from tb_confusion.storage.events import EventWriter  # noqa: E402
 
 IGNORE = 255
@@ -67,15 +70,33 @@ def _names(c):
 
 # -- 1. throughput ----------------------------------------------------------------------------------------
 
-def accumulate_voc(images, batch, roc_pixels, c=21, h=512, w=512):
-    """Time Accumulator.update, torchmetrics' confusion matrix and one read over the same batches; time
-    torchmetrics' binned ROC update on the first `roc_pixels` of the first batch (it loops per threshold)."""
+def _with_kernel(name, fn):
+    before = os.environ.get("TB_CONFUSION_KERNEL")
+    os.environ["TB_CONFUSION_KERNEL"] = name
+    try:
+        return fn()
+    finally:
+        os.environ.pop("TB_CONFUSION_KERNEL")
+        if before is not None:
+            os.environ["TB_CONFUSION_KERNEL"] = before
+
+
+def accumulate_voc(images, batch, roc_pixels, kernels, c=21, h=512, w=512):
+    """Time Accumulator.update (with each of `kernels`), torchmetrics' confusion matrix and one read over the
+    same batches; time torchmetrics' binned ROC update on the first `roc_pixels` of the first batch (it loops
+    per threshold). The first result is the first kernel's; "kernels" holds each one's seconds."""
     import torch
     from torchmetrics.classification import MulticlassConfusionMatrix, MulticlassROC
 
-    acc = tbc.Accumulator("pixels", class_names=_names(c), ignore_index=IGNORE)
+    accs = {name: tbc.Accumulator("pixels", class_names=_names(c), ignore_index=IGNORE) for name in kernels}
+    for name in kernels:  # load (or compile) the kernel outside the timings
+        warm = tbc.Accumulator("warm", ignore_index=IGNORE)
+        y0, p0 = next(_batches(1, 1, BLOCK, 2 * BLOCK, c))
+        _with_kernel(name, lambda: (warm.update(y0, p0), warm.update(y0, p0, sample_weight=np.ones(1))))
     confusion = MulticlassConfusionMatrix(num_classes=c, ignore_index=IGNORE)
-    ours, theirs, read, per_batch, pixels, roc = 0.0, 0.0, float("inf"), [], 0, None
+    spent_by = {name: 0.0 for name in kernels}
+    per_batch = {name: [] for name in kernels}
+    theirs, read, pixels, roc = 0.0, float("inf"), 0, None
     for y, p in _batches(images, batch, h, w, c):
         # torch's channels-last view of the same memory: [N, C, H, W] as torchmetrics takes it, no copy
         ty, tp = torch.from_numpy(y), torch.from_numpy(p).permute(0, 3, 1, 2)
@@ -83,18 +104,21 @@ def accumulate_voc(images, batch, roc_pixels, c=21, h=512, w=512):
             rows = max(1, roc_pixels // w)
             roc_metric = MulticlassROC(num_classes=c, thresholds=1000, ignore_index=IGNORE)
             roc = (_timed(lambda: roc_metric.update(tp[:1, :, :rows], ty[:1, :rows])), rows * w)
-        spent = _timed(lambda: acc.update(y, p))
-        ours += spent
-        if len(y) == batch:
-            per_batch.append(spent)
+        for name, acc in accs.items():
+            spent = _with_kernel(name, lambda: _timed(lambda: acc.update(y, p)))
+            spent_by[name] += spent
+            if len(y) == batch:
+                per_batch[name].append(spent)
         theirs += _timed(lambda: confusion.update(tp, ty))
         read = min(read, _timed(p.sum) / y.size)
         pixels += y.size
-    assert np.array_equal(acc.state.matrix, confusion.compute().numpy()), "the two matrices differ"
-    return {"pixels": pixels, "ours": ours, "tm_confusion": theirs, "read": read * pixels,
+    for acc in accs.values():
+        assert np.array_equal(acc.state.matrix, confusion.compute().numpy()), "the two matrices differ"
+    first = kernels[0]
+    return {"pixels": pixels, "ours": spent_by[first], "tm_confusion": theirs, "read": read * pixels,
             "tm_roc_per_pixel": roc[0] / roc[1], "roc_pixels": roc[1],
-            "update_batch": float(np.median(per_batch)),
-            "accumulator": acc}
+            "update_batch": float(np.median(per_batch[first])), "kernels": spent_by,
+            "accumulator": accs[first]}
 
 
 # -- 2. bytes and the report -------------------------------------------------------------------------------
@@ -152,9 +176,10 @@ def city_child(images, batch, c=19, h=1024, w=2048):
                       "inputs": inputs, "state": acc.state.nbytes(), "payload": acc.summary_pb().ByteSize()}))
 
 
-def accumulate_city(images, batch):
+def accumulate_city(images, batch, kernel_name):
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--city-child", str(images),
-                          "--city-batch", str(batch)], check=True, capture_output=True, text=True).stdout
+                          "--city-batch", str(batch)], check=True, capture_output=True, text=True,
+                         env=dict(os.environ, TB_CONFUSION_KERNEL=kernel_name)).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -182,18 +207,23 @@ def main():
     parser.add_argument("--raw", action="store_true",
                         help="also write the VOC epoch as raw float16 predictions and time the report on "
                              f"it (~6 GB of memory; else the issue's {QUOTED_RAW_REPORT_S:.0f} s is quoted)")
+    parser.add_argument("--kernel", choices=["numpy", "compiled", "both"],
+                        help="the Accumulator's kernel: both (the default with numba) times the two on the "
+                             "same batches; the other sections use the compiled one")
     parser.add_argument("--city-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.city_child is not None:
         return city_child(args.city_child, args.city_batch)
+    choice = args.kernel or ("both" if _with_kernel("", counts_kernel.fused) else "numpy")
+    kernels = ["compiled", "numpy"] if choice == "both" else [choice]
     voc_images = args.voc_images or (16 if args.quick else 100)
     city_images = args.city_images if args.city_images is not None else (8 if args.quick else 500)
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; VOC {voc_images} images, "
-          f"Cityscapes {city_images} images\n")
+          f"Cityscapes {city_images} images; kernels {', '.join(kernels)} (sections 2-4: {kernels[0]})\n")
 
     # 3 first: its child process must not share the machine with the VOC arrays
-    city = accumulate_city(city_images, args.city_batch) if city_images else None
-    voc = accumulate_voc(voc_images, 8, args.roc_pixels)
+    city = accumulate_city(city_images, args.city_batch, kernels[0]) if city_images else None
+    voc = accumulate_voc(voc_images, 8, args.roc_pixels, kernels)
     acc = voc["accumulator"]
     payload = acc.summary_pb().ByteSize()
     report_s, event_bytes = report_on_sums(acc)
@@ -205,10 +235,12 @@ def main():
     n = voc["pixels"]
     tm_roc = voc["tm_roc_per_pixel"] * n
     tm_both = voc["tm_confusion"] + tm_roc
-    rows = [
-        ["Accumulator.update (all sums)", f"{voc['ours']:.2f} s", mpx(voc["ours"], n), "1.00x"],
+    rows = [[f"Accumulator.update (all sums), {name} kernel", f"{spent:.2f} s", mpx(spent, n),
+             f"{spent / voc['ours']:.2f}x, {spent / voc['read']:.1f}x one read"]
+            for name, spent in voc["kernels"].items()]
+    rows += [
         ["one read: numpy p.sum()", f"{voc['read']:.3f} s", mpx(voc["read"], n),
-         f"ours {voc['ours'] / voc['read']:.0f}x slower"],
+         f"ours ({kernels[0]}) {voc['ours'] / voc['read']:.1f}x slower"],
         ["torchmetrics MulticlassConfusionMatrix.update", f"{voc['tm_confusion']:.2f} s",
          mpx(voc["tm_confusion"], n), f"{voc['tm_confusion'] / voc['ours']:.2f}x ours"
          + (" (faster)" if voc["tm_confusion"] < voc["ours"] else "")],
@@ -218,7 +250,7 @@ def main():
          f"{tm_both / voc['ours']:,.0f}x ours"],
     ]
     print(f"1. Accumulate {n / 1e6:.1f}M pixels x 21 classes in batches of 8 images (512 x 512), total time; "
-          "ratios are peer / ours")
+          f"ratios are peer / ours ({kernels[0]} kernel)")
     print_table(["what", "time", "throughput", "ratio"], rows)
 
     raw_cell = (f"{raw[0]:.1f} s on a {raw[1] / 1e9:.2f} GB event file (measured)" if raw
@@ -262,8 +294,12 @@ def main():
         f"{voc['roc_pixels']:,} px): {tm_both / voc['ours']:,.0f}x; confusion matrix alone "
         f"{mpx(voc['tm_confusion'], n)} ({voc['tm_confusion'] / voc['ours']:.2f}x) | "
         f"{goal(tm_both >= voc['ours'])} |",
-        f"| ... and <= 3x one read of the probabilities | {voc['ours'] / voc['read']:.0f}x | numpy `p.sum()` "
-        f"{voc['read']:.2f} s ({mpx(voc['read'], n)}) | {goal(voc['ours'] <= 3 * voc['read'])} |",
+    ]
+    lines += [
+        f"| ... and <= 3x one read of the probabilities ({name} kernel) | {spent / voc['read']:.1f}x "
+        f"({mpx(spent, n)}, {spent:.2f} s) | numpy `p.sum()` {voc['read']:.3f} s ({mpx(voc['read'], n)}) | "
+        f"{goal(spent <= 3 * voc['read'])} |" for name, spent in voc["kernels"].items()]
+    lines += [
         f"| bytes per VOC epoch <= 1 MB | {payload / 1e3:,.0f} kB | raw float16 "
         f"{acc.state.total * 21 * 2 / 1e9:.2f} GB | {goal(payload <= 1e6)} |",
         f"| `tb-confusion report` on that epoch <= 1 s | {report_s:.2f} s | {raw_cell} | "
