@@ -299,7 +299,7 @@ def test_cell_counts_have_a_contrast_of_at_least_4_5(layout_tensorboard, browser
     wait_for_tables(panel, 10, 4)
     assert frame.evaluate("document.documentElement.dataset.theme") == ("dark" if dark else "light")
     for normalization in ("count", "row"):
-        segment = panel.locator(f'.segment[data-value="{normalization}"]')
+        segment = panel.locator(f'.segmented[aria-label="Show"] .segment[data-value="{normalization}"]')
         segment.click()
         expect(segment).to_have_attribute("aria-pressed", "true")  # rendered with the cells, in one frame
         cells = frame.evaluate(CONTRAST)
