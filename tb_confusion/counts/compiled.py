@@ -105,7 +105,9 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     label = np.empty(BLOCK, np.int64)
     true_score = np.empty(BLOCK, np.float32)
     weight = np.zeros(BLOCK, every.dtype)
-    index = np.empty(BLOCK, np.int64)
+    index = np.empty((c, BLOCK), np.int64)
+    example = 0 if per_example == 0 else (start + lo) // per_example
+    next_example = (example + 1) * per_example - start  # the first element of the next example
     for a in range(lo, hi, BLOCK):
         n = min(BLOCK, hi - a)
         for j in range(n):
@@ -151,9 +153,12 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                 rank[j] += (score > true_score[j]) | ((score == true_score[j]) & (k > label[j]))
         for k in range(c):
             for j in range(BLOCK):
-                index[j] = k * SCORE_BINS + np.int64(min(block[k, j] * _SCORE_SCALE, score_last))
-            for j in range(BLOCK):
-                every[index[j]] += weight[j]
+                index[k, j] = k * SCORE_BINS + np.int64(min(block[k, j] * _SCORE_SCALE, score_last))
+        # element by element: neighbours often share a bin, and C distinct classes between two increments of
+        # one bin keep them from waiting on each other
+        for j in range(n):
+            for k in range(c):
+                every[index[k, j]] += weight[j]
         for j in range(n):
             if weight[j] == 0:  # ignored, skipped, or weighing nothing: adds nothing anywhere
                 continue
@@ -178,7 +183,12 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                     top_k[t] += wj
             clipped = min(max(score, _EPS), _ONE_MINUS_EPS)  # probabilistic._clip in float32
             loss -= np.log(np.float64(clipped)) * wj
-            example = rows[a + j] if per_example == 0 else (start + a + j) // per_example
+            if per_example == 0:
+                example = rows[a + j]
+            else:
+                while a + j >= next_example:  # (start + a + j) // per_example, without a division
+                    example += 1
+                    next_example += per_example
             examples[example * c * c + cell] += wj
     log_loss[0] += loss
     return bad
