@@ -11,6 +11,7 @@ forces this one, TB_CONFUSION_KERNEL=compiled requires the compiled one.
 """
 
 import os
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -112,6 +113,10 @@ def fused():
         try:
             from tb_confusion.counts import compiled
         except ImportError:
+            compiled = None
+        except Exception as error:  # numba present but unusable (e.g. no writable cache directory)
+            warnings.warn(f"tb_confusion: the compiled kernel failed to load ({error}); using numpy",
+                          stacklevel=2)
             compiled = None
         _COMPILED.append(compiled)
     if _COMPILED[0] is None and choice == "compiled":
