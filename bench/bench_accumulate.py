@@ -170,7 +170,7 @@ def city_child(images, batch, c=19, h=1024, w=2048):
     before = _rss_bytes()
     spent, pixels, inputs = 0.0, 0, 0
     for y, p in _batches(images, batch, h, w, c):
-        spent += _timed(lambda: acc.update(y, p))
+        spent += _timed(lambda y=y, p=p: acc.update(y, p))
         pixels += y.size
         inputs = max(inputs, y.nbytes + p.nbytes)
         del y, p  # else this batch stays alive while the generator makes the next: two batches, not one
