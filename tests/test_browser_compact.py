@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+import browser_watch
 from tb_process import get_json, serving
 from test_browser_e2e import ARTIFACTS, CHROMIUM, browser, card, eventually, expect  # noqa: F401
 
@@ -60,17 +61,9 @@ def tensorboard(tmp_path_factory):
 
 
 def open_watched(browser, base_url):  # noqa: F811
-    """The panel, with every dialog, page error, console error and HTTP error response recorded."""
-    page = browser.new_page(viewport={"width": 1500, "height": 1800})
-    problems = {"dialogs": [], "errors": [], "console": [], "responses": []}
-    page.on("dialog", lambda dialog: (problems["dialogs"].append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda error: problems["errors"].append(str(error)))
-    page.on("console", lambda message: message.type == "error" and problems["console"].append(message.text))
-    page.on("response", lambda response: response.status >= 400 and problems["responses"].append(
-        f"{response.status} {response.url}"))
-    page.goto(base_url + "/#tb_confusion")
-    panel = page.frame_locator("iframe")
-    panel.locator(".run-card canvas.matrix-canvas").first.wait_for(timeout=60_000)
+    """The panel (browser_watch.open_watched) with its frame, for the app's debug hook."""
+    page, panel, problems = browser_watch.open_watched(browser, base_url, width=1500,
+                                                       ready=".run-card canvas.matrix-canvas", timeout=60_000)
     frame = next(f for f in page.frames if "plugin_entry.html" in f.url)
     return page, panel, frame, problems
 

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import browser_watch
 from tb_process import get_json, serving
 from test_browser_e2e import ARTIFACTS, CHROMIUM, browser, card, eventually, expect, number  # noqa: F401
 
@@ -74,18 +75,7 @@ def tensorboard(tmp_path_factory):
 
 
 def open_watched(browser, base_url):  # noqa: F811
-    """The panel, with every dialog, page error, console error and HTTP error response recorded."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1700})
-    problems = {"dialogs": [], "errors": [], "console": [], "responses": []}
-    page.on("dialog", lambda dialog: (problems["dialogs"].append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda error: problems["errors"].append(str(error)))
-    page.on("console", lambda message: message.type == "error" and problems["console"].append(message.text))
-    page.on("response", lambda response: response.status >= 400 and problems["responses"].append(
-        f"{response.status} {response.url}"))
-    page.goto(base_url + "/#tb_confusion")
-    panel = page.frame_locator("iframe")
-    panel.locator(".run-card .cell").first.wait_for(timeout=30_000)
-    return page, panel, problems
+    return browser_watch.open_watched(browser, base_url, height=1700)
 
 
 def cells_on_page(panel):
