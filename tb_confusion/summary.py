@@ -7,7 +7,6 @@ Its API may grow, but the data it stores to disk will be readable forever (see t
 """
 
 import numpy as np
-from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import kinds, media as media_format, metadata
@@ -59,14 +58,7 @@ def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, 
         name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
         sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description, storage=storage,
     )
-    tensor = tensor_pb2.TensorProto(
-        dtype=types_pb2.DT_STRING,
-        tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]),
-        string_val=[payload],
-    )
-    summary = summary_pb2.Summary()
-    summary.value.add(tag=name, metadata=summary_metadata, tensor=tensor)
-    return summary
+    return metadata.blob_summary(name, summary_metadata, payload)
 
 
 def predictions(name, labels, probabilities, step=None, *, task=None, class_names=None,
@@ -149,14 +141,7 @@ def examples_pb(name, media, *, kind="auto"):
       ValueError (errors.BadArgument): naming the argument and the bad value; nothing is returned.
     """
     tag, summary_metadata, blob = _encode_examples(name, media, kind)
-    tensor = tensor_pb2.TensorProto(
-        dtype=types_pb2.DT_STRING,
-        tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]),
-        string_val=[blob],
-    )
-    summary = summary_pb2.Summary()
-    summary.value.add(tag=tag, metadata=summary_metadata, tensor=tensor)
-    return summary
+    return metadata.blob_summary(tag, summary_metadata, blob)
 
 
 def examples(name, media, step=None, *, kind="auto"):

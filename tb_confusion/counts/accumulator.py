@@ -2,7 +2,6 @@
 that does not grow with the number of pixels, merged across workers, written as one step."""
 
 import numpy as np
-from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tb_confusion.counts import kernel
 from tb_confusion.counts.state import CountState
@@ -108,21 +107,12 @@ class Accumulator:
             self.state = CountState(c)
         if self.state.num_classes != c:
             raise BadArgument(f"probabilities have {c} classes; this accumulator counts {self.state.num_classes}")
-        self._check_ids(ids)
+        self.state.check_ids(ids)  # before any part is added: a bad batch adds nothing
         for k, part in enumerate(sums):
             self.state.add(part._replace(num_examples=n if k == len(sums) - 1 else 0),
                            example_ids=ids if k == len(sums) - 1 else None if ids is None else [])
         self.examples_seen += batch
         return self
-
-    def _check_ids(self, ids):
-        known = self.state.example_ids
-        if self.state.num_examples and (ids is None) != (known is None):
-            raise BadArgument("example_ids must be given to every update of a step or to none")
-        if ids is not None and known:
-            repeated = set(ids).intersection(known)
-            if repeated:
-                raise BadArgument(f"example_ids must be unique within a step; {sorted(repeated)[0]!r} repeats")
 
     def _arrays(self, labels, probabilities):
         y = as_array(labels, "labels")
@@ -189,13 +179,7 @@ class Accumulator:
     def summary_pb(self):
         """A `Summary` protobuf holding the accumulated step (as summary.predictions_pb gives); needs no
         TensorFlow. Write it with any event writer at the step (epoch) it describes."""
-        tensor = tensor_pb2.TensorProto(
-            dtype=types_pb2.DT_STRING,
-            tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]),
-            string_val=[self.encode()])
-        summary = summary_pb2.Summary()
-        summary.value.add(tag=self.tag, metadata=self.summary_metadata(), tensor=tensor)
-        return summary
+        return metadata.blob_summary(self.tag, self.summary_metadata(), self.encode())
 
     def record(self):
         """The accumulated step as a CountsRecord, for tb_confusion.report.build_report."""

@@ -1,7 +1,7 @@
 """The tag-constant half of the storage contract: plugin name, format version, PluginData."""
 
 from google.protobuf.message import DecodeError
-from tensorboard.compat.proto import summary_pb2
+from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tb_confusion import tasks
 from tb_confusion.storage import _proto
@@ -46,6 +46,18 @@ def create_summary_metadata(*, task, class_names, dtype, positive_class=1, descr
         ),
         data_class=summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
     )
+
+
+def blob_summary(tag, summary_metadata, blob):
+    """A Summary holding one step's `blob` under `tag`: a rank-1 DT_STRING tensor of one element, the shape
+    a BLOB_SEQUENCE step has (every writer's payload, whatever its kind)."""
+    tensor = tensor_pb2.TensorProto(
+        dtype=types_pb2.DT_STRING,
+        tensor_shape=tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=1)]),
+        string_val=[blob])
+    summary = summary_pb2.Summary()
+    summary.value.add(tag=tag, metadata=summary_metadata, tensor=tensor)
+    return summary
 
 
 def parse_plugin_data(content):
