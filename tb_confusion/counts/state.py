@@ -60,6 +60,7 @@ class CountState:
 
     def add(self, sums, *, example_ids=None):
         """Add one batch's sums (a kernel.BatchSums) covering `sums.num_examples` new examples."""
+        self.check_ids(example_ids)
         self.cells += sums.cells
         self.scores += sums.scores
         self.calibration += sums.calibration
@@ -68,7 +69,9 @@ class CountState:
         self.weighted |= sums.weighted
         rows, cells, counts = sums.examples
         self._append_examples(rows + self.num_examples, cells, counts)
-        self._append_ids(example_ids, sums.num_examples)
+        if example_ids is not None:
+            self.example_ids = self.example_ids if self.example_ids is not None else []
+            self.example_ids.extend(example_ids)
         self.num_examples += sums.num_examples
 
     def merge(self, other, *, sums=True):
@@ -108,20 +111,19 @@ class CountState:
         if len(rows):
             self._example_parts.append((rows.astype(np.int64), cells.astype(np.int64), counts.astype(np.float64)))
 
-    def _append_ids(self, example_ids, n):
+    def check_ids(self, example_ids):
+        """BadArgument unless `example_ids` (a list of str, or None) can be added: ids given to every
+        update or to none, and none repeated within the step."""
         if example_ids is None:
             if self.example_ids is not None:
                 raise BadArgument("example_ids were given to earlier updates: give them to every update")
             return
-        if self.example_ids is None:
-            if self.num_examples:
-                raise BadArgument("example_ids were not given to earlier updates: give them to every update")
-            self.example_ids = []
-        known = set(self.example_ids)
+        if self.example_ids is None and self.num_examples:
+            raise BadArgument("example_ids were not given to earlier updates: give them to every update")
+        known = set(self.example_ids or ())
         repeated = [i for i in example_ids if i in known]
         if repeated or len(set(example_ids)) != len(example_ids):
             raise BadArgument(f"example_ids must be unique within a step; {(repeated or example_ids)[0]!r} repeats")
-        self.example_ids.extend(example_ids)
 
     def examples(self):
         """(rows [M], cells [M], counts [M]): each example's non-empty cells (cell = true * C + argmax)."""
