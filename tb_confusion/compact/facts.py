@@ -95,9 +95,7 @@ def of(labels, probabilities, weights=None):
             masked[index, pred[a:b]] = -np.inf
             runner_up[a:b] = second = masked.argmax(axis=1) if c > 1 else pred[a:b]
             runner_up_score[a:b] = block[index, second]
-            binned = block.view(np.uint32) >> BIN_SHIFT
-            np.maximum(binned, FLOOR_KEY, out=binned)
-            binned = binned.astype(np.int64)
+            binned = keys(block)
             binned += offsets
             w = None if weights is None else np.repeat(weights[a:b], c)
             others += np.bincount(binned.reshape(-1), w, minlength=c * NUM_BINS)
