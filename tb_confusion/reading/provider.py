@@ -153,9 +153,15 @@ class RecordSource:
         blob = self._read_blob(ctx, run, tag, ref)
         try:
             record = payload.decode(blob, plugin_data, run=run, tag=tag, step=ref.step, wall_time=ref.wall_time)
-            earlier = (self._read_blob(ctx, run, tag, other) for other in self.steps(ctx, experiment_id, run, tag)
-                       if other.step <= ref.step)
-            return id_lookup.resolve(record, earlier, self._id_tables, (experiment_id, run, tag))
+            if getattr(record, "ids_digest", None) is None:  # ids of its own, or none: no other step to read
+                return record
+
+            def earlier():
+                for other in self.steps(ctx, experiment_id, run, tag):
+                    if other.step <= ref.step:
+                        yield self._read_blob(ctx, run, tag, other)
+
+            return id_lookup.resolve(record, earlier(), self._id_tables, (experiment_id, run, tag))
         except (ValueError, pb_message.DecodeError) as e:
             raise Unreadable(f"run {run!r} tag {tag!r} step {ref.step}: {e}") from None
 
