@@ -24,6 +24,7 @@ from tb_confusion.storage.events import read_records  # noqa: E402
 SCRIPT = Path(__file__).with_name("tf_multiworker_script.py")
 sys.path.insert(0, str(SCRIPT.parent))
 import tf_multiworker_script as script  # noqa: E402
+from count_states import assert_same_sums  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # Keras on fit(dataset, shuffle=True)
 
@@ -36,24 +37,6 @@ def reference(model, batch=script.BATCH):
         cut = slice(start, start + batch)
         accumulator.update(masks[cut], model(inputs[cut], training=False).numpy(), example_ids=list(ids[cut]))
     return accumulator
-
-
-def assert_same_step(merged, one):
-    for name in ("cells", "scores"):
-        assert np.array_equal(getattr(merged, name), getattr(one, name)), name
-    np.testing.assert_allclose(merged.calibration, one.calibration, rtol=1e-12)
-    np.testing.assert_allclose(merged.top_k, one.top_k, rtol=1e-12)
-    assert np.isclose(merged.log_loss, one.log_loss, rtol=1e-12)
-    assert merged.num_examples == one.num_examples
-    assert _cells_by_id(merged) == _cells_by_id(one)
-
-
-def _cells_by_id(state):
-    rows, cells, counts = state.examples()
-    out = {}
-    for r, c, n in zip(rows, cells, counts):
-        out.setdefault(state.example_ids[r], []).append((int(c), float(n)))
-    return {k: sorted(v) for k, v in out.items()}
 
 
 def _summaries(run_dir):
@@ -101,7 +84,7 @@ def test_the_callback_sums_per_pixel_batches_like_one_accumulator(tmp_path):
     records = list(tbc.read(str(tmp_path), run="validation"))
     assert [r.step for r in records] == [0, 1] and records[-1].task == "segmentation"
     assert records[-1].class_names == script.NAMES
-    assert_same_step(records[-1].counts, reference(model).state)
+    assert_same_sums(records[-1].counts, reference(model).state)
 
     (last,) = list(tbc.read(str(tmp_path), run="arrays", step=1))
     one = tbc.Accumulator("predictions").update(flat, model(inputs, training=False).numpy())
@@ -152,7 +135,7 @@ def _single_process_model(out):
 def test_mirrored_strategy_on_two_logical_cpus_merges_to_the_single_process_step(tmp_path):
     _finish(_run("mirrored", tmp_path))
     (record,) = list(tbc.read(str(tmp_path / "keras")))
-    assert_same_step(record.counts, reference(_single_process_model(tmp_path)).state)
+    assert_same_sums(record.counts, reference(_single_process_model(tmp_path)).state)
 
 
 def _free_ports(count):
@@ -173,7 +156,7 @@ def test_two_workers_merge_to_the_single_process_step_and_only_the_chief_writes(
     assert [p.parent.name for p in tmp_path.rglob("events.out.tfevents*")] == ["validation"]  # the chief's
     (record,) = list(tbc.read(str(tmp_path / "keras")))
     one = reference(_single_process_model(tmp_path))
-    assert_same_step(record.counts, one.state)
+    assert_same_sums(record.counts, one.state)
 
     reports = [json.loads((tmp_path / f"worker{k}.json").read_text()) for k in (0, 1)]
     # 21 images in batches of 4 over 2 workers: the last batch (1 image) leaves worker 1 an empty slice
