@@ -72,14 +72,16 @@ class Statistics:
         """(argmax class [N], its probability [N]) of each example."""
         return metrics.top_class(self.probabilities)
 
-    @functools.cached_property
+    @property
     def true_scores(self):
-        """The probability of each example's true class [N] (single-label [N, C] steps)."""
+        """The probability of each example's true class [N] (single-label [N, C] steps); computed on each
+        access (the numbers made from it are memoized, not it)."""
         return self.probabilities[np.arange(len(self.labels)), self.labels.astype(np.intp)]
 
-    @functools.cached_property
+    @property
     def true_ranks(self):
-        """How many classes rank above each example's true class [N] (ties as scikit-learn's top-k)."""
+        """How many classes rank above each example's true class [N] (ties as scikit-learn's top-k);
+        computed on each access, as true_scores."""
         return metrics.probabilistic.true_class_ranks(self.labels, self.probabilities)
 
     def nbytes_bound(self):

@@ -37,13 +37,13 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         all_counts = statistics.class_counts
         metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
         report_parts.micro_ranking(statistics, metrics, undefined)
-        metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.log_loss(
-            labels, probabilities, task="multiclass", sample_weight=weights) if not compact else
-            m.probabilistic.log_loss_of_true(statistics.true_scores, sample_weight=weights))
+        # from each example's true-class probability and rank: what log_loss and top_k_accuracy compute from
+        # the probabilities, and all a compact step keeps of them
+        metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.probabilistic.log_loss_of_true(
+            statistics.true_scores, sample_weight=weights))
         ks = [k for k in TOP_K if k < len(names)]
-        top_k = statistics.memo(("top_k",), lambda: m.top_k_accuracy(labels, probabilities, ks, sample_weight=weights)
-                                if not compact else
-                                m.probabilistic.top_k_of_ranks(statistics.true_ranks, ks, sample_weight=weights))
+        top_k = statistics.memo(("top_k",), lambda: m.probabilistic.top_k_of_ranks(
+            statistics.true_ranks, ks, sample_weight=weights))
         metrics["top_k_accuracy"] = {str(k): v for k, v in top_k.items()}
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
         total = matrix.sum()
