@@ -118,12 +118,15 @@ class CountState:
             if self.example_ids is not None:
                 raise BadArgument("example_ids were given to earlier updates: give them to every update")
             return
+        if len(set(example_ids)) != len(example_ids):  # within the batch first: wrong whatever came before
+            seen = set()
+            repeated = next(i for i in example_ids if i in seen or seen.add(i))
+            raise BadArgument(f"example_ids must be unique within a step; {repeated!r} repeats")
         if self.example_ids is None and self.num_examples:
             raise BadArgument("example_ids were not given to earlier updates: give them to every update")
-        known = set(self.example_ids or ())
-        repeated = [i for i in example_ids if i in known]
-        if repeated or len(set(example_ids)) != len(example_ids):
-            raise BadArgument(f"example_ids must be unique within a step; {(repeated or example_ids)[0]!r} repeats")
+        repeated = set(example_ids).intersection(self.example_ids or ())
+        if repeated:
+            raise BadArgument(f"example_ids must be unique within a step; {sorted(repeated)[0]!r} repeats")
 
     def examples(self):
         """(rows [M], cells [M], counts [M]): each example's non-empty cells (cell = true * C + argmax)."""
