@@ -13,6 +13,7 @@ import {taskInfo} from "./tasks.js";
 import {DIFF_MODES, DIFF_SHOWS, FLIP_KINDS, MAX_MATRIX_CLASSES, cellTitle, comparison, diffKey, diffRequest, diffRun,
   differenceCells, flipClasses, flipOffset, forgettingRequest, metricDeltas, pageFlips} from "./diff.js";
 import {createForgettingView} from "./forgetting_view.js";
+import {mediaCell, mediaHead, mediaSource} from "./example_media.js";
 
 const KIND_TEXT = {
   learned: ["Learned", "wrong in A, right in B"],
@@ -84,12 +85,15 @@ export function createDiffView({set, selectCell}) {
         draw(entry.answer, state, task, catalogue, pair);
       }
     }
+    // The flips' media: B's run's, else A's (the examples are matched by id across the two).
+    const media = mediaSource(state.tags, state.tag, pair.b?.run, pair.a?.run);
     for (const [k, kind] of FLIP_KINDS.entries()) {
       const params = diffRequest(state, kind, flipOffset(state, kind));
-      lists[k].update(state.diffs[diffKey(state, params)] ?? null, entry?.answer ?? null);
+      lists[k].update(state.diffs[diffKey(state, params)] ?? null, entry?.answer ?? null, media);
     }
     const request = forgettingRequest(state);
-    forgetting.update(request ? state.forgetting[cacheKey(state, request)] ?? null : null, request);
+    forgetting.update(request ? state.forgetting[cacheKey(state, request)] ?? null : null, request,
+      request ? mediaSource(state.tags, request.tag, request.run) : null);
   }
 
   // The pickers: the run and step A (steps), or runs A and B (runs); rebuilt when their options change.
@@ -209,8 +213,9 @@ function createFlipList(kind, onPage) {
   let shown = null;
   return {
     element,
-    /** entry: the cache entry of this page, or null while it loads; summary: the summary's answer. */
-    update(entry, summary) {
+    /** entry: the cache entry of this page, or null while it loads; summary: the summary's answer;
+     * media: {run, tag} of the examples' media (example_media.js), or null. */
+    update(entry, summary, media = null) {
       body.classList.toggle("stale", !entry);
       if (!entry) return;
       if (entry.error) {
@@ -220,10 +225,11 @@ function createFlipList(kind, onPage) {
         return;
       }
       const page = entry.answer.examples;
-      if (shown !== entry) {
-        shown = entry;
+      const key = [entry, media?.run];
+      if (shown?.[0] !== key[0] || shown?.[1] !== key[1]) {
+        shown = key;
         setText(total, `${formatCount(page.total)}`);
-        replaceChildren(body, page.total ? flipsTable(page.examples, summary ?? entry.answer)
+        replaceChildren(body, page.total ? flipsTable(page.examples, summary ?? entry.answer, media)
           : h("p", {class: "empty-hint"}, `No ${name.toLowerCase()} examples.`));
       }
       pager.update(page);
@@ -231,18 +237,20 @@ function createFlipList(kind, onPage) {
   };
 }
 
-// A page of flips: each example's id, its actual class with its probability before -> after, the
-// predicted class before and after with their probabilities (the examples drawer's cells and numbers).
-function flipsTable(examples, answer) {
+// A page of flips: each example's media (when logged) and id, its actual class with its probability
+// before -> after, the predicted class before and after with their probabilities (the examples drawer's
+// cells and numbers).
+function flipsTable(examples, answer, media) {
   const head = (text, cls = null, tip = null) => h("th", {scope: "col", class: cls, title: tip}, text);
-  return h("table", {class: "metrics-table examples-table", dataset: {columns: "flips"}},
-    h("thead", {}, h("tr", {}, head("Example"), head("Actual"),
+  return h("table", {class: "metrics-table examples-table", dataset: {columns: "flips", ...(media ? {media: ""} : {})}},
+    h("thead", {}, h("tr", {}, mediaHead(media), head("Example"), head("Actual"),
       head("p A \u2192 B", "prob", "the probability of the actual class in A and in B"),
       head("Before (A)"), head("p", "prob", "the probability A gave its prediction"),
       head("After (B)"), head("p", "prob", "the probability B gave its prediction"))),
     h("tbody", {}, examples.map((e) => {
       const names = flipClasses(e, answer);
       return h("tr", {dataset: {id: e.id}},
+        media ? mediaCell(media, e.id) : null,
         h("td", {class: "example-id", title: e.id}, e.id),
         classCell(names.relabelled === null ? names.true : `${names.true} (was ${names.relabelled})`),
         h("td", {class: "prob"}, `${probabilityText(e.true_score_a)} \u2192 ${probabilityText(e.true_score_b)}`),

@@ -6,10 +6,12 @@
 // likely_issue; without the newer fields, id, classes and the confidence as before). A task whose
 // examples are images of counted pixels (tasks.js examples "images": accumulated steps) lists the
 // images instead: id, the image's pixels in the cell and their share of the image, with the total of
-// images and pixels; no probabilities, no order toggle.
+// images and pixels; no probabilities, no order toggle. When media were logged for the tag
+// (example_media.js), each example's thumbnail or text sits before its id.
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {createOrderToggle} from "./drawer.js";
+import {mediaCell, mediaHead, mediaSource} from "./example_media.js";
 import {likelyIssuesText} from "./examples_order.js";
 import {stepForRun} from "./selection.js";
 import {formatCount, formatPercent} from "./number_format.js";
@@ -112,11 +114,12 @@ export function createExamplesView(actions) {
     const totalText = imagesTotalText(model.task, page, params.cutoff ?? 0);
     setText(total, totalText);
     total.hidden = !totalText;
-    const key = JSON.stringify(params);
+    const media = images ? null : mediaSource(state.tags, params.tag, params.run);
+    const key = JSON.stringify([params, media]);
     if (key !== shownKey) {
       shownKey = key;
       replaceChildren(body, !page.total ? h("p", {class: "empty-hint"}, `No ${units.examples} in this cell.`)
-        : images ? imagesTable(page.examples, units) : examplesTable(page.examples, names, columns, perLabel));
+        : images ? imagesTable(page.examples, units) : examplesTable(page.examples, names, columns, perLabel, media));
     }
     pager.update(page);
   }
@@ -125,21 +128,24 @@ export function createExamplesView(actions) {
 }
 
 /** The table of one page. The predicted class's probability keeps the class "num" (one per row, the
- * sort key: most confident first); the other probabilities are "prob". Names are text only. */
-function examplesTable(examples, names, columns, perLabel) {
+ * sort key: most confident first); the other probabilities are "prob". Names are text only. `media`:
+ * {run, tag} of the examples' media (example_media.js), or null. */
+function examplesTable(examples, names, columns, perLabel, media) {
   const {trueScore, runnerUp} = exampleColumns(examples);
   const probability = (value, cls, tip) => h("td", {class: cls, title: tip}, probabilityText(value));
   const head = (text, cls = null, tip = null) => h("th", {scope: "col", class: cls, title: tip}, text);
   const scoreTip = perLabel ? "the probability of the label being on" : "the probability the model gave";
-  return h("table", {class: "metrics-table examples-table", dataset: {columns: runnerUp ? "full" : trueScore ? "scores" : "basic"}},
+  return h("table", {class: "metrics-table examples-table",
+    dataset: {columns: runnerUp ? "full" : trueScore ? "scores" : "basic", ...(media ? {media: ""} : {})}},
     h("thead", {}, h("tr", {},
-      head("Example"),
+      mediaHead(media), head("Example"),
       head("Actual"), trueScore ? head("p", "prob", `${scoreTip} the actual ${perLabel ? "state" : "class"}`) : null,
       head("Predicted"), head(trueScore ? "p" : "Confidence", "num", "the probability the model gave its predicted class"),
       runnerUp ? head("Runner-up", null, "the most probable class after the predicted one") : null,
       runnerUp ? head("p", "prob", "the runner-up class's probability") : null)),
     h("tbody", {}, examples.map((e) => h("tr", {class: e.true === e.pred ? "" : "mistake",
       dataset: e.likely_issue ? {likelyIssue: ""} : {}},
+      media ? mediaCell(media, e.id) : null,
       h("td", {class: "example-id", title: e.id}, e.id),
       classCell(nameAt(names, e.true),
         e.likely_issue ? h("span", {class: "likely-issue-flag", title: "likely label error (confident learning)"}, " \u2691") : null),
