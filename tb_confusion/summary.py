@@ -9,7 +9,7 @@ Its API may grow, but the data it stores to disk will be readable forever (see t
 import numpy as np
 
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage import kinds, media as media_format, metadata
+from tb_confusion.storage import attributes, kinds, media as media_format, metadata
 from tb_confusion.storage.validation import brief, prepare
 
 
@@ -20,6 +20,7 @@ def _encode(name, labels, probabilities, *, description, **options):
         raise BadArgument(f"description must be a string or None; got {description!r}")
     arrays = prepare(labels, probabilities, **options)
     blob, version = kinds.encode(arrays)
+    blob = attributes.attach(blob, arrays["attributes"])  # either kind: in the Payload part both share
     summary_metadata = metadata.create_summary_metadata(
         task=arrays["task"], class_names=arrays["class_names"], dtype=arrays["dtype"],
         description=description or "", version=version,
@@ -28,7 +29,8 @@ def _encode(name, labels, probabilities, *, description, **options):
 
 
 def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, example_ids=None,
-                   sample_weight=None, from_logits=False, dtype="float32", description=None, storage="auto"):
+                   sample_weight=None, from_logits=False, dtype="float32", description=None, storage="auto",
+                   attributes=None):
     """A `Summary` protobuf holding one step's predictions; needs no TensorFlow.
 
     Pass it to any TensorBoard event writer, e.g. `torch_writer.file_writer.add_summary(pb, epoch)`
@@ -51,19 +53,24 @@ def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, 
         exact, one-vs-rest ROC/PR are binned (docs/storage.md). Auto picks compact for multiclass steps of
         more than 4M probabilities (N x C).
       description: optional markdown shown with the tag.
+      attributes: optional per-example categories to slice by, {name: [N] values}, each attribute all str,
+        all int or all bool, e.g. {"source": ["web", "scan", ...], "device": [0, 2, ...]}: the report and the
+        panel give the matrix and metrics per value (docs/slices.md). At most 32 attributes of 65,536 distinct
+        values each; N bytes per attribute (2N beyond 256 values).
     Raises:
       ValueError: naming the argument and the bad value; nothing is returned.
     """
     summary_metadata, payload = _encode(
         name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
         sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description, storage=storage,
+        attributes=attributes,
     )
     return metadata.blob_summary(name, summary_metadata, payload)
 
 
 def predictions(name, labels, probabilities, step=None, *, task=None, class_names=None,
                 example_ids=None, sample_weight=None, from_logits=False, dtype="float32",
-                description=None, storage="auto"):
+                description=None, storage="auto", attributes=None):
     """Write one step's predictions to the default `tf.summary` writer (TensorFlow 2, eager).
 
     Arguments as in `predictions_pb`; `step` defaults to `tf.summary.experimental.get_step()`.
@@ -80,6 +87,7 @@ def predictions(name, labels, probabilities, step=None, *, task=None, class_name
     summary_metadata, payload = _encode(
         name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
         sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description, storage=storage,
+        attributes=attributes,
     )
     return tf.summary.write(
         tag=name,

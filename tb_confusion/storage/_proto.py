@@ -35,6 +35,13 @@ _SCHEMA = [
         ("num_examples", 9, _F.TYPE_UINT64, _F.LABEL_OPTIONAL, None),
         ("compact", 10, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.NamedArray"),
         ("example_ids_digest", 11, _F.TYPE_FIXED64, _F.LABEL_OPTIONAL, None),
+        ("attributes", 12, _F.TYPE_MESSAGE, _F.LABEL_REPEATED, ".tb_confusion.Attribute"),
+    ]),
+    ("Attribute", [
+        ("name", 1, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
+        ("kind", 2, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
+        ("values", 3, _F.TYPE_STRING, _F.LABEL_REPEATED, None),
+        ("codes", 4, _F.TYPE_MESSAGE, _F.LABEL_OPTIONAL, ".tb_confusion.Array"),
     ]),
     ("NamedArray", [
         ("name", 1, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
@@ -98,6 +105,7 @@ PluginData = _classes["PluginData"]
 Array = _classes["Array"]
 Payload = _classes["Payload"]
 NamedArray = _classes["NamedArray"]
+Attribute = _classes["Attribute"]
 MediaPluginData = _classes["MediaPluginData"]
 MediaItem = _classes["MediaItem"]
 MediaTable = _classes["MediaTable"]

@@ -9,6 +9,7 @@ import numpy as np
 
 from tb_confusion import tasks
 from tb_confusion.storage import _proto, id_tables, stored_checks, wire
+from tb_confusion.storage import attributes as slice_attributes
 from tb_confusion.errors import Unreadable
 from tb_confusion.storage.metadata import EXACT_VERSION, check_version
 
@@ -39,6 +40,8 @@ class Record:
     # the digest of an id table kept in an earlier step (storage.id_tables) until attach_example_ids
     ids_digest: Optional[int] = dataclasses.field(default=None, repr=False)
     facts: Optional[object] = dataclasses.field(default=None, repr=False)
+    # per-example categorical attributes (storage.attributes.Attribute, in stored order) or None
+    slice_attributes: Optional[tuple] = dataclasses.field(default=None, repr=False)
 
     def attach_example_ids(self, data, offsets):
         """Give the step the ids of the table it refers to (checked: one per example, UTF-8)."""
@@ -63,6 +66,12 @@ class Record:
             return str(int(index))
         start, stop = self._example_id_offsets[index], self._example_id_offsets[index + 1]
         return self._example_ids[start:stop].decode("utf-8")
+
+    @property
+    def attributes(self):
+        """{name: [value of each example]} of the step's categorical attributes (str, int or bool; docs/slices.md),
+        {} when none were logged."""
+        return {a.name: a.per_example() for a in self.slice_attributes or ()}
 
     @property
     def example_ids(self):
@@ -188,7 +197,8 @@ _FIELD_OVERHEAD = 48  # key, length varint, dtype string, shape varints of one A
 
 
 def encode(labels, probabilities, *, weights=None, example_ids=None):
-    """Serialized Payload bytes from validated arrays (see validation.prepare), checksum last."""
+    """Serialized Payload bytes from validated arrays (see validation.prepare), checksum last (attributes are
+    added to either kind of payload by storage.attributes.attach)."""
     payload = _proto.Payload(version=EXACT_VERSION)
     _fill(payload.labels, labels)
     _fill(payload.probabilities, probabilities)
@@ -214,7 +224,7 @@ def decode(data, plugin_data, **where):
     The arrays are read-only numpy views into `data` (bytes or memoryview): no copy is made.
     """
     buffer = memoryview(data)
-    arrays, version, ids, checksum, compact, digest = {}, 0, None, None, False, None
+    arrays, version, ids, checksum, compact, digest, attribute_spans = {}, 0, None, None, False, None, []
     accumulated = tasks.get(plugin_data.task).storage == "counts"
     try:
         for number, wire_type, value in wire.fields(buffer):
@@ -236,6 +246,10 @@ def decode(data, plugin_data, **where):
                 compact = True
             elif number == id_tables.DIGEST_FIELD and wire_type == wire.FIXED64:
                 digest = struct.unpack("<Q", buffer[value[0]:value[1]])[0]
+            elif number == slice_attributes.FIELD:
+                if wire_type != wire.LENGTH_DELIMITED:
+                    raise Unreadable(f"corrupt tb_confusion payload: attributes with wire type {wire_type}")
+                attribute_spans.append(value)
     except Unreadable:
         raise
     except (ValueError, IndexError, TypeError, OverflowError) as error:
@@ -248,6 +262,7 @@ def decode(data, plugin_data, **where):
     if compact:
         record = _decode_compact(buffer, plugin_data, arrays, ids, where)
         record.ids_digest = digest if record._example_id_offsets is None else None
+        record.slice_attributes = slice_attributes.decode(buffer, attribute_spans, record.num_examples)
         return record
     for required in ("labels", "probabilities"):
         if required not in arrays:
@@ -274,6 +289,7 @@ def decode(data, plugin_data, **where):
         _example_ids=ids if offsets is not None else None,
         _example_id_offsets=offsets,
         ids_digest=digest if offsets is None else None,
+        slice_attributes=slice_attributes.decode(buffer, attribute_spans, n),
         **where,
     )
 

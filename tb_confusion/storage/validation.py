@@ -64,12 +64,15 @@ def as_array(value, name):
 
 
 def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=None,
-            sample_weight=None, from_logits=False, dtype="float32", storage="auto"):
+            sample_weight=None, from_logits=False, dtype="float32", storage="auto", attributes=None):
     """Validate writer inputs; return a dict of normalized arrays ready for payload.encode.
 
     Returns keys: task, labels, probabilities, class_names, weights, example_ids, dtype, storage (the
-    kind chosen: "exact" or "compact", see storage.kinds).
+    kind chosen: "exact" or "compact", see storage.kinds), attributes (storage.attributes.prepare: a tuple
+    of Attribute, or None).
     """
+    from tb_confusion.storage import attributes as slice_attributes  # it uses this module's brief
+
     kinds.check(storage)
     if task is not None and task not in EXACT_TASKS:
         hint = " (per-pixel targets are summed with tb_confusion.Accumulator)" if task in TASKS else ""
@@ -113,15 +116,18 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
     class_names = _class_names(class_names, num_classes)
     weights = None if sample_weight is None else _weights(sample_weight, n)
     ids = None if example_ids is None else _example_ids(example_ids, n)
+    attributes = slice_attributes.prepare(attributes, n)
     kind = kinds.choose(storage, task, n, probabilities.shape[1] if probabilities.ndim == 2 else 1)
     values = (kinds.compact_size(n, probabilities.shape[1]) if kind == "compact"
               else probabilities.size * np.dtype(dtype).itemsize)
     check_step_size(_payload_size(labels=labels.nbytes, probabilities=values,
                                   weights=0 if weights is None else weights.nbytes,
                                   ids=None if ids is None else len(ids.data), n=n)
+                    + slice_attributes.encoded_size(attributes)
                     + sum(len(name.encode("utf-8")) + 3 for name in class_names))  # the tag's metadata
     return dict(task=task, labels=labels, probabilities=probabilities.astype(dtype, copy=False),
-                class_names=class_names, weights=weights, example_ids=ids, dtype=dtype, storage=kind)
+                class_names=class_names, weights=weights, example_ids=ids, dtype=dtype, storage=kind,
+                attributes=attributes)
 
 
 def check_step_size(size):
