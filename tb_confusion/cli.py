@@ -17,6 +17,7 @@ from tb_confusion import catalogue, diff_cli, progress, tasks
 from tb_confusion.doors import importing
 from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
 from tb_confusion import cli_types
+from tb_confusion.report import metric_value as resolve  # noqa: F401  (the gates' lookup; its old home)
 
 FORMATS = ("table", "json", "csv", "markdown")
 _MATRIX_MAX_CLASSES = 20
@@ -170,35 +171,6 @@ def _ignored_options(args, task):
     """The decision options given on the command line that `task` has no use for."""
     return [flag for name, (flag, decisions) in _OPTION_DECISIONS.items()
             if getattr(args, name) is not None and task.decision not in decisions]
-
-
-def resolve(report, path):
-    """The value at a dotted metric path ("f1.macro", "accuracy", "recall.per_class.cat", "coverage"),
-    looked up in report["metrics"] first, then in the report; KeyError when the path does not exist."""
-    for node in (report["metrics"], report):
-        try:
-            return _walk(node, path.split("."), report["class_names"])
-        except KeyError:
-            continue
-    raise KeyError(path)
-
-
-def _walk(node, parts, class_names):
-    for i, part in enumerate(parts):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and parts[i - 1] == "per_class" and i > 0:
-            name = ".".join(parts[i:])  # class names may contain dots
-            if name in class_names:
-                return node[class_names.index(name)]
-            if name.isdigit() and int(name) < len(node):
-                return node[int(name)]
-            raise KeyError(name)
-        else:
-            raise KeyError(part)
-    if isinstance(node, (dict, list)):
-        raise KeyError(".".join(parts))
-    return node
 
 
 def _check_gates(reports, gates):

@@ -51,3 +51,32 @@ def build_report(record, *, threshold=None, thresholds=None, cutoff=None, curves
         if undefined:
             report["undefined"].append(metric.key)
     return jsonable(report)
+
+
+def metric_value(report, path):
+    """The value at a dotted metric path ("f1.macro", "accuracy", "recall.per_class.cat", "coverage"),
+    looked up in report["metrics"] first, then in the report; KeyError when the path does not exist."""
+    for node in (report["metrics"], report):
+        try:
+            return _walk(node, path.split("."), report["class_names"])
+        except KeyError:
+            continue
+    raise KeyError(path)
+
+
+def _walk(node, parts, class_names):
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and parts[i - 1] == "per_class" and i > 0:
+            name = ".".join(parts[i:])  # class names may contain dots
+            if name in class_names:
+                return node[class_names.index(name)]
+            if name.isdigit() and int(name) < len(node):
+                return node[int(name)]
+            raise KeyError(name)
+        else:
+            raise KeyError(part)
+    if isinstance(node, (dict, list)):
+        raise KeyError(".".join(parts))
+    return node
