@@ -3,6 +3,7 @@
 Exit status: 0 on success, 1 when a --fail-under gate fails, 2 for bad arguments or missing data.
 `tb-confusion log` imports predictions saved in files (docs/log.md, tb_confusion/doors/importing.py).
 `tb-confusion diff` compares two steps example by example (docs/diff.md, tb_confusion/diff_cli.py).
+`tb-confusion slices` lists a step's slices by the gap to the whole (docs/slices.md, tb_confusion/slices_cli.py).
 """
 
 import argparse
@@ -13,9 +14,9 @@ import math
 import os
 import sys
 
-from tb_confusion import catalogue, diff_cli, progress, tasks
+from tb_confusion import catalogue, diff_cli, progress, slices_cli, tasks
 from tb_confusion.doors import importing
-from tb_confusion.errors import BadArgument, Error, NotFound, Unreadable
+from tb_confusion.errors import BadArgument, Error, NotFound, NotStored, Unreadable
 from tb_confusion import cli_types
 from tb_confusion.report import metric_value as resolve  # noqa: F401  (the gates' lookup; its old home)
 
@@ -81,12 +82,16 @@ def build_parser():
     report.add_argument("--strict", action="store_true",
                         help="exit 2 when anything was skipped as damaged or unreadable (default: warn and "
                              "report the rest)")
+    report.add_argument("--slice", type=_slice, action="append", default=[], metavar="NAME=VALUE",
+                        help="only the examples whose attribute NAME is VALUE (logged with attributes=...; "
+                             "repeat to intersect; docs/slices.md)")
     report.add_argument("--fail-under", type=_gate, action="extend", nargs="+", default=[],
                         metavar="METRIC=VALUE",
                         help="exit 1 when METRIC (a path like f1.macro, accuracy, roc_auc.binary, "
                              "recall.per_class.cat) is below VALUE or undefined in any report")
     importing.add_parser(commands)
     diff_cli.add_parser(commands)
+    slices_cli.add_parser(commands)
     return parser
 
 
@@ -94,9 +99,9 @@ def main(argv=None):
     """Entry point of the `tb-confusion` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("log", "diff"):
+    if args.command in _SUBCOMMANDS:
         try:
-            return (importing.run if args.command == "log" else diff_cli.run)(args)
+            return _SUBCOMMANDS[args.command](args)
         except Error as error:
             print(f"tb-confusion: error: {error}", file=sys.stderr)
             return 2
@@ -116,9 +121,44 @@ def main(argv=None):
     return 1 if failures else 0
 
 
+_SUBCOMMANDS = {"log": importing.run, "diff": diff_cli.run, "slices": slices_cli.run}
+
+
+def _slice(text):
+    from tb_confusion.slices import parse_filter
+
+    try:
+        return parse_filter(text)
+    except BadArgument:
+        raise argparse.ArgumentTypeError(f"--slice takes NAME=VALUE, e.g. source=web; got {text!r}") from None
+
+
+def report_options(args):
+    """build_report's options from the decision and cost options every reading command takes."""
+    return dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
+                curves=getattr(args, "curves", False), cost_fp=args.cost_fp, cost_fn=args.cost_fn, beta=args.beta)
+
+
 def _reports(args):
-    from tb_confusion.reading import offline  # reads event files; no TensorFlow
+    from tb_confusion import slices
     from tb_confusion.report import build_report
+
+    options = report_options(args)
+
+    def report(record):
+        if not args.slice:
+            return build_report(record, **options)
+        answer = build_report(slices.only(record, args.slice), **options)
+        answer["slice"] = dict(args.slice)
+        return answer
+
+    return per_step(args, report)
+
+
+def per_step(args, compute):
+    """[compute(record)] for each (run, tag, step) `args` choose (--run, --tag, --step of LOGDIR); damaged
+    steps skipped with a warning (errors.Unreadable when nothing is left, or with --strict)."""
+    from tb_confusion.reading import offline  # reads event files; no TensorFlow
 
     skipped = []
     try:  # only the chosen steps' records are read in full (offline.locate)
@@ -135,9 +175,6 @@ def _reports(args):
             print(f"tb-confusion: warning: {option} does not apply to run {series.run!r}, tag {series.tag!r} "
                   f"({series.plugin_data.task}: use {_DECISION_OPTIONS[tasks.get(series.plugin_data.task).decision]})",
                   file=sys.stderr)
-    options = dict(threshold=args.threshold, thresholds=args.thresholds, cutoff=args.cutoff,
-                   curves=args.curves, cost_fp=args.cost_fp, cost_fn=args.cost_fn,
-                   beta=args.beta)
     reports, unreadable = [], []
     # a bar on a terminal when reading takes more than a second (many steps, a remote logdir)
     with progress.bar(sys.stderr.isatty(), delay=1.0, total=len(steps), desc="reading", unit="step") as bar:
@@ -151,9 +188,11 @@ def _reports(args):
                 print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
                 continue
             try:
-                reports.append(build_report(record, **options))
+                reports.append(compute(record))
             except BadArgument as error:  # an option that does not fit this tag, e.g. --thresholds
                 raise BadArgument(f"{where}: {error}") from None
+            except NotStored as error:  # e.g. --slice of a compact step
+                raise NotStored(f"{where}: {error}") from None
     if not reports:
         raise Unreadable("; ".join(unreadable))
     if args.strict and (skipped or unreadable):
@@ -249,6 +288,8 @@ def _title(report):
         parts.append("thresholds " + ", ".join(_fmt(t) for t in report["threshold"]))
     if report.get("cutoff") is not None:
         parts.append(f"cutoff {_fmt(report['cutoff'])}")
+    if report.get("slice"):
+        parts.append("slice " + ", ".join(f"{name}={value}" for name, value in report["slice"].items()))
     return " | ".join(parts)
 
 
@@ -294,12 +335,15 @@ def render_json(reports):
 
 
 def render_csv(reports):
-    """Long format: one row per value, columns run, tag, step, task, metric, average, value."""
+    """Long format: one row per value, columns run, tag, step, task, metric, average, value (and slice, after
+    step, when the reports are of a --slice)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["run", "tag", "step", "task", "metric", "average", "value"])
+    sliced = any(report.get("slice") for report in reports)
+    writer.writerow(["run", "tag", "step"] + ["slice"] * sliced + ["task", "metric", "average", "value"])
     for report in reports:
-        key = [report["run"], report["tag"], report["step"], report["task"]]
+        where = [";".join(f"{name}={value}" for name, value in report.get("slice", {}).items())] if sliced else []
+        key = [report["run"], report["tag"], report["step"]] + where + [report["task"]]
         for name, value in report["metrics"].items():
             if isinstance(value, dict):
                 for average, sub in value.items():

@@ -30,3 +30,13 @@ def thresholds(text):
     """--thresholds T1,T2,...: one number in [0, 1] per label."""
     parse = unit_interval("--thresholds values")
     return [parse(part) for part in text.split(",")]
+
+
+def count(name):
+    """An argparse type: an integer >= 0."""
+    def parse(text):
+        if not text.isdigit():
+            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0; got {text!r}")
+        return int(text)
+
+    return parse

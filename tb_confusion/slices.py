@@ -35,14 +35,8 @@ def attribute(source, name):
     found = {a.name: a for a in getattr(record, "slice_attributes", None) or ()}
     if name not in found:
         have = ", ".join(map(repr, found)) if found else "none (log them with attributes=...)"
-        raise BadArgument(f"attribute {name!r} is not logged with {_where(record)}; its attributes: {have}")
+        raise BadArgument(f"attribute {name!r} is not logged with this step; its attributes: {have}")
     return found[name]
-
-
-def _where(record):
-    if record.run is None and record.tag is None:
-        return "this step"
-    return f"run {record.run!r}, tag {record.tag!r}, step {record.step}"
 
 
 def parse_filter(text):
@@ -64,7 +58,7 @@ def mask(source, filters):
         code = found.code_of(value if isinstance(value, str) else found.text(value))
         if code is None:
             listing = ", ".join(found.text(v) for v in found.values[:20]) + (", ..." if len(found.values) > 20 else "")
-            raise BadArgument(f"attribute {name!r} has no value {value!r} in {_where(record)}; its values: {listing}")
+            raise BadArgument(f"attribute {name!r} has no value {value!r} in this step; its values: {listing}")
         keep &= found.codes == code
     return keep
 
