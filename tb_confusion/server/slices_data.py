@@ -1,0 +1,77 @@
+"""The server's side of slices (docs/slices.md, docs/http_api.md): the `slice` parameter every route takes
+("only this slice", parsed before the step is looked up and applied to its Statistics), and the answers of the
+`attributes` route (a step's attributes and the examples per value) and the `slices` route (the slice table of
+one attribute, tb_confusion.slices.table). Bad input raises errors.BadArgument (400); a step stored compact or
+accumulated raises errors.NotStored (422).
+"""
+
+from tb_confusion import slices, statistics as statistics_module
+from tb_confusion.errors import BadArgument, NotStored
+from tb_confusion.server import json_http
+
+MAX_FILTERS = 8
+
+
+def filters(request):
+    """((name, value text), ...) of the request's `slice` parameters ("NAME=VALUE", repeatable: examples must
+    match all); () without any. Hashable, for cache keys."""
+    raw = [value for value in request.args.getlist("slice") if value != ""]
+    if len(raw) > MAX_FILTERS:
+        raise BadArgument(f"parameter 'slice' is given {len(raw)} times; at most {MAX_FILTERS}")
+    parsed = []
+    for value in raw:
+        try:
+            parsed.append(slices.parse_filter(value))
+        except BadArgument:
+            raise BadArgument(f"parameter 'slice' must be NAME=VALUE, e.g. source=web; got {json_http._echo(value)}"
+                              ) from None
+    return tuple(parsed)
+
+
+def apply(statistics, chosen):
+    """The Statistics of the examples of `statistics`' step that match every filter of `chosen` (see `filters`);
+    `statistics` itself without filters. BadArgument naming an attribute or value the step does not have."""
+    if not chosen:
+        return statistics
+    return statistics_module.of(slices.only(statistics.record, chosen))
+
+
+def attributes(statistics, chosen=()):
+    """The `attributes` answer: {"attributes": [{"name", "kind", "values", "filters", "counts"}], "num_examples",
+    "slice"}: every attribute of the step (after the filters), each value as logged, the `slice` text that
+    selects it and its examples; "sliceable" says whether the step keeps what slices need (exact storage)."""
+    record = statistics.record
+    try:
+        slices.check_sliceable(record)
+        sliceable = True
+    except NotStored:
+        sliceable = False
+    if chosen:
+        record = apply(statistics, chosen).record
+    return {
+        "num_examples": int(record.num_examples),
+        "slice": _slice_of(chosen),
+        "sliceable": sliceable,
+        "attributes": [{"name": a.name, "kind": a.kind, "values": list(a.values),
+                        "filters": [f"{a.name}={a.text(v)}" for v in a.values], "counts": a.counts().tolist()}
+                       for a in record.slice_attributes or ()],
+    }
+
+
+def table(statistics, request, options):
+    """The `slices` answer for one step: slices.table of attribute `by` (required) by `metric` (default
+    accuracy), `min_size` (default 30), `reports=1` to add each slice's report; `options` are build_report's
+    (threshold, cutoff, ...) as the report route parses them; the `slice` filters apply first."""
+    by = json_http.text(request, "by")
+    metric = json_http.text(request, "metric", required=False) or slices.DEFAULT_METRIC
+    min_size = json_http.integer(request, "min_size", default=slices.DEFAULT_MIN_SIZE, low=0)
+    with_reports = json_http.flag(request, "reports")
+    chosen = filters(request)
+    record = apply(statistics, chosen)
+    answer = slices.table(record, by, metric=metric, min_size=min_size, with_reports=with_reports, **options)
+    source = statistics.record
+    return {"run": source.run, "tag": source.tag, "step": source.step, "slice": _slice_of(chosen), **answer}
+
+
+def _slice_of(chosen):
+    return {name: value for name, value in chosen}
