@@ -54,9 +54,7 @@ class DecisionTable:
         self.task = task
         self.class_names = statistics.class_names
         self.positive_class = statistics.positive_class
-        report = build_report(statistics)
-        self._fixed = {key: catalogue.headline(report["metrics"].get(key))
-                       for key in HEADLINE if not catalogue.BY_KEY[key].decision}
+        self._fixed = threshold_free(statistics)
         labels = np.asarray(statistics.labels)
         true_dtype = np.uint8 if len(self.class_names) <= 256 else np.uint16
         if task == "binary":
@@ -64,7 +62,7 @@ class DecisionTable:
             pred = None
         else:
             pred, score = statistics.top
-        order = np.argsort(score, kind="stable")
+        order = _ascending_order(score)
         self._score = np.ascontiguousarray(score[order])
         self._true = labels[order].astype(true_dtype)
         self._pred = None if pred is None else pred[order].astype(true_dtype)
@@ -142,6 +140,45 @@ class DecisionTable:
         weights = None if self._weights is None else self._weights[start:]
         counts = np.bincount(cells, weights=weights, minlength=c * c).reshape(c, c)
         return counts.astype(self._dtype, copy=False)  # an empty weighted bincount is int64
+
+
+def threshold_free(statistics):
+    """{key: number or None} of the headline metrics that do not move with the decision, as the step's
+    report (at default arguments) gives them.
+
+    A compact step answers ROC AUC and average precision from every class's areas at once
+    (CompactStatistics.ranking_areas: one sort for all classes) instead of a report, whose per-class
+    ranking calls numpy twice per class (~150 ms at 1,000 classes, for each of 90 epochs); the other
+    numbers share the report's memo keys and formulas."""
+    keys = [key for key in HEADLINE if not catalogue.BY_KEY[key].decision]
+    areas = getattr(statistics, "ranking_areas", None)
+    if areas is None or statistics.task.name != "multiclass":
+        report = build_report(statistics)
+        return {key: catalogue.headline(report["metrics"].get(key)) for key in keys}
+    auc, ap, _ = areas()
+    out = {"roc_auc": None if np.isnan(auc).any() else float(np.mean(auc.tolist())),
+           "average_precision": float(np.mean(ap.tolist())),
+           # as tasks/multiclass.py's report, under its memo key
+           "log_loss": statistics.memo(("log_loss",), lambda: m.probabilistic.log_loss_of_true(
+               statistics.true_scores, sample_weight=statistics.weights))}
+    for key in keys:
+        metric = catalogue.BY_KEY[key]
+        if key not in out and metric.compute is not None and statistics.task.name in metric.tasks:
+            out[key] = statistics.memo(("metric", key), lambda metric=metric: metric.compute(statistics))[0]
+    return jsonable({key: out.get(key) for key in keys})
+
+
+def _ascending_order(score):
+    """Indices sorting `score` ascending, ties in index order: for non-negative float32 scores one sort
+    of (bits << 32 | index) (~4x faster than a stable argsort at N=50,000)."""
+    if score.dtype == np.float32 and len(score) < 2**32:
+        bits = np.ascontiguousarray(score).view(np.uint32)
+        if len(bits) and bits.max() < 0x7F800000:  # finite and >= +0.0: the bits sort like the floats
+            key = bits.astype(np.uint64) << np.uint64(32)
+            key |= np.arange(len(score), dtype=np.uint64)
+            key.sort()
+            return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
+    return np.argsort(score, kind="stable")
 
 
 def _smallest_at_least(value, dtype):

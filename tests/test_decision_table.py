@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tb_confusion.decision_table import DecisionTable, supports
 from tb_confusion.report import build_report
 from tb_confusion.server import panel_data
-from tb_confusion.statistics import Statistics
+from tb_confusion.statistics import Statistics, of as statistics_of
 from tb_confusion.storage.payload import Record
 
 
@@ -74,3 +74,26 @@ def test_multilabel_steps_have_no_table():
     assert not supports("multilabel")
     with pytest.raises(ValueError, match="multilabel"):
         DecisionTable(Statistics(record))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 400), c=st.integers(3, 40), weighted=st.booleans(),
+       cutoff=st.sampled_from([None, 0.0, 0.2, 0.5, 0.95]))
+def test_a_compact_steps_table_equals_its_report(seed, n, c, weighted, cutoff):
+    """Its threshold-free numbers come from every class's areas at once (not from a report): the same
+    numbers, up to the order of the per-class sums (unweighted ROC AUC: sums of integers, equal)."""
+    from test_compact import both, predictions
+
+    labels, p, weights = predictions(seed, n, c, weighted=weighted)
+    _, compact = both(labels, p, weights)
+    statistics = statistics_of(compact)
+    table = DecisionTable(statistics)
+    options = {} if cutoff is None else {"cutoff": cutoff}
+    report = build_report(statistics_of(compact), **options)
+    assert (table.matrix(**options) == np.asarray(report["confusion_matrix"])).all() if weights is None else \
+        np.allclose(table.matrix(**options), report["confusion_matrix"])
+    expected = panel_data.epoch_metrics(report)
+    got = table.headline(**options)
+    assert got == _close(expected)
+    if weights is None:
+        assert got["roc_auc"] == expected["roc_auc"]

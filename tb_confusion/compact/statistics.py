@@ -7,8 +7,8 @@ import functools
 
 import numpy as np
 
-from tb_confusion import metrics as m
 from tb_confusion.compact import facts as compact_facts
+from tb_confusion.compact import ranking as compact_ranking
 from tb_confusion.errors import NotStored
 from tb_confusion.statistics import Statistics
 from tb_confusion import tasks
@@ -54,69 +54,56 @@ class CompactStatistics(Statistics):
     @functools.cached_property
     def class_counts(self):
         """[BinaryCounts] per class: positives, argmax and runner-up negatives at their own scores, the
-        other negatives at their bins' centers."""
-        return [m.binary_counts(*parts) for parts in self._parts]
+        other negatives at their bins' centers (views of one sort of every class's entries: compact.ranking)."""
+        ranked = self._ranked
+        return [ranked.counts(k) for k in range(len(self.class_names))]
 
     def micro_counts(self):
         """BinaryCounts of every (example, class) pair pooled."""
-        parts = self._parts
-        return m.binary_counts(*(np.concatenate([part[i] for part in parts]) for i in range(3)))  # (truth, score, w)
+        return compact_ranking.rank(self._entries(), 1, pooled=True).counts(0)
+
+    def ranking_areas(self):
+        """(ROC AUC [C] with NaN where undefined, average precision [C], AP undefined [C]) of every class's
+        one-vs-rest counts at once (compact.ranking.Ranked.areas), memoized. Uses the class counts when
+        they are built, else ranks without keeping them (an `epochs` table needs only these areas)."""
+        def compute():
+            ranked = self.__dict__.get("_ranked") or compact_ranking.rank(
+                self._entries(), len(self.class_names), thresholds=False)
+            return ranked.areas()
+
+        return self.memo(("ranking_areas",), compute)
 
     def auc_error_bound(self):
         """Per class, the most the ROC AUC can be off: a positive and a binned negative sharing a bin could
         be in either order, so |error| <= (positive, binned negative) pairs in one bin / (P N)."""
-        bounds = []
-        y, w = self.labels, self._weights()
-        edges_key = compact_facts.keys
-        for k, (truth, _, weight) in enumerate(self._parts):
-            positives = weight[truth].sum()
-            negatives = weight[~truth].sum()
-            if positives <= 0 or negatives <= 0:
-                bounds.append(None)
-                continue
-            mine = y == k
-            shared = np.bincount(edges_key(self.facts.true_score[mine]), w[mine], minlength=compact_facts.NUM_BINS)
-            keys, counts = self.facts.others(k)
-            bounds.append(float(np.dot(shared[keys.astype(np.int64)], counts) / (positives * negatives)))
-        return bounds
+        f, c = self.facts, len(self.class_names)
+        y, w = self.labels.astype(np.int64), self._weights()
+        bins = compact_facts.NUM_BINS
+        binned = np.repeat(np.arange(c, dtype=np.int64), np.diff(f.others_rows)) * bins + f.others_keys.astype(np.int64)
+        mine = y * bins + compact_facts.keys(f.true_score)  # ascending: classes in order, keys within each
+        at = np.minimum(np.searchsorted(binned, mine), max(len(binned) - 1, 0))
+        shared = np.zeros(len(y)) if not len(binned) else np.where(binned[at] == mine, f.others_counts[at], 0.0)
+        pairs = np.bincount(y, w * shared, minlength=c)
+        positives, negatives = self._ranked.totals()
+        defined = (positives > 0) & (negatives > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = pairs / (positives * negatives)
+        return [float(b) if ok else None for b, ok in zip(bound, defined)]
+
+    def _entries(self):
+        return compact_ranking.entries(self.facts, self.labels, self.weights)
 
     @functools.cached_property
-    def _parts(self):
-        """[(truth, scores, weights)] per class (see _one_vs_rest), built once for the counts, the micro
-        average and the error bound."""
-        return list(self._one_vs_rest())
+    def _ranked(self):
+        return compact_ranking.rank(self._entries(), len(self.class_names))
 
     def _weights(self):
         return np.ones(len(self.labels)) if self.weights is None else self.weights
 
-    def _one_vs_rest(self):
-        """Per class k: (scores, truth, weights) whose binary_counts are class k's one-vs-rest counts."""
-        f, y, w = self.facts, self.labels.astype(np.int64), self._weights()
-        centers = compact_facts.bin_centers()
-        runner_distinct = (f.runner_up != y) & (f.runner_up != f.pred)
-        wrong = f.pred != y
-        by_label = _groups(y, len(self.class_names))
-        by_pred = _groups(np.where(wrong, f.pred, -1), len(self.class_names))
-        by_runner = _groups(np.where(runner_distinct, f.runner_up, -1), len(self.class_names))
-        for k in range(len(self.class_names)):
-            binned, binned_counts = f.others(k)
-            rows = (by_label[k], by_pred[k], by_runner[k])
-            scores = np.concatenate([f.true_score[rows[0]], f.top[rows[1]], f.runner_up_score[rows[2]]]).astype(
-                np.float64)
-            truth = np.zeros(len(scores) + len(binned), bool)
-            truth[:len(rows[0])] = True
-            yield (truth, np.concatenate([scores, centers[binned.astype(np.int64)]]),
-                   np.concatenate([w[rows[0]], w[rows[1]], w[rows[2]], binned_counts]))
-
     def nbytes_bound(self):
         n, c = len(self.labels), len(self.class_names)
         held = sum(np.asarray(a).nbytes for a in self.facts) + self.labels.nbytes
-        return held + n * 40 + c * 8192 + 4096
+        # the class counts: up to 3 exact entries per example and one per stored bin, 24 bytes each
+        ranked = (3 * n + len(self.facts.others_keys)) * 24
+        return held + ranked + n * 16 + c * 8192 + 4096
 
-
-def _groups(keys, count):
-    """For each value 0..count-1, the indices where `keys` equals it (negative keys belong to none)."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.searchsorted(sorted_keys, np.arange(count + 1))
-    return [order[starts[k]:starts[k + 1]] for k in range(count)]
