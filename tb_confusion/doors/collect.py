@@ -34,7 +34,8 @@ class Collector:
             collector.add(labels, probabilities, example_ids=ids)
         collector.write(writer, "predictions", step=epoch, task="multiclass")
 
-    Ids and weights are all-or-nothing over a pass: a pass that has them for some batches only is an error.
+    Ids, weights and attributes ({name: batch values}, see `summary.predictions_pb`) are all-or-nothing over a
+    pass: a pass that has them (or an attribute) for some batches only is an error.
     """
 
     def __init__(self):
@@ -42,16 +43,20 @@ class Collector:
 
     def reset(self):
         """Forget everything added (call at the start of each pass)."""
-        self._parts = {"labels": [], "probabilities": [], "example_ids": [], "sample_weight": []}
+        self._parts = {"labels": [], "probabilities": [], "example_ids": [], "sample_weight": [], "attributes": []}
 
     def __len__(self):
         return sum(len(part) for part in self._parts["labels"])
 
-    def add(self, labels, probabilities, *, example_ids=None, sample_weight=None):
-        """Add one batch; the arrays' first dimension is the batch."""
+    def add(self, labels, probabilities, *, example_ids=None, sample_weight=None, attributes=None):
+        """Add one batch; the arrays' first dimension is the batch. `attributes`: {name: the batch's values}."""
+        if attributes is not None and not isinstance(attributes, dict):
+            raise BadArgument(f"attributes must be a dict {{name: the batch's values}}; got {type(attributes).__name__}")
         batch = {"labels": as_numpy(labels, "labels"), "probabilities": as_numpy(probabilities, "probabilities"),
                  "example_ids": as_numpy(example_ids, "example_ids"),
-                 "sample_weight": as_numpy(sample_weight, "sample_weight")}
+                 "sample_weight": as_numpy(sample_weight, "sample_weight"),
+                 "attributes": None if attributes is None else {
+                     name: as_numpy(values, f"attributes[{name!r}]").reshape(-1) for name, values in attributes.items()}}
         for key in ("labels", "probabilities"):
             if batch[key].ndim == 0:
                 raise BadArgument(f"{key} of a batch must have a batch dimension; got a scalar {batch[key]!r}")
@@ -62,7 +67,7 @@ class Collector:
             self._parts[key].append(value)
 
     def arrays(self):
-        """{"labels", "probabilities", "example_ids", "sample_weight"} of the pass, concatenated."""
+        """{"labels", "probabilities", "example_ids", "sample_weight", "attributes"} of the pass, concatenated."""
         if not self._parts["labels"]:
             raise BadArgument("no batches were collected for this step (the evaluation pass was empty)")
         out = {key: np.concatenate(self._parts[key]) for key in ("labels", "probabilities")}
@@ -72,14 +77,27 @@ class Collector:
                 raise BadArgument(f"{key} were given for {sum(present)} of {len(present)} batches; "
                                   "give them for every batch or none")
             out[key] = np.concatenate(self._parts[key]) if all(present) else None
+        out["attributes"] = self._attributes()
         return out
+
+    def _attributes(self):
+        parts = self._parts["attributes"]
+        names = {name for part in parts if part for name in part}
+        if not names:
+            return None
+        for name in sorted(names):
+            present = sum(part is not None and name in part for part in parts)
+            if present != len(parts):
+                raise BadArgument(f"attributes[{name!r}] were given for {present} of {len(parts)} batches; "
+                                  "give each attribute for every batch or none")
+        return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
     def summary_pb(self, name, **options):
         """The pass as a `Summary` (like `summary.predictions_pb`); options as there (task, class_names, ...)."""
         arrays = self.arrays()
         return summary.predictions_pb(name, arrays["labels"], arrays["probabilities"],
                                       example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
-                                      **options)
+                                      attributes=arrays["attributes"], **options)
 
     def write(self, writer, name, step, **options):
         """Validate, encode and write the pass as one step with `writer` (an `EventWriter` or anything with

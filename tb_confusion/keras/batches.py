@@ -20,20 +20,35 @@ def unpack(element):
 
 
 def pop_ids(x, key, tensors=True):
-    if key is None:
-        return x, None
-    if not isinstance(x, dict) or key not in x:
-        keys = sorted(x) if isinstance(x, dict) else None
-        raise ValueError(
-            f"example_ids={key!r} names a feature of a dict x, but the batch x "
-            + (f"has keys {keys}" if keys is not None else f"is not a dict ({type(x).__name__})")
-        )
+    x, popped = pop_features(x, [] if key is None else [(key, f"example_ids={key!r}")], tensors)
+    return x, popped.get(key)
+
+
+def wanted_features(id_key, attribute_keys):
+    """pop_features' [(key, the argument naming it)] for the ids feature and the attributes' features."""
+    wanted = [] if id_key is None else [(id_key, f"example_ids={id_key!r}")]
+    return wanted + [(key, f"attributes feature {key!r}") for key in attribute_keys if key != id_key]
+
+
+def pop_features(x, wanted, tensors=True):
+    """(x without the features of `wanted`, {key: their values}): `wanted` is [(key, the argument naming it in
+    messages)]; values are flat numpy arrays, or the tensors themselves with tensors=False."""
+    if not wanted:
+        return x, {}
+    for key, argument in wanted:
+        if not isinstance(x, dict) or key not in x:
+            keys = sorted(x) if isinstance(x, dict) else None
+            raise ValueError(
+                f"{argument} names a feature of a dict x, but the batch x "
+                + (f"has keys {keys}" if keys is not None else f"is not a dict ({type(x).__name__})")
+            )
     x = dict(x)
-    ids = x.pop(key)
-    ids = as_numpy(ids).reshape(-1) if tensors else ids
+    popped = {key: x.pop(key) for key, _ in wanted}
+    if tensors:
+        popped = {key: as_numpy(value).reshape(-1) for key, value in popped.items()}
     if len(x) == 1:  # a single remaining feature is passed as is (Sequential models want a tensor)
         (x,) = x.values()
-    return x, ids
+    return x, popped
 
 
 def pick(value, output, what):

@@ -30,6 +30,9 @@ from tb_confusion.storage.validation import check_flag
 
 __all__ = ["ConfusionMatrixCallback"]
 
+_NO_PIXEL_ATTRIBUTES = ("attributes apply to per-example predictions; a per-pixel (segmentation) step keeps sums "
+                        "over all pixels, which cannot be split by attribute (docs/slices.md)")
+
 
 class ConfusionMatrixCallback(keras.callbacks.Callback):
     """Writes the model's predictions on `data` to `<log_dir>/<name>` at `step=epoch`.
@@ -50,6 +53,10 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
       storage: "auto" (default), "exact" or "compact", as in `tb_confusion.summary.predictions_pb`.
       example_ids: for arrays, a sequence of N ids (strings or ints); for any kind of data, the name
         of a feature of a dict `x` holding the ids (it is removed before the model is called).
+      attributes: per-example categories to slice the report by (docs/slices.md): for any kind of data, the
+        name of a feature of a dict `x`, or a sequence of them (each removed before the model is called; the
+        attribute takes the feature's name; string features are decoded as UTF-8); for arrays also a dict
+        {name: N values (str, int or bool)}. Not for per-pixel targets.
       every_n_epochs: write every n-th epoch (epochs n-1, 2n-1, ...) and always the last one.
       steps: batches per epoch for a generator/iterator (default: `len(data)`); for other kinds,
         a cap on the batches read.
@@ -61,7 +68,8 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
 
     def __init__(self, log_dir, data, *, name="validation", tag="predictions", class_names=None,
                  task=None, every_n_epochs=1, from_logits=False, dtype="float32", example_ids=None,
-                 steps=None, batch_size=32, output=None, description=None, ignore_index=None, storage="auto"):
+                 steps=None, batch_size=32, output=None, description=None, ignore_index=None, storage="auto",
+                 attributes=None):
         super().__init__()
         self.log_dir = check_path(log_dir)
         self.name = check_text(name, "name")
@@ -77,6 +85,9 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         self.description = description
         self._source = as_source(data, steps=self.steps, batch_size=self.batch_size)
         self.example_ids = self._source.check_example_ids(example_ids)
+        self.attributes = self._source.check_attributes(attributes)
+        if self.attributes is not None and (self.task == "segmentation" or ignore_index is not None):
+            raise BadArgument(_NO_PIXEL_ATTRIBUTES)
         self.class_names = check_class_names(class_names) or class_names_of(data)
         if ignore_index is not None and self.task not in (None, "segmentation"):
             raise BadArgument("ignore_index applies to per-pixel targets (task='segmentation'); "
@@ -121,8 +132,8 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
             accumulator = per_pixel.accumulate_batches(self._new_accumulator(), batches,
                                                        self._predict_function(), self.output)
             return self._write_accumulated(accumulator, epoch)
-        labels, probabilities, weights, ids = self.collect(batches)
-        options = dict(task=self.task, class_names=self.class_names, example_ids=ids,
+        labels, probabilities, weights, ids, attributes = self.collect(batches)
+        options = dict(task=self.task, class_names=self.class_names, example_ids=ids, attributes=attributes,
                        sample_weight=weights, from_logits=self.from_logits, dtype=self.dtype, storage=self.storage)
         pb = summary.predictions_pb(self.tag, labels, probabilities, description=self.description, **options)
         if self._writer is None:  # bad data raised above, before any file exists
@@ -148,13 +159,19 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         (None, False) for Datasets and arrays."""
         if self._source.as_dataset() is not None:
             return None, False
-        batches = self._source.batches(self.example_ids)
+        batches = self._source.batches(self.example_ids, self._attribute_keys())
         first = next(batches, None)
         if first is None:
             raise ValueError(f"data yielded no batches for the {self.name!r} predictions")
         pixels = self.task == "segmentation" or self.task is None and per_pixel.spatial_labels(
             as_numpy(pick(first[1], self.output, "y")))
+        if pixels and self.attributes is not None:
+            raise BadArgument(_NO_PIXEL_ATTRIBUTES)
         return itertools.chain([first], batches), pixels
+
+    def _attribute_keys(self):
+        """The dict-x features holding attributes (none when arrays hold them in `attributes`)."""
+        return self.attributes if isinstance(self.attributes, tuple) else ()
 
     def _new_accumulator(self):
         return per_pixel.new_accumulator(self.tag, class_names=self.class_names,
@@ -172,6 +189,8 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         if self.example_ids is not None and not isinstance(self.example_ids, str):
             raise BadArgument("example_ids must name a feature of a dict x for per-pixel targets (the ids "
                               "travel with their batch to each replica); got a sequence of ids")
+        if self.attributes is not None:
+            raise BadArgument(_NO_PIXEL_ATTRIBUTES)
         return True
 
     def accumulate(self):
@@ -188,23 +207,47 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         return accumulator
 
     def collect(self, batches=None):
-        """(labels, probabilities, sample_weight or None, example ids or None) for one pass over data
-        (`batches`: the pass's Python batches when already started)."""
+        """(labels, probabilities, sample_weight or None, example ids or None, attributes {name: values} or
+        None) for one pass over data (`batches`: the pass's Python batches when already started)."""
         dataset = self._source.as_dataset()
+        keys = self._attribute_keys()
         if dataset is not None:
-            labels, probabilities, weights, ids = self._graph_pass(dataset)
-            return labels, probabilities, weights, self._source.fixed_ids(self.example_ids, ids)
+            labels, probabilities, weights, ids, *features = self._graph_pass(dataset)
+            found = dict(zip(keys, features)) if keys else None
+            return (labels, probabilities, weights, self._source.fixed_ids(self.example_ids, ids),
+                    self._attributes_of(self._source.fixed_attributes(self.attributes, found)))
         predict = self._predict_function()
-        labels, probabilities, weights, ids = [], [], [], []
-        for x, y, w, batch_ids in batches or self._source.batches(self.example_ids):
+        labels, probabilities, weights, ids, features = [], [], [], [], {key: [] for key in keys}
+        for x, y, w, batch_ids, batch_features in batches or self._source.batches(self.example_ids, keys):
             probabilities.append(as_numpy(pick(predict(x), self.output, "model output")))
             labels.append(as_numpy(pick(y, self.output, "y")))
             weights.append(None if w is None else as_numpy(w).reshape(-1))
             ids.append(batch_ids)
+            for key in keys:
+                features[key].append(batch_features[key])
         if not labels:
             raise ValueError(f"data yielded no batches for the {self.name!r} predictions")
+        found = {key: np.concatenate(parts) for key, parts in features.items()} if keys else None
         return (np.concatenate(labels), np.concatenate(probabilities),
-                concat_optional(weights, "sample_weight"), concat_optional(ids, "example_ids"))
+                concat_optional(weights, "sample_weight"), concat_optional(ids, "example_ids"),
+                self._attributes_of(self._source.fixed_attributes(self.attributes, found)))
+
+    @staticmethod
+    def _attributes_of(found):
+        """{name: values} for the writer: string features (bytes from TensorFlow) decoded as UTF-8."""
+        if found is None:
+            return None
+        out = {}
+        for name, values in found.items():
+            array = np.asarray(values) if not isinstance(values, (list, tuple)) else None
+            if array is not None and array.dtype.kind in "SO" and array.size and isinstance(array.flat[0], bytes):
+                try:
+                    values = np.array([value.decode("utf-8") for value in array.tolist()], dtype=str)
+                except (UnicodeDecodeError, AttributeError):
+                    raise BadArgument(f"attributes[{name!r}] must be UTF-8 text, integers or booleans; got "
+                                      f"{array.flat[0]!r}...") from None
+            out[name] = values
+        return out
 
     def _predict_function(self):
         # Traced once per model: ~4x cheaper per batch than an eager model(x) call.
@@ -218,15 +261,15 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         # over a tf.data batch costs about as much as predicting it.
         if self._graph is None:
             self._graph = tf.function(graph_loop(self.model, dataset.element_spec, self.output,
-                                                  self.example_ids if isinstance(self.example_ids, str) else None))
+                                                  self.example_ids if isinstance(self.example_ids, str) else None,
+                                                  self._attribute_keys()))
         try:
             outputs = self._graph(iter(dataset))  # an iterator: looping a dataset in-graph is ~6x slower
         except tf.errors.InvalidArgumentError as error:
             if EMPTY in error.message:
                 raise ValueError(f"data yielded no batches for the {self.name!r} predictions") from None
             raise
-        labels, probabilities, weights, ids = (None if o is None else as_numpy(o) for o in outputs)
-        return labels, probabilities, weights, ids
+        return [None if o is None else as_numpy(o) for o in outputs]
 
     def _strategy(self):
         return getattr(self.model, "distribute_strategy", None) or tf.distribute.get_strategy()

@@ -59,8 +59,9 @@ def accumulate_dataset(accumulator, dataset, strategy, step):
 
 
 def accumulate_batches(accumulator, batches, predict, output):
-    """One pass over Python batches (x, y, sample_weight or None, ids or None) on this process."""
-    for x, y, w, ids in batches:
+    """One pass over Python batches (x, y, sample_weight or None, ids or None, attributes) on this process
+    (attributes are refused for per-pixel targets by the callback: none here)."""
+    for x, y, w, ids, _ in batches:
         add_batch(accumulator, {"labels": pick(y, output, "y"),
                                 "probabilities": pick(predict(x), output, "model output"),
                                 "weights": w, "ids": ids})

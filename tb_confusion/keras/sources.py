@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from tb_confusion.keras.batches import pop_ids, rows, slice_rows, tuples, unpack
+from tb_confusion.keras.batches import pop_features, rows, slice_rows, tuples, unpack, wanted_features
 from tb_confusion.storage.validation import brief
 
 class Source:
@@ -36,12 +36,33 @@ class Source:
             f"in a separate sequence cannot follow a shuffling source); got {brief(example_ids)}"
         )
 
-    def batches(self, id_key):
-        """(x, y, sample_weight or None, ids or None) per batch of one pass."""
+    def check_attributes(self, attributes):
+        """Attribute feature names (a tuple) of `attributes`: a feature name or a sequence of them (features of
+        a dict x, removed before the model is called), or None. Arrays also take {name: N values}."""
+        if attributes is None:
+            return None
+        if isinstance(attributes, str):
+            attributes = (attributes,)
+        if isinstance(attributes, dict):
+            raise ValueError(f"attributes must name features of a dict x for {self.kind} data (values in a separate "
+                             f"sequence cannot follow a shuffling source); got a dict {brief(attributes)}")
+        if not isinstance(attributes, (list, tuple)) or not attributes or not all(
+                isinstance(name, str) and name for name in attributes) or len(set(attributes)) != len(attributes):
+            raise ValueError("attributes must be the name of a feature of a dict x, or a sequence of distinct names; "
+                             f"got {brief(attributes)}")
+        return tuple(attributes)
+
+    def fixed_attributes(self, attributes, from_data):
+        """The attributes of the pass: the features read from the data, unless the source holds them."""
+        return from_data
+
+    def batches(self, id_key, attribute_keys=()):
+        """(x, y, sample_weight or None, ids or None, {attribute feature: values}) per batch of one pass."""
+        wanted = wanted_features(id_key, attribute_keys)
         for element in self.elements():
             x, y, w = unpack(element)
-            x, ids = pop_ids(x, id_key)
-            yield x, y, w, ids
+            x, features = pop_features(x, wanted)
+            yield x, y, w, features.get(id_key), {key: features[key] for key in attribute_keys}
 
 
 class _ArraySource(Source):
@@ -75,6 +96,20 @@ class _ArraySource(Source):
         if example_ids is None or isinstance(example_ids, str):
             return ids_from_data
         return example_ids[:self.rows_read]
+
+    def check_attributes(self, attributes):
+        if not isinstance(attributes, dict):
+            return super().check_attributes(attributes)
+        for name, values in attributes.items():
+            if len(values) != self.n:
+                raise ValueError(f"attributes[{name!r}] must have {self.n} values (one per row of data); "
+                                 f"got {len(values)}")
+        return dict(attributes)
+
+    def fixed_attributes(self, attributes, from_data):
+        if not isinstance(attributes, dict):
+            return from_data
+        return {name: values[:self.rows_read] for name, values in attributes.items()}
 
 
 class _DatasetSource(Source):
