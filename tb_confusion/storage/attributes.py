@@ -93,7 +93,10 @@ def _prepare_one(name, values, n):
         raise BadArgument(f"{what} must have {n} values (one per example); got shape {array.shape}")
     kind = array.dtype.kind
     if kind == "O":
-        array, kind = _from_objects(array, what)
+        items = array.tolist()
+        if all(type(v) is str for v in items):  # the common list
+            return _strings(name, items, what)
+        array, kind = _from_objects(items, what)
     if kind == "b":
         found, codes = np.unique(array, return_inverse=True)
         return Attribute(name, "bool", tuple(bool(v) for v in found), _codes(codes, len(found)))
@@ -104,16 +107,7 @@ def _prepare_one(name, values, n):
         _check_count(found, what)
         return Attribute(name, "int", tuple(int(v) for v in found), _codes(codes, len(found)))
     if kind == "U":
-        found, codes = np.unique(array, return_inverse=True)
-        _check_count(found, what)
-        for value in found.tolist():
-            if len(value) > MAX_TEXT:
-                raise BadArgument(f"{what} values must be at most {MAX_TEXT} characters; got {_brief(value)}")
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise BadArgument(f"{what} values must be text UTF-8 can hold; got {_brief(value)}") from None
-        return Attribute(name, "str", tuple(found.tolist()), _codes(codes, len(found)))
+        return _strings(name, array.tolist(), what)
     bad = array.flat[0].item() if array.size and array.dtype.kind != "V" else array.dtype
     hint = " (bin numbers into categories first, e.g. as strings)" if kind in "fc" else ""
     raise BadArgument(f"{what} values must be str, int or bool; got {_brief(bad)} of dtype {array.dtype}{hint}")
@@ -134,11 +128,27 @@ def _as_array(values, what):
     return array
 
 
-def _from_objects(array, what):
-    """(array of one kind, its dtype kind) from an object array of str, int or bool values."""
-    items = array.tolist()
-    if all(type(v) is str for v in items):  # the common list first
-        return np.array(items, dtype=str) if items else np.array([], dtype="U1"), "U"
+def _strings(name, items, what):
+    """The str Attribute of a list of str: codes by a dict (one hash per value; sorting N strings, as
+    np.unique does, is several times slower), then renumbered in the values' sorted order."""
+    index = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in items), np.int64, len(items))
+    _check_count(index, what)
+    values = sorted(index)
+    for value in values:
+        if len(value) > MAX_TEXT:
+            raise BadArgument(f"{what} values must be at most {MAX_TEXT} characters; got {_brief(value)}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadArgument(f"{what} values must be text UTF-8 can hold; got {_brief(value)}") from None
+    renumber = np.empty(len(values), np.int64)
+    renumber[[index[v] for v in values]] = np.arange(len(values))
+    return Attribute(name, "str", tuple(str(v) for v in values), _codes(renumber[codes], len(values)))
+
+
+def _from_objects(items, what):
+    """(array of one kind, its dtype kind) from a list of str, int or bool values (not all exact str)."""
     first = items[0] if items else None
     kind = ("U" if isinstance(first, str) else "b" if isinstance(first, (bool, np.bool_))
             else "i" if isinstance(first, (numbers.Integral, np.integer)) else None)
