@@ -77,9 +77,22 @@ def steps(draw):
     plugin = dict(version=1, task=task, class_names=[f"c{k}" for k in range(c)], positive_class=1,
                   dtype="float32", num_classes=c)
     version, damage = 1, None
+    codes = np.arange(n, dtype=np.uint8) % 2
+    attribute = _proto.Attribute(name="source", kind="str", values=["a", "b"]) if draw(st.booleans()) else None
     for _ in range(draw(st.sampled_from([0, 0, 1, 1, 1, 2]))):
-        target = draw(st.sampled_from(FIELDS + ("ids", "plugin", "version", "bytes")))
-        if target in FIELDS:
+        target = draw(st.sampled_from(FIELDS + ("ids", "plugin", "version", "bytes", "attribute")))
+        if target == "attribute":  # slices (storage/attributes.py): a hostile name, kind, values or codes
+            attribute = attribute or _proto.Attribute(name="source", kind="str", values=["a", "b"])
+            field = draw(st.sampled_from(["name", "kind", "values", "codes"]))
+            if field == "codes":
+                codes = draw(hostile_array(codes))
+            elif field == "values":
+                del attribute.values[:]
+                attribute.values.extend(draw(st.sampled_from([[], ["a", "a"], ["a"], ["1", "01"], ["x" * 300, "b"]])))
+                attribute.kind = draw(st.sampled_from(["str", "int", "bool"]))
+            else:
+                setattr(attribute, field, draw(st.sampled_from(["", "a=b", "float", "x" * 300])))
+        elif target in FIELDS:
             stored[target] = draw(hostile_array(arrays[target]))
         elif target == "ids":
             ids = draw(st.sampled_from([b"\xff\xfe" + ids[2:], ids[:-1] + b"\xc3", "é".encode() + ids, b""]))
@@ -98,6 +111,12 @@ def steps(draw):
         target = getattr(message, name)
         target.dtype, target.data = dtype_name, data
         target.shape.extend(shape)
+    if attribute is not None:
+        entry = message.attributes.add()
+        entry.CopyFrom(attribute)
+        dtype_name, shape, data = codes if isinstance(codes, tuple) else (codes.dtype.str, [n], codes.tobytes())
+        entry.codes.dtype, entry.codes.data = dtype_name, data
+        entry.codes.shape.extend(shape)
     data = message.SerializeToString()
     if damage:
         flip, position = damage[0], damage[1] % max(1, len(data))

@@ -274,3 +274,20 @@ def test_random_attribute_bytes_are_refused_or_safe(entry, keep):
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(step=__import__("hostile").steps())
+def test_a_hostile_step_with_attributes_is_unreadable_or_safe_to_slice(step):
+    from tb_confusion import slices
+
+    content, data = step
+    try:
+        record = payload.decode(data, metadata.parse_plugin_data(content), run="r", tag="t", step=0)
+    except errors.Unreadable:
+        return
+    for attribute in record.slice_attributes or ():
+        table = slices.table(record, attribute.name, min_size=2)
+        assert sum(row["count"] for row in table["slices"]) == record.num_examples
+        for row in table["slices"]:
+            assert slices.only(record, [(attribute.name, row["value"])]).num_examples == row["count"]
