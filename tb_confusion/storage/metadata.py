@@ -12,7 +12,8 @@ PLUGIN_NAME = "tb_confusion"
 FORMAT_VERSION = 3  # the newest version this tb_confusion reads (docs/format.md)
 # What a writer stamps is the oldest version that can read it: exact steps stay at 2 (payloads carry a
 # checksum), so readers of version 2 keep reading them; accumulated (task "segmentation") and compact
-# steps are 3.
+# steps are 3. Optional fields that a reader may skip without misreading the step (the ids digest, field 11;
+# attributes, field 12: storage/attributes.py) add no version: a reader ignores fields it does not know.
 EXACT_VERSION = 2
 COUNTS_VERSION = COMPACT_VERSION = 3
 DTYPES = ("float32", "float16")
