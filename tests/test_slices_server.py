@@ -70,7 +70,8 @@ def test_the_attributes_answer_lists_values_counts_and_filters(served):
     assert by_name["source"]["counts"] == [int((source == v).sum()) for v in ("fax", "scan", "web")]
     assert by_name["night"] == {"name": "night", "kind": "bool", "values": [False, True],
                                 "filters": ["night=False", "night=True"], "counts": [N // 2, N // 2]}
-    narrowed = slices_data.attributes(statistics("predictions"), (("source", "fax"),))
+    chosen = (("source", "fax"),)
+    narrowed = slices_data.attributes(slices_data.apply(statistics("predictions"), chosen), chosen)
     assert narrowed["num_examples"] == (source == "fax").sum() and narrowed["slice"] == {"source": "fax"}
     compact = slices_data.attributes(statistics("big"))
     assert compact["sliceable"] is False and compact["attributes"][0]["name"] == "source"
@@ -78,8 +79,9 @@ def test_the_attributes_answer_lists_values_counts_and_filters(served):
 
 def test_the_slices_answer_is_the_slice_table(served):
     statistics, labels, scores, source = served
-    answer = slices_data.table(statistics("predictions"), _request(by="source", metric="recall.binary", min_size="50"),
-                               {"threshold": 0.5})
+    options = slices_data.table_options(_request(by="source", metric="recall.binary", min_size="50"))
+    assert options == {"by": "source", "metric": "recall.binary", "min_size": 50, "with_reports": False}
+    answer = slices_data.table(statistics("predictions"), (), options, {"threshold": 0.5})
     assert (answer["run"], answer["tag"], answer["step"], answer["slice"]) == ("validation", "predictions", 4, {})
     predicted = (scores.astype(np.float64) >= 0.5).astype(int)
     assert answer["whole"]["metric_value"] == pytest.approx(skm.recall_score(labels, predicted))
@@ -87,7 +89,10 @@ def test_the_slices_answer_is_the_slice_table(served):
         keep = source == row["value"]
         assert row["metric_value"] == pytest.approx(skm.recall_score(labels[keep], predicted[keep], zero_division=0))
         assert row["small"] == (keep.sum() < 50) and "report" not in row
-    within = slices_data.table(statistics("predictions"), _request(by="night", slice="source=scan", reports="1"), {})
+    request = _request(by="night", slice="source=scan", reports="1")
+    chosen = slices_data.filters(request)
+    within = slices_data.table(slices_data.apply(statistics("predictions"), chosen), chosen,
+                               slices_data.table_options(request), {})
     assert within["slice"] == {"source": "scan"} and within["whole"]["count"] == (source == "scan").sum()
     assert all(row["report"]["num_examples"] == row["count"] for row in within["slices"])
 
@@ -99,10 +104,11 @@ class _App:
         self.statistics = statistics
 
     @json_http.json_route
-    def slices(self, request):
+    def slices(self, request):  # the order plugin.py follows: parameters first, then the step, then the answer
+        options = slices_data.table_options(request)
         chosen = slices_data.filters(request)
         step = slices_data.apply(self.statistics(json_http.text(request, "tag")), chosen)
-        return slices_data.table(step, request, {})
+        return slices_data.table(step, chosen, options, {})
 
 
 @pytest.mark.parametrize("params,status,message", [

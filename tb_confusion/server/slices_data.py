@@ -37,17 +37,16 @@ def apply(statistics, chosen):
 
 
 def attributes(statistics, chosen=()):
-    """The `attributes` answer: {"attributes": [{"name", "kind", "values", "filters", "counts"}], "num_examples",
-    "slice"}: every attribute of the step (after the filters), each value as logged, the `slice` text that
-    selects it and its examples; "sliceable" says whether the step keeps what slices need (exact storage)."""
+    """The `attributes` answer of a step's Statistics, already filtered by `chosen` (see `apply`):
+    {"num_examples", "slice", "sliceable", "attributes": [{"name", "kind", "values", "filters", "counts"}]}: every
+    attribute of the (filtered) step, each value as logged, the `slice` text that selects it and its examples;
+    "sliceable" says whether the step keeps what slices need (exact storage)."""
     record = statistics.record
     try:
         slices.check_sliceable(record)
         sliceable = True
     except NotStored:
         sliceable = False
-    if chosen:
-        record = apply(statistics, chosen).record
     return {
         "num_examples": int(record.num_examples),
         "slice": _slice_of(chosen),
@@ -58,19 +57,23 @@ def attributes(statistics, chosen=()):
     }
 
 
-def table(statistics, request, options):
-    """The `slices` answer for one step: slices.table of attribute `by` (required) by `metric` (default
-    accuracy), `min_size` (default 30), `reports=1` to add each slice's report; `options` are build_report's
-    (threshold, cutoff, ...) as the report route parses them; the `slice` filters apply first."""
-    by = json_http.text(request, "by")
-    metric = json_http.text(request, "metric", required=False) or slices.DEFAULT_METRIC
-    min_size = json_http.integer(request, "min_size", default=slices.DEFAULT_MIN_SIZE, low=0)
-    with_reports = json_http.flag(request, "reports")
-    chosen = filters(request)
-    record = apply(statistics, chosen)
-    answer = slices.table(record, by, metric=metric, min_size=min_size, with_reports=with_reports, **options)
-    source = statistics.record
-    return {"run": source.run, "tag": source.tag, "step": source.step, "slice": _slice_of(chosen), **answer}
+def table_options(request):
+    """The `slices` route's own parameters, checked before the step is looked up: {"by" (required), "metric"
+    (default accuracy), "min_size" (default 30), "with_reports" (`reports=1`: each slice's report too)}."""
+    return {"by": json_http.text(request, "by"),
+            "metric": json_http.text(request, "metric", required=False) or slices.DEFAULT_METRIC,
+            "min_size": json_http.integer(request, "min_size", default=slices.DEFAULT_MIN_SIZE, low=0),
+            "with_reports": json_http.flag(request, "reports")}
+
+
+def table(statistics, chosen, table_options, report_options):
+    """The `slices` answer of a step's Statistics, already filtered by `chosen` (see `apply`): slices.table
+    with `table_options` (see `table_options`) and build_report's `report_options` (threshold, cutoff, ...)."""
+    answer = slices.table(statistics, table_options["by"], metric=table_options["metric"],
+                          min_size=table_options["min_size"], with_reports=table_options["with_reports"],
+                          **report_options)
+    record = statistics.record
+    return {"run": record.run, "tag": record.tag, "step": record.step, "slice": _slice_of(chosen), **answer}
 
 
 def _slice_of(chosen):
