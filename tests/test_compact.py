@@ -195,3 +195,30 @@ def test_a_diff_of_two_compact_steps_equals_the_exact_diff_but_for_binned_metric
                 {k: v for k, v in b[key].items() if k not in binned}, key
         else:
             assert a[key] == b[key], key
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 200), c=st.integers(2, 40), levels=st.sampled_from([2, 4, 1000]))
+def test_facts_equal_their_definitions_with_many_ties(seed, n, c, levels):
+    """Ranks with ties (the larger class index first), argmax, runner-up (the first maximum other than the
+    argmax), square sums and the histograms, on probabilities with few distinct values."""
+    from tb_confusion.metrics import probabilistic
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, c, n)
+    p = rng.integers(0, levels, (n, c)).astype(np.float32) / levels
+    p[rng.random((n, c)) < 0.1] = 2.0 ** -30  # below the floor bin's edge
+    facts = compact_facts.of(labels, p)
+    assert np.array_equal(facts.true_rank, probabilistic.true_class_ranks(labels, p))
+    assert np.array_equal(facts.pred, p.argmax(axis=1)) and np.array_equal(facts.top, p.max(axis=1))
+    masked = p.copy()
+    masked[np.arange(n), facts.pred] = -np.inf
+    if c > 1:
+        assert np.array_equal(facts.runner_up, masked.argmax(axis=1))
+    assert np.allclose(facts.square_sum, (p.astype(np.float64) ** 2).sum(axis=1), rtol=1e-6)
+    keys = compact_facts.keys(p)
+    for k in range(c):
+        others = (labels != k) & (facts.pred != k) & (facts.runner_up != k)
+        want = np.bincount(keys[others, k], minlength=compact_facts.NUM_BINS)
+        got_keys, got_counts = facts.others(k)
+        assert np.array_equal(np.flatnonzero(want), got_keys) and np.array_equal(want[want > 0], got_counts)

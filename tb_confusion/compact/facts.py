@@ -15,7 +15,6 @@ from typing import NamedTuple
 import numpy as np
 
 from tb_confusion import metrics as m
-from tb_confusion.metrics import probabilistic
 from tb_confusion.metrics._parallel import parallel_map, spans
 
 BIN_SHIFT = 19
@@ -23,6 +22,11 @@ NUM_BINS = (0x3F800000 >> BIN_SHIFT) + 1  # keys of [0, 1] in float32: 0 .. 2032
 FLOOR_KEY = int(np.float32(2.0 ** -20).view(np.uint32)) >> BIN_SHIFT  # scores below 2^-20 share this bin
 # Rows per block when binning every class's probability: [rows, C] keys of ~16 MB.
 _BLOCK_VALUES = 1 << 22
+# Rows per block at most: top_class and true_class_ranks run a block below 65,536 rows (metrics._parallel.spans)
+# in the calling thread, so a span running on the pool never waits on the pool.
+_NESTED_ROWS = (1 << 16) - 1
+# Rows per thread at least: two threads from 16,384 rows on (ImageNet's 50,000 validation rows: two).
+_SPAN_ROWS = 1 << 14
 
 
 class Facts(NamedTuple):
@@ -76,44 +80,72 @@ def of(labels, probabilities, weights=None):
         p = p.astype(np.float32)
     y = np.asarray(labels).astype(np.int64, copy=False)
     n, c = p.shape
-    pred, top = m.top_class(p)
+    pred = np.empty(n, dtype=np.int64)
+    top = np.empty(n, dtype=np.float32)
     runner_up = np.empty(n, dtype=np.int64)
     runner_up_score = np.empty(n, dtype=np.float32)
     square_sum = np.empty(n, dtype=np.float32)
-    offsets = (np.arange(c, dtype=np.int64) * NUM_BINS)[None, :]
+    true_rank = np.empty(n, dtype=np.int32)
+    # histogram cells key-major (key * C + class): the classes of one row mostly share a few keys, so
+    # neighbouring elements count into neighbouring cells (~20% faster than class-major at C=1,000)
+    columns = np.arange(c, dtype=np.uint32)[None, :]
 
     def span(bounds):
         """The facts of rows [start, stop), a block at a time; returns the span's histogram counts."""
         others = np.zeros(c * NUM_BINS)
-        rows = max(1, _BLOCK_VALUES // c)
+        rows = max(1, min(_BLOCK_VALUES // c, _NESTED_ROWS))
         for a in range(bounds[0], bounds[1], rows):
             b = min(a + rows, bounds[1])
             block = p[a:b]
             index = np.arange(b - a)
+            pred[a:b], top[a:b] = m.top_class(block)
+            true_rank[a:b] = _true_ranks(block, y[a:b])
             square_sum[a:b] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
             masked = block.copy()
             masked[index, pred[a:b]] = -np.inf
             runner_up[a:b] = second = masked.argmax(axis=1) if c > 1 else pred[a:b]
             runner_up_score[a:b] = block[index, second]
-            binned = keys(block)
-            binned += offsets
+            del masked
+            # keys below FLOOR_KEY keep cells of their own here, folded into the floor bin at the end
+            cells = np.ascontiguousarray(block).view(np.uint32) >> np.uint32(BIN_SHIFT)
+            cells *= np.uint32(c)
+            cells += columns
             w = None if weights is None else np.repeat(weights[a:b], c)
-            others += np.bincount(binned.reshape(-1), w, minlength=c * NUM_BINS)
+            others += np.bincount(cells.reshape(-1), w, minlength=c * NUM_BINS)
             # take out the entries kept exactly: the true class, the argmax and the runner-up of each row
             kept = np.stack([y[a:b], pred[a:b], second], axis=1)
             distinct = np.ones(kept.shape, dtype=bool)
             distinct[:, 1] = kept[:, 1] != kept[:, 0]
             distinct[:, 2] = (kept[:, 2] != kept[:, 0]) & (kept[:, 2] != kept[:, 1])
-            taken = binned[index[:, None], kept][distinct]
+            taken = cells[index[:, None], kept][distinct]
             taken_w = None if weights is None else np.broadcast_to(weights[a:b, None], kept.shape)[distinct]
             others -= np.bincount(taken, taken_w, minlength=c * NUM_BINS)
         return others
 
-    others = sum(parallel_map(span, spans(n)))
+    others = sum(parallel_map(span, spans(n, minimum=_SPAN_ROWS)))
     true_score = p[np.arange(n), y]
-    true_rank = probabilistic.true_class_ranks(y, p)
-    dense = np.maximum(others, 0.0).reshape(c, NUM_BINS)
+    by_key = others.reshape(NUM_BINS, c)
+    by_key[FLOOR_KEY] = by_key[:FLOOR_KEY + 1].sum(axis=0)
+    by_key[:FLOOR_KEY] = 0.0
+    dense = np.maximum(by_key, 0.0).T
     row, key = np.nonzero(dense)
     rows = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=c))])
-    return Facts(pred, top.astype(np.float32), runner_up, runner_up_score, true_score, true_rank, square_sum,
+    return Facts(pred, top, runner_up, runner_up_score, true_score, true_rank, square_sum,
                  rows, key.astype(np.uint16), dense[row, key])
+
+
+def _true_ranks(block, y):
+    """metrics.probabilistic.true_class_ranks of a block (how many classes rank above the true class; among equal
+    probabilities the larger class index ranks first, as scikit-learn's top-k), in two comparisons per
+    element counted as bytes: ties other than the true class itself are rare, so the tie rule runs on the
+    rows that have them only (1.5x faster than the general kernel at C=1,000)."""
+    rows = np.arange(len(y))
+    t = block[rows, y][:, None]
+    count = np.uint16 if block.shape[1] < 2**16 else np.int64  # a count of at most C
+    at_least = (block >= t).view(np.uint8).sum(axis=1, dtype=count).astype(np.int64)
+    above = (block > t).view(np.uint8).sum(axis=1, dtype=count).astype(np.int64)
+    tied = np.flatnonzero(at_least - above > 1)
+    if len(tied):
+        later = np.arange(block.shape[1])[None, :] > y[tied, None]
+        above[tied] += ((block[tied] == t[tied]) & later).sum(axis=1)
+    return above
