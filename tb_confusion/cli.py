@@ -189,10 +189,8 @@ def per_step(args, compute):
                 continue
             try:
                 reports.append(compute(record))
-            except BadArgument as error:  # an option that does not fit this tag, e.g. --thresholds
-                raise BadArgument(f"{where}: {error}") from None
-            except NotStored as error:  # e.g. --slice of a compact step
-                raise NotStored(f"{where}: {error}") from None
+            except (BadArgument, NotStored, NotFound) as error:  # an option that does not fit this tag, e.g.
+                raise type(error)(f"{where}: {error}") from None  # --thresholds, or --slice of a compact step
     if not reports:
         raise Unreadable("; ".join(unreadable))
     if args.strict and (skipped or unreadable):

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from tb_confusion import catalogue, statistics as statistics_module
-from tb_confusion.errors import BadArgument, NotStored
+from tb_confusion.errors import BadArgument, NotFound, NotStored
 from tb_confusion.report import build_report, metric_value
 from tb_confusion.storage import payload
 
@@ -53,7 +53,11 @@ def mask(source, filters):
     not logged, listing what is."""
     record = _record(source)
     keep = np.ones(record.num_examples, dtype=bool)
+    seen = set()
     for name, value in (filters.items() if hasattr(filters, "items") else filters):
+        if name in seen:
+            raise BadArgument(f"the slice names attribute {name!r} twice; a slice takes one value per attribute")
+        seen.add(name)
         found = attribute(record, name)
         code = found.code_of(value if isinstance(value, str) else found.text(value))
         if code is None:
@@ -65,11 +69,16 @@ def mask(source, filters):
 
 def only(source, filters):
     """The Record of the examples matching every filter of `filters` (see `mask`); the record itself when
-    `filters` is empty."""
+    `filters` is empty. errors.NotFound when no example of the step matches them all."""
     record = _record(source)
     if not filters:
         return record
-    return take(record, np.flatnonzero(mask(record, filters)))
+    check_sliceable(record)
+    index = np.flatnonzero(mask(record, filters))
+    if not len(index):
+        pairs = filters.items() if hasattr(filters, "items") else filters
+        raise NotFound("no example of this step is in the slice " + ", ".join(f"{n}={v}" for n, v in pairs))
+    return take(record, index)
 
 
 def take(record, index):

@@ -147,6 +147,11 @@ def test_bad_names_values_and_options_say_what_exists():
         slices.table(record, "source", metric="weighted")
     with pytest.raises(errors.BadArgument, match="min_size must be an integer >= 0; got -1"):
         slices.table(record, "source", min_size=-1)
+    with pytest.raises(errors.BadArgument, match="names attribute 'source' twice"):
+        slices.only(record, [("source", "web"), ("source", "scan")])
+    device = _logged(labels, probabilities, attributes={"source": source, "device": (source == "web").astype(int)})
+    with pytest.raises(errors.NotFound, match="no example of this step is in the slice source=web, device=0"):
+        slices.only(device, {"source": "web", "device": 0})
     for text in ("source", "=web", 3):
         with pytest.raises(errors.BadArgument, match="a slice is NAME=VALUE"):
             slices.parse_filter(text)

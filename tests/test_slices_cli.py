@@ -109,6 +109,8 @@ def test_slices_table_json_and_csv(logdir, capsys):
      "attribute 'source' has no value 'tv' in this step; its values: fax, phone, scan, web"),
     (["report", "{root}", "--run", "validation", "--slice", "sourceweb"], "--slice takes NAME=VALUE"),
     (["slices", "{root}", "--run", "nope", "--by", "source"], "run 'nope' not found"),
+    (["report", "{root}", "--run", "validation", "--slice", "source=web", "--slice", "source=fax"],
+     "step 1: the slice names attribute 'source' twice"),
 ])
 def test_bad_arguments_exit_2_naming_them(logdir, capsys, argv, message):
     status, out, err = _run(capsys, *[a.replace("{root}", logdir[0]) for a in argv])
