@@ -27,9 +27,12 @@ import {DATA_RELOADED, RUNS_CHANGED, connectToHost} from "./host_messages.js";
 import {createGridLayout} from "./run_grid_layout.js";
 import {drawerDock} from "./drawer.js";
 import {runColors} from "./run_colors.js";
+import {LABEL_ISSUES_EVENT, labelIssuesOf, syncLabelIssues} from "./label_issue_marks.js";
+import {syncTemperaturePreview} from "./temperature_preview.js";
 
 const api = {...routes, calibration: (params) => getJson("calibration", params),
-  diff: (params) => getJson("diff", params), forgetting: (params) => getJson("forgetting", params)};
+  diff: (params) => getJson("diff", params), forgetting: (params) => getJson("forgetting", params),
+  label_issues: (params) => getJson("label_issues", params)};
 
 /** Build the panel into document.body and start loading. */
 export function renderPanel() {
@@ -43,7 +46,8 @@ export function renderPanel() {
   // Renders start on the frame after the first set() below, when every view exists.
   const store = createStore({...INITIAL_STATE}, render);
   const actions = makeActions(store);
-  const sync = createSync(store, api, createLoader(store));
+  const loader = createLoader(store);
+  const sync = createSync(store, api, loader);
   const cards = new Map();
 
   const toolbar = createToolbar(actions);
@@ -59,6 +63,8 @@ export function renderPanel() {
     h("div", {class: "two-columns"}, summary.element, curves.element),
     h("div", {class: "two-columns"}, epochs.element, calibration.element), diff.element);
   root.append(toolbar.element, message, runGrid, details, examples.element);
+  // The matrices' "Likely label issues" box (label_issue_marks.js).
+  root.addEventListener(LABEL_ISSUES_EVENT, (event) => store.set({labelIssuesShown: Boolean(event.detail?.shown)}));
 
   // The grid's width decides how many cards share a row and the size of their cells.
   const gridLayout = createGridLayout();
@@ -89,6 +95,7 @@ export function renderPanel() {
       const params = model ? reportRequest(state, run) : null;
       const exact = params ? state.reports[cacheKey(state, params)]?.report : null;
       if (exact) model = withReport(model, exact);
+      if (model) model = {...model, labelIssues: labelIssuesOf(state, run)};
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
     lastRunViews = runViews;
@@ -137,6 +144,8 @@ export function renderPanel() {
       model: runViews.find((r) => r.run === state.selected?.run)?.model || null, dock,
       notice: examplesNotice(state)});
     sync(state);
+    syncLabelIssues(state, loader, api);
+    syncTemperaturePreview(state, loader, api);
     debug.lastRenderMs = performance.now() - started;
     debug.renders += 1;
   }

@@ -6,11 +6,17 @@
 // fitted on the step (dashed, beside the original). An accumulated step keeps one diagram (the top-1
 // probability in 15 equal-width bins): the card then disables the bins and strategy, hides the class and
 // the temperature preview, and says so; a compact step keeps the top-1 probability only: the class and
-// the temperature preview are hidden, with a note. Drawn as SVG; every user string is text.
+// the temperature preview are hidden, with a note. Drawn as SVG; every user string is text. With the
+// preview on, under the chart, per run: the matrix and headline metrics after scaling beside the original
+// (temperature_preview.js; multiclass: the argmax is unchanged, so log loss, Brier score and ECE only).
 
 import {h, replaceChildren, setText} from "./dom.js";
 import {runColors} from "./run_colors.js";
 import {unitsOf} from "./units.js";
+import {formatCount, formatMetric, formatThreshold} from "./number_format.js";
+import {headline} from "./metric_value.js";
+import {signedText} from "./diff.js";
+import {decisionRows, previewOf, reportMatrix} from "./temperature_preview.js";
 import {BIN_CHOICES, STRATEGIES, classChoices, errorNames, errorText, formatTemperature, frame,
   layoutSeries, pointTitle, scales, scopeText} from "./calibration.js";
 
@@ -51,12 +57,14 @@ export function createCalibrationView({set}) {
   const fixedNote = h("p", {class: "note calibration-fixed", id: "calibration-fixed", hidden: true});
   const status = h("div", {class: "card-status"});
   const scope = h("p", {class: "note calibration-scope"});
+  const preview = h("div", {class: "temperature-preview", id: "temperature-preview", hidden: true});
   const element = h("section", {class: "card calibration-card", id: "calibration", "aria-label": "Calibration"},
     h("div", {class: "card-head"}, h("h2", {}, "Calibration"),
       h("label", {class: "field"}, h("span", {class: "field-label"}, "Bins"), binsSelect),
       h("div", {class: "segmented", role: "group", "aria-label": "Bins of"}, strategyButtons),
       classField, temperatureGroup),
-    fixedNote, legend, status, svg, scope);
+    fixedNote, legend, status, svg, scope, preview);
+  let previewKey = null;
   let classesKey = null;
   let drawnKey = null;
   let lastArgs = null;
@@ -107,6 +115,7 @@ export function createCalibrationView({set}) {
     replaceChildren(status, ...errors.map((r) => h("div", {class: "error"}, `${r.run}: ${r.entry.error}`)),
       loading && !ready.length ? h("div", {class: "loading"}, "Loading\u2026") : null);
     const color = (run) => runColors.color(run, state.theme);
+    drawPreview(state, task, classNames);
     const nextKey = JSON.stringify([ready.map((r) => [r.run, r.entry.at]), state.theme, runColors.version()]);
     if (nextKey === drawnKey) return;
     drawnKey = nextKey;
@@ -129,6 +138,18 @@ export function createCalibrationView({set}) {
     const what = scopeText(ready[0]?.entry.answer, classNames, binned.replace(/s$/, ""));
     setText(scope, ready.length ? `${what} Bars under the chart: each bin's share of the ${binned}.${scaledNote}` : "");
     draw(ready.map(({run, entry}) => ({run, color: color(run), answer: entry.answer})));
+  }
+
+  // The matrix and metrics after temperature scaling beside the original, one block per run.
+  function drawPreview(state, task, classNames) {
+    const previews = state.runs.map((run) => previewOf(state, run)).filter(Boolean);
+    preview.hidden = !previews.length;
+    const label = Math.min(state.curveClass, (classNames?.length ?? 1) - 1);
+    const key = JSON.stringify([previews, label, state.theme, state.catalogue ? 1 : 0]);
+    if (key === previewKey) return;
+    previewKey = key;
+    replaceChildren(preview, previews.length ? h("h3", {}, "After temperature scaling") : null,
+      previews.map((p) => previewBlock(p, state, task, classNames, label)));
   }
 
   function draw(runs) {
@@ -188,4 +209,59 @@ export function createCalibrationView({set}) {
   }
 
   return {element, update};
+}
+
+/** One run's preview: T, the matrices before and after (threshold tasks) or why the matrix is unchanged
+ * (multiclass), and the metrics before, after and their difference. */
+function previewBlock(p, state, task, classNames, label) {
+  const perLabel = task === "multilabel";
+  const name = perLabel ? classNames?.[label] ?? String(label) : null;
+  const head = h("p", {class: "preview-head"}, h("span", {class: "swatch", style: {background: runColors.color(p.run, state.theme)}}),
+    ` ${p.run} · T = ${formatTemperature(p.temperature)}`);
+  const parts = [head];
+  if (p.argmax) {
+    parts.push(h("p", {class: "note", dataset: {argmax: ""}},
+      "Dividing the logits by T never changes which class is the most probable: the matrix and the decision's "
+      + "metrics (accuracy, precision, recall, F1…) are the same after scaling; what changes is how "
+      + "probable the predictions are said to be."
+      + (p.cutoff > 0 ? ` At the confidence cutoff ${formatThreshold(p.cutoff)} the scaled top probabilities `
+        + "would move examples across it: the preview's numbers are of every example as at argmax." : "")));
+  } else if (p.error) {
+    parts.push(h("div", {class: "error"}, p.error));
+  } else if (!p.before || !p.after) {
+    parts.push(h("div", {class: "loading"}, "Loading…"));
+  } else {
+    const at = (v) => (Array.isArray(v) ? formatThreshold(v[label]) : formatThreshold(v));
+    const names = perLabel ? [`not ${name}`, name] : classNames;
+    parts.push(h("div", {class: "preview-matrices"},
+      smallMatrix("before", `Before · threshold ${at(p.thresholds.before)}`, reportMatrix(p.before, label), names),
+      smallMatrix("after", `After · threshold ${at(p.thresholds.before)} on the scaled scores`
+        + ` (${at(p.thresholds.after)} on the stored ones)`, reportMatrix(p.after, label), names)));
+    if (perLabel) parts.push(h("p", {class: "note"}, `Label “${name}” (pick another in its card); metrics: macro over the labels.`));
+  }
+  const rows = [...decisionRows(state.catalogue, task, p, headline), ...p.probabilistic];
+  parts.push(h("table", {class: "metrics-table preview-metrics", dataset: {run: p.run}},
+    h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "Metric"), h("th", {scope: "col", class: "num"}, "Before"),
+      h("th", {scope: "col", class: "num"}, "After"), h("th", {scope: "col", class: "num"}, "After − before"))),
+    h("tbody", {}, rows.map((row) => {
+      const delta = row.before === null || row.after === null ? null : row.after - row.before;
+      const tone = delta === null || delta === 0 ? "" : (delta < 0) === (row.better === "lower") ? "better" : "worse";
+      return h("tr", {dataset: {key: row.key, before: String(row.before ?? ""), after: String(row.after ?? "")}},
+        h("th", {scope: "row"}, row.label), h("td", {class: "num"}, formatMetric(row.before)),
+        h("td", {class: "num"}, formatMetric(row.after)), h("td", {class: `num delta ${tone}`}, signedText(delta, 4)));
+    }))));
+  return h("div", {class: "preview-run", dataset: {run: p.run}}, parts);
+}
+
+/** A small matrix of counts (rows actual, columns predicted), every value in data-value. */
+function smallMatrix(kind, caption, matrix, names) {
+  if (!matrix) return null;
+  return h("table", {class: "preview-matrix", dataset: {kind}},
+    h("caption", {class: "note"}, caption),
+    h("thead", {}, h("tr", {}, h("th", {class: "corner", scope: "col"}, "actual \\ predicted"),
+      matrix[0].map((_, j) => h("th", {scope: "col", title: names?.[j] ?? String(j)}, names?.[j] ?? String(j))))),
+    h("tbody", {}, matrix.map((row, i) => h("tr", {},
+      h("th", {scope: "row", title: names?.[i] ?? String(i)}, names?.[i] ?? String(i)),
+      row.map((value, j) => h("td", {class: `num${i === j ? " diagonal" : ""}`, dataset: {true: String(i), pred: String(j),
+        value: String(value)}}, formatCount(value)))))));
 }

@@ -2,14 +2,17 @@
 // cells are drawn (with the model's non-zero `cells`, only the non-empty ones among them), the class names stay pinned on both axes while scrolling, and it zooms
 // (buttons, ctrl+wheel, + and -). Arrow keys move a cursor cell, Enter opens its examples. The
 // "Find class" box (class_search.js) marks matching names and brings a class's row and column into view.
+// With "Likely label issues" ticked (label_issue_marks.js), a cell with likely label errors gets a corner
+// mark, with their count once the cell is large enough, and the count in its tooltip.
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
 import {readableText} from "./contrast.js";
 import {cellShares, colorDomain, totals} from "./matrix_math.js";
-import {cellLines, cellText} from "./cell_text.js";
+import {cellLines, cellText, compactCount} from "./cell_text.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
 import {createClassSearch} from "./class_search.js";
+import {createLabelIssuesControl, issuesAt, issuesText} from "./label_issue_marks.js";
 
 const ZOOMS = [3, 4, 6, 8, 10, 12, 14, 16, 20, 24, 32, 44, 56];
 const LABEL_WIDTH = 132;
@@ -37,7 +40,9 @@ export function createMatrixCanvas({onSelect}) {
     zoomLabel,
     h("button", {class: "icon-button", "aria-label": "Zoom in", title: "Zoom in (+)", onclick: () => setZoom(zoom + 1)}, "+"),
     h("button", {class: "text-button", onclick: () => setZoom(fitZoom())}, "Fit"));
-  const element = h("div", {class: "matrix-canvas-wrap"}, toolbar, stage);
+  const issuesControl = createLabelIssuesControl();
+  const element = h("div", {class: "matrix-canvas-wrap"}, toolbar, issuesControl.element, stage);
+  element.issueMarks = []; // the marks of the last draw: [true, pred, count] (read by the browser tests)
   let props = null;
   let sums = null;
   let domain = null;
@@ -137,6 +142,7 @@ export function createMatrixCanvas({onSelect}) {
         }
       }
     }
+    drawIssues(context, {order, columns, size, left, top, firstRow, lastRow, firstColumn, lastColumn, theme});
     const outline = (r, c, color, widthPx) => {
       context.strokeStyle = color;
       context.lineWidth = widthPx;
@@ -207,6 +213,48 @@ export function createMatrixCanvas({onSelect}) {
     }
   }
 
+  // Each visible cell's likely label issues: a triangle in its top-right corner, with the count beside it
+  // when the cell is large enough to hold both.
+  function drawIssues(context, {order, columns, size, left, top, firstRow, lastRow, firstColumn, lastColumn, theme}) {
+    const issues = props.model.labelIssues;
+    const marks = [];
+    if (issues?.shown && issues.counts) {
+      context.save();
+      context.globalAlpha = issues.stale ? 0.45 : 1;
+      const fill = theme === "dark" ? "#d9b8ec" : "#6a1b9a";
+      const corner = Math.max(3, Math.min(10, Math.floor(size * 0.35)));
+      context.font = `bold ${Math.min(11, Math.floor(size * 0.3))}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
+      context.textAlign = "right";
+      context.textBaseline = "top";
+      for (let r = firstRow; r < lastRow; r++) {
+        for (let c = firstColumn; c < lastColumn; c++) {
+          const count = issuesAt(issues, order[r], columns[c]);
+          if (!count) continue;
+          marks.push([order[r], columns[c], count]);
+          const x = LABEL_WIDTH + (c + 1) * size - left - (size > 6 ? 1 : 0);
+          const y = LABEL_HEIGHT + r * size - top;
+          context.fillStyle = fill;
+          context.beginPath();
+          context.moveTo(x - corner, y);
+          context.lineTo(x, y);
+          context.lineTo(x, y + corner);
+          context.closePath();
+          context.fill();
+          if (size >= 44) { // below, the count would cover the cell's own number
+            const text = compactCount(count);
+            const width = context.measureText(text).width + 4;
+            const height = Math.min(11, Math.floor(size * 0.3)) + 3;
+            context.fillRect(x - corner - width, y, width, height);
+            context.fillStyle = theme === "dark" ? "#1b1b1f" : "#ffffff";
+            context.fillText(text, x - corner - 2, y + 1.5);
+          }
+        }
+      }
+      context.restore();
+    }
+    element.issueMarks = marks;
+  }
+
   // A cell's share under a normalization (cellShares without looking the count up again).
   function share(count, i, j, normalization) {
     const total = normalization === "row" ? sums.rows[i] : normalization === "column" ? sums.columns[j] : sums.all;
@@ -226,8 +274,10 @@ export function createMatrixCanvas({onSelect}) {
 
   function linesFor(i, j) {
     const {model} = props;
-    return cellLines(model.classNames[i], model.columnNames[j], model.cells ? cellShares(null, sums, i, j, model.cells)
+    const lines = cellLines(model.classNames[i], model.columnNames[j], model.cells ? cellShares(null, sums, i, j, model.cells)
       : cellShares(model.matrix, sums, i, j));
+    const issues = model.labelIssues;
+    return issues?.shown && issues.counts ? [...lines, issuesText(issuesAt(issues, i, j))] : lines;
   }
 
   viewport.addEventListener("scroll", () => requestAnimationFrame(draw), {passive: true});
@@ -318,6 +368,7 @@ export function createMatrixCanvas({onSelect}) {
     const first = props === null;
     if (search.update(next.model.classNames, next.order)) unfind(); // other classes (another tag)
     props = next;
+    issuesControl.update(next.model.labelIssues);
     element.classOrder = next.order; // the rows' classes, top to bottom (read by the browser tests)
     const cells = next.model.cells;
     // With cells, never read model.matrix here: it would build the dense C x C matrix.

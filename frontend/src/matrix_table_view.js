@@ -2,16 +2,19 @@
 // text (selectable, read by screen readers); arrow keys move between cells. Its geometry (cell size,
 // font, label widths, rotated column names) comes from card_layout.js so that it fits its card.
 // Above 10 classes a "Find class" box (class_search.js) marks the matching names and the found
-// class's row and column.
+// class's row and column. With "Likely label issues" ticked (label_issue_marks.js), a cell with likely
+// label errors gets their count in a corner badge (a sibling of the cell's button: the cell's text stays
+// its value) and in its tooltip.
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
 import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
-import {cellLines, cellText} from "./cell_text.js";
+import {cellLines, cellText, compactCount} from "./cell_text.js";
 import {formatCount} from "./number_format.js";
 import {readableText} from "./contrast.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
 import {createClassSearch} from "./class_search.js";
+import {createLabelIssuesControl, issuesAt, issuesText} from "./label_issue_marks.js";
 
 /** {element, update({model, order, normalization, selected, theme, fit})}; onSelect(trueIndex, predIndex).
  * `fit` is card_layout.js matrixFit (null: the default sizes). */
@@ -23,7 +26,8 @@ export function createMatrixTable({onSelect}) {
     onMatches: (next) => { matches = next; if (!next) found = null; mark(); },
     onFind: (i) => { found = i; mark(); reveal(i); },
   });
-  const element = h("div", {class: "matrix-table-wrap"}, search.element, scroller);
+  const issuesControl = createLabelIssuesControl();
+  const element = h("div", {class: "matrix-table-wrap"}, search.element, issuesControl.element, scroller);
   let rowHeads = [];
   let columnHeads = [];
   let structureKey = null;
@@ -75,14 +79,15 @@ export function createMatrixTable({onSelect}) {
           },
           onblur: hideTooltip,
         });
-        return {button, i, j};
+        const mark = h("span", {class: "issue-mark", "aria-hidden": "true", hidden: true});
+        return {button, mark, i, j};
       });
       cells.push(rowCells);
       const total = h("td", {class: "total"});
       rowTotals.push(total);
       const head = h("th", {scope: "row", class: "row-name", title: model.classNames[i]}, model.classNames[i]);
       rowHeads.push({head, i});
-      return h("tr", {}, head, rowCells.map((cell) => h("td", {}, cell.button)), total);
+      return h("tr", {}, head, rowCells.map((cell) => h("td", {class: "matrix-td"}, cell.button, cell.mark)), total);
     });
     columnTotals = columns.map(() => h("td", {class: "total"}));
     grandTotal = h("td", {class: "total grand"});
@@ -124,7 +129,7 @@ export function createMatrixTable({onSelect}) {
 
   function tooltipLines(i, j) {
     const {model, sums} = current;
-    return cellLines(model.classNames[i], model.columnNames[j], cellShares(model.matrix, sums, i, j));
+    return withIssues(cellLines(model.classNames[i], model.columnNames[j], cellShares(model.matrix, sums, i, j)), model, i, j);
   }
 
   /** Cell size, font and labels from the layout (CSS custom properties of the table). */
@@ -157,6 +162,9 @@ export function createMatrixTable({onSelect}) {
     const sums = totals(model.matrix);
     current = {model, sums};
     const domain = colorDomain(model.matrix, sums, normalization);
+    const issues = model.labelIssues?.shown && model.labelIssues.counts ? model.labelIssues : null;
+    issuesControl.update(model.labelIssues);
+    scroller.classList.toggle("issues-stale", Boolean(issues?.stale));
     for (const row of cells) {
       for (const cell of row) {
         const shares = cellShares(model.matrix, sums, cell.i, cell.j);
@@ -168,7 +176,13 @@ export function createMatrixTable({onSelect}) {
         if (style.backgroundColor !== fill) style.backgroundColor = fill;
         if (cell.color !== text) { style.color = text; cell.color = text; }
         setText(cell.button, cellText(value, normalization, chars));
-        cell.button.setAttribute("aria-label", cellLines(model.classNames[cell.i], model.columnNames[cell.j], shares).join(", "));
+        cell.button.setAttribute("aria-label", withIssues(cellLines(model.classNames[cell.i], model.columnNames[cell.j], shares),
+          model, cell.i, cell.j).join(", "));
+        const count = issues ? issuesAt(issues, cell.i, cell.j) : 0;
+        if (issues) cell.button.dataset.issues = String(count);
+        else delete cell.button.dataset.issues;
+        cell.mark.hidden = count === 0;
+        if (count) setText(cell.mark, compactCount(count));
         const isSelected = selected && selected.true === cell.i && selected.pred === cell.j;
         cell.button.classList.toggle("selected", Boolean(isSelected));
         cell.button.setAttribute("aria-pressed", isSelected ? "true" : "false");
@@ -181,4 +195,10 @@ export function createMatrixTable({onSelect}) {
   }
 
   return {element, update};
+}
+
+/** A cell's lines with its likely label issues added while they are shown. */
+function withIssues(lines, model, i, j) {
+  const issues = model.labelIssues;
+  return issues?.shown && issues.counts ? [...lines, issuesText(issuesAt(issues, i, j))] : lines;
 }

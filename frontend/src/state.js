@@ -12,7 +12,9 @@
  * whose steps are compared; null: the first selected), diffStep (step A; null: the previous logged step),
  * diffRuns ([run A, run B]; null: the first two selected), diffShow ("count" or "row"), diffPages
  * ({key, learned, forgotten}: the flip lists' offsets for one comparison); answers cached in `diffs`
- * and `forgetting`. */
+ * and `forgetting`. labelIssuesShown: the matrices show each cell's likely label issues (label_issue_marks.js),
+ * whose answers are cached in `labelIssues`. temperatureReports: the reports before and after temperature
+ * scaling of the Calibration card's preview (temperature_preview.js). */
 export const INITIAL_STATE = Object.freeze({
   catalogue: null,
   tags: null,
@@ -52,6 +54,9 @@ export const INITIAL_STATE = Object.freeze({
   diffPages: null,
   diffs: {},
   forgetting: {},
+  labelIssuesShown: false,
+  labelIssues: {},
+  temperatureReports: {},
   playing: false,
   theme: "light",
 });

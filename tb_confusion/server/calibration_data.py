@@ -112,7 +112,8 @@ def _bins_and_errors(table):
 
 def temperature_scaling(statistics, *, n_bins, strategy, class_index=None):
     """One temperature T fitted on the step (log p taken as logits; minimum log loss over T, golden
-    section on log T) and the diagram and log loss after dividing the logits by T.
+    section on log T) and the diagram, log loss and Brier score (None for multilabel, as the catalogue's)
+    before and after dividing the logits by T.
 
     Large steps are fitted on evenly spaced rows holding at most FIT_MAX_VALUES probabilities (the fit
     evaluates the loss ~60 times); the diagram and log losses after it are of every row."""
@@ -126,12 +127,13 @@ def temperature_scaling(statistics, *, n_bins, strategy, class_index=None):
     scaled = scale(task, statistics.probabilities, t)
     table = diagram(statistics, n_bins=n_bins, strategy=strategy, class_index=class_index, probabilities=scaled)
 
-    def loss(probabilities):
-        return probabilistic.log_loss(statistics.labels, probabilities, task=task,
-                                      positive_class=statistics.positive_class, sample_weight=statistics.weights)
+    def loss(probabilities, metric=probabilistic.log_loss):
+        return metric(statistics.labels, probabilities, task=task, positive_class=statistics.positive_class,
+                      sample_weight=statistics.weights)
 
     return {"temperature": t, "fit_examples": len(p), "log_loss_before": loss(statistics.probabilities),
-            "log_loss": loss(scaled), **_bins_and_errors(table)}
+            "log_loss": loss(scaled), "brier_before": loss(statistics.probabilities, probabilistic.brier_score),
+            "brier": loss(scaled, probabilistic.brier_score), **_bins_and_errors(table)}
 
 
 def fit_rows(n, c):
