@@ -94,7 +94,7 @@ def _prepare_one(name, values, n):
     kind = array.dtype.kind
     if kind == "O":
         items = array.tolist()
-        if all(type(v) is str for v in items):  # the common list
+        if all(isinstance(v, str) for v in items):  # the common list (kept as is: numpy's 'U' drops trailing NULs)
             return _strings(name, items, what)
         array, kind = _from_objects(items, what)
     if kind == "b":
@@ -148,7 +148,8 @@ def _strings(name, items, what):
 
 
 def _from_objects(items, what):
-    """(array of one kind, its dtype kind) from a list of str, int or bool values (not all exact str)."""
+    """(array of one kind, its dtype kind) from a list of int or bool values; BadArgument naming the first
+    value of another kind (a list of str goes to _strings before)."""
     first = items[0] if items else None
     kind = ("U" if isinstance(first, str) else "b" if isinstance(first, (bool, np.bool_))
             else "i" if isinstance(first, (numbers.Integral, np.integer)) else None)
@@ -161,8 +162,6 @@ def _from_objects(items, what):
             raise BadArgument(f"{what} values must be all str, all int or all bool"
                               + (f" (the first is {wanted})" if wanted else "")
                               + f"; got {_brief(value)} ({type(value).__name__})")
-    if kind == "U":
-        return np.array(items, dtype=str), "U"
     if kind == "b":
         return np.array(items, dtype=bool), "b"
     ints = [int(v) for v in items]
