@@ -15,6 +15,7 @@ from tb_confusion.storage import media, metadata, payload
 from tb_confusion.reading import id_lookup
 from tb_confusion.reading.selection import select
 from tb_confusion import statistics as step_statistics
+from tb_confusion.server.cache import sizeof as cache_sizeof
 
 _UNSERVABLE = re.compile(r'["\\\t]')
 
@@ -31,11 +32,19 @@ def downsample_from_hints(sampling_hints):
 
 
 class RecordSource:
-    """What the routes need from the logdir: tags, steps and decoded Records (cached)."""
+    """What the routes need from the logdir: tags, steps and decoded Records (cached).
 
-    def __init__(self, data_provider, cache, downsample=KEEP_ALL, logdir=None):
+    `cache` (a server.cache.ByteLRU) keeps decoded steps' Statistics; `memos`, when given, keeps the small
+    threshold-free numbers of the steps it evicts (ranking metrics, log loss, calibration, recommended
+    thresholds: a few KB a step, see `MEMO_ENTRY_BYTES`), so a step decoded again recomputes only what
+    moves with the threshold."""
+
+    def __init__(self, data_provider, cache, downsample=KEEP_ALL, logdir=None, memos=None):
         self._provider = data_provider
         self._cache = cache
+        self._memos = memos
+        if memos is not None:
+            cache.on_evict = self._keep_memo
         self._downsample = downsample
         self._logdir = logdir  # for the steps the data server cannot hand over (see _read_blob)
         # Each listing call to TensorBoard's data server (RustBoard, over gRPC) takes ~45 ms, and every
@@ -120,15 +129,22 @@ class RecordSource:
         return _parse(series.plugin_content)
 
     def steps(self, ctx, experiment_id, run, tag):
-        """StepRefs of one (run, tag), ascending by step."""
-        sequences = self._recent.get(("sequences", experiment_id, run, tag), lambda: self._provider.read_blob_sequences(
-            ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, downsample=self._downsample,
-            run_tag_filter=_only(run, tag)))
-        data = sequences.get(run, {}).get(tag)
-        if data is None:
+        """StepRefs of one (run, tag), ascending by step (a tuple shared by callers while it is recent)."""
+
+        def listed():
+            sequences = self._provider.read_blob_sequences(
+                ctx, experiment_id=experiment_id, plugin_name=metadata.PLUGIN_NAME, downsample=self._downsample,
+                run_tag_filter=_only(run, tag))
+            data = sequences.get(run, {}).get(tag)
+            if data is None:
+                return None
+            return tuple(sorted((StepRef(d.step, d.wall_time, d.values[0].blob_key) for d in data if d.values),
+                                key=lambda r: r.step))
+
+        refs = self._recent.get(("steps", experiment_id, run, tag), listed)
+        if refs is None:
             raise _unknown(run, tag)
-        refs = [StepRef(d.step, d.wall_time, d.values[0].blob_key) for d in data if d.values]
-        return sorted(refs, key=lambda r: r.step)
+        return refs
 
     def find_step(self, ctx, experiment_id, run, tag, step):
         """(StepRef, PluginData) of `step` (an int, or "latest") of (run, tag), from one listing of the
@@ -144,9 +160,27 @@ class RecordSource:
         key = ("statistics",) + record_key(experiment_id, run, tag, ref)[1:]
 
         def build():
-            return step_statistics.of(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
+            built = step_statistics.of(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
+            kept = None if self._memos is None else self._memos.get(("memo",) + key[1:])
+            for name, value in (kept or {}).items():
+                built.memo(name, lambda value=value: value)
+            return built
 
         return self._cache.get_or_compute(key, build, lambda built: built.nbytes_bound())
+
+    def _keep_memo(self, key, value):
+        """The steps cache evicted `value`: keep its small memoized numbers (see the class docstring)."""
+        if key[0] != "statistics":
+            return
+        memo = dict(getattr(value, "_memo", None) or {})  # a copy: a request may still be adding to it
+        kept, total = {}, 0
+        for name, number in memo.items():
+            size = cache_sizeof(number)
+            if size <= MEMO_ENTRY_BYTES:
+                kept[name] = number
+                total += size + cache_sizeof(name)
+        if kept:
+            self._memos.put(("memo",) + key[1:], kept, total + 256)
 
     def _load(self, ctx, experiment_id, run, tag, ref, plugin_data):
         plugin_data = plugin_data or self.plugin_data(ctx, experiment_id, run, tag)
@@ -191,28 +225,52 @@ class RecordSource:
 
 
 LISTING_SECONDS = 1.0
+# A memoized number of an evicted step is kept when at most this big: per-class ranking metrics, log loss,
+# calibration bins, recommended thresholds. Per-example results (likely label issues: ~9 bytes an example)
+# are not: they are as large as the step.
+MEMO_ENTRY_BYTES = 64 * 1024
 
 
 class _Recent:
-    """Values kept for `seconds` after they were computed (thread-safe); callers must not mutate them."""
+    """Values kept for `seconds` after they were computed (thread-safe); callers must not mutate them.
+
+    One caller computes an expired or missing value while the others wait for it, or, when an older value
+    exists, are answered with that one meanwhile: under load a listing expiring every second would otherwise
+    be asked of the data server by every request in flight."""
 
     def __init__(self, seconds):
         self.seconds = seconds
         self._items = {}
+        self._flights = {}  # key -> threading.Event of the computation under way
         self._lock = threading.Lock()
+        self.computed = 0  # how many times a value was computed (for tests)
 
     def get(self, key, compute):
-        now = time.monotonic()
-        with self._lock:
-            hit = self._items.get(key)
-        if hit is not None and now - hit[0] < self.seconds:
-            return hit[1]
-        value = compute()
-        with self._lock:
-            if len(self._items) > 4096:  # one entry per (run, tag) asked for: drop the stale ones
-                self._items = {k: v for k, v in self._items.items() if now - v[0] < self.seconds}
-            self._items[key] = (now, value)
-        return value
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                hit = self._items.get(key)
+                if hit is not None and now - hit[0] < self.seconds:
+                    return hit[1]
+                flight = self._flights.get(key)
+                if flight is None:
+                    flight = self._flights[key] = threading.Event()
+                    break
+            if hit is not None:
+                return hit[1]  # being refreshed by another request
+            flight.wait()  # then read what it stored (or compute again if it failed)
+        try:
+            value = compute()
+            with self._lock:
+                self.computed += 1
+                if len(self._items) > 4096:  # one entry per (run, tag) asked for: drop the stale ones
+                    self._items = {k: v for k, v in self._items.items() if now - v[0] < self.seconds}
+                self._items[key] = (time.monotonic(), value)
+            return value
+        finally:
+            with self._lock:
+                del self._flights[key]
+            flight.set()
 
 
 def record_key(experiment_id, run, tag, ref):

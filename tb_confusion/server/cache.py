@@ -24,11 +24,13 @@ def split(max_bytes):
 class ByteLRU:
     """Maps keys to values, evicting the least recently used once `max_bytes` is exceeded.
 
-    A value larger than the whole budget is returned to the caller but not kept.
+    A value larger than the whole budget is returned to the caller but not kept. `on_evict(key, value)`,
+    when set, is called (outside the cache's lock) for each value evicted to make room.
     """
 
-    def __init__(self, max_bytes):
+    def __init__(self, max_bytes, on_evict=None):
         self.max_bytes = int(max_bytes)
+        self.on_evict = on_evict
         self._items = collections.OrderedDict()  # key -> (value, nbytes)
         self._lock = threading.Lock()
         self._building = {}  # key -> Lock, so concurrent misses on one key compute it once
@@ -53,6 +55,7 @@ class ByteLRU:
 
     def put(self, key, value, nbytes=None):
         nbytes = sizeof(value) if nbytes is None else int(nbytes)
+        evicted = []
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
@@ -62,8 +65,12 @@ class ByteLRU:
             self._items[key] = (value, nbytes)
             self.nbytes += nbytes
             while self.nbytes > self.max_bytes:
-                _, (_, evicted) = self._items.popitem(last=False)
-                self.nbytes -= evicted
+                old_key, (old_value, old_bytes) = self._items.popitem(last=False)
+                self.nbytes -= old_bytes
+                evicted.append((old_key, old_value))
+        if self.on_evict is not None:
+            for old_key, old_value in evicted:
+                self.on_evict(old_key, old_value)
 
     def get_or_compute(self, key, compute, nbytes=None):
         """The cached value for `key`, else `compute()` stored under it (`nbytes(value)` sizes it)."""
@@ -99,16 +106,29 @@ class ByteLRU:
 _MISSING = object()
 
 
-def sizeof(value):
-    """A rough byte count of numpy arrays, bytes, str, numbers and containers of them."""
+def sizeof(value, _seen=None):
+    """A rough byte count of numpy arrays, bytes, str, numbers and containers of them (objects through
+    their attributes). An object reached twice counts once, and an array view counts the whole array it
+    keeps alive."""
+    seen = set() if _seen is None else _seen
+    if id(value) in seen:
+        return 0
     if isinstance(value, np.ndarray):
-        return value.nbytes + 112
+        base = value
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        if id(base) in seen:
+            return 112
+        seen.add(id(base))
+        return max(value.nbytes, base.nbytes) + 112
     if isinstance(value, (bytes, bytearray, str)):
         return len(value) + 50
+    if isinstance(value, (dict, list, tuple)) or hasattr(value, "__dict__"):
+        seen.add(id(value))
     if isinstance(value, dict):
-        return 64 + sum(sizeof(k) + sizeof(v) for k, v in value.items())
+        return 64 + sum(sizeof(k, seen) + sizeof(v, seen) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return 56 + sum(sizeof(v) for v in value)
+        return 56 + sum(sizeof(v, seen) for v in value)
     if hasattr(value, "__dict__"):
-        return 64 + sizeof(vars(value))
+        return 64 + sizeof(vars(value), seen)
     return sys.getsizeof(value)

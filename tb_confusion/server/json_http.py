@@ -11,6 +11,7 @@ import logging
 import math
 import re
 
+import numpy as np
 from werkzeug import wrappers
 
 from tb_confusion import errors
@@ -29,25 +30,45 @@ class MethodNotAllowed(Exception):
 
 
 class Body:
-    """Encoded JSON as the cache keeps it: the gzip form is made once, on the first request for it."""
+    """Encoded JSON as the cache keeps it: one form, plain or gzipped, whichever its first client took.
 
-    def __init__(self, raw):
-        self.raw = raw
-        self._gzipped = None
+    A browser always accepts gzip, so a body made for one is kept gzipped only (about 40% of the JSON
+    on `stats`); a client that does not accept gzip is sent it inflated, not kept. A plain body turns
+    into its gzip form, dropping the plain one, when a client accepting gzip asks for it: `nbytes` only
+    shrinks, so a cache sized with it stays within its bound.
+    """
+
+    def __init__(self, raw, *, gzipped=False):
+        self.size = len(raw)  # of the JSON text
+        self._raw, self._gzipped = raw, None
+        if gzipped and self.size >= _GZIP_MIN_BYTES:
+            self.gzipped()
+
+    @property
+    def raw(self):
+        """The JSON bytes (inflated again when only the gzip form is kept)."""
+        raw = self._raw
+        return raw if raw is not None else gzip.decompress(self._gzipped)
 
     def gzipped(self):
         if self._gzipped is None:
-            self._gzipped = _gzip(self.raw)
+            self._gzipped = _gzip(self._raw)
+            self._raw = None  # after _gzipped is set: a concurrent reader of raw finds one of them
         return self._gzipped
 
     @property
     def nbytes(self):
-        return len(self.raw) + len(self._gzipped or b"") + 100
+        return len(self._raw if self._raw is not None else self._gzipped) + 100
 
 
-def encode(obj):
-    """A Body for `obj` (see json_bytes)."""
-    return Body(json_bytes(obj))
+def encode(obj, *, gzipped=False):
+    """A Body for `obj` (see json_bytes), made in gzip form when `gzipped` (see accepts_gzip)."""
+    return Body(json_bytes(obj), gzipped=gzipped)
+
+
+def accepts_gzip(request):
+    """Whether the client takes a gzip Content-Encoding (every browser does)."""
+    return bool(_ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
 
 
 def _gzip(data):
@@ -57,7 +78,23 @@ def _gzip(data):
 
 def json_bytes(obj):
     """UTF-8 JSON for `obj`; NaN and infinities become null, numpy values become plain numbers."""
+    # json's C encoder walks plain dicts, lists and floats itself (numpy arrays and scalars, Packed arrays
+    # go through _plain): the megabyte answers are not copied into plain values first. Only when it wrote a
+    # non-finite number (or met a key it does not take, e.g. a numpy integer) is the whole value converted
+    # by jsonable first, which makes those null. The bytes equal that path's: tests/test_json_encoding.py.
+    try:
+        text = json.dumps(obj, default=_plain, separators=(",", ":"))
+        if "NaN" not in text and "Infinity" not in text:
+            return text.encode("utf-8")
+    except TypeError:
+        pass
     return json.dumps(jsonable(obj), allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _plain(value):
+    if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__json__"):
+        return jsonable(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def respond(request, body, content_type, status=200, headers=()):
@@ -70,8 +107,7 @@ def respond(request, body, content_type, status=200, headers=()):
         content_type += "; charset=utf-8"
     if not isinstance(body, Body):
         body = Body(body)
-    accepts = request.headers.get("Accept-Encoding", "")
-    if len(body.raw) >= _GZIP_MIN_BYTES and _ACCEPTS_GZIP.search(accepts):
+    if body.size >= _GZIP_MIN_BYTES and accepts_gzip(request):
         body = body.gzipped()
         headers.append(("Content-Encoding", "gzip"))
     else:

@@ -58,7 +58,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         self._answers = self._caches["answers"]
         self._source = provider.RecordSource(
             context.data_provider, self._caches["steps"], provider.downsample_from_hints(context.sampling_hints),
-            logdir=getattr(context, "logdir", None),
+            logdir=getattr(context, "logdir", None), memos=self._caches["tables"],
         )
         self._static_root = static_root or assets.static_dir()
 
@@ -106,7 +106,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         key = ("report", provider.record_key(*step.where[1:], step.ref), tuple(sorted(options.items())))
 
         def compute():
-            return json_http.encode(build_report(step.statistics(), **options))
+            report = build_report(step.statistics(), **options)
+            return json_http.encode(report, gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
 
@@ -118,7 +119,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         def compute():
             statistics = step.statistics()
             report = build_report(statistics, curves=statistics.task.panel_needs_curves())
-            return json_http.encode(panel_data.stats(statistics, report))
+            return json_http.encode(panel_data.stats(statistics, report), gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
 
@@ -164,7 +165,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
 
         def compute():
             answer = epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options)
-            return json_http.encode(answer)
+            return json_http.encode(answer, gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
 
@@ -179,7 +180,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
 
         def compute():
             return json_http.encode(calibration_data.answer(step.statistics(), n_bins=n_bins, strategy=strategy,
-                                                            class_index=class_index, temperature=temperature))
+                                                            class_index=class_index, temperature=temperature),
+                                    gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
 
@@ -265,7 +267,7 @@ def _check_thresholds(options, plugin_data):
 
 
 def _body_size(body):
-    return body.nbytes + len(body.raw) // 2  # room for its gzip form, made later
+    return body.nbytes  # the form it holds; it can only shrink later (json_http.Body)
 
 
 def _where(request):
