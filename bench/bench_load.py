@@ -3,9 +3,10 @@
     .venv/bin/python bench/bench_load.py [--clients 20] [--seconds 60] [--cache-mb 256] [--quick]
 
 The logdir holds 100 epochs of N=100,000 binary and 100 epochs of N=10,000 x C=10 multiclass (the
-sizes of issue 12). tensorboard (default loader, TensorFlow blocked) starts with
+sizes of issue 12). tensorboard (default loader, TensorFlow blocked; --loader python: --load_fast=false) starts with
 --tb_confusion_cache_mb; once it lists every step, `clients` threads each loop for `seconds`: pick a
-tag, a step and a new threshold/cutoff, and ask what the panel asks (stats, report, examples, epochs).
+tag, a step and a new threshold/cutoff, and ask what the panel asks (stats, report, examples, epochs),
+accepting gzip as a browser does (--no-gzip: plain bodies, as this bench asked before).
 Printed: requests, errors and p50/p95/p99 per route; the tensorboard process's RSS before the load
 (baseline) and its maximum during it, beside the cache flag. Peer: the same routes for one request alone.
 """
@@ -75,11 +76,14 @@ def tensorboard_pid(port):
     raise RuntimeError("no process listens on the port")
 
 
+HEADERS = {"Accept-Encoding": "gzip"}  # what a browser sends; main() empties it for --no-gzip
+
+
 def request(base, route, params):
     url = f"{base}/data/plugin/tb_confusion/{route}?{urllib.parse.urlencode(params)}"
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=300) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=HEADERS), timeout=300) as response:
             response.read()
             ok = response.status == 200
     except (urllib.error.URLError, OSError):
@@ -108,21 +112,28 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--cache-mb", type=int, default=256)
     parser.add_argument("--quick", action="store_true", help="10 epochs, 5 clients, 10 s")
+    parser.add_argument("--no-gzip", action="store_true", help="ask for plain bodies (no Accept-Encoding)")
+    parser.add_argument("--loader", choices=["default", "python"], default="default",
+                        help="default: TensorBoard's data server (RustBoard); python: --load_fast=false")
     args = parser.parse_args()
+    if args.no_gzip:
+        HEADERS.clear()
+    loader_flags = ["--load_fast=false"] if args.loader == "python" else []
     epochs, n_binary, n_multiclass = (10, 100_000, 10_000) if args.quick else (100, 100_000, 10_000)
     if args.quick:
         args.clients, args.seconds = 5, 10
     with tempfile.TemporaryDirectory() as root:
         write_logdir(root, epochs, n_binary, n_multiclass)
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(root) for f in fs)
-        with running_tensorboard(root, f"--tb_confusion_cache_mb={args.cache_mb}", block_tensorflow=True) as base:
+        with running_tensorboard(root, f"--tb_confusion_cache_mb={args.cache_mb}", *loader_flags,
+                                 block_tensorflow=True) as base:
             deadline = time.monotonic() + 120
             while get_json(f"{base}/data/plugin/tb_confusion/tags").get("validation", {}).get("digits", {}).get(
                     "num_steps") != epochs:
                 assert time.monotonic() < deadline, "tensorboard did not load every step"
                 time.sleep(1)
             pid = tensorboard_pid(int(base.rsplit(":", 1)[1]))
-            baseline = rss_mb(pid)
+            baseline, load_before = rss_mb(pid), os.getloadavg()[0]
             alone = {route: request(base, route.split()[0], params)[0] for route, params in [
                 ("stats", {"run": "validation", "tag": "binary", "step": 0}),
                 ("report", {"run": "validation", "tag": "binary", "step": 0, "threshold": 0.3}),
@@ -147,6 +158,7 @@ def main():
                 thread.start()
             for thread in threads:
                 thread.join()
+            load_after = os.getloadavg()[0]
     rows = []
     for route in ("stats", "report", "examples", "epochs"):
         times = sorted(t for r, t, _ in results if r == route)
@@ -157,7 +169,8 @@ def main():
     print(f"epochs of the binary tag alone: {alone['epochs cold']:.3f} s cold (first request), "
           f"{alone['epochs']:.3f} s at a new threshold once warm")
     print(f"logdir {size / 2**20:.0f} MiB, {epochs} epochs per tag; {args.clients} clients x {args.seconds:.0f} s; "
-          f"cache flag {args.cache_mb} MiB")
+          f"cache flag {args.cache_mb} MiB; {args.loader} loader; {'plain' if args.no_gzip else 'gzip'} bodies; "
+          f"load average before {load_before:.1f}, after {load_after:.1f}")
     print_table(["route", "requests", "errors", "p50", "p95", "p99", "one request alone"], rows)
     peak = max(samples) if samples else baseline
     print(f"\ntensorboard RSS: {baseline:.0f} MiB before the load, max {peak:.0f} MiB during it: "
