@@ -16,7 +16,7 @@ from tb_confusion import report as report_module
 from tb_confusion import statistics as step_statistics
 from tb_confusion.jsonable import jsonable
 from tb_confusion.reading import provider
-from tb_confusion.server import cache, json_http, panel_data
+from tb_confusion.server import cache, json_http, packed, panel_data
 
 from test_plugin_routes import PREFIX, make_client, write_logdir
 
@@ -221,3 +221,11 @@ def test_the_plugin_keeps_memos_in_the_tables_share(logdir):
     instance = make_client(logdir).plugin
     assert instance._source._memos is instance._caches["tables"]
     assert instance._caches["steps"].on_evict == instance._source._keep_memo
+
+
+def test_lists_of_plain_numbers_are_left_as_they_are_and_arrays_in_lists_packed():
+    curve = [0.5, 1, None, True, "x"]
+    assert packed.pack_arrays(curve) is curve
+    mixed = packed.pack_arrays([0.5, {"a": np.arange(3)}, [np.ones(2, dtype=np.float32)]])
+    assert mixed[0] == 0.5 and isinstance(mixed[1]["a"], packed.Packed) and isinstance(mixed[2][0], packed.Packed)
+    assert packed.unpack(json.loads(json_http.json_bytes(mixed))) == [0.5, {"a": [0, 1, 2]}, [[1.0, 1.0]]]

@@ -79,16 +79,14 @@ def _gzip(data):
 def json_bytes(obj):
     """UTF-8 JSON for `obj`; NaN and infinities become null, numpy values become plain numbers."""
     # json's C encoder walks plain dicts, lists and floats itself (numpy arrays and scalars, Packed arrays
-    # go through _plain): the megabyte answers are not copied into plain values first. Only when it wrote a
-    # non-finite number (or met a key it does not take, e.g. a numpy integer) is the whole value converted
-    # by jsonable first, which makes those null. The bytes equal that path's: tests/test_json_encoding.py.
+    # go through _plain): the megabyte answers are not copied into plain values first. Only when it meets a
+    # non-finite float (ValueError) or a key it does not take, e.g. a numpy integer (TypeError), is the
+    # whole value converted by jsonable first, which makes those null. Same bytes either way:
+    # tests/test_cache_sharing.py.
     try:
-        text = json.dumps(obj, default=_plain, separators=(",", ":"))
-        if "NaN" not in text and "Infinity" not in text:
-            return text.encode("utf-8")
-    except TypeError:
-        pass
-    return json.dumps(jsonable(obj), allow_nan=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(obj, default=_plain, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError):
+        return json.dumps(jsonable(obj), allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 def _plain(value):

@@ -48,8 +48,13 @@ def pack_arrays(obj):
     if isinstance(obj, dict):
         return {key: pack_arrays(value) for key, value in obj.items()}
     if isinstance(obj, list):
+        if _SCALARS.issuperset(map(type, obj)):  # a curve's numbers: nothing inside to pack
+            return obj
         return [pack_arrays(value) for value in obj]
     return obj
+
+
+_SCALARS = frozenset({float, int, bool, str, type(None)})
 
 
 def unpack(obj):
