@@ -94,7 +94,7 @@ def _prepare_one(name, values, n):
     kind = array.dtype.kind
     if kind == "O":
         items = array.tolist()
-        if all(isinstance(v, str) for v in items):  # the common list (kept as is: numpy's 'U' drops trailing NULs)
+        if all(issubclass(t, str) for t in set(map(type, items))):  # kept as is: numpy's 'U' drops trailing NULs
             return _strings(name, items, what)
         array, kind = _from_objects(items, what)
     if kind == "b":
@@ -129,12 +129,10 @@ def _as_array(values, what):
 
 
 def _strings(name, items, what):
-    """The str Attribute of a list of str: codes by a dict (one hash per value; sorting N strings, as
-    np.unique does, is several times slower), then renumbered in the values' sorted order."""
-    index = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in items), np.int64, len(items))
-    _check_count(index, what)
-    values = sorted(index)
+    """The str Attribute of a list of str: the distinct values by a set and each example's code by a dict
+    lookup, both at C speed (sorting N strings, as np.unique does, is several times slower)."""
+    values = sorted(set(items))
+    _check_count(values, what)
     for value in values:
         if len(value) > MAX_TEXT:
             raise BadArgument(f"{what} values must be at most {MAX_TEXT} characters; got {_brief(value)}")
@@ -142,9 +140,9 @@ def _strings(name, items, what):
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise BadArgument(f"{what} values must be text UTF-8 can hold; got {_brief(value)}") from None
-    renumber = np.empty(len(values), np.int64)
-    renumber[[index[v] for v in values]] = np.arange(len(values))
-    return Attribute(name, "str", tuple(str(v) for v in values), _codes(renumber[codes], len(values)))
+    code_of = {value: code for code, value in enumerate(values)}
+    codes = np.fromiter(map(code_of.__getitem__, items), np.int64, len(items))
+    return Attribute(name, "str", tuple(str(v) for v in values), _codes(codes, len(values)))
 
 
 def _from_objects(items, what):
