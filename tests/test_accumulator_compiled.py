@@ -184,3 +184,56 @@ def test_the_environment_picks_the_kernel():
         assert kernel.fused() is compiled
     with _kernel(""):
         assert kernel.fused() is compiled  # numba imports here
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 4), ignore=st.booleans(), ties=st.booleans(),
+       per_pass=st.integers(500, 5000))
+def test_large_images_read_their_cells_off_the_cell_table(seed, c, ignore, ties, per_pass):
+    # unweighted images of >= C * C * 100 / 16 elements take each image's cells from the change in the cell
+    # table at its end: passes and the two threads' halves start and end mid-image
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, c, (3, 31, 29))
+    if ignore:
+        y[:, ::5] = 255
+    data = [(y, _probabilities(rng, y.shape + (c,), ties), {})]
+    options = dict(ignore_index=255 if ignore else None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accumulator, "_ELEMENTS_PER_PASS", per_pass)
+        patch.setattr(compiled, "_THREADED", 1)
+        expected, _ = _state("numpy", data, c, **options)
+        got, _ = _state("compiled", data, c, **options)
+    _assert_same(expected, got, False)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 12), m=st.integers(1, 300), weighted=st.booleans())
+def test_rows_that_are_not_probabilities_are_counted_nowhere_unchecked(seed, c, m, weighted):
+    # without a tolerance (logits went through a softmax) NaN or negative rows add nothing anywhere
+    rng = np.random.default_rng(seed)
+    p = _probabilities(rng, (m, c), False)
+    bad = rng.random(m) < 0.2
+    p[bad, rng.integers(0, c, m)[bad]] = rng.choice([np.nan, -0.5, np.inf, -np.inf], bad.sum())
+    y = rng.integers(0, c, m)
+    w = rng.random(m) if weighted else None
+    per_example = 7
+    got, first_bad, first_bad_label = compiled.pass_sums(p, y, w, 0, per_example, None,
+                                                         num_examples=(m + 6) // 7, num_classes=c)
+    keep = ~bad
+    rows = np.arange(m) // per_example
+    expected = kernel.batch_sums(p[keep], y[keep], None if w is None else w[keep], rows[keep],
+                                 num_examples=(m + 6) // 7, num_classes=c)
+    _assert_same(_fields(expected), _fields(got), weighted)
+    assert (first_bad, first_bad_label) == (-1, -1)
+
+
+@pytest.mark.parametrize("label", [3, -1, 254])
+def test_bad_labels_raise_the_same_message(label):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, (2, 4, 5))
+    y[1, 2, 3] = label
+    y[0, 0] = 255  # ignored: not a class, no error
+    p = _probabilities(rng, (2, 4, 5, 3), False)
+    message = _error("numpy", y, p)
+    assert _error("compiled", y, p) == message
+    assert f"got {label}" in message

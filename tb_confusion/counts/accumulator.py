@@ -89,19 +89,17 @@ class Accumulator:
         ids = None if example_ids is None else _ids(example_ids, n)
         y = y.reshape(-1)
         p = p.reshape(-1, c)
-        keep = None if self.ignore_index is None else y != self.ignore_index
-        counted = y if keep is None else y[keep]
-        if len(counted) and (counted.min() < 0 or counted.max() >= c):
-            bad = counted.min() if counted.min() < 0 else counted.max()
-            ignore = "" if self.ignore_index is None else f" (ignore_index is {self.ignore_index})"
-            raise BadArgument(f"labels must lie in [0, {c}) or be the ignore_index; got {bad}{ignore}")
         fused = kernel.fused()
+        if fused is None:  # the compiled kernel checks them in its pass over the sums
+            _check_labels(y, c, self.ignore_index)
         check = None if fused is None or self.from_logits else SUM_TOLERANCE
-        parts = [_pass(p, y, weights, keep, a, min(a + _ELEMENTS_PER_PASS, len(y)), per_example, n, c, fused,
+        parts = [_pass(p, y, weights, a, min(a + _ELEMENTS_PER_PASS, len(y)), per_example, n, c, fused,
                        check, self.ignore_index) for a in range(0, max(len(y), 1), _ELEMENTS_PER_PASS)]
-        if any(bad >= 0 for _, bad in parts):
+        if any(bad_label >= 0 for _, _, bad_label in parts):
+            _check_labels(y, c, self.ignore_index)  # raises numpy's message about the labels
+        if any(bad >= 0 for _, bad, _ in parts):
             _check_probabilities(p)  # raises numpy's message about the first bad element
-        sums = [part for part, _ in parts]
+        sums = [part for part, _, _ in parts]
         if self.state is None:
             self.class_names = [str(k) for k in range(c)]
             self.state = CountState(c)
@@ -193,20 +191,31 @@ class Accumulator:
             raise BadArgument(f"accumulator {self.tag!r} holds no batch yet: call update() first")
 
 
-def _pass(p, y, weights, keep, a, b, per_example, n, c, fused, check, ignore_index):
-    """(sums of elements a..b, the first element failing the probability check or -1). numpy: kernel.batch_sums
-    with the ignored elements dropped here (a copy of one pass, not the batch); compiled: `fused.pass_sums`
-    skips them in place and, with `check`, checks the probabilities in the same pass."""
+def _pass(p, y, weights, a, b, per_example, n, c, fused, check, ignore_index):
+    """(sums of elements a..b, the first element failing the probability check or -1, the first element
+    whose label is neither a class nor ignore_index or -1). numpy: kernel.batch_sums with the ignored
+    elements dropped here (a copy of one pass, not the batch; labels checked before); compiled:
+    `fused.pass_sums` skips them in place and checks the labels and, with `check`, the probabilities in the
+    same pass."""
     w = None if weights is None else weights[a:b]
     if fused is not None:
         return fused.pass_sums(p[a:b], y[a:b], w, a, per_example, ignore_index, num_examples=n, num_classes=c,
                                tolerance=check)
     rows = np.arange(a, b, dtype=np.int64) // per_example
     p, y = p[a:b], y[a:b]
-    if keep is not None and not keep[a:b].all():
-        k = keep[a:b]
-        p, y, rows, w = p[k], y[k], rows[k], None if w is None else w[k]
-    return kernel.batch_sums(p, y, w, rows, num_examples=n, num_classes=c), -1
+    keep = None if ignore_index is None else y != ignore_index
+    if keep is not None and not keep.all():
+        p, y, rows, w = p[keep], y[keep], rows[keep], None if w is None else w[keep]
+    return kernel.batch_sums(p, y, w, rows, num_examples=n, num_classes=c), -1, -1
+
+
+def _check_labels(y, c, ignore_index):
+    """BadArgument unless every label is a class index in [0, c) or `ignore_index`."""
+    counted = y if ignore_index is None else y[y != ignore_index]
+    if len(counted) and (counted.min() < 0 or counted.max() >= c):
+        bad = counted.min() if counted.min() < 0 else counted.max()
+        ignore = "" if ignore_index is None else f" (ignore_index is {ignore_index})"
+        raise BadArgument(f"labels must lie in [0, {c}) or be the ignore_index; got {bad}{ignore}")
 
 
 def _check_probabilities(flat):

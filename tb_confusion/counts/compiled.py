@@ -1,13 +1,22 @@
 """kernel.batch_sums compiled with numba: one pass over the elements, on THREADS threads (the `fast` extra,
 `pip install tb_confusion[fast]`). Importing this module needs numba; tb_confusion.counts.kernel picks it.
 
-Per element, in one visit of its C probabilities: the row-sum and sign check, argmax and top score, the
-true class's score and rank (scikit-learn's tie rule), the score bin of every class, the cell x top-score
-bin, the calibration bin, the clipped log-loss term and the example's cell. Each thread sums into its own
-histograms, added at the end. Bins are computed as kernel._bins does (float32 multiply, clip, floor), so
-the counts equal the numpy kernel's; float sums differ only by summation order.
+Elements go BLOCK at a time. Unweighted, each element's C scores are binned into the score histograms as
+they are copied into a transposed block ([class, element], so the later per-class loops run across
+elements, vectorized); then the row-sum and sign check, argmax and top score, the true class's score and
+rank (scikit-learn's tie rule), and per element the true class's score bin, the cell x top-score bin, the
+calibration band and top-k hits. Bins are computed as kernel._bins does (float32 multiply, clip, floor), so
+the counts equal the numpy kernel's; float sums differ only by summation order. What keeps the pass near
+the speed of its memory reads (BENCHMARKS.md, "Per-pixel accumulation"):
+- each thread sums into its own histograms (int64 counts without weights), added at the end;
+- no per-element sum waits on its neighbour's: calibration sums go to one lane per block position, and
+  without weights an example's cells are read off the cell table at its end (the change in its row
+  sums) instead of being counted element by element;
+- without weights the log loss is the log of per-lane products of the clipped scores, rescaled by their
+  exponents (one log per lane instead of one per element; ~1e-16 relative).
 """
 
+import math
 import threading
 
 import numpy as np
@@ -24,13 +33,14 @@ _SCORE_SCALE = np.float32(SCORE_BINS)
 _CUTOFF_SCALE = np.float32(CUTOFF_BINS)
 _EPS = np.float32(np.finfo(np.float32).eps)
 _ONE_MINUS_EPS = np.float32(1) - _EPS
+_LN2 = math.log(2.0)
 _NO_ROWS = np.zeros(0, np.int64)
 _UNIT = np.ones(1, np.int64)  # "no weights": every element counts 1, summed in int64 histograms
 
 
 def batch_sums(probabilities, labels, weights, rows, *, num_examples, num_classes):
     """kernel.batch_sums, compiled (same arguments, same BatchSums)."""
-    sums, _ = _run(probabilities, labels, weights, rows, 0, 0, None, num_examples, num_classes, check=None)
+    sums, _, _ = _run(probabilities, labels, weights, rows, 0, 0, None, num_examples, num_classes, check=None)
     return sums
 
 
@@ -40,8 +50,10 @@ def pass_sums(probabilities, labels, weights, start, per_example, ignore_index, 
     [M] or None of those elements), element start + i belonging to example (start + i) // per_example, and
     elements labelled `ignore_index` (None: none) skipped without a copy.
 
-    With `tolerance`, every element (the ignored too) is also checked: finite, >= 0, summing to 1 within
-    `tolerance`. Returns (sums, index of the first element failing the check, or -1)."""
+    Labels are checked in the same pass: an element whose label is neither a class (0 <= label < C) nor
+    `ignore_index` is counted nowhere. With `tolerance`, every element (the ignored too) is also checked:
+    finite, >= 0, summing to 1 within `tolerance`. Returns (sums, index of the first element failing the
+    probability check or -1, index of the first element with such a label or -1)."""
     return _run(probabilities, labels, weights, _NO_ROWS, start, per_example, ignore_index, num_examples,
                 num_classes, check=tolerance)
 
@@ -59,7 +71,7 @@ def _run(p, y, w, rows, start, per_example, ignore, n, c, check):
     parts = [(np.zeros(c * c * CUTOFF_BINS, w.dtype), np.zeros(c * SCORE_BINS, w.dtype),
               np.zeros(c * SCORE_BINS, w.dtype), np.zeros((3, CALIBRATION_BINS)), np.zeros(len(ks)),
               np.zeros(1), np.zeros(n * c * c, w.dtype)) for _ in range(threads)]
-    bad = [-1] * threads
+    bad = [(-1, -1)] * threads
     tolerance = 0.0 if check is None else float(check)
     args = (p, y, w, int(weighted), rows, start, per_example, ignore is not None,
             0 if ignore is None else int(ignore), check is not None, tolerance, ks, _CALIBRATION_EDGES)
@@ -82,21 +94,25 @@ def _run(p, y, w, rows, start, per_example, ignore, n, c, check):
     examples = (nonzero // (c * c), nonzero % (c * c), examples[nonzero])
     sums = BatchSums(cells.reshape(c * c, CUTOFF_BINS), scores, calibration, top_k, float(log_loss[0]),
                      examples, n, weighted)
-    return sums, next((b for b in bad if b >= 0), -1)
+    first = lambda found: next((i for i in found if i >= 0), -1)
+    return sums, first(b for b, _ in bad), first(b for _, b in bad)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, boundscheck=False)
 def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check, tolerance, ks, edges, lo, hi,
           cells, every, positives, calibration, top_k, log_loss, examples):
-    # Elements go BLOCK at a time through a transposed copy, [class, element]: the per-class loops then run
-    # across elements, which the compiler vectorizes; only the histogram increments stay scalar.
     c = p.shape[1]
+    cc = c * c
+    weighted = wstride != 0
     bad = -1
+    bad_label = -1
     score_last = np.float32(SCORE_BINS - 1)
     cutoff_last = np.float32(CUTOFF_BINS - 1)
+    bands = np.float32(CALIBRATION_BINS)
     zero = np.float32(0)
     loss = 0.0
     block = np.empty((c, BLOCK), np.float32)
+    index = np.empty((c, BLOCK), np.int32)
     total = np.empty(BLOCK)
     low = np.empty(BLOCK, np.float32)
     top = np.empty(BLOCK, np.float32)
@@ -105,39 +121,74 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     label = np.empty(BLOCK, np.int64)
     true_score = np.empty(BLOCK, np.float32)
     weight = np.zeros(BLOCK, every.dtype)
-    index = np.empty((c, BLOCK), np.int64)
+    pkey = np.empty(BLOCK, np.int64)
+    ckey = np.empty(BLOCK, np.int64)
+    band = np.empty(BLOCK, np.int64)
+    product = np.ones(BLOCK)
+    hits = np.zeros(len(ks), every.dtype)
+    edges32 = edges.astype(np.float32)
+    exponent = 0
+    blocks = 0
+    lane_count = np.zeros(CALIBRATION_BINS * BLOCK, every.dtype)
+    lane_hits = np.zeros(CALIBRATION_BINS * BLOCK, every.dtype)
+    lane_confidence = np.zeros(CALIBRATION_BINS * BLOCK)
+    # Unweighted, with examples much larger than the cell table, an example's cells are the change in the
+    # cell table's row sums since its first element (exact in integers), read at each example's end.
+    snapshots = not weighted and per_example != 0 and per_example * 16 >= cc * CUTOFF_BINS
+    seen = np.zeros(cc, every.dtype)
     example = 0 if per_example == 0 else (start + lo) // per_example
     next_example = (example + 1) * per_example - start  # the first element of the next example
     for a in range(lo, hi, BLOCK):
         n = min(BLOCK, hi - a)
         for j in range(n):
-            for k in range(c):
-                block[k, j] = p[a + j, k]
+            label[j] = y[a + j]
+            counted = not (has_ignore and label[j] == ignore)
+            if counted and (label[j] < 0 or label[j] >= c):  # counted nowhere: the caller raises
+                bad_label = a + j if bad_label < 0 else bad_label
+                counted = False
+            weight[j] = w[(a + j) * wstride] if counted else 0
         for j in range(n, BLOCK):  # a short last block: zero rows, weight 0
+            label[j] = 0
+            weight[j] = 0
             for k in range(c):
                 block[k, j] = zero
+        if weighted:
+            for j in range(n):
+                for k in range(c):
+                    block[k, j] = p[a + j, k]
+        else:  # counts: the score histograms are filled in the same visit (undone below for bad rows)
+            for j in range(n):
+                wj = weight[j]
+                for k in range(c):
+                    score = p[a + j, k]
+                    block[k, j] = score
+                    every[k * SCORE_BINS + _score_bin(score)] += wj
         total[:] = 0.0
         low[:] = zero
         for k in range(c):
             for j in range(BLOCK):
                 total[j] += np.float64(block[k, j])
                 low[j] = min(low[j], block[k, j])
+        unusable = False
         for j in range(BLOCK):
-            weight[j] = 0
-            label[j] = 0
-            if j >= n:
-                continue
-            usable = low[j] >= 0 and np.isfinite(total[j])
-            if check and bad < 0 and not (usable and abs(total[j] - 1.0) <= tolerance):  # NaN sums are off
-                bad = a + j
-            if not usable:  # skipped: NaN or negative scores must not index the histograms
+            unusable |= not ((low[j] >= zero) & np.isfinite(total[j]))
+        if check and bad < 0:
+            for j in range(n):
+                usable = (low[j] >= zero) & np.isfinite(total[j])
+                if not (usable and abs(total[j] - 1.0) <= tolerance):
+                    bad = a + j
+                    break
+        if unusable:  # NaN or negative scores: counted nowhere (and must not index the histograms)
+            for j in range(BLOCK):
+                if (low[j] >= zero) & np.isfinite(total[j]):
+                    continue
                 for k in range(c):
+                    if not weighted:
+                        every[k * SCORE_BINS + _score_bin(block[k, j])] -= weight[j]
                     block[k, j] = zero
-                continue
-            if has_ignore and y[a + j] == ignore:
-                continue
-            label[j] = y[a + j]
-            weight[j] = w[(a + j) * wstride]
+                weight[j] = 0
+        for j in range(BLOCK):
+            label[j] = label[j] if weight[j] != 0 else 0  # ignored labels need not be classes
         for j in range(BLOCK):
             true_score[j] = block[label[j], j]
             top[j] = block[0, j]
@@ -151,44 +202,114 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                 top[j] = score if higher else top[j]
                 # scikit-learn's top-k order: higher scores first, equal scores by larger class index first
                 rank[j] += (score > true_score[j]) | ((score == true_score[j]) & (k > label[j]))
-        for k in range(c):
-            for j in range(BLOCK):
-                index[k, j] = k * SCORE_BINS + np.int64(min(block[k, j] * _SCORE_SCALE, score_last))
-        # element by element: neighbours often share a bin, and C distinct classes between two increments of
-        # one bin keep them from waiting on each other
-        for j in range(n):
+        if weighted:
             for k in range(c):
-                every[index[k, j]] += weight[j]
-        for j in range(n):
-            if weight[j] == 0:  # ignored, skipped, or weighing nothing: adds nothing anywhere
-                continue
+                _bin_row(block[k], index[k], np.int32(k * SCORE_BINS))
+            # element by element: neighbours often share a bin, and C distinct classes between two
+            # increments of one bin keep them from waiting on each other
+            for j in range(n):
+                for k in range(c):
+                    every[index[k, j]] += weight[j]
+        for j in range(BLOCK):
+            pkey[j] = label[j] * SCORE_BINS + np.int64(min(true_score[j] * _SCORE_SCALE, score_last))
+            ckey[j] = (label[j] * c + best[j]) * CUTOFF_BINS + np.int64(min(top[j] * _CUTOFF_SCALE, cutoff_last))
+            b = min(np.int64(top[j] * bands), CALIBRATION_BINS - 1)
+            b -= edges32[b] > top[j]
+            b += (b < CALIBRATION_BINS - 1) & (edges32[min(b + 1, CALIBRATION_BINS)] <= top[j])
+            band[j] = b
+        for t in range(len(ks)):
+            hit = hits[t]
+            for j in range(BLOCK):
+                hit += weight[j] if rank[j] < ks[t] else 0
+            hits[t] = hit
+        if weighted:
+            for j in range(n):
+                if weight[j] != 0:
+                    loss -= np.log(np.float64(min(max(true_score[j], _EPS), _ONE_MINUS_EPS))) * weight[j]
+        else:
+            for j in range(BLOCK):
+                clipped = min(max(true_score[j], _EPS), _ONE_MINUS_EPS)  # probabilistic._clip in float32
+                product[j] *= np.float64(clipped) if weight[j] != 0 else 1.0
+            blocks += 1
+            if blocks == 32:  # each factor is >= 2**-23: rescale before the lanes could underflow
+                blocks = 0
+                for j in range(BLOCK):
+                    mantissa, e = math.frexp(product[j])
+                    product[j] = mantissa
+                    exponent += e
+        for j in range(BLOCK):  # lane j of each band: no two neighbours wait on one sum
+            at = band[j] * BLOCK + j
             wj = weight[j]
-            yj = label[j]
-            score = true_score[j]
-            positives[yj * SCORE_BINS + np.int64(min(score * _SCORE_SCALE, score_last))] += wj
-            cell = yj * c + best[j]
-            cells[cell * CUTOFF_BINS + np.int64(min(top[j] * _CUTOFF_SCALE, cutoff_last))] += wj
-            confidence = np.float64(top[j])
-            band = min(max(np.int64(confidence * CALIBRATION_BINS), 0), CALIBRATION_BINS - 1)
-            while band > 0 and edges[band] > confidence:  # searchsorted(edges, confidence, "right") - 1
-                band -= 1
-            while band < CALIBRATION_BINS - 1 and edges[band + 1] <= confidence:
-                band += 1
-            calibration[0, band] += wj
-            calibration[1, band] += confidence * wj
-            if best[j] == yj:
-                calibration[2, band] += wj
-            for t in range(len(ks)):
-                if rank[j] < ks[t]:
-                    top_k[t] += wj
-            clipped = min(max(score, _EPS), _ONE_MINUS_EPS)  # probabilistic._clip in float32
-            loss -= np.log(np.float64(clipped)) * wj
-            if per_example == 0:
-                example = rows[a + j]
-            else:
-                while a + j >= next_example:  # (start + a + j) // per_example, without a division
-                    example += 1
-                    next_example += per_example
-            examples[example * c * c + cell] += wj
+            lane_count[at] += wj
+            lane_confidence[at] += np.float64(top[j]) * wj
+            lane_hits[at] += wj if best[j] == label[j] else 0
+        for j in range(n):
+            positives[pkey[j]] += weight[j]
+            cells[ckey[j]] += weight[j]
+        if snapshots:
+            while a + n > next_example:  # the block reaches the next example: its elements before are counted
+                _count_examples(cells, seen, examples, example * cc, ckey, weight, next_example - a, n)
+                example += 1
+                next_example += per_example
+        else:
+            for j in range(n):
+                wj = weight[j]
+                if wj == 0:  # ignored, skipped, or weighing nothing
+                    continue
+                if per_example == 0:
+                    e = rows[a + j]
+                else:
+                    while a + j >= next_example:  # (start + a + j) // per_example, without a division
+                        example += 1
+                        next_example += per_example
+                    e = example
+                examples[e * cc + ckey[j] // CUTOFF_BINS] += wj
+    if snapshots and hi > lo:
+        _count_examples(cells, seen, examples, example * cc, ckey, weight, 0, 0)
+    for b in range(CALIBRATION_BINS):
+        for j in range(BLOCK):
+            calibration[0, b] += lane_count[b * BLOCK + j]
+            calibration[1, b] += lane_confidence[b * BLOCK + j]
+            calibration[2, b] += lane_hits[b * BLOCK + j]
+    if not weighted:
+        for j in range(BLOCK):
+            loss -= np.log(product[j])
+        loss -= exponent * _LN2
+    for t in range(len(ks)):
+        top_k[t] += hits[t]
     log_loss[0] += loss
-    return bad
+    return bad, bad_label
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _count_examples(cells, seen, examples, base, ckey, weight, later, n):
+    """Add to examples[base:base + C * C] each cell's count since the last call: the change in the cell
+    table's row sums, less elements later..n of the block just counted (they belong to the next example)."""
+    cc = seen.shape[0]
+    for j in range(later, n):
+        cells[ckey[j]] -= weight[j]
+    for cell in range(cc):
+        total = cells[cell * CUTOFF_BINS]
+        for b in range(1, CUTOFF_BINS):
+            total += cells[cell * CUTOFF_BINS + b]
+        examples[base + cell] += total - seen[cell]
+        seen[cell] = total
+    for j in range(later, n):
+        cells[ckey[j]] += weight[j]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _bin_row(scores, out, offset):
+    last = np.float32(SCORE_BINS - 1)
+    for j in range(BLOCK):
+        scaled = scores[j] * _SCORE_SCALE
+        out[j] = offset + np.int32(scaled if scaled < last else last)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _score_bin(score):
+    """kernel._bins of one float32 score in SCORE_BINS bins; NaN and negative scores give 0, not a
+    negative index (their rows are taken out again)."""
+    scaled = score * _SCORE_SCALE
+    scaled = scaled if scaled >= np.float32(0) else np.float32(0)
+    return np.int64(scaled if scaled < np.float32(SCORE_BINS - 1) else np.float32(SCORE_BINS - 1))
