@@ -47,6 +47,9 @@ def add_parser(commands):
                         help="multiclass: rows whose top probability is below T go to a 'below cutoff' column")
     parser.add_argument("--beta", type=cli_types.nonnegative("--beta"), default=1.0, metavar="B",
                         help="the F-beta's beta for fbeta (default 1: F1)")
+    parser.add_argument("--reports", action="store_true",
+                        help="also each slice's full report (matrix and every metric): after the table, or in "
+                             "each JSON row under 'report'")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 2 when anything was skipped as damaged or unreadable (default: warn)")
@@ -61,13 +64,20 @@ def run(args):
 
     options = cli.report_options(args)
 
+    if args.reports and args.format == "csv":
+        raise cli.UsageError("--reports goes with --format table or json (the CSV has one row per slice)")
+
     def table(record):
         answer = slices.table(slices.only(record, args.slice), args.by, metric=args.metric, min_size=args.min_size,
-                              **options)
+                              with_reports=args.reports, **options)
         return {"run": record.run, "tag": record.tag, "step": record.step, "slice": dict(args.slice), **answer}
 
     tables = jsonable(cli.per_step(args, table))
-    sys.stdout.write(RENDERERS[args.format](tables))
+    text = RENDERERS[args.format](tables)
+    if args.reports and args.format == "table":
+        text += "\n" + cli.render_table([{**row["report"], "slice": {**table["slice"], table["attribute"]: row["value"]}}
+                                         for table in tables for row in table["slices"] if row["report"]])
+    sys.stdout.write(text)
     sys.stdout.flush()
     return 0
 

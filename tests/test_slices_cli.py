@@ -125,3 +125,20 @@ def test_a_compact_step_says_it_cannot_be_sliced(tmp_path, capsys):
                                                       attributes={"source": ["a", "b"] * 25}), 0)
     status, _, err = _run(capsys, "slices", str(tmp_path), "--by", "source")
     assert status == 2 and "step 0: slices need every example's probabilities: this step is stored compact" in err
+
+
+def test_slices_with_reports_gives_each_slice_its_matrix(logdir, capsys):
+    root, steps = logdir
+    labels, probabilities, source, _ = steps[1]
+    status, out, err = _run(capsys, "slices", root, "--run", "validation", "--by", "source", "--reports",
+                            "--format", "json")
+    assert status == 0, err
+    for row in json.loads(out)[0]["slices"]:
+        keep = source == row["value"]
+        expected = skm.confusion_matrix(labels[keep], probabilities[keep].argmax(1), labels=range(3))
+        assert row["report"]["confusion_matrix"] == expected.tolist()
+    status, out, _ = _run(capsys, "slices", root, "--run", "validation", "--by", "source", "--reports")
+    titles = [line for line in out.splitlines() if line.startswith("run validation | tag predictions | step 1 |")]
+    assert len(titles) == 5 and titles[1].endswith("| slice source=scan")  # the table's title, then one per slice
+    status, _, err = _run(capsys, "slices", root, "--by", "source", "--reports", "--format", "csv")
+    assert status == 2 and "--reports goes with --format table or json" in err
