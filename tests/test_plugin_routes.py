@@ -156,6 +156,13 @@ def test_the_plugin_fixes_glibcs_mmap_threshold_unless_the_user_set_it(monkeypat
     assert memory.return_freed_arrays() is True  # Debian's glibc has mallopt
 
 
+def test_the_plugin_limits_glibcs_arenas_unless_the_user_set_it(monkeypatch):
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert memory.limit_arenas() is False
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert memory.limit_arenas() is True
+
+
 def test_frontend_metadata_and_activity(logdir):
     context = base_plugin.TBContext(data_provider=None, sampling_hints=None)
     instance = plugin.ConfusionLoader().load(context)

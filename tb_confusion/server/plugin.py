@@ -47,6 +47,7 @@ class ConfusionLoader(base_plugin.TBLoader):
         cache_mb = getattr(context.flags, "tb_confusion_cache_mb", None)
         cache_mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
         memory.return_freed_arrays()
+        memory.limit_arenas()
         return ConfusionPlugin(context, cache_bytes=cache_mb * 2**20)
 
 
