@@ -29,13 +29,13 @@ def _record(source):
 
 
 def attribute(source, name):
-    """The storage.attributes.Attribute `name` of a Record (or Statistics); BadArgument naming the ones
-    logged when it is not there."""
+    """The storage.attributes.Attribute `name` of a Record (or Statistics); errors.NotFound naming the ones
+    logged when it is not there (a step may lack what another step of the tag has)."""
     record = _record(source)
     found = {a.name: a for a in getattr(record, "slice_attributes", None) or ()}
     if name not in found:
         have = ", ".join(map(repr, found)) if found else "none (log them with attributes=...)"
-        raise BadArgument(f"attribute {name!r} is not logged with this step; its attributes: {have}")
+        raise NotFound(f"attribute {name!r} is not logged with this step; its attributes: {have}")
     return found[name]
 
 
@@ -49,8 +49,8 @@ def parse_filter(text):
 
 def mask(source, filters):
     """Boolean [N]: the examples whose attributes have every value of `filters` ({name: value} or pairs; a
-    value is the attribute's value or its text, e.g. 3 or "3"). BadArgument naming the name or value that is
-    not logged, listing what is."""
+    value is the attribute's value or its text, e.g. 3 or "3"). errors.NotFound naming the name or value the
+    step does not have, listing what it has; BadArgument when `filters` names an attribute twice."""
     record = _record(source)
     keep = np.ones(record.num_examples, dtype=bool)
     seen = set()
@@ -62,7 +62,7 @@ def mask(source, filters):
         code = found.code_of(value if isinstance(value, str) else found.text(value))
         if code is None:
             listing = ", ".join(found.text(v) for v in found.values[:20]) + (", ..." if len(found.values) > 20 else "")
-            raise BadArgument(f"attribute {name!r} has no value {value!r} in this step; its values: {listing}")
+            raise NotFound(f"attribute {name!r} has no value {value!r} in this step; its values: {listing}")
         keep &= found.codes == code
     return keep
 

@@ -133,13 +133,13 @@ def test_only_keeps_the_examples_of_a_slice_with_their_ids_and_attributes():
 def test_bad_names_values_and_options_say_what_exists():
     labels, probabilities, source = _digits_like()
     record = _logged(labels, probabilities, attributes={"source": source})
-    with pytest.raises(errors.BadArgument, match=r"attribute 'device' is not logged with this step; "
+    with pytest.raises(errors.NotFound, match=r"attribute 'device' is not logged with this step; "
                                                  r"its attributes: 'source'"):
         slices.only(record, {"device": "1"})
-    with pytest.raises(errors.BadArgument, match=r"attribute 'source' has no value 'tv' .*its values: fax, phone, "
+    with pytest.raises(errors.NotFound, match=r"attribute 'source' has no value 'tv' .*its values: fax, phone, "
                                                  r"scan, web"):
         slices.only(record, {"source": "tv"})
-    with pytest.raises(errors.BadArgument, match="its attributes: none"):
+    with pytest.raises(errors.NotFound, match="its attributes: none"):
         slices.table(_logged(labels, probabilities), "source")
     with pytest.raises(errors.BadArgument, match=r"metric 'f9.macro' is not in a multiclass report"):
         slices.table(record, "source", metric="f9.macro")

@@ -113,8 +113,8 @@ class _App:
 
 @pytest.mark.parametrize("params,status,message", [
     ({"tag": "predictions"}, 400, "missing parameter 'by'"),
-    ({"tag": "predictions", "by": "device"}, 400, "attribute 'device' is not logged with this step"),
-    ({"tag": "predictions", "by": "source", "slice": "source=tv"}, 400, "has no value 'tv'"),
+    ({"tag": "predictions", "by": "device"}, 404, "attribute 'device' is not logged with this step"),
+    ({"tag": "predictions", "by": "source", "slice": "source=tv"}, 404, "has no value 'tv'"),
     ({"tag": "predictions", "by": "source", "slice": "<b>web"}, 400, "parameter 'slice' must be NAME=VALUE"),
     ({"tag": "predictions", "by": "source", "min_size": "-1"}, 400, "parameter 'min_size' must be >= 0"),
     ({"tag": "predictions", "by": "source", "metric": "nope"}, 400, "metric 'nope' is not in a binary report"),

@@ -1,8 +1,9 @@
 """The server's side of slices (docs/slices.md, docs/http_api.md): the `slice` parameter every route takes
 ("only this slice", parsed before the step is looked up and applied to its Statistics), and the answers of the
 `attributes` route (a step's attributes and the examples per value) and the `slices` route (the slice table of
-one attribute, tb_confusion.slices.table). Bad input raises errors.BadArgument (400); a step stored compact or
-accumulated raises errors.NotStored (422).
+one attribute, tb_confusion.slices.table). Bad input raises errors.BadArgument (400); an attribute or value the
+step does not have, or a slice without examples, errors.NotFound (404, listing what the step has); a step stored
+compact or accumulated errors.NotStored (422).
 """
 
 from tb_confusion import slices, statistics as statistics_module
@@ -30,7 +31,8 @@ def filters(request):
 
 def apply(statistics, chosen):
     """The Statistics of the examples of `statistics`' step that match every filter of `chosen` (see `filters`);
-    `statistics` itself without filters. BadArgument naming an attribute or value the step does not have."""
+    `statistics` itself without filters. errors.NotFound naming an attribute or value the step does not have
+    (routes over every step, such as epochs, answer such a step with null and the message)."""
     if not chosen:
         return statistics
     return statistics_module.of(slices.only(statistics.record, chosen))
