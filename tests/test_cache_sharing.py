@@ -229,3 +229,25 @@ def test_lists_of_plain_numbers_are_left_as_they_are_and_arrays_in_lists_packed(
     mixed = packed.pack_arrays([0.5, {"a": np.arange(3)}, [np.ones(2, dtype=np.float32)]])
     assert mixed[0] == 0.5 and isinstance(mixed[1]["a"], packed.Packed) and isinstance(mixed[2][0], packed.Packed)
     assert packed.unpack(json.loads(json_http.json_bytes(mixed))) == [0.5, {"a": [0, 1, 2]}, [[1.0, 1.0]]]
+
+
+def test_concurrent_identical_requests_compute_the_answer_once(logdir):
+    from werkzeug import test as wtest
+
+    client = make_client(logdir)  # a fresh cache
+    url = f"{PREFIX}/stats?run=train&tag=binary&step=2"
+    barrier, bodies = threading.Barrier(8), []
+
+    def ask():
+        own = wtest.Client(client.application)
+        barrier.wait()
+        bodies.append(own.get(url, headers={"Accept-Encoding": "gzip"}).get_data())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    answers, steps = client.plugin._answers, client.plugin._caches["steps"]
+    assert len(bodies) == 8 and len(set(bodies)) == 1
+    assert answers.misses == 1 and answers.hits + answers.misses == 8 and steps.misses == 1

@@ -85,9 +85,11 @@ class ByteLRU:
         try:
             with building[0]:
                 value = self.get(key, _MISSING)
-                if value is not _MISSING:
-                    return value
-                self.misses += 1
+                with self._lock:
+                    if value is not _MISSING:  # computed by the request this one waited for
+                        self.hits += 1
+                        return value
+                    self.misses += 1
                 value = compute()
                 self.put(key, value, None if nbytes is None else nbytes(value))
                 return value
