@@ -116,9 +116,9 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     total = np.empty(BLOCK)
     low = np.empty(BLOCK, np.float32)
     top = np.empty(BLOCK, np.float32)
-    best = np.empty(BLOCK, np.int64)
-    rank = np.empty(BLOCK, np.int64)
-    label = np.empty(BLOCK, np.int64)
+    best = np.empty(BLOCK, np.int32)
+    rank = np.empty(BLOCK, np.int32)
+    label = np.empty(BLOCK, np.int32)
     true_score = np.empty(BLOCK, np.float32)
     weight = np.zeros(BLOCK, every.dtype)
     pkey = np.empty(BLOCK, np.int64)
@@ -141,11 +141,12 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     for a in range(lo, hi, BLOCK):
         n = min(BLOCK, hi - a)
         for j in range(n):
-            label[j] = y[a + j]
-            counted = not (has_ignore and label[j] == ignore)
-            if counted and (label[j] < 0 or label[j] >= c):  # counted nowhere: the caller raises
+            given = y[a + j]
+            counted = not (has_ignore and given == ignore)
+            if counted and (given < 0 or given >= c):  # counted nowhere: the caller raises
                 bad_label = a + j if bad_label < 0 else bad_label
                 counted = False
+            label[j] = np.int32(given) if counted else 0
             weight[j] = w[(a + j) * wstride] if counted else 0
         for j in range(n, BLOCK):  # a short last block: zero rows, weight 0
             label[j] = 0
@@ -163,12 +164,7 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                     score = p[a + j, k]
                     block[k, j] = score
                     every[k * SCORE_BINS + _score_bin(score)] += wj
-        total[:] = 0.0
-        low[:] = zero
-        for k in range(c):
-            for j in range(BLOCK):
-                total[j] += np.float64(block[k, j])
-                low[j] = min(low[j], block[k, j])
+        _row_sums(block, total, low)
         unusable = False
         for j in range(BLOCK):
             unusable |= not ((low[j] >= zero) & np.isfinite(total[j]))
@@ -189,19 +185,7 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                 weight[j] = 0
         for j in range(BLOCK):
             label[j] = label[j] if weight[j] != 0 else 0  # ignored labels need not be classes
-        for j in range(BLOCK):
-            true_score[j] = block[label[j], j]
-            top[j] = block[0, j]
-            best[j] = 0
-            rank[j] = 0
-        for k in range(c):
-            for j in range(BLOCK):
-                score = block[k, j]
-                higher = score > top[j]
-                best[j] = k if higher else best[j]
-                top[j] = score if higher else top[j]
-                # scikit-learn's top-k order: higher scores first, equal scores by larger class index first
-                rank[j] += (score > true_score[j]) | ((score == true_score[j]) & (k > label[j]))
+        _argmax_rank(block, label, true_score, top, best, rank)
         if weighted:
             for k in range(c):
                 _bin_row(block[k], index[k], np.int32(k * SCORE_BINS))
@@ -211,8 +195,9 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                 for k in range(c):
                     every[index[k, j]] += weight[j]
         for j in range(BLOCK):
-            pkey[j] = label[j] * SCORE_BINS + np.int64(min(true_score[j] * _SCORE_SCALE, score_last))
-            ckey[j] = (label[j] * c + best[j]) * CUTOFF_BINS + np.int64(min(top[j] * _CUTOFF_SCALE, cutoff_last))
+            pkey[j] = np.int64(label[j]) * SCORE_BINS + np.int64(min(true_score[j] * _SCORE_SCALE, score_last))
+            ckey[j] = ((np.int64(label[j]) * c + best[j]) * CUTOFF_BINS
+                       + np.int64(min(top[j] * _CUTOFF_SCALE, cutoff_last)))
             b = min(np.int64(top[j] * bands), CALIBRATION_BINS - 1)
             b -= edges32[b] > top[j]
             b += (b < CALIBRATION_BINS - 1) & (edges32[min(b + 1, CALIBRATION_BINS)] <= top[j])
@@ -313,3 +298,35 @@ def _score_bin(score):
     scaled = score * _SCORE_SCALE
     scaled = scaled if scaled >= np.float32(0) else np.float32(0)
     return np.int64(scaled if scaled < np.float32(SCORE_BINS - 1) else np.float32(SCORE_BINS - 1))
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _row_sums(block, total, low):
+    """Each element's score sum (float64) and lowest score, across the block's elements."""
+    total[:] = 0.0
+    low[:] = np.float32(0)
+    for k in range(block.shape[0]):
+        row = block[k]
+        for j in range(BLOCK):
+            total[j] += np.float64(row[j])
+            low[j] = min(low[j], row[j])
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _argmax_rank(block, label, true_score, top, best, rank):
+    """Each element's top score and its first class (np.argmax), and the rank of its true class's score in
+    scikit-learn's top-k order: higher scores first, equal scores by larger class index first."""
+    for j in range(BLOCK):
+        true_score[j] = block[label[j], j]
+        top[j] = block[0, j]
+        best[j] = 0
+        rank[j] = 0
+    for k in range(block.shape[0]):
+        row = block[k]
+        kk = np.int32(k)
+        for j in range(BLOCK):
+            score = row[j]
+            higher = score > top[j]
+            best[j] = kk if higher else best[j]
+            top[j] = score if higher else top[j]
+            rank[j] += np.int32((score > true_score[j]) | ((score == true_score[j]) & (kk > label[j])))
