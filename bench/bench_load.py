@@ -58,6 +58,13 @@ def rss_mb(pid):
     return 0.0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid` so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tensorboard_pid(port):
     """The pid of the process listening on `port` (the Python tensorboard server)."""
     inode = None
@@ -152,13 +159,14 @@ def main():
                     samples.append(rss_mb(pid))
                     time.sleep(0.5)
 
+            cpu_before = cpu_seconds(pid)
             threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
             threads.append(threading.Thread(target=sampler))
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
-            load_after = os.getloadavg()[0]
+            load_after, cpu = os.getloadavg()[0], cpu_seconds(pid) - cpu_before
     rows = []
     for route in ("stats", "report", "examples", "epochs"):
         times = sorted(t for r, t, _ in results if r == route)
@@ -172,8 +180,10 @@ def main():
           f"cache flag {args.cache_mb} MiB; {args.loader} loader; {'plain' if args.no_gzip else 'gzip'} bodies; "
           f"load average before {load_before:.1f}, after {load_after:.1f}")
     print_table(["route", "requests", "errors", "p50", "p95", "p99", "one request alone"], rows)
+    print(f"\ntensorboard (Python process) CPU during the load: {cpu:.1f} s for {len(results)} requests = "
+          f"{1000 * cpu / max(1, len(results)):.1f} ms per request")
     peak = max(samples) if samples else baseline
-    print(f"\ntensorboard RSS: {baseline:.0f} MiB before the load, max {peak:.0f} MiB during it: "
+    print(f"tensorboard RSS: {baseline:.0f} MiB before the load, max {peak:.0f} MiB during it: "
           f"+{peak - baseline:.0f} MiB = {(peak - baseline) / args.cache_mb:.2f}x the cache flag; "
           f"median {statistics.median(samples):.0f} MiB")
 
