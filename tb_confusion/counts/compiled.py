@@ -158,12 +158,13 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                 for k in range(c):
                     block[k, j] = p[a + j, k]
         else:  # counts: the score histograms are filled in the same visit (undone below for bad rows)
+            # (unsigned indices here and below: numba adds no negative-index wraparound to them)
             for j in range(n):
                 wj = weight[j]
                 for k in range(c):
                     score = p[a + j, k]
                     block[k, j] = score
-                    every[k * SCORE_BINS + _score_bin(score)] += wj
+                    every[np.uint64(k * SCORE_BINS + _score_bin(score))] += wj
         _row_sums(block, total, low)
         unusable = False
         for j in range(BLOCK):
@@ -193,7 +194,7 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
             # increments of one bin keep them from waiting on each other
             for j in range(n):
                 for k in range(c):
-                    every[index[k, j]] += weight[j]
+                    every[np.uint64(index[k, j])] += weight[j]
         for j in range(BLOCK):
             pkey[j] = np.int64(label[j]) * SCORE_BINS + np.int64(min(true_score[j] * _SCORE_SCALE, score_last))
             ckey[j] = ((np.int64(label[j]) * c + best[j]) * CUTOFF_BINS
@@ -223,14 +224,14 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                     product[j] = mantissa
                     exponent += e
         for j in range(BLOCK):  # lane j of each band: no two neighbours wait on one sum
-            at = band[j] * BLOCK + j
+            at = np.uint64(band[j] * BLOCK + j)
             wj = weight[j]
             lane_count[at] += wj
             lane_confidence[at] += np.float64(top[j]) * wj
             lane_hits[at] += wj if best[j] == label[j] else 0
         for j in range(n):
-            positives[pkey[j]] += weight[j]
-            cells[ckey[j]] += weight[j]
+            positives[np.uint64(pkey[j])] += weight[j]
+            cells[np.uint64(ckey[j])] += weight[j]
         if snapshots:
             while a + n > next_example:  # the block reaches the next example: its elements before are counted
                 _count_examples(cells, seen, examples, example * cc, ckey, weight, next_example - a, n)
@@ -248,7 +249,7 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                         example += 1
                         next_example += per_example
                     e = example
-                examples[e * cc + ckey[j] // CUTOFF_BINS] += wj
+                examples[np.uint64(e * cc + ckey[j] // CUTOFF_BINS)] += wj
     if snapshots and hi > lo:
         _count_examples(cells, seen, examples, example * cc, ckey, weight, 0, 0)
     for b in range(CALIBRATION_BINS):
@@ -293,11 +294,11 @@ def _bin_row(scores, out, offset):
 
 @njit(cache=True, nogil=True, inline="always")
 def _score_bin(score):
-    """kernel._bins of one float32 score in SCORE_BINS bins; NaN and negative scores give 0, not a
-    negative index (their rows are taken out again)."""
+    """kernel._bins of one float32 score in SCORE_BINS bins, without a branch; NaN gives the last bin and
+    negative scores the first, never an index out of the histogram (their rows are taken out again)."""
     scaled = score * _SCORE_SCALE
-    scaled = scaled if scaled >= np.float32(0) else np.float32(0)
-    return np.int64(scaled if scaled < np.float32(SCORE_BINS - 1) else np.float32(SCORE_BINS - 1))
+    found = np.int64(scaled if scaled < np.float32(SCORE_BINS - 1) else np.float32(SCORE_BINS - 1))
+    return found & ~(found >> 63)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
