@@ -1,6 +1,6 @@
 """Per-pixel accumulation (`tb_confusion.Accumulator`, issue 13): throughput beside torchmetrics and beside
 one read of the probabilities, bytes per epoch, the report on such an epoch, writer memory at Cityscapes
-size, and the merge step. Run: .venv/bin/python bench/bench_accumulate.py [--quick] [--kernel KERNEL]
+size, and the merge step. Run: .venv/bin/python bench/bench_accumulate.py [--quick] [--kernel KERNEL] [--floor]
 
 Data: blocky masks (32 x 32 regions, every 32nd row ignored with 255) and float32 probabilities drawn from a
 bank of softmax rows per true class (about 80% argmax-correct), generated batch by batch; generation is not
@@ -197,6 +197,67 @@ def merge_seconds(state):
     return median_seconds(merge, repeat=7, warmup=1)
 
 
+# -- 5. where the compiled pass goes (--floor) ---------------------------------------------------------------
+
+def floor_pieces(repeat=11, c=21):
+    """On one batch of 8 VOC images: one read, the compiled pass on 1 and 2 threads, and the two per-score
+    costs no pass keeping C x 1000 score histograms avoids, each alone on one thread: copying the scores
+    into [class, element] blocks (the vectorized per-element work needs them so), and one histogram
+    increment per score (indices computed beforehand). Best of `repeat`, interleaved; one-thread pieces in
+    thread CPU time (less disturbed by other processes), the rest in wall time."""
+    from numba import njit
+    from tb_confusion.counts import compiled
+    from tb_confusion.storage.validation import SUM_TOLERANCE
+
+    @njit(nogil=True, boundscheck=False)
+    def copy_blocks(p, block):
+        for a in range(0, p.shape[0] - 63, 64):
+            for j in range(64):
+                for k in range(p.shape[1]):
+                    block[k, j] = p[a + j, k]
+
+    @njit(nogil=True, boundscheck=False)
+    def increments(index, histogram):
+        for i in range(index.shape[0]):
+            histogram[np.uint64(index[i])] += 1
+
+    y, p = next(_batches(8, 8, 512, 512, c))
+    flat_y, flat_p = y.reshape(-1), p.reshape(-1, c)
+    index = (np.minimum(flat_p * np.float32(1000), np.float32(999)).astype(np.int32)
+             + np.arange(c, dtype=np.int32) * 1000).reshape(-1)
+    block, histogram = np.zeros((c, 64), np.float32), np.zeros(c * 1000, np.int64)
+
+    def kernel(threads):
+        compiled.THREADS = threads
+        try:
+            for a in range(0, len(flat_y), 1 << 20):
+                compiled.pass_sums(flat_p[a:a + (1 << 20)], flat_y[a:a + (1 << 20)], None, a, 512 * 512, IGNORE,
+                                   num_examples=8, num_classes=c, tolerance=SUM_TOLERANCE)
+        finally:
+            compiled.THREADS = 2
+
+    pieces = {
+        "one read: numpy p.sum()": (lambda: p.sum(), time.perf_counter),
+        "one read: numpy p.sum() (CPU time)": (lambda: p.sum(), time.thread_time),
+        "compiled pass, 2 threads": (lambda: kernel(2), time.perf_counter),
+        "compiled pass, 1 thread": (lambda: kernel(1), time.thread_time),
+        "  copy into [class, 64-element] blocks alone (1 thread)": (lambda: copy_blocks(flat_p, block),
+                                                                   time.thread_time),
+        f"  {index.size / 1e6:.0f}M histogram increments alone (1 thread)": (lambda: increments(index, histogram),
+                                                                           time.thread_time),
+    }
+    best = {name: float("inf") for name in pieces}
+    for fn, _ in pieces.values():
+        fn()  # compile and warm
+    for _ in range(repeat):
+        for name, (fn, clock) in pieces.items():
+            start = clock()
+            fn()
+            best[name] = min(best[name], clock() - start)
+    clocks = {name: clock for name, (_, clock) in pieces.items()}
+    return best, clocks, y.size
+
+
 # -- main -------------------------------------------------------------------------------------------------
 
 def main():
@@ -213,10 +274,22 @@ def main():
     parser.add_argument("--kernel", choices=["numpy", "compiled", "both"],
                         help="the Accumulator's kernel: both (the default with numba) times the two on the "
                              "same batches; the other sections use the compiled one")
+    parser.add_argument("--floor", action="store_true",
+                        help="only time where the compiled pass goes on one batch, beside one read")
     parser.add_argument("--city-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.city_child is not None:
         return city_child(args.city_child, args.city_batch)
+    if args.floor:
+        best, clocks, pixels = floor_pieces()
+        read = {time.perf_counter: best["one read: numpy p.sum()"],
+                time.thread_time: best["one read: numpy p.sum() (CPU time)"]}
+        print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; one batch of 8 images 512 x 512 x 21 "
+              f"({pixels / 1e6:.1f}M pixels), best of 11; (1 thread) rows in thread CPU time, beside the read's\n")
+        print_table(["what", "time", "beside one read"],
+                    [[name, f"{seconds * 1e3:.1f} ms", f"{seconds / read[clocks[name]]:.1f}x"]
+                     for name, seconds in best.items()])
+        return None
     choice = args.kernel or ("both" if _with_kernel("", counts_kernel.fused) else "numpy")
     kernels = ["compiled", "numpy"] if choice == "both" else [choice]
     voc_images = args.voc_images or (16 if args.quick else 100)
