@@ -251,3 +251,22 @@ def test_concurrent_identical_requests_compute_the_answer_once(logdir):
     answers, steps = client.plugin._answers, client.plugin._caches["steps"]
     assert len(bodies) == 8 and len(set(bodies)) == 1
     assert answers.misses == 1 and answers.hits + answers.misses == 8 and steps.misses == 1
+
+
+def test_a_body_turned_into_gzip_by_many_threads_at_once_stays_whole():
+    raw = json.dumps({"values": list(range(20000))}).encode()
+    for _ in range(20):
+        body = json_http.Body(raw)
+        barrier, seen = threading.Barrier(6), []
+
+        def use(k):
+            barrier.wait()
+            seen.append(gzip.decompress(body.gzipped()) if k % 2 else body.raw)
+            seen.append(body.nbytes)
+
+        threads = [threading.Thread(target=use, args=(k,)) for k in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert [v for v in seen if isinstance(v, bytes)] == [raw] * 6 and len(seen) == 12

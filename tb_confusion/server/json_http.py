@@ -51,14 +51,19 @@ class Body:
         return raw if raw is not None else gzip.decompress(self._gzipped)
 
     def gzipped(self):
-        if self._gzipped is None:
-            self._gzipped = _gzip(self._raw)
-            self._raw = None  # after _gzipped is set: a concurrent reader of raw finds one of them
-        return self._gzipped
+        gzipped = self._gzipped
+        if gzipped is None:
+            raw = self._raw  # one read: another thread may be turning it into its gzip form
+            if raw is None:
+                return self._gzipped
+            gzipped = self._gzipped = _gzip(raw)
+            self._raw = None  # after _gzipped is set: a concurrent reader finds one of them
+        return gzipped
 
     @property
     def nbytes(self):
-        return len(self._raw if self._raw is not None else self._gzipped) + 100
+        raw = self._raw
+        return len(raw if raw is not None else self._gzipped) + 100
 
 
 def encode(obj, *, gzipped=False):
