@@ -84,8 +84,8 @@ def steps(draw):
         if target == "attribute":  # slices (storage/attributes.py): a hostile name, kind, values or codes
             attribute = attribute or _proto.Attribute(name="source", kind="str", values=["a", "b"])
             field = draw(st.sampled_from(["name", "kind", "values", "codes"]))
-            if field == "codes":
-                codes = draw(hostile_array(codes))
+            if field == "codes":  # always from the valid codes: a second draw replaces the first
+                codes = draw(hostile_array(np.arange(n, dtype=np.uint8) % 2))
             elif field == "values":
                 del attribute.values[:]
                 attribute.values.extend(draw(st.sampled_from([[], ["a", "a"], ["a"], ["1", "01"], ["x" * 300, "b"]])))

@@ -6,7 +6,7 @@ scaling preview each redraw it with the route's numbers. The card's screenshot g
 import numpy as np
 import pytest
 from tb_process import get_json, serving
-from test_browser_e2e import ARTIFACTS, browser, eventually, expect, open_panel  # noqa: F401
+from test_browser_e2e import ARTIFACTS, eventually, expect, open_panel
 
 import tb_confusion
 from tb_confusion.report import build_report

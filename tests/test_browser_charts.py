@@ -17,7 +17,7 @@ from tb_confusion.storage.events import EventWriter
 from tb_process import get_json, serving
 from tensorboard.compat.proto import summary_pb2
 
-from test_browser_e2e import ARTIFACTS, browser, open_panel  # noqa: F401  (browser is a fixture)
+from test_browser_e2e import ARTIFACTS, open_panel
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -8,7 +8,6 @@ Screenshots go to artifacts/ (light and dark).
 
 import pathlib
 import re
-import shutil
 import time
 
 import numpy as np
@@ -24,7 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 from playwright import sync_api as playwright_api  # noqa: E402
 expect = playwright_api.expect
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = pathlib.Path(__file__).resolve().parent.parent / "artifacts"
 EVIL = "<img src=x onerror=alert(1)>"
 EPOCHS = 4
@@ -105,17 +103,6 @@ def latest_step(base_url, run, tag):
 def tensorboard(tmp_path_factory):
     with serving(tmp_path_factory, "logs", write_logs) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed: run `make chromium` (Debian's package)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
 
 
 def open_panel(browser, base_url, *, dark=False, height=1700):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import browser_watch
 from tb_process import get_json, serving
-from test_browser_e2e import ARTIFACTS, browser, card, eventually, expect  # noqa: F401
+from test_browser_e2e import ARTIFACTS, card, eventually, expect
 
 import tb_confusion
 from tb_confusion import label_issues

@@ -4,7 +4,7 @@ the count in its head and the listed examples equal the examples and label_issue
 import numpy as np
 import pytest
 from tb_process import get_json, serving
-from test_browser_e2e import ARTIFACTS, browser, card, eventually, expect, open_panel  # noqa: F401
+from test_browser_e2e import ARTIFACTS, card, eventually, expect, open_panel
 
 import tb_confusion
 from tb_confusion.storage.events import EventWriter

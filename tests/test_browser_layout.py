@@ -15,7 +15,7 @@ import pytest
 import tb_confusion
 from tb_confusion.storage.events import EventWriter
 from tb_process import running_tensorboard
-from test_browser_e2e import ARTIFACTS, browser, eventually, expect  # noqa: F401 (browser is a fixture)
+from test_browser_e2e import ARTIFACTS, eventually, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import browser_watch
 from tb_process import get_json, serving
-from test_browser_e2e import ARTIFACTS, CHROMIUM, browser, card, eventually, expect, number  # noqa: F401
+from test_browser_e2e import ARTIFACTS, card, eventually, expect, number
 
 import tb_confusion
 from tb_confusion.report import build_report

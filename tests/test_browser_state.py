@@ -18,8 +18,7 @@ from tensorboard.compat.proto import summary_pb2
 import tb_confusion
 from tb_confusion.storage.events import EventWriter
 from tb_process import running_tensorboard
-from test_browser_e2e import (EPOCHS, EVIL, browser, card, eventually, expect, expected_report, open_panel,  # noqa: F401
-                              write_logs)
+from test_browser_e2e import EPOCHS, EVIL, card, eventually, expect, expected_report, open_panel, write_logs
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -207,7 +206,7 @@ def test_the_selection_survives_switching_tensorboard_tabs(tensorboard, browser)
     eventually(lambda: page.evaluate("location.hash").split("&")[0], "#tb_confusion")
     assert our_keys(page) == keys
     page.reload()
-    panel = wait_for_panel(page)
+    wait_for_panel(page)
     eventually(lambda: selection_in_store(page), expected, timeout=20)
     assert problems == {"dialogs": [], "errors": []}
     page.close()
@@ -227,7 +226,7 @@ def test_a_reload_restores_every_part_of_the_selection(tensorboard, browser):
     assert page.evaluate("location.hash").startswith("#tb_confusion&")  # TensorBoard's tab stays first
 
     page.reload()
-    panel = wait_for_panel(page)
+    wait_for_panel(page)
     eventually(lambda: selection_in_store(page), expected, timeout=20)
     eventually(lambda: selection_on_page(panel), before, timeout=20)
     expect(panel.locator("#recommend-warning")).to_contain_text("test data")

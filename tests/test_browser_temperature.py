@@ -11,7 +11,7 @@ import pytest
 import sklearn.metrics as sk
 import browser_watch
 from tb_process import get_json, serving
-from test_browser_e2e import ARTIFACTS, browser, eventually, expect  # noqa: F401
+from test_browser_e2e import ARTIFACTS, eventually, expect
 
 import tb_confusion
 from tb_confusion.metrics import calibration

@@ -1,6 +1,5 @@
 """predictions_pb through a tensorboardX.SummaryWriter, read back with tb_confusion.read (docs/doors/tensorboardx.md)."""
 
-import pathlib
 
 import numpy as np
 import pytest

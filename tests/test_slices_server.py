@@ -1,7 +1,7 @@
 """tb_confusion.server.slices_data on steps served by TensorBoard's data provider: the `slice` parameter, the
 `attributes` and `slices` answers, and bad input as JSON 400/422 through the plugin's own JSON responder."""
 
-import json
+import types
 
 import numpy as np
 import pytest
@@ -12,22 +12,35 @@ import tb_confusion as tbc
 from tensorboard import context
 from tb_confusion.events import EventWriter
 from tb_confusion.report import build_report
-from tb_confusion.server import json_http, slices_data
-from test_plugin_routes import make_client
+from tb_confusion.server import slices_data
+from test_plugin_routes import get, make_client, ok
 
 N = 240
 
 
+STEPS = (1, 2, 4)
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    """Run `validation` (steps 1, 2, 4 of N examples with attributes source and night; step 1 has no 'fax'; a
+    compact tag at step 4) and run `web` (the same steps holding only the examples whose source is 'web')."""
     root = tmp_path_factory.mktemp("served")
     rng = np.random.default_rng(11)
-    labels = rng.integers(0, 2, N)
-    scores = rng.random(N).astype(np.float32)
-    source = rng.choice(["web", "scan", "fax"], N, p=[0.6, 0.3, 0.1])
-    with EventWriter(str(root / "validation")) as writer:
-        writer.add_summary(tbc.summary.predictions_pb("predictions", labels, scores, example_ids=[f"x{k}" for k in range(N)],
-                                                      attributes={"source": source, "night": np.arange(N) % 2 == 0}), 4)
+    ids = np.array([f"x{k}" for k in range(N)])
+    night = np.arange(N) % 2 == 0
+    with EventWriter(str(root / "validation")) as writer, EventWriter(str(root / "web")) as web_writer:
+        for step in STEPS:
+            labels = rng.integers(0, 2, N)
+            scores = np.clip(labels * 0.25 + rng.random(N) * 0.75, 0, 1).astype(np.float32)
+            values = ["web", "scan"] if step == 1 else ["web", "scan", "fax"]
+            source = rng.choice(values, N, p=[0.6, 0.4] if step == 1 else [0.6, 0.3, 0.1])
+            writer.add_summary(tbc.summary.predictions_pb("predictions", labels, scores, example_ids=list(ids),
+                                                          attributes={"source": source, "night": night}), step)
+            web = source == "web"
+            web_writer.add_summary(tbc.summary.predictions_pb(
+                "predictions", labels[web], scores[web], example_ids=list(ids[web]),
+                attributes={"source": source[web], "night": night[web]}), step)
         writer.add_summary(tbc.summary.predictions_pb("big", rng.integers(0, 3, N), rng.dirichlet(np.ones(3), N),
                                                       storage="compact", attributes={"source": source}), 4)
     client = make_client(root)
@@ -38,7 +51,7 @@ def served(tmp_path_factory):
         ref, plugin_data = source_of_steps.find_step(ctx, "", "validation", tag, 4)
         return source_of_steps.statistics(ctx, "", "validation", tag, ref, plugin_data)
 
-    return statistics, labels, scores, source
+    return types.SimpleNamespace(client=client, statistics=statistics, labels=labels, scores=scores, source=source)
 
 
 def _request(**params):
@@ -46,7 +59,7 @@ def _request(**params):
 
 
 def test_the_slice_parameter_filters_the_step(served):
-    statistics, labels, scores, source = served
+    statistics, labels, scores, source = served.statistics, served.labels, served.scores, served.source
     whole = statistics("predictions")
     request = _request(slice=["source=web", "night=True"])
     chosen = slices_data.filters(request)
@@ -61,8 +74,7 @@ def test_the_slice_parameter_filters_the_step(served):
 
 
 def test_the_attributes_answer_lists_values_counts_and_filters(served):
-    statistics = served[0]
-    source = served[3]
+    statistics, source = served.statistics, served.source
     answer = slices_data.attributes(statistics("predictions"))
     assert answer["num_examples"] == N and answer["sliceable"] and answer["slice"] == {}
     by_name = {a["name"]: a for a in answer["attributes"]}
@@ -78,7 +90,7 @@ def test_the_attributes_answer_lists_values_counts_and_filters(served):
 
 
 def test_the_slices_answer_is_the_slice_table(served):
-    statistics, labels, scores, source = served
+    statistics, labels, scores, source = served.statistics, served.labels, served.scores, served.source
     options = slices_data.table_options(_request(by="source", metric="recall.binary", min_size="50"))
     assert options == {"by": "source", "metric": "recall.binary", "min_size": 50, "with_reports": False}
     answer = slices_data.table(statistics("predictions"), (), options, {"threshold": 0.5})
@@ -97,20 +109,6 @@ def test_the_slices_answer_is_the_slice_table(served):
     assert all(row["report"]["num_examples"] == row["count"] for row in within["slices"])
 
 
-class _App:
-    """The plugin's JSON responder around slices_data, as plugin.py wires a route."""
-
-    def __init__(self, statistics):
-        self.statistics = statistics
-
-    @json_http.json_route
-    def slices(self, request):  # the order plugin.py follows: parameters first, then the step, then the answer
-        options = slices_data.table_options(request)
-        chosen = slices_data.filters(request)
-        step = slices_data.apply(self.statistics(json_http.text(request, "tag")), chosen)
-        return slices_data.table(step, chosen, options, {})
-
-
 @pytest.mark.parametrize("params,status,message", [
     ({"tag": "predictions"}, 400, "missing parameter 'by'"),
     ({"tag": "predictions", "by": "device"}, 404, "attribute 'device' is not logged with this step"),
@@ -120,10 +118,75 @@ class _App:
     ({"tag": "predictions", "by": "source", "metric": "nope"}, 400, "metric 'nope' is not in a binary report"),
     ({"tag": "predictions", "by": "source", "slice": ["a=1"] * 9}, 400, "at most 8"),
     ({"tag": "big", "by": "source"}, 422, "this step is stored compact"),
+    ({"tag": "big", "by": "source", "slice": "source=web"}, 422, "this step is stored compact"),
 ])
 def test_bad_input_is_a_json_error_naming_it(served, params, status, message):
-    app = _App(served[0])
-    response = wtest.Client(lambda environ, start_response: app.slices(environ, start_response)).get(
-        "/slices", query_string=params)
-    body = json.loads(response.get_data())
-    assert response.status_code == status and message in body["error"], body
+    status_code, body = get(served.client, "slices", run="validation", step=4, **params)
+    assert status_code == status and message in body["error"], body
+
+
+@pytest.mark.parametrize("route", ["report", "stats", "attributes", "calibration", "epochs", "forgetting"])
+def test_every_route_refuses_a_malformed_slice_naming_it(served, route):
+    status_code, body = get(served.client, route, run="validation", tag="predictions", slice="<b>web")
+    assert status_code == 400 and "parameter 'slice' must be NAME=VALUE" in body["error"], body
+
+
+# "only this slice" is followed by every view: a route asked for slice source=web of run `validation` answers
+# what the same route answers for run `web`, which holds just those examples (same ids, same steps)
+SAME_AS_WEB_RUN = [
+    ("report", {"threshold": "0.4"}),
+    ("stats", {}),
+    ("examples", {"true": "1", "pred": "0", "threshold": "0.3", "limit": "500"}),
+    ("examples", {"true": "0", "pred": "1", "order": "likely_mislabeled"}),
+    ("label_issues", {"threshold": "0.5"}),
+    ("calibration", {"n_bins": "5", "temperature": "fit"}),
+    ("epochs", {"threshold": "0.45"}),
+    ("diff", {"step_b": "2", "flips": "forgotten"}),
+    ("forgetting", {"limit": "50"}),
+]
+
+
+def _without_run(answer):
+    if isinstance(answer, dict):
+        return {k: _without_run(v) for k, v in answer.items() if k not in ("run", "run_b", "run_a", "slice", "wall_time")}
+    if isinstance(answer, list):
+        return [_without_run(v) for v in answer]
+    return answer
+
+
+@pytest.mark.parametrize("route,params", SAME_AS_WEB_RUN)
+def test_every_view_follows_the_slice(served, route, params):
+    step = {} if route in ("epochs", "forgetting") else {"step": "4"}
+    status_a, sliced = get(served.client, route, run="validation", tag="predictions", slice="source=web",
+                           **step, **params)
+    status_b, web = get(served.client, route, run="web", tag="predictions", **step, **params)
+    assert status_a == status_b == 200, (sliced, web)
+    assert _without_run(sliced) == _without_run(web)
+
+
+def test_the_report_route_of_a_slice_is_scikit_learns_on_its_examples(served):
+    keep = (served.source == "scan") & (np.arange(N) % 2 == 0)
+    report = ok(served.client, "report", run="validation", tag="predictions", step=4,
+                slice=["source=scan", "night=True"], threshold="0.5")
+    predicted = (served.scores[keep].astype(np.float64) >= 0.5).astype(int)
+    assert report["num_examples"] == keep.sum()
+    assert report["confusion_matrix"] == skm.confusion_matrix(served.labels[keep], predicted, labels=[0, 1]).tolist()
+
+
+def test_the_attributes_and_slices_routes(served):
+    answer = ok(served.client, "attributes", run="validation", tag="predictions", step=4)
+    assert [a["name"] for a in answer["attributes"]] == ["night", "source"] or \
+        [a["name"] for a in answer["attributes"]] == ["source", "night"]
+    table = ok(served.client, "slices", run="validation", tag="predictions", step=4, by="source", threshold="0.5")
+    predicted = (served.scores.astype(np.float64) >= 0.5).astype(int)
+    for row in table["slices"]:
+        keep = served.source == row["value"]
+        assert row["count"] == keep.sum()
+        assert row["metric_value"] == pytest.approx(skm.accuracy_score(served.labels[keep], predicted[keep]))
+
+
+def test_epochs_answer_a_step_without_the_slice_value_with_null_and_why(served):
+    answer = ok(served.client, "epochs", run="validation", tag="predictions", slice="source=fax")
+    by_step = {entry["step"]: entry for entry in answer}
+    assert by_step[4]["metrics"] is not None
+    assert by_step[1]["metrics"] is None and "fax" in by_step[1]["error"]

@@ -155,11 +155,19 @@ class RecordSource:
                              steps_of=lambda where: self.steps(ctx, experiment_id, *where))
         return ref, _parse(listing[run][tag].plugin_content)
 
-    def statistics(self, ctx, experiment_id, run, tag, ref, plugin_data=None):
-        """The Statistics of one step, cached: every route asking for the step shares its sorted counts."""
-        key = ("statistics",) + record_key(experiment_id, run, tag, ref)[1:]
+    def statistics(self, ctx, experiment_id, run, tag, ref, plugin_data=None, filters=()):
+        """The Statistics of one step, cached: every route asking for the step shares its sorted counts.
+
+        filters: the `slice` parameters (server/slices_data.filters): the Statistics of the step's examples in
+        that slice, cached beside the whole step's, so paging a slice's examples does not filter it again."""
+        key = ("statistics",) + record_key(experiment_id, run, tag, ref)[1:] + ((filters,) if filters else ())
 
         def build():
+            if filters:
+                from tb_confusion.server import slices_data  # the one home of "only this slice"
+
+                whole = self.statistics(ctx, experiment_id, run, tag, ref, plugin_data)
+                return slices_data.apply(whole, filters)
             built = step_statistics.of(self._load(ctx, experiment_id, run, tag, ref, plugin_data))
             kept = None if self._memos is None else self._memos.get(("memo",) + key[1:])
             for name, value in (kept or {}).items():

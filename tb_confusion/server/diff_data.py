@@ -9,7 +9,7 @@ from tb_confusion import diff as _diff
 from tb_confusion import tasks
 from tb_confusion.errors import BadArgument, NotFound
 from tb_confusion.reading import provider
-from tb_confusion.server import json_http
+from tb_confusion.server import json_http, slices_data
 
 MAX_FLIPS_PAGE = 1000
 MAX_FORGETTING_LIMIT = 1000
@@ -47,7 +47,7 @@ def diff(source, request, step_a):
     raw = json_http.text(request, name, required=False) or "latest"
     step_b = "latest" if raw == "latest" else json_http.integer(request, name)
     ref_b, plugin_data_b = source.find_step(ctx, experiment_id, run_b, tag, step_b)
-    b = source.statistics(ctx, experiment_id, run_b, tag, ref_b, plugin_data_b)
+    b = source.statistics(ctx, experiment_id, run_b, tag, ref_b, plugin_data_b, step_a.filters)
     return _diff.diff(step_a.statistics(), b, flips=kind, offset=offset, limit=limit, matrices=matrices,
                       **options)
 
@@ -62,21 +62,23 @@ def forgetting(source, tables, where, run, tag, request):
     refs = source.steps(ctx, experiment_id, run, tag)
     if not refs:
         raise NotFound(f"run {run!r} tag {tag!r} has no steps yet")
-    steps = _Steps(source, where, run, tag, refs, plugin_data)
+    filters = slices_data.filters(request)
+    steps = _Steps(source, where, run, tag, refs, plugin_data, filters)
     key = ("forgetting", experiment_id, run, tag, tuple(provider.record_key(experiment_id, run, tag, r)[4:]
-                                                       for r in refs), tuple(sorted(options.items())), limit)
+                                                       for r in refs), filters, tuple(sorted(options.items())), limit)
     return tables.get_or_compute(key, lambda: _diff.forgetting(steps, limit=limit, **options))
 
 
 class _Steps:
     """Every step of one (run, tag) as a sequence of Statistics, each loaded (or found cached) on access."""
 
-    def __init__(self, source, where, run, tag, refs, plugin_data):
+    def __init__(self, source, where, run, tag, refs, plugin_data, filters=()):
         self._source, self._where, self._run, self._tag = source, where, run, tag
-        self._refs, self._plugin_data = refs, plugin_data
+        self._refs, self._plugin_data, self._filters = refs, plugin_data, filters
 
     def __len__(self):
         return len(self._refs)
 
     def __getitem__(self, k):
-        return self._source.statistics(*self._where, self._run, self._tag, self._refs[k], self._plugin_data)
+        return self._source.statistics(*self._where, self._run, self._tag, self._refs[k], self._plugin_data,
+                                       self._filters)

@@ -10,7 +10,7 @@ from werkzeug import wrappers
 
 from tb_confusion import catalogue, tasks
 from tb_confusion.reading import provider
-from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data
+from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data, slices_data
 from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument
 from tb_confusion.server import diff_data, media_data
@@ -85,6 +85,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/forgetting": self._serve_forgetting,
             "/calibration": self._serve_calibration,
             "/media": self._serve_media,
+            "/attributes": self._serve_attributes,
+            "/slices": self._serve_slices,
         }
 
     # -- routes -------------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         options = _report_options(request, with_curves=True)
         step = self._step(request)
         _check_thresholds(options, step.plugin_data)
-        key = ("report", provider.record_key(*step.where[1:], step.ref), tuple(sorted(options.items())))
+        key = ("report", provider.record_key(*step.where[1:], step.ref), step.filters, tuple(sorted(options.items())))
 
         def compute():
             report = build_report(step.statistics(), **options)
@@ -115,7 +117,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     @json_route
     def _serve_stats(self, request):
         step = self._step(request)
-        key = ("stats", provider.record_key(*step.where[1:], step.ref))
+        key = ("stats", provider.record_key(*step.where[1:], step.ref), step.filters)
 
         def compute():
             statistics = step.statistics()
@@ -162,10 +164,12 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         # the whole answer is kept for the steps it covers: a repeat (another card, the same cutoff again) is
         # one lookup instead of a headline per step, and a new step makes a new key
         steps = tuple((ref.step, ref.wall_time, ref.blob_key) for ref in self._source.steps(*where, run, tag))
-        key = ("epochs", where[1], run, tag, steps, tuple(sorted(options.items())))
+        filters = slices_data.filters(request)
+        key = ("epochs", where[1], run, tag, steps, filters, tuple(sorted(options.items())))
 
         def compute():
-            answer = epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options)
+            answer = epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options,
+                                   filters)
             return json_http.encode(answer, gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
@@ -176,8 +180,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         step = self._step(request)
         c = len(step.plugin_data.class_names)
         class_index = json_http.integer(request, "class", high=c - 1)
-        key = ("calibration", provider.record_key(*step.where[1:], step.ref), n_bins, strategy, class_index,
-               temperature)
+        key = ("calibration", provider.record_key(*step.where[1:], step.ref), step.filters, n_bins, strategy,
+               class_index, temperature)
 
         def compute():
             return json_http.encode(calibration_data.answer(step.statistics(), n_bins=n_bins, strategy=strategy,
@@ -200,6 +204,25 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         return media_data.respond(self._source, self._caches["steps"], _where(request), request)
 
     @json_route
+    def _serve_attributes(self, request):
+        step = self._step(request)
+        return slices_data.attributes(step.statistics(), step.filters)
+
+    @json_route
+    def _serve_slices(self, request):
+        options = _report_options(request, with_curves=False)
+        table_options = slices_data.table_options(request)
+        step = self._step(request)
+        _check_thresholds(options, step.plugin_data)
+        key = ("slices", provider.record_key(*step.where[1:], step.ref), step.filters,
+               tuple(sorted(table_options.items())), tuple(sorted(options.items())))
+
+        def compute():
+            return json_http.encode(slices_data.table(step.statistics(), step.filters, table_options, options))
+
+        return self._answers.get_or_compute(key, compute, _body_size)
+
+    @json_route
     def _serve_catalogue(self, request):
         return {"tasks": tasks.describe(), **catalogue.describe()}
 
@@ -208,9 +231,10 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         run, tag = _run_tag(request)
         raw = json_http.text(request, "step", required=False) or "latest"
         step = "latest" if raw == "latest" else json_http.integer(request, "step")
+        filters = slices_data.filters(request)  # "only this slice": every route that reads one step follows it
         ctx, experiment_id = _where(request)
         ref, plugin_data = self._source.find_step(ctx, experiment_id, run, tag, step)
-        return _Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data)
+        return _Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data, filters)
 
     @wrappers.Request.application
     def _serve_index(self, request):
@@ -229,12 +253,13 @@ class ConfusionPlugin(base_plugin.TBPlugin):
 
 
 class _Step:
-    def __init__(self, source, where, ref, plugin_data):
-        self.where, self.ref, self.plugin_data = where, ref, plugin_data
+    def __init__(self, source, where, ref, plugin_data, filters=()):
+        self.where, self.ref, self.plugin_data, self.filters = where, ref, plugin_data, filters
         self._source = source
 
     def statistics(self):
-        return self._source.statistics(*self.where, self.ref, self.plugin_data)
+        """The step's Statistics, or those of its `slice` filters' examples (both cached by the source)."""
+        return self._source.statistics(*self.where, self.ref, self.plugin_data, self.filters)
 
 
 def _report_options(request, *, with_curves):
