@@ -5,7 +5,7 @@
 
 trains on CPU with `devices=2, strategy="ddp"` (gloo backend) and
 two callbacks: tag "predictions" (no ids: DistributedSampler order, padding trimmed) and "predictions_by_id"
-(ids_key="ids": padding dropped by id). Rank 0 saves the weights at each validation epoch end to
+(ids_key="ids": padding dropped by id; attribute_keys="parity": each example's label parity, to slice by). Rank 0 saves the weights at each validation epoch end to
 OUT_DIR/epoch<N>.pt; every rank saves how many validation examples it saw to OUT_DIR/seen_rank<R>.json.
 Then a `trainer.validate` whose callback has 2 class names for 10 classes: the error found on rank 0 must
 stop every rank (each writes it to OUT_DIR/error_rank<R>.txt) rather than leave rank 1 waiting.
@@ -52,7 +52,7 @@ def datasets():
 
 
 class TinyModule(L.LightningModule):
-    """A Linear layer over the 64 pixels; validation_step returns labels, logits and ids."""
+    """A Linear layer over the 64 pixels; validation_step returns labels, logits, ids and an attribute."""
 
     def __init__(self, out_dir=None):
         super().__init__()
@@ -70,7 +70,7 @@ class TinyModule(L.LightningModule):
     def validation_step(self, batch, batch_idx):
         x, y, ids = batch
         self.seen += len(y)
-        return {"labels": y, "logits": self(x), "ids": ids}
+        return {"labels": y, "logits": self(x), "ids": ids, "parity": ["even" if v % 2 == 0 else "odd" for v in y.tolist()]}
 
     test_step = validation_step
 
@@ -95,7 +95,8 @@ def main(out_dir, weights):
     trainer = L.Trainer(
         logger=TensorBoardLogger(out_dir, name="ddp", version=0), **options,
         callbacks=[tb_confusion.lightning.ConfusionMatrixCallback(),
-                   tb_confusion.lightning.ConfusionMatrixCallback(tag="predictions_by_id", ids_key="ids")],
+                   tb_confusion.lightning.ConfusionMatrixCallback(tag="predictions_by_id", ids_key="ids",
+                                                                  attribute_keys="parity")],
     )
     val_loader = torch.utils.data.DataLoader(val, batch_size=16)
     trainer.fit(model, torch.utils.data.DataLoader(train, batch_size=50, shuffle=True), val_loader)

@@ -130,10 +130,16 @@ class LossOnly(TinyModule):
 @pytest.mark.parametrize("module, callback, message", [
     (NoLabels, {}, r"no key 'labels'; keys present: \['loss', 'scores'\]"),
     (NoLabels, {"labels_key": "scores", "scores_key": "logits"}, r"no key 'logits'; keys present: \['loss', 'scores'\]"),
-    (TinyModule, {"ids_key": "id"}, r"no key 'id'; keys present: \['ids', 'labels', 'logits'\]"),
+    (TinyModule, {"ids_key": "id"}, r"no key 'id'; keys present: \['ids', 'labels', 'logits', 'parity'\]"),
     (LossOnly, {}, r"outputs must be a dict with 'labels' and 'logits' \(or pass extract=\); got Tensor"),
     (TinyModule, {"extract": lambda module, batch, outputs: outputs["labels"]},
-     r"extract must return \(labels, scores\) or \(labels, scores, ids\); got Tensor of length 16"),
+     r"extract must return \(labels, scores\), \(labels, scores, ids\) or \(labels, scores, ids, attributes\); "
+     r"got Tensor of length 16"),
+    (TinyModule, {"attribute_keys": ("parity", "source")}, r"no key 'source'; keys present: \['ids', 'labels', "
+     r"'logits', 'parity'\]"),
+    (TinyModule, {"attribute_keys": "parity", "extract": lambda module, batch, outputs: (
+        outputs["labels"], outputs["logits"], None, {"parity": outputs["parity"][:3]})},
+     r"attributes\['parity'\] must have 101 values \(one per example\)"),
     (TinyModule, {"task": "binary"}, r"binary"),  # 10 classes of scores: the shared writer check says so
 ])
 def test_bad_outputs_raise_naming_the_key_and_write_nothing(tmp_path, module, callback, message):
@@ -172,6 +178,8 @@ def test_probabilities_with_from_logits_warn(tmp_path):
     ("dtype", "float64", "dtype must be one of 'float32', 'float16'; got 'float64'"),
     ("dataloader_idx", -1, "dataloader_idx must be a non-negative integer; got -1"),
     ("class_names", "abc", "class_names must be a sequence of strings or None; got 'abc'"),
+    ("attribute_keys", 3, "attribute_keys must be a key or a sequence of keys; got 3"),
+    ("attribute_keys", ("",), "attribute_keys must be a non-empty string; got ''"),
 ])
 def test_bad_arguments_raise_naming_them(argument, value, message):
     with pytest.raises(ValueError) as error:
@@ -193,6 +201,12 @@ def test_merge_ranks_restores_distributed_sampler_order_without_padding(size, wo
     by_id = merge_ranks([dict(share, example_ids=np.char.add("id", share["labels"].astype(str))) for share in shares])
     np.testing.assert_array_equal(by_id["labels"], expected)
     np.testing.assert_array_equal(by_id["example_ids"], np.char.add("id", expected.astype(str)))
+    with_attributes = merge_ranks([dict(share, attributes={"source": np.where(share["labels"] % 3, "web", "scan")})
+                                   for share in shares], dataset_length=size)
+    np.testing.assert_array_equal(with_attributes["attributes"]["source"], np.where(expected % 3, "web", "scan"))
+    with pytest.raises(ValueError, match="attributes differ between ranks"):
+        merge_ranks([dict(share, attributes={"source": share["labels"]} if r else None)
+                     for r, share in enumerate(shares)], dataset_length=size)
 
 
 def test_ddp_two_processes_log_once_what_one_process_logs(tmp_path):
@@ -221,7 +235,8 @@ def test_ddp_two_processes_log_once_what_one_process_logs(tmp_path):
     single = TinyModule()
     single.net.load_state_dict(torch.load(tmp_path / "epoch1.pt"))
     callbacks = [ConfusionMatrixCallback(tmp_path / "single"),
-                 ConfusionMatrixCallback(tmp_path / "single", tag="predictions_by_id", ids_key="ids")]
+                 ConfusionMatrixCallback(tmp_path / "single", tag="predictions_by_id", ids_key="ids",
+                                         attribute_keys="parity")]
     trainer(tmp_path, callbacks, logger=False).validate(single, val, verbose=False)
     one = by_tag_step(tmp_path / "single")
     x, labels, ids = val_arrays()
@@ -231,6 +246,10 @@ def test_ddp_two_processes_log_once_what_one_process_logs(tmp_path):
         np.testing.assert_allclose(ddp[tag, 1].probabilities, one[tag, 0].probabilities, atol=1e-6)
         np.testing.assert_allclose(ddp[tag, 0].probabilities, forward(tmp_path / "epoch0.pt", x), atol=1e-6)
     assert list(ddp["predictions_by_id", 1].example_ids) == ids == list(one["predictions_by_id", 0].example_ids)
+    parity = np.where(labels % 2 == 0, "even", "odd")
+    for record in (ddp["predictions_by_id", 1], one["predictions_by_id", 0]):  # the attribute follows its example
+        np.testing.assert_array_equal(tbc.slices.attribute(record, "parity").per_example(), parity)
+    assert not ddp["predictions", 1].slice_attributes
 
 
 def test_pytorch_lightning_trainer_accepts_it(tmp_path):

@@ -77,8 +77,10 @@ class ConfusionMatrixCallback(*_callback_bases()):
       labels_key, scores_key, ids_key: the keys of the dict that `validation_step` (`test_step`) returns
         holding the batch's labels, its scores (logits, or probabilities with `from_logits=False`) and,
         optionally, its example ids (strings or ints; with them, DDP padding is dropped by id).
-      extract: instead of keys, a function `(pl_module, batch, outputs) -> (labels, scores)` or
-        `(labels, scores, ids)` called for each batch.
+      attribute_keys: keys of that dict holding per-example categorical attributes (strings, ints or
+        bools, one per example) to slice by, e.g. `("source",)`: stored with the step (docs/slices.md).
+      extract: instead of keys, a function `(pl_module, batch, outputs) -> (labels, scores)`,
+        `(labels, scores, ids)` or `(labels, scores, ids, {attribute name: values})` called for each batch.
       stages: "validate", "test", or both, e.g. `("validate", "test")`.
       from_logits: True (default) applies softmax (sigmoid for one score per example or multilabel) to
         the scores, as fits what a LightningModule's loss usually takes; False when `scores_key` holds
@@ -98,7 +100,8 @@ class ConfusionMatrixCallback(*_callback_bases()):
     """
 
     def __init__(self, log_dir=None, *, name=None, tag="predictions", test_tag="test_predictions",
-                 labels_key="labels", scores_key="logits", ids_key=None, extract=None, stages=("validate",),
+                 labels_key="labels", scores_key="logits", ids_key=None, attribute_keys=(), extract=None,
+                 stages=("validate",),
                  from_logits=True, task=None, class_names=None, every_n_epochs=1, step="epoch",
                  dataloader_idx=0, dtype="float32", description=None, ignore_index=None, storage="auto"):
         super().__init__()
@@ -110,6 +113,11 @@ class ConfusionMatrixCallback(*_callback_bases()):
         self.labels_key = check_text(labels_key, "labels_key")
         self.scores_key = check_text(scores_key, "scores_key")
         self.ids_key = None if ids_key is None else check_text(ids_key, "ids_key")
+        if isinstance(attribute_keys, str):
+            attribute_keys = (attribute_keys,)
+        if not isinstance(attribute_keys, (list, tuple)):
+            raise BadArgument(f"attribute_keys must be a key or a sequence of keys; got {attribute_keys!r}")
+        self.attribute_keys = tuple(check_text(key, "attribute_keys") for key in attribute_keys)
         if extract is not None and not callable(extract):
             raise BadArgument(f"extract must be a function (pl_module, batch, outputs) -> (labels, scores[, ids]) "
                               f"or None; got {extract!r}")
@@ -132,6 +140,9 @@ class ConfusionMatrixCallback(*_callback_bases()):
         self.description = description
         self.ignore_index = ignore_index
         if self.task == "segmentation":
+            if self.attribute_keys:
+                raise BadArgument(f"attribute_keys={self.attribute_keys!r} cannot be kept for task='segmentation': "
+                                  "per-pixel steps are sums over every pixel, not examples (docs/slices.md)")
             Accumulator("check", ignore_index=ignore_index, class_names=self.class_names)  # checks them now
         self._collector = Collector()
         self._accumulator = None
@@ -192,28 +203,34 @@ class ConfusionMatrixCallback(*_callback_bases()):
     def _add(self, pl_module, outputs, batch, dataloader_idx):
         if not self._active or dataloader_idx != self.dataloader_idx:
             return
-        labels, scores, ids = self._batch_arrays(pl_module, batch, outputs)
+        labels, scores, ids, attributes = self._batch_arrays(pl_module, batch, outputs)
         if self._accumulator is not None:
+            if attributes is not None:
+                raise BadArgument("extract returned attributes for task='segmentation': per-pixel steps are sums "
+                                  "over every pixel and keep no per-example attributes")
             self._accumulator.update(labels, scores, example_ids=ids)
             return
-        self._collector.add(labels, scores, example_ids=ids)
+        self._collector.add(labels, scores, example_ids=ids, attributes=attributes)
 
     def _batch_arrays(self, pl_module, batch, outputs):
         if self.extract is not None:
             result = self.extract(pl_module, batch, outputs)
-            if not isinstance(result, (tuple, list)) or len(result) not in (2, 3):
-                raise BadArgument(f"extract must return (labels, scores) or (labels, scores, ids); got "
-                                  f"{type(result).__name__}{f' of length {len(result)}' if hasattr(result, '__len__') else ''}")
-            return (*result, None) if len(result) == 2 else tuple(result)
+            if not isinstance(result, (tuple, list)) or len(result) not in (2, 3, 4):
+                raise BadArgument(f"extract must return (labels, scores), (labels, scores, ids) or (labels, scores, ids, "
+                                  f"attributes); got {type(result).__name__}"
+                                  f"{f' of length {len(result)}' if hasattr(result, '__len__') else ''}")
+            return tuple(result) + (None,) * (4 - len(result))
         if not isinstance(outputs, collections.abc.Mapping):
             raise BadArgument(f"the step's outputs must be a dict with {self.labels_key!r} and {self.scores_key!r} "
                               f"(or pass extract=); got {type(outputs).__name__}")
-        keys = [self.labels_key, self.scores_key] + ([self.ids_key] if self.ids_key else [])
+        keys = [self.labels_key, self.scores_key] + ([self.ids_key] if self.ids_key else []) + list(self.attribute_keys)
         for key in keys:
             if key not in outputs:
                 raise BadArgument(f"the step's outputs have no key {key!r}; keys present: {sorted(map(str, outputs))} "
-                                  f"(set labels_key=/scores_key=/ids_key=, or pass extract=)")
-        return tuple(outputs[key] for key in keys) + (() if self.ids_key else (None,))
+                                  f"(set labels_key=/scores_key=/ids_key=/attribute_keys=, or pass extract=)")
+        attributes = {key: outputs[key] for key in self.attribute_keys} or None
+        return (outputs[self.labels_key], outputs[self.scores_key], outputs[self.ids_key] if self.ids_key else None,
+                attributes)
 
     def _end(self, trainer, stage):
         if not self._active:
@@ -258,7 +275,7 @@ class ConfusionMatrixCallback(*_callback_bases()):
         self._check_scores(arrays["probabilities"])
         return predictions_pb(self.tags[stage], arrays["labels"], arrays["probabilities"],
                               example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
-                              task=self.task, class_names=self.class_names, from_logits=self.from_logits,
+                              attributes=arrays["attributes"], task=self.task, class_names=self.class_names, from_logits=self.from_logits,
                               dtype=self.dtype, description=self.description, storage=self.storage)
 
     def _write(self, trainer, summary):
@@ -319,13 +336,8 @@ def merge_ranks(shares, *, dataset_length=None):
     order = np.argsort(positions, kind="stable")
     merged = {}
     for key in ("labels", "probabilities", "example_ids", "sample_weight"):
-        parts = [share[key] for _, share in present]
-        if any(part is None for part in parts):
-            if any(part is not None for part in parts):
-                raise BadArgument(f"{key} were given on some ranks only; give them on every rank or none")
-            merged[key] = None
-        else:
-            merged[key] = np.concatenate(parts)[order]
+        merged[key] = _merged([share[key] for _, share in present], key, order)
+    merged["attributes"] = _merged_attributes([share.get("attributes") for _, share in present], order)
     if merged["example_ids"] is not None:
         seen = set()
         keep = np.array([not (i in seen or seen.add(i)) for i in merged["example_ids"].tolist()], dtype=bool)
@@ -333,7 +345,29 @@ def merge_ranks(shares, *, dataset_length=None):
         keep = positions[order] < dataset_length
     else:
         return merged
-    return {key: None if value is None else value[keep] for key, value in merged.items()}
+    attributes = merged.pop("attributes")
+    out = {key: None if value is None else value[keep] for key, value in merged.items()}
+    out["attributes"] = None if attributes is None else {name: values[keep] for name, values in attributes.items()}
+    return out
+
+
+def _merged(parts, key, order):
+    if any(part is None for part in parts):
+        if any(part is not None for part in parts):
+            raise BadArgument(f"{key} were given on some ranks only; give them on every rank or none")
+        return None
+    return np.concatenate(parts)[order]
+
+
+def _merged_attributes(parts, order):
+    # {name: values} per rank: every rank must log the same names (a slice missing on one rank would be a lie)
+    names = {None if part is None else tuple(sorted(part)) for part in parts}
+    if len(names) > 1:
+        raise BadArgument(f"attributes differ between ranks: {sorted(map(str, names))}; log the same names on every "
+                          "rank")
+    if None in names:
+        return None
+    return {name: _merged([part[name] for part in parts], f"attributes[{name!r}]", order) for name in parts[0]}
 
 
 def _distributed_sampler(loader):
