@@ -23,14 +23,14 @@ def _encode(name, labels, probabilities, *, description, **options):
     blob = attributes.attach(blob, arrays["attributes"])  # either kind: in the Payload part both share
     summary_metadata = metadata.create_summary_metadata(
         task=arrays["task"], class_names=arrays["class_names"], dtype=arrays["dtype"],
-        description=description or "", version=version,
+        description=description or "", version=version, class_groups=arrays["class_groups"],
     )
     return summary_metadata, blob
 
 
 def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, example_ids=None,
                    sample_weight=None, from_logits=False, dtype="float32", description=None, storage="auto",
-                   attributes=None):
+                   attributes=None, class_groups=None):
     """A `Summary` protobuf holding one step's predictions; needs no TensorFlow.
 
     Pass it to any TensorBoard event writer, e.g. `torch_writer.file_writer.add_summary(pb, epoch)`
@@ -57,20 +57,24 @@ def predictions_pb(name, labels, probabilities, *, task=None, class_names=None, 
         all int or all bool, e.g. {"source": ["web", "scan", ...], "device": [0, 2, ...]}: the report and the
         panel give the matrix and metrics per value (docs/slices.md). At most 32 attributes of 65,536 distinct
         values each; N bytes per attribute (2N beyond 256 values).
+      class_groups: optional super-classes of a multiclass tag, stored once with the tag: a sequence of one
+        group name per class (in class_names order), or a dict {group: [class names]} covering every class
+        once; the report and the panel can then group the matrix and metrics by them (docs/groups.md).
+        TensorBoard keeps a tag's first metadata, so the groups of the first step written stay the tag's.
     Raises:
       ValueError: naming the argument and the bad value; nothing is returned.
     """
     summary_metadata, payload = _encode(
         name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
         sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description, storage=storage,
-        attributes=attributes,
+        attributes=attributes, class_groups=class_groups,
     )
     return metadata.blob_summary(name, summary_metadata, payload)
 
 
 def predictions(name, labels, probabilities, step=None, *, task=None, class_names=None,
                 example_ids=None, sample_weight=None, from_logits=False, dtype="float32",
-                description=None, storage="auto", attributes=None):
+                description=None, storage="auto", attributes=None, class_groups=None):
     """Write one step's predictions to the default `tf.summary` writer (TensorFlow 2, eager).
 
     Arguments as in `predictions_pb`; `step` defaults to `tf.summary.experimental.get_step()`.
@@ -87,7 +91,7 @@ def predictions(name, labels, probabilities, step=None, *, task=None, class_name
     summary_metadata, payload = _encode(
         name, labels, probabilities, task=task, class_names=class_names, example_ids=example_ids,
         sample_weight=sample_weight, from_logits=from_logits, dtype=dtype, description=description, storage=storage,
-        attributes=attributes,
+        attributes=attributes, class_groups=class_groups,
     )
     return tf.summary.write(
         tag=name,

@@ -93,7 +93,8 @@ class Collector:
         return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
     def summary_pb(self, name, **options):
-        """The pass as a `Summary` (like `summary.predictions_pb`); options as there (task, class_names, ...)."""
+        """The pass as a `Summary` (like `summary.predictions_pb`); options as there (task, class_names,
+        class_groups, ...)."""
         arrays = self.arrays()
         return summary.predictions_pb(name, arrays["labels"], arrays["probabilities"],
                                       example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],

@@ -20,8 +20,8 @@ from tb_confusion.counts.tf_distributed import is_chief as _is_chief
 from tb_confusion.errors import BadArgument
 from tb_confusion.keras import per_pixel
 from tb_confusion.keras.batches import as_numpy, concat_optional, pick, unpack
-from tb_confusion.keras.checks import (check_choice, check_class_names, check_path, check_positive_int,
-                                       check_text)
+from tb_confusion.keras.checks import (check_choice, check_class_groups, check_class_names, check_path,
+                                       check_positive_int, check_text)
 from tb_confusion.keras.graph import EMPTY, graph_loop
 from tb_confusion.keras.sources import as_source, class_names_of
 from tb_confusion.storage import id_tables, kinds
@@ -32,6 +32,8 @@ __all__ = ["ConfusionMatrixCallback"]
 
 _NO_PIXEL_ATTRIBUTES = ("attributes apply to per-example predictions; a per-pixel (segmentation) step keeps sums "
                         "over all pixels, which cannot be split by attribute (docs/slices.md)")
+_NO_PIXEL_GROUPS = ("class_groups apply to multiclass predictions of one class per example; a per-pixel "
+                    "(segmentation) step takes none (docs/groups.md)")
 
 
 class ConfusionMatrixCallback(keras.callbacks.Callback):
@@ -57,6 +59,8 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         name of a feature of a dict `x`, or a sequence of them (each removed before the model is called; the
         attribute takes the feature's name; string features are decoded as UTF-8); for arrays also a dict
         {name: N values (str, int or bool)}. Not for per-pixel targets.
+      class_groups: multiclass only: the super-class of each class, a list of one group name per class or a
+        dict {group: [class names]}, as in `tb_confusion.summary.predictions_pb` (docs/groups.md).
       every_n_epochs: write every n-th epoch (epochs n-1, 2n-1, ...) and always the last one.
       steps: batches per epoch for a generator/iterator (default: `len(data)`); for other kinds,
         a cap on the batches read.
@@ -69,7 +73,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
     def __init__(self, log_dir, data, *, name="validation", tag="predictions", class_names=None,
                  task=None, every_n_epochs=1, from_logits=False, dtype="float32", example_ids=None,
                  steps=None, batch_size=32, output=None, description=None, ignore_index=None, storage="auto",
-                 attributes=None):
+                 attributes=None, class_groups=None):
         super().__init__()
         self.log_dir = check_path(log_dir)
         self.name = check_text(name, "name")
@@ -89,6 +93,9 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         if self.attributes is not None and (self.task == "segmentation" or ignore_index is not None):
             raise BadArgument(_NO_PIXEL_ATTRIBUTES)
         self.class_names = check_class_names(class_names) or class_names_of(data)
+        self.class_groups = check_class_groups(class_groups, self.class_names, self.task)
+        if self.class_groups is not None and ignore_index is not None:
+            raise BadArgument(_NO_PIXEL_GROUPS)
         if ignore_index is not None and self.task not in (None, "segmentation"):
             raise BadArgument("ignore_index applies to per-pixel targets (task='segmentation'); "
                               f"got task={self.task!r}")
@@ -134,6 +141,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
             return self._write_accumulated(accumulator, epoch)
         labels, probabilities, weights, ids, attributes = self.collect(batches)
         options = dict(task=self.task, class_names=self.class_names, example_ids=ids, attributes=attributes,
+                       class_groups=self.class_groups,
                        sample_weight=weights, from_logits=self.from_logits, dtype=self.dtype, storage=self.storage)
         pb = summary.predictions_pb(self.tag, labels, probabilities, description=self.description, **options)
         if self._writer is None:  # bad data raised above, before any file exists
@@ -167,6 +175,8 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
             as_numpy(pick(first[1], self.output, "y")))
         if pixels and self.attributes is not None:
             raise BadArgument(_NO_PIXEL_ATTRIBUTES)
+        if pixels and self.class_groups is not None:
+            raise BadArgument(_NO_PIXEL_GROUPS)
         return itertools.chain([first], batches), pixels
 
     def _attribute_keys(self):
@@ -191,6 +201,8 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
                               "travel with their batch to each replica); got a sequence of ids")
         if self.attributes is not None:
             raise BadArgument(_NO_PIXEL_ATTRIBUTES)
+        if self.class_groups is not None:
+            raise BadArgument(_NO_PIXEL_GROUPS)
         return True
 
     def accumulate(self):

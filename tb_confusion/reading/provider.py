@@ -66,6 +66,7 @@ class RecordSource:
                     "task": None,
                     "class_names": [],
                     "num_classes": 0,
+                    "class_groups": [],
                     "num_steps": len(data),
                     "max_step": series.max_step,
                     "description": series.description or "",
@@ -77,6 +78,7 @@ class RecordSource:
                         task=plugin_data.task,
                         class_names=list(plugin_data.class_names),
                         num_classes=len(plugin_data.class_names),
+                        class_groups=list(plugin_data.class_groups),  # one per class, or none
                     )
                 except Unreadable as e:
                     info["error"] = str(e)

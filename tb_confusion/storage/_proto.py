@@ -17,6 +17,7 @@ _SCHEMA = [
         ("positive_class", 4, _F.TYPE_UINT32, _F.LABEL_OPTIONAL, None),
         ("dtype", 5, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),
         ("num_classes", 6, _F.TYPE_UINT32, _F.LABEL_OPTIONAL, None),
+        ("class_groups", 7, _F.TYPE_STRING, _F.LABEL_REPEATED, None),
     ]),
     ("Array", [
         ("dtype", 1, _F.TYPE_STRING, _F.LABEL_OPTIONAL, None),

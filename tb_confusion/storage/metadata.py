@@ -4,7 +4,7 @@ from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from tb_confusion import tasks
-from tb_confusion.storage import _proto
+from tb_confusion.storage import _proto, class_groups as groups_format
 from tb_confusion.errors import NewerFormat, Unreadable
 from tb_confusion.tasks import NAMES as TASKS
 
@@ -13,7 +13,8 @@ FORMAT_VERSION = 3  # the newest version this tb_confusion reads (docs/format.md
 # What a writer stamps is the oldest version that can read it: exact steps stay at 2 (payloads carry a
 # checksum), so readers of version 2 keep reading them; accumulated (task "segmentation") and compact
 # steps are 3. Optional fields that a reader may skip without misreading the step (the ids digest, field 11;
-# attributes, field 12: storage/attributes.py) add no version: a reader ignores fields it does not know.
+# attributes, field 12: storage/attributes.py; PluginData's class_groups, field 7: storage/class_groups.py) add no
+# version: a reader ignores fields it does not know.
 EXACT_VERSION = 2
 COUNTS_VERSION = COMPACT_VERSION = 3
 DTYPES = ("float32", "float16")
@@ -30,8 +31,9 @@ def check_version(version, what):
 
 
 def create_summary_metadata(*, task, class_names, dtype, positive_class=1, description="",
-                            version=EXACT_VERSION):
-    """SummaryMetadata for a predictions tag (a BLOB_SEQUENCE: one blob per step)."""
+                            version=EXACT_VERSION, class_groups=None):
+    """SummaryMetadata for a predictions tag (a BLOB_SEQUENCE: one blob per step); `class_groups`: None, or
+    the checked group name of each class (storage.class_groups.prepare)."""
     content = _proto.PluginData(
         version=version,
         task=task,
@@ -39,6 +41,7 @@ def create_summary_metadata(*, task, class_names, dtype, positive_class=1, descr
         positive_class=tasks.get(task).positive_class(positive_class),
         dtype=dtype,
         num_classes=len(class_names),
+        class_groups=list(class_groups or ()),
     )
     return summary_pb2.SummaryMetadata(
         summary_description=description,
@@ -74,7 +77,7 @@ def parse_plugin_data(content):
 
 def check_plugin_data(plugin_data):
     """The tag's metadata: a known task, unique class names matching num_classes, a positive class that
-    is one of the two binary classes, a storage dtype writers use."""
+    is one of the two binary classes, a storage dtype writers use, class groups that fit (or none)."""
     task = plugin_data.task
     if task not in TASKS:
         raise Unreadable(f"unknown task {task!r} in tb_confusion metadata")
@@ -88,4 +91,4 @@ def check_plugin_data(plugin_data):
                          "has classes 0 and 1")
     if plugin_data.dtype and plugin_data.dtype not in DTYPES:
         raise Unreadable(f"tb_confusion metadata has storage dtype {plugin_data.dtype!r}; expected one of {DTYPES}")
-
+    groups_format.check_stored(plugin_data)

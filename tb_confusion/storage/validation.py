@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage import kinds
+from tb_confusion.storage import class_groups as groups_format, kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
 
 EXACT_TASKS = tuple(name for name in TASKS if name != "segmentation")  # segmentation is accumulated only
@@ -64,12 +64,13 @@ def as_array(value, name):
 
 
 def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=None,
-            sample_weight=None, from_logits=False, dtype="float32", storage="auto", attributes=None):
+            sample_weight=None, from_logits=False, dtype="float32", storage="auto", attributes=None,
+            class_groups=None):
     """Validate writer inputs; return a dict of normalized arrays ready for payload.encode.
 
     Returns keys: task, labels, probabilities, class_names, weights, example_ids, dtype, storage (the
     kind chosen: "exact" or "compact", see storage.kinds), attributes (storage.attributes.prepare: a tuple
-    of Attribute, or None).
+    of Attribute, or None), class_groups (storage.class_groups.prepare: a group name per class, or None).
     """
     from tb_confusion.storage import attributes as slice_attributes  # it uses this module's brief
 
@@ -114,6 +115,7 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
     probabilities = _to_probabilities(probabilities, task, from_logits)
     labels, num_classes = _to_labels(labels, probabilities, task)
     class_names = _class_names(class_names, num_classes)
+    class_groups = groups_format.prepare(class_groups, class_names, task)
     weights = None if sample_weight is None else _weights(sample_weight, n)
     ids = None if example_ids is None else _example_ids(example_ids, n)
     attributes = slice_attributes.prepare(attributes, n)
@@ -124,10 +126,10 @@ def prepare(labels, probabilities, *, task=None, class_names=None, example_ids=N
                                   weights=0 if weights is None else weights.nbytes,
                                   ids=None if ids is None else len(ids.data), n=n)
                     + slice_attributes.encoded_size(attributes)
-                    + sum(len(name.encode("utf-8")) + 3 for name in class_names))  # the tag's metadata
+                    + sum(len(name.encode("utf-8")) + 3 for name in class_names + (class_groups or [])))  # the tag's metadata
     return dict(task=task, labels=labels, probabilities=probabilities.astype(dtype, copy=False),
                 class_names=class_names, weights=weights, example_ids=ids, dtype=dtype, storage=kind,
-                attributes=attributes)
+                attributes=attributes, class_groups=class_groups)
 
 
 def check_step_size(size):
