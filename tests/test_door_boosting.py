@@ -89,7 +89,9 @@ def test_xgboost_multi_softmax_logs_the_softmax_of_its_margins_with_weights_and_
     weights = np.linspace(0.5, 2.0, len(y_val))
     dtrain, dval = xgb.DMatrix(x_train, y_train), xgb.DMatrix(x_val, y_val, weight=weights)
     ids = [f"digit-{k}" for k in range(len(y_val))]
-    callback = tbc_xgb.ConfusionMatrixCallback(tmp_path, [(dval, "validation")], example_ids={"validation": ids})
+    source = np.where(np.arange(len(y_val)) % 3 == 0, "scan", "web")
+    callback = tbc_xgb.ConfusionMatrixCallback(tmp_path, [(dval, "validation")], example_ids={"validation": ids},
+                                               attributes={"validation": {"source": source}})
     booster = xgb.train(dict(objective="multi:softmax", num_class=10, max_depth=2, nthread=2), dtrain, 3,
                         callbacks=[callback])
     for step, record in logged(tmp_path, "validation").items():
@@ -100,6 +102,7 @@ def test_xgboost_multi_softmax_logs_the_softmax_of_its_margins_with_weights_and_
                                       booster.predict(fresh, iteration_range=(0, step + 1)))
         np.testing.assert_allclose(record.weights, weights.astype("float32"))
         assert record.example_ids == ids
+        np.testing.assert_array_equal(tbc.slices.attribute(record, "source").per_example(), source)
 
 
 def test_xgboost_continued_training_continues_the_steps(tmp_path):
@@ -172,6 +175,10 @@ def test_xgboost_eval_data_the_model_cannot_take_is_refused_before_writing(tmp_p
     (dict(eval_set=[(np.zeros((3, 2)), np.zeros(3))], example_ids=["a"]), "example_ids must be a dict"),
     (dict(eval_set=[(np.zeros((3, 2)), np.zeros(3))], example_ids={"validation": []}),
      r"example_ids names eval sets \['validation'\] .*\['validation_0'\]"),
+    (dict(eval_set=[(np.zeros((3, 2)), np.zeros(3))], attributes={"source": ["a", "b", "a"]}),
+     r"attributes must be a dict \{eval set name: \{attribute name: \[N\] values\}\}"),
+    (dict(eval_set=[(np.zeros((3, 2)), np.zeros(3))], attributes={"validation": {"source": ["a", "b", "a"]}}),
+     r"attributes names eval sets \['validation'\] .*\['validation_0'\]"),
 ])
 def test_xgboost_bad_arguments_raise_value_error_naming_them(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -213,16 +220,20 @@ def test_lightgbm_sklearn_binary_with_string_classes_every_n_rounds(tmp_path):
     x_train, y_train, x_val, y_val = CANCER
     words = np.array(["malignant", "benign"])
     y_train_words, y_val_words = words[y_train], words[y_val]
-    callback = tbc_lgb.ConfusionMatrixCallback(tmp_path, class_names=np.unique(y_train_words), every_n_rounds=3)
+    large = x_val[:, 0] > np.median(x_val[:, 0])  # a bool attribute: slices "large=True" / "large=False"
+    callback = tbc_lgb.ConfusionMatrixCallback(tmp_path, class_names=np.unique(y_train_words), every_n_rounds=3,
+                                               attributes={"valid_0": {"large": large}})
     model = lgb.LGBMClassifier(n_estimators=5, max_depth=3, num_leaves=7, n_jobs=2, verbose=-1)
     model.fit(x_train, y_train_words, eval_set=[(x_val, y_val_words)], callbacks=[callback])
     assert runs(tmp_path) == ["valid_0"]  # LightGBM's own name for the first eval set
+
     records = logged(tmp_path, "valid_0")
     assert sorted(records) == [2, 4]
     for step, record in records.items():
         assert record.task == "binary" and record.class_names == list(model.classes_)
         np.testing.assert_array_equal(model.classes_[record.labels], y_val_words)
         assert np.allclose(record.probabilities, model.predict_proba(x_val, num_iteration=step + 1)[:, 1], atol=1e-6)
+        np.testing.assert_array_equal(tbc.slices.attribute(record, "large").per_example(), large)
 
 
 def test_lightgbm_one_vs_all_logs_scaled_sigmoids_and_only_the_named_sets(tmp_path):

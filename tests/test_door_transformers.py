@@ -91,7 +91,8 @@ def test_each_evaluation_is_logged_in_the_run_of_the_trainers_scalars(tmp_path, 
     trainer = Trainer(tiny_bert(), training_args(tmp_path), train_dataset=Tokens(64, seed=0),
                       eval_dataset=evaluation,
                       compute_metrics=lambda p: {"accuracy": float((p.predictions.argmax(-1) == p.label_ids).mean())})
-    ConfusionMatrixCallback(example_ids=[f"row{i}" for i in range(40)]).attach(trainer)
+    parity = np.where(np.arange(40) % 2 == 0, "even", "odd")
+    ConfusionMatrixCallback(example_ids=[f"row{i}" for i in range(40)], attributes={"parity": parity}).attach(trainer)
     peer = PredictAtEachEvaluation(trainer, {"eval": evaluation})
     trainer.add_callback(peer)
     trainer.train()
@@ -108,6 +109,7 @@ def test_each_evaluation_is_logged_in_the_run_of_the_trainers_scalars(tmp_path, 
         np.testing.assert_allclose(record.probabilities, softmax(logits), atol=1e-6)
         assert record.class_names == NAMES  # model.config.id2label
         assert record.example_ids == [f"row{i}" for i in range(40)]
+        np.testing.assert_array_equal(tbc.slices.attribute(record, "parity").per_example(), parity)
     assert not np.allclose(records[STEPS_PER_EPOCH].probabilities, records[2 * STEPS_PER_EPOCH].probabilities)
     assert {"eval/loss", "eval/accuracy", "train/loss"} <= scalar_tags(run_dirs[0])  # same run as HF's scalars
     accuracies = [entry["eval_accuracy"] for entry in trainer.state.log_history if "eval_accuracy" in entry]
@@ -118,7 +120,8 @@ def test_an_eval_dataset_dict_gives_one_tag_per_dataset_with_batch_metrics(tmp_p
     logdir = tmp_path / "tb"
     monkeypatch.setenv("TENSORBOARD_LOGGING_DIR", str(logdir))  # read by TensorBoardCallback and by us
     datasets = {"small": Tokens(24, seed=2), "large": Tokens(40, seed=3)}
-    confusion = ConfusionMatrixCallback(class_names=["a", "b", "c"])
+    confusion = ConfusionMatrixCallback(class_names=["a", "b", "c"],
+                                        attributes={"large": {"row": np.arange(40) % 4}})  # only for "large"
     trainer = Trainer(tiny_bert(id2label={0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}),
                       training_args(tmp_path / "out", batch_eval_metrics=True),
                       train_dataset=Tokens(64, seed=0), eval_dataset=datasets,
@@ -135,6 +138,8 @@ def test_an_eval_dataset_dict_gives_one_tag_per_dataset_with_batch_metrics(tmp_p
                 np.testing.assert_array_equal(records[step].labels, dataset.labels)
                 np.testing.assert_allclose(records[step].probabilities, softmax(logits), atol=1e-6)
                 assert records[step].class_names == ["a", "b", "c"]
+                attributes = records[step].slice_attributes or ()
+                assert [a.name for a in attributes] == (["row"] if name == "large" else [])
     assert {"eval/small_loss", "eval/large_loss"} <= scalar_tags(str(logdir))
 
 
@@ -199,11 +204,18 @@ def test_a_users_compute_metrics_receives_the_same_pass(tmp_path):
 @pytest.mark.parametrize("argument, value", [
     ("log_dir", 5), ("name", ""), ("tag", ""), ("tag", None), ("class_names", "cat,dog"), ("task", "multi"),
     ("from_logits", "yes"), ("output", 1.5), ("example_ids", 7), ("ignore_index", "pad"), ("dtype", "float64"),
-    ("description", 3),
+    ("description", 3), ("attributes", ["a"]), ("attributes", {}),
 ])
 def test_bad_arguments_name_the_argument(argument, value):
     with pytest.raises(ValueError, match=rf"^{argument} .*{value!r}" if value != "" else rf"^{argument} "):
         ConfusionMatrixCallback(**{argument: value})
+
+
+def test_attributes_mixing_names_and_datasets_are_refused_naming_them():
+    with pytest.raises(ValueError, match=r"attributes must map every key .* got a mix: \['large', 'source'\]"):
+        ConfusionMatrixCallback(attributes={"source": ["a"], "large": {"row": [1]}})
+    with pytest.raises(ValueError, match="attributes cannot be kept for task='segmentation'"):
+        ConfusionMatrixCallback(task="segmentation", attributes={"source": ["a"]})
 
 
 def test_bad_wiring_names_the_argument():

@@ -51,9 +51,12 @@ class RoundLogger:
       tag, class_names, dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
       every_n_rounds: log rounds n-1, 2n-1, ... (0-based) and always the last one.
       example_ids: optional {eval set name: [N] ids (strings or ints)}.
+      attributes: optional {eval set name: {attribute name: [N] values (str, int or bool)}}, the per-example
+        categories to slice by (docs/slices.md).
     """
 
-    def __init__(self, log_dir, *, tag, class_names, every_n_rounds, example_ids, dtype, description, storage="auto"):
+    def __init__(self, log_dir, *, tag, class_names, every_n_rounds, example_ids, dtype, description, storage="auto",
+                 attributes=None):
         if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
             raise BadArgument(f"log_dir must be a non-empty path; got {brief(log_dir)}")
         self.log_dir = os.fspath(log_dir)
@@ -74,15 +77,22 @@ class RoundLogger:
             raise BadArgument("example_ids must be a dict {eval set name: [N] ids}; "
                               f"got {type(example_ids).__name__}: {brief(example_ids)}")
         self.example_ids = dict(example_ids or {})
+        if attributes is not None and not (isinstance(attributes, dict) and all(
+                isinstance(value, dict) for value in attributes.values())):
+            raise BadArgument("attributes must be a dict {eval set name: {attribute name: [N] values}}; "
+                              f"got {type(attributes).__name__}: {brief(attributes)}")
+        self.attributes = dict(attributes or {})
         self._writers = {}
         self.last_logged = None
 
     def check_names(self, names, what):
-        """BadArgument when an eval set named in `example_ids` is not among `names` (those logged)."""
-        unknown = sorted(set(self.example_ids) - set(names))
-        if unknown:
-            raise BadArgument(f"example_ids names eval sets {unknown} that are not logged; the {what} are "
-                              f"{list(names)}")
+        """BadArgument when an eval set named in `example_ids` or `attributes` is not among `names` (those
+        logged)."""
+        for argument, given in (("example_ids", self.example_ids), ("attributes", self.attributes)):
+            unknown = sorted(set(given) - set(names))
+            if unknown:
+                raise BadArgument(f"{argument} names eval sets {unknown} that are not logged; the {what} are "
+                                  f"{list(names)}")
 
     def due(self, round_, last_round=None):
         """Whether round `round_` (0-based) is logged: every n-th round and the known last one."""
@@ -96,7 +106,8 @@ class RoundLogger:
             probabilities, from_logits = probabilities_of(scores, kind)
             summaries.append((name, predictions_pb(
                 self.tag, labels, probabilities, task=task, class_names=self.class_names, from_logits=from_logits,
-                example_ids=self.example_ids.get(name), sample_weight=weights, dtype=self.dtype,
+                example_ids=self.example_ids.get(name), attributes=self.attributes.get(name), sample_weight=weights,
+                dtype=self.dtype,
                 description=self.description, storage=self.storage)))
         for name, summary in summaries:
             if name not in self._writers:

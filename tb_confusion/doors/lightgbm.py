@@ -45,6 +45,8 @@ class ConfusionMatrixCallback:
         `np.unique(y_train)` (what becomes `classes_`; callbacks cannot see the estimator). Default "0", ...
       every_n_rounds: log rounds n-1, 2n-1, ... (0-based) and always the last round of `num_boost_round`.
       example_ids: optional {eval set name: [N] ids (strings or ints)}, shown when a matrix cell is clicked.
+      attributes: optional {eval set name: {attribute name: [N] values (str, int or bool)}} to slice by
+        (docs/slices.md).
       dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
     Raises:
       ValueError: naming the bad argument, here; at the first round for an objective without
@@ -52,10 +54,11 @@ class ConfusionMatrixCallback:
     """
 
     def __init__(self, log_dir, *, eval_sets=None, tag="predictions", class_names=None, every_n_rounds=1,
-                 example_ids=None, dtype="float32", description=None, storage="auto"):
+                 example_ids=None, dtype="float32", description=None, storage="auto",
+                 attributes=None):
         self.logger = RoundLogger(log_dir, tag=tag, class_names=class_names, every_n_rounds=every_n_rounds,
                                   example_ids=example_ids, dtype=dtype, description=description,
-                                  storage=storage)
+                                  storage=storage, attributes=attributes)
         if eval_sets is not None:
             if isinstance(eval_sets, (str, bytes)) or not isinstance(eval_sets, (list, tuple)) or not eval_sets:
                 raise BadArgument(f"eval_sets must be None or a non-empty list of eval set names; got "

@@ -60,6 +60,8 @@ class ConfusionMatrixCallback(TrainerCallback):
       example_ids: ids shown when you click a matrix cell: a sequence of N ids for a single eval
         dataset (in its order: the Trainer evaluates sequentially), or a mapping from the names of
         an `eval_dataset` dict to such sequences.
+      attributes: per-example categories to slice by (docs/slices.md): {attribute name: N values (str, int
+        or bool)} for a single eval dataset (in its order), or {eval dataset name: {attribute name: values}}.
       ignore_index: labels equal to it are dropped (token classification pads with -100); None keeps all.
         Token-level labels [N, T] with logits [N, T, C] are flattened to one example per kept token.
         With task="segmentation" (labels [N, H, W], logits [N, C, H, W], e.g. upsampled by a
@@ -74,7 +76,7 @@ class ConfusionMatrixCallback(TrainerCallback):
 
     def __init__(self, log_dir=None, *, name=None, tag="predictions", class_names=None, task=None,
                  from_logits=True, output=0, example_ids=None, ignore_index=-100, dtype="float32",
-                 description=None, storage="auto"):
+                 description=None, storage="auto", attributes=None):
         self.log_dir = _check_log_dir(log_dir)
         self.name = None if name is None else check_text(name, "name")
         self.tag = check_text(tag, "tag")
@@ -83,6 +85,10 @@ class ConfusionMatrixCallback(TrainerCallback):
         self.from_logits = check_flag(from_logits, "from_logits")
         self.output = _check_int(output, "output")
         self.example_ids = _check_example_ids(example_ids)
+        self.attributes = _check_attributes(attributes)
+        if self.attributes is not None and task == "segmentation":
+            raise BadArgument("attributes cannot be kept for task='segmentation': per-pixel steps are sums over "
+                              "every pixel, not examples (docs/slices.md)")
         self.ignore_index = None if ignore_index is None else _check_int(ignore_index, "ignore_index")
         self.dtype = check_choice(dtype, DTYPES, "dtype")
         self.storage = kinds.check(storage)
@@ -168,6 +174,7 @@ class ConfusionMatrixCallback(TrainerCallback):
         summary_pb = summary.predictions_pb(  # bad data raises before anything is written
             tag, arrays["labels"], arrays["probabilities"], task=self.task or _task_of(model),
             class_names=self._class_names(model, arrays["probabilities"]), example_ids=self._ids_for(prefix),
+            attributes=self._attributes_for(prefix),
             from_logits=self.from_logits, dtype=self.dtype, description=self.description, storage=self.storage)
         self._writer_for(args).add_summary(summary_pb, int(state.global_step))
 
@@ -249,7 +256,12 @@ class ConfusionMatrixCallback(TrainerCallback):
     def _ids_for(self, prefix):
         if not isinstance(self.example_ids, collections.abc.Mapping):
             return self.example_ids
-        return self.example_ids.get(prefix[len("eval_"):] if prefix.startswith("eval_") else prefix)
+        return self.example_ids.get(_dataset_name(prefix))
+
+    def _attributes_for(self, prefix):
+        if self.attributes is None or not self.attributes[0]:
+            return None if self.attributes is None else self.attributes[1]
+        return self.attributes[1].get(_dataset_name(prefix))
 
     def _writer_for(self, args):
         base = self._base_dir(args)
@@ -325,6 +337,25 @@ def _check_class_names(class_names):
     if isinstance(class_names, (str, bytes)) or not isinstance(class_names, collections.abc.Sequence):
         raise BadArgument(f"class_names must be a sequence of strings; got {class_names!r}")
     return list(class_names)
+
+
+def _dataset_name(prefix):
+    """The `eval_dataset` dict key of a metric prefix ("eval_cats" -> "cats")."""
+    return prefix[len("eval_"):] if prefix.startswith("eval_") else prefix
+
+
+def _check_attributes(attributes):
+    """None, or (per eval dataset?, the dict): {name: values}, or {eval dataset name: {name: values}}."""
+    if attributes is None:
+        return None
+    if not isinstance(attributes, collections.abc.Mapping) or not attributes:
+        raise BadArgument("attributes must be a non-empty dict {attribute name: N values} or {eval dataset name: "
+                          f"{{attribute name: N values}}}}; got {attributes!r}"[:300])
+    nested = [isinstance(value, collections.abc.Mapping) for value in attributes.values()]
+    if any(nested) and not all(nested):
+        raise BadArgument("attributes must map every key to values ({attribute name: N values}) or every key to a "
+                          f"dict ({{eval dataset name: {{attribute name: N values}}}}); got a mix: {sorted(map(str, attributes))}")
+    return all(nested), dict(attributes)
 
 
 def _check_example_ids(example_ids):

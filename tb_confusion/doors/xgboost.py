@@ -48,6 +48,8 @@ class ConfusionMatrixCallback(xgb.callback.TrainingCallback):
       class_names: one name per class; default "0", "1", ... (XGBClassifier's `classes_` are 0..C-1).
       every_n_rounds: log rounds n-1, 2n-1, ... (0-based) and always the last round trained.
       example_ids: optional {eval set name: [N] ids (strings or ints)}, shown when a matrix cell is clicked.
+      attributes: optional {eval set name: {attribute name: [N] values (str, int or bool)}} to slice by
+        (docs/slices.md).
       dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
     Raises:
       ValueError: naming the bad argument, here; at the start of training for an objective without
@@ -55,11 +57,12 @@ class ConfusionMatrixCallback(xgb.callback.TrainingCallback):
     """
 
     def __init__(self, log_dir, evals=None, *, eval_set=None, tag="predictions", class_names=None,
-                 every_n_rounds=1, example_ids=None, dtype="float32", description=None, storage="auto"):
+                 every_n_rounds=1, example_ids=None, dtype="float32", description=None, storage="auto",
+                 attributes=None):
         super().__init__()
         self.logger = RoundLogger(log_dir, tag=tag, class_names=class_names, every_n_rounds=every_n_rounds,
                                   example_ids=example_ids, dtype=dtype, description=description,
-                                  storage=storage)
+                                  storage=storage, attributes=attributes)
         if (evals is None) == (eval_set is None):
             raise BadArgument("pass exactly one of evals= (the [(DMatrix, name)] of xgb.train) or eval_set= "
                               f"(the [(X, y)] of XGBClassifier.fit); got evals={brief(evals)}, "
