@@ -6,7 +6,8 @@
 Writes run `validation`, tag `classes`: superclasses x per-superclass classes named "s07/c13" (class 13
 of superclass 7), every class with the same number of examples, each epoch a sharper model whose
 mistakes fall mostly on the other classes of the same superclass. The classes are logged in a
-shuffled order, so "Order classes: by confusion clusters" has blocks to find. Needs no TensorFlow
+shuffled order, so "Order classes: by confusion clusters" has blocks to find; their superclasses ("s07") are
+logged as the tag's class_groups, for the panel's "Group by" and `tb-confusion report --groups`. Needs no TensorFlow
 (tb_confusion.summary.predictions_pb and tb_confusion's EventWriter). The defaults (1,000 classes,
 20,000 examples, 3 epochs, float16) take about 10 s and 120 MB.
 """
@@ -25,6 +26,11 @@ from tb_confusion.storage.events import EventWriter
 
 RUN = "validation"
 TAG = "classes"
+
+
+def class_groups(names):
+    """The superclass name ("s07") of each class name ("s07/c13"): the tag's class_groups."""
+    return [name.split("/")[0] for name in names]
 
 
 def class_names(superclasses, per_superclass, seed=0):
@@ -62,7 +68,7 @@ def write_logs(logdir, *, superclasses=50, per_superclass=20, examples=20_000, e
         for epoch in range(epochs):
             labels, probabilities = epoch_predictions(rng, superclass_of, examples, epoch)
             writer.add_summary(tb_confusion.summary.predictions_pb(
-                TAG, labels, probabilities, class_names=names, dtype=dtype,
+                TAG, labels, probabilities, class_names=names, class_groups=class_groups(names), dtype=dtype,
                 description=f"Synthetic: {superclasses} superclasses x {per_superclass} classes"), step=epoch)
             predicted = probabilities.argmax(axis=1)
             wrong = predicted != labels

@@ -4,6 +4,7 @@ Exit status: 0 on success, 1 when a --fail-under gate fails, 2 for bad arguments
 `tb-confusion log` imports predictions saved in files (docs/log.md, tb_confusion/doors/importing.py).
 `tb-confusion diff` compares two steps example by example (docs/diff.md, tb_confusion/diff_cli.py).
 `tb-confusion slices` lists a step's slices by the gap to the whole (docs/slices.md, tb_confusion/slices_cli.py).
+`tb-confusion report --groups` gives the numbers by the tag's class groups (docs/groups.md, tb_confusion/groups.py).
 """
 
 import argparse
@@ -85,6 +86,9 @@ def build_parser():
     report.add_argument("--slice", type=_slice, action="append", default=[], metavar="NAME=VALUE",
                         help="only the examples whose attribute NAME is VALUE (logged with attributes=...; "
                              "repeat to intersect; docs/slices.md)")
+    report.add_argument("--groups", action="store_true",
+                        help="multiclass: the matrix and decision metrics by the tag's class groups (logged with "
+                             "class_groups=...; docs/groups.md); tags without groups are skipped with a warning")
     report.add_argument("--fail-under", type=_gate, action="extend", nargs="+", default=[],
                         metavar="METRIC=VALUE",
                         help="exit 1 when METRIC (a path like f1.macro, accuracy, roc_auc.binary, "
@@ -145,19 +149,40 @@ def _reports(args):
 
     options = report_options(args)
 
-    def report(record):
-        if not args.slice:
-            return build_report(record, **options)
-        answer = build_report(slices.only(record, args.slice), **options)
-        answer["slice"] = dict(args.slice)
+    def report(record, plugin_data):
+        if args.slice:
+            record = slices.only(record, args.slice)
+        if args.groups:
+            answer = _grouped(record, plugin_data, options)
+            if answer is None:
+                return None
+        else:
+            answer = build_report(record, **options)
+        if args.slice:
+            answer["slice"] = dict(args.slice)
         return answer
 
-    return per_step(args, report)
+    reports = [answer for answer in per_step(args, report, with_metadata=True) if answer is not None]
+    if not reports:
+        raise NotFound("--groups: no chosen tag has class groups (log them with class_groups=...; docs/groups.md)")
+    return reports
 
 
-def per_step(args, compute):
+def _grouped(record, plugin_data, options):
+    """The grouped report of a step of a tag with class groups; None (and a warning) for a tag without."""
+    from tb_confusion import groups
+
+    where = f"run {record.run!r}, tag {record.tag!r}"
+    if not plugin_data.class_groups:
+        print(f"tb-confusion: warning: --groups: {where} has no class groups; skipped", file=sys.stderr)
+        return None
+    return groups.grouped_report(record, plugin_data.class_groups, cutoff=options["cutoff"], beta=options["beta"])
+
+
+def per_step(args, compute, with_metadata=False):
     """[compute(record)] for each (run, tag, step) `args` choose (--run, --tag, --step of LOGDIR); damaged
-    steps skipped with a warning (errors.Unreadable when nothing is left, or with --strict)."""
+    steps skipped with a warning (errors.Unreadable when nothing is left, or with --strict). with_metadata:
+    compute(record, the tag's PluginData) instead."""
     from tb_confusion.reading import offline  # reads event files; no TensorFlow
 
     skipped = []
@@ -188,7 +213,7 @@ def per_step(args, compute):
                 print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
                 continue
             try:
-                reports.append(compute(record))
+                reports.append(compute(record, series.plugin_data) if with_metadata else compute(record))
             except (BadArgument, NotStored, NotFound) as error:  # an option that does not fit this tag, e.g.
                 raise type(error)(f"{where}: {error}") from None  # --thresholds, or --slice of a compact step
     if not reports:
@@ -250,7 +275,7 @@ def _sections(report):
         title = "confusion matrix" + (" (all labels summed)" if report["task"] == "multilabel" else "")
         blocks.append((title, header, rows))
     columns = [name for name in catalogue.columns(wide=True) if isinstance(metrics.get(name), dict)]
-    header = ["class"] + columns
+    header = ["group" if report.get("grouped") else "class"] + columns
     rows = [[name] + [_fmt(metrics[c]["per_class"][i]) for c in columns] for i, name in enumerate(names)]
     for average in ("binary", "macro", "micro", "weighted"):
         if average in metrics["precision"]:
@@ -286,6 +311,8 @@ def _title(report):
         parts.append("thresholds " + ", ".join(_fmt(t) for t in report["threshold"]))
     if report.get("cutoff") is not None:
         parts.append(f"cutoff {_fmt(report['cutoff'])}")
+    if report.get("grouped"):
+        parts.append(f"grouped: {len(report['class_names'])} groups of {len(report['grouped']['class_names'])} classes")
     if report.get("slice"):
         parts.append("slice " + ", ".join(f"{name}={value}" for name, value in report["slice"].items()))
     return " | ".join(parts)
@@ -303,7 +330,8 @@ def render_table(reports):
                 out.append("  ".join(str(c).rjust(w) if j else str(c).ljust(w) for j, (c, w) in
                                      enumerate(zip(row, widths))).rstrip())
         if len(report["class_names"]) > _MATRIX_MAX_CLASSES and report["task"] != "multilabel":
-            out.append(f"\n(confusion matrix of {len(report['class_names'])} classes omitted: use --format json)")
+            what = "groups" if report.get("grouped") else "classes"
+            out.append(f"\n(confusion matrix of {len(report['class_names'])} {what} omitted: use --format json)")
         if report["undefined"]:
             out.append(f"\nundefined (0/0, shown as 0 or n/a): {', '.join(report['undefined'])}")
         out.append("\n")

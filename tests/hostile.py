@@ -1,7 +1,7 @@
 """Hostile steps for the readers: a valid step of a random task, then none, one or more of its fields replaced
 field by field with what a foreign writer that skips tb_confusion's checks (or damaged bytes that still
 parse) could store: every numpy dtype kind, negative, huge, NaN and infinite values, shapes that disagree,
-varints at the limits, non-UTF-8 ids, broken metadata, flipped or cut bytes."""
+varints at the limits, non-UTF-8 ids, broken metadata (class groups included), flipped or cut bytes."""
 
 import numpy as np
 from hypothesis import strategies as st
@@ -76,6 +76,8 @@ def steps(draw):
             del stored[name]
     plugin = dict(version=1, task=task, class_names=[f"c{k}" for k in range(c)], positive_class=1,
                   dtype="float32", num_classes=c)
+    if task == "multiclass" and draw(st.booleans()):  # class groups (storage/class_groups.py), valid
+        plugin["class_groups"] = [f"g{k % 2}" for k in range(c)]
     version, damage = 1, None
     codes = np.arange(n, dtype=np.uint8) % 2
     attribute = _proto.Attribute(name="source", kind="str", values=["a", "b"]) if draw(st.booleans()) else None
@@ -100,7 +102,9 @@ def steps(draw):
             field, value = draw(st.sampled_from([
                 ("task", "regression"), ("task", ""), ("class_names", ["a", "a"][: c] + ["b"] * (c - 2)),
                 ("class_names", ["only"]), ("positive_class", 5), ("positive_class", 0), ("dtype", "int8"),
-                ("num_classes", 99), ("version", 7), ("class_names", [f"c{k}" for k in range(c + 1)])]))
+                ("num_classes", 99), ("version", 7), ("class_names", [f"c{k}" for k in range(c + 1)]),
+                ("class_groups", ["g"] * c), ("class_groups", ["g"] * (c + 1)), ("class_groups", ["g"] * (c - 1) + [""]),
+                ("class_groups", [" "] * c), ("class_groups", ["g"])]))
             plugin[field] = value
         elif target == "version":
             version = draw(st.sampled_from([0, 2, 2**32 - 1]))
