@@ -280,7 +280,7 @@ def _sections(report):
     for average in ("binary", "macro", "micro", "weighted"):
         if average in metrics["precision"]:
             rows.append([average] + [_fmt(metrics[c].get(average)) for c in columns])
-    blocks.append(("per class", header, rows))
+    blocks.append(("per group" if report.get("grouped") else "per class", header, rows))
     scalars = []
     for name, value in metrics.items():
         if name in columns:
