@@ -30,10 +30,18 @@ def _array(array):
     if array.dtype.kind in "biu":
         return array.tolist()
     if array.dtype.kind == "f":
-        finite = np.isfinite(array)
-        if finite.all():
-            return array.tolist()
-        out = array.astype(object)
-        out[~finite] = None
-        return out.tolist()
+        out = array.tolist()
+        if math.isfinite(array.sum()):  # one reduction: a sum is finite only when every value is (or overflows)
+            return out
+        if array.ndim != 1:
+            return _array_object(array)
+        for i in np.flatnonzero(~np.isfinite(array)).tolist():  # rare (a curve's +inf threshold): those few
+            out[i] = None
+        return out
     return jsonable(array.tolist())
+
+
+def _array_object(array):
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    return out.tolist()

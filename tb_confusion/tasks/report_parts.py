@@ -32,6 +32,11 @@ def ranking_metrics(all_counts, support, names, undefined):
     """roc_auc and average_precision objects from one BinaryCounts per class."""
     aucs = [m.roc_auc(c) for c in all_counts]
     aps = [m.average_precision(c) for c in all_counts]
+    return ranking_from_areas(aucs, aps, support, names, undefined)
+
+
+def ranking_from_areas(aucs, aps, support, names, undefined):
+    """ranking_metrics from each class's ROC AUC (None when undefined) and (AP, AP undefined)."""
     for name, auc, (_, ap_undefined) in zip(names, aucs, aps):
         if auc is None:
             undefined.append(f"roc_auc.per_class.{name}")
@@ -45,15 +50,22 @@ def ranking_metrics(all_counts, support, names, undefined):
 
 def ranking_once(statistics, support, names, undefined):
     """ranking_metrics of a step's class counts, computed once per step (they do not move with the
-    threshold) and copied out, so callers may add entries."""
-    metrics, names_undefined = statistics.memo(("ranking",), lambda: _ranking(statistics.class_counts, support, names))
+    threshold) and copied out, so callers may add entries. Statistics that give every class's areas at
+    once (`ranking_areas`: a compact step's one sort) are read from those instead of a loop over classes,
+    so the report and the `epochs` route's decision table show the same numbers."""
+    metrics, names_undefined = statistics.memo(("ranking",), lambda: _ranking(statistics, support, names))
     undefined.extend(names_undefined)
     return copy.deepcopy(metrics)
 
 
-def _ranking(all_counts, support, names):
+def _ranking(statistics, support, names):
     undefined = []
-    return ranking_metrics(all_counts, support, names, undefined), undefined
+    areas = getattr(statistics, "ranking_areas", None)
+    if areas is None:
+        return ranking_metrics(statistics.class_counts, support, names, undefined), undefined
+    auc, ap, ap_undefined = areas()
+    aucs = [None if math.isnan(v) else v for v in auc.tolist()]
+    return ranking_from_areas(aucs, list(zip(ap.tolist(), ap_undefined.tolist())), support, names, undefined), undefined
 
 
 def micro_ranking(statistics, result, undefined):
