@@ -11,7 +11,9 @@ logit moves by N(0.02 x epoch, 0.25) per example, so matrices differ). Then, in 
 - a real `tensorboard` (default loader, TensorFlow blocked) per kind: RSS of its process tree (the Python
   process and the data server, from /proc) after loading and after browsing; over HTTP the first `stats`
   of the latest step (cold), `stats` of every other epoch, `epochs` (first, at a new cutoff, warm); and on
-  another fresh `tensorboard`, `epochs` before anything else (every step read and its table built);
+  another fresh `tensorboard`, `epochs` before anything else (cold: every step read and its table built),
+  then at three new cutoffs (the issue's goal: the over-epochs chart at a new threshold; each step's table
+  is built, every answer is new);
 - in headless Chromium, on a fresh `tensorboard`: tab open -> first matrix drawn, and the cutoff slider
   (bench_slider.measure), p95 per step;
 - `tb-confusion report` (latest step) in a fresh process: time and peak RSS (os.wait4), best of 3.
@@ -234,16 +236,20 @@ def serve_and_browse(logdir, epochs, *, block_tensorflow=True, browse=True):
     return result
 
 
+NEW_CUTOFFS = (0.41, 0.23, 0.67)
+
+
 def cold_epochs(logdir, epochs):
     """On a fresh tensorboard that has loaded every epoch, before any other request (as when the tab
-    opens): seconds of the first `epochs` (every step read and its decision table built), then of
-    `epochs` at a new cutoff."""
+    opens): seconds of the first `epochs` (cold: every step read and its decision table built), then of
+    `epochs` at each of NEW_CUTOFFS (the issue's "over-epochs chart at a new threshold": the tables are
+    built, each answer is new), the slowest and the median."""
     with tensorboard(logdir) as (base, _):
         wait_loaded(base, epochs)
         first, series, _ = get(base, "epochs", run=RUN, tag=TAG)
-        cutoff = get(base, "epochs", run=RUN, tag=TAG, cutoff=0.41)[0]
+        new = [get(base, "epochs", run=RUN, tag=TAG, cutoff=c)[0] for c in NEW_CUTOFFS]
         assert len(series) == epochs and all(e.get("metrics") for e in series), series[:2]
-    return {"epochs_cold": first, "epochs_cold_cutoff": cutoff}
+    return {"epochs_cold": first, "epochs_new_cutoff": max(new), "epochs_new_cutoff_median": statistics.median(new)}
 
 
 # -- the browser --------------------------------------------------------------------------------------------
@@ -383,12 +389,15 @@ def rows_of(w, pr, served, cli, browser, args, base_rss):
     row("... the slowest", c["stats_other_max"], "exact", e["stats_other_max"], fmt_s)
     row(f"HTTP: first `epochs` ({args.epochs} / {args.exact_epochs} epochs)", c["epochs_first"], "exact",
         e["epochs_first"], fmt_s, ratio=False)
-    row("HTTP: first `epochs` on a fresh tensorboard (nothing cached: the tab opening)", c["epochs_cold"],
-        "exact", e["epochs_cold"], fmt_s, "<= 2 s (over-epochs chart)", 2, ratio=False)
-    row("... then at a new cutoff", c["epochs_cold_cutoff"], "exact", e["epochs_cold_cutoff"], fmt_s,
+    row("HTTP: first `epochs` on a fresh tensorboard (cold: every step read, its table built; the tab opening)",
+        c["epochs_cold"], "exact", e["epochs_cold"], fmt_s, "none (the goal is at a new threshold, below)",
         ratio=False)
-    row("HTTP: `epochs` at a new cutoff", c["epochs_cutoff"], "exact", e["epochs_cutoff"], fmt_s, "<= 2 s", 2,
-        ratio=False)
+    row(f"... then at a new cutoff, tables built (the goal's case), slowest of {len(NEW_CUTOFFS)}",
+        c["epochs_new_cutoff"], "exact", e["epochs_new_cutoff"], fmt_s,
+        "<= 2 s (over-epochs chart at a new threshold)", 2, ratio=False)
+    row("... median", c["epochs_new_cutoff_median"], "exact", e["epochs_new_cutoff_median"], fmt_s, ratio=False)
+    row("HTTP: `epochs` at a new cutoff after browsing every epoch's `stats`", c["epochs_cutoff"], "exact",
+        e["epochs_cutoff"], fmt_s, "<= 2 s", 2, ratio=False)
     row("HTTP: warm `epochs` (best of 5)", c["epochs_warm"], "exact", e["epochs_warm"], fmt_s,
         "<= 50 ms", 0.05)
     if browser:

@@ -23,6 +23,7 @@ import numpy as np
 from tb_confusion import catalogue, metrics as m
 from tb_confusion.jsonable import jsonable
 from tb_confusion.report import DEFAULT_THRESHOLD, build_report
+from tb_confusion.tasks import multiclass
 
 HEADLINE = catalogue.keys(headline=True)
 RATIOS = m.per_class.RATIOS
@@ -158,9 +159,7 @@ def threshold_free(statistics):
     auc, ap, _ = areas()
     out = {"roc_auc": None if np.isnan(auc).any() else float(np.mean(auc.tolist())),
            "average_precision": float(np.mean(ap.tolist())),
-           # as tasks/multiclass.py's report, under its memo key
-           "log_loss": statistics.memo(("log_loss",), lambda: m.probabilistic.log_loss_of_true(
-               statistics.true_scores, sample_weight=statistics.weights))}
+           "log_loss": multiclass.log_loss(statistics)}
     for key in keys:
         metric = catalogue.BY_KEY[key]
         if key not in out and metric.compute is not None and statistics.task.name in metric.tasks:

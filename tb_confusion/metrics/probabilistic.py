@@ -108,17 +108,26 @@ def _ranks_small(columns, chunk, y):
     return rank
 
 
-def _ranks_large(chunk, y):
-    n = len(y)
-    true_score = chunk[np.arange(n), y][:, None]
-    later = np.arange(chunk.shape[1])[None, :] > y[:, None]
-    return (chunk > true_score).sum(axis=1) + ((chunk == true_score) & later).sum(axis=1)
+def block_true_ranks(block, y):
+    """true_class_ranks of one block of rows [B, C] (int64 [B]), in the calling thread: the writer of compact
+    steps (compact.facts) runs it on its own spans. Two comparisons per element counted as bytes; ties other
+    than the true class itself are rare, so the tie rule runs on the rows that have them only."""
+    y = np.asarray(y).astype(np.intp, copy=False)
+    t = block[np.arange(len(y)), y][:, None]
+    count = np.uint16 if block.shape[1] < 2**16 else np.int64  # a count of at most C
+    at_least = (block >= t).view(np.uint8).sum(axis=1, dtype=count).astype(np.int64)
+    above = (block > t).view(np.uint8).sum(axis=1, dtype=count).astype(np.int64)
+    tied = np.flatnonzero(at_least - above > 1)
+    if len(tied):
+        later = np.arange(block.shape[1])[None, :] > y[tied, None]
+        above[tied] += ((block[tied] == t[tied]) & later).sum(axis=1)
+    return above
 
 
 def _ranks(p, y, start, stop):
     if p.shape[1] <= 32:
         return [_ranks_small(columns, p[a:b], y[a:b]) for a, b, columns in transposed_chunks(p, start, stop)]
-    return [_ranks_large(p[a : a + 4096], y[a : a + 4096]) for a in range(start, stop, 4096)]
+    return [block_true_ranks(p[a : a + 4096], y[a : a + 4096]) for a in range(start, stop, 4096)]
 
 
 def true_class_ranks(labels, probabilities):

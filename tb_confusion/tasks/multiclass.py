@@ -39,8 +39,7 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         report_parts.micro_ranking(statistics, metrics, undefined)
         # from each example's true-class probability and rank: what log_loss and top_k_accuracy compute from
         # the probabilities, and all a compact step keeps of them
-        metrics["log_loss"] = statistics.memo(("log_loss",), lambda: m.probabilistic.log_loss_of_true(
-            statistics.true_scores, sample_weight=weights))
+        metrics["log_loss"] = log_loss(statistics)
         ks = [k for k in TOP_K if k < len(names)]
         top_k = statistics.memo(("top_k",), lambda: m.probabilistic.top_k_of_ranks(
             statistics.true_ranks, ks, sample_weight=weights))
@@ -96,6 +95,13 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
             p[:, pred] = -np.inf
         runner_up = p.argmax(axis=1)
         return true_scores, runner_up, p[np.arange(len(rows)), runner_up]
+
+
+def log_loss(statistics):
+    """The step's log loss, from each example's true-class probability (all a compact step keeps of the
+    probabilities), computed once per step: the report and the `epochs` route's decision table share it."""
+    return statistics.memo(("log_loss",), lambda: m.probabilistic.log_loss_of_true(
+        statistics.true_scores, sample_weight=statistics.weights))
 
 
 def _with_areas(curves, report):
