@@ -332,3 +332,20 @@ def test_cli_groups_without_any_grouped_tag_exits_2_naming_it(logdir):
     code, out, err = _cli(root, "--tag", "plain", "--groups")
     assert code == 2 and out == ""
     assert "--groups: no chosen tag has class groups" in err
+
+
+def test_damaged_groups_are_a_422_naming_the_problem_never_a_500(tmp_path):
+    from test_plugin_routes import get, make_client
+
+    content = _proto.PluginData(version=2, task="multiclass", class_names=NAMES, dtype="float32", num_classes=5,
+                                class_groups=["x"]).SerializeToString()
+    good = tbc.summary.predictions_pb("bad", np.arange(5), np.eye(5), class_names=NAMES)
+    with EventWriter(str(tmp_path / "run")) as writer:
+        writer.add_summary(hostile_summary("bad", content, good.value[0].tensor.string_val[0]), 0)
+    client = make_client(tmp_path)
+    status, tags = get(client, "tags")
+    assert status == 200 and tags["run"]["bad"]["task"] is None and tags["run"]["bad"]["class_groups"] == []
+    assert "1 class_groups for 5 classes" in tags["run"]["bad"]["error"]
+    for route in ("report", "stats", "examples"):
+        status, body = get(client, route, run="run", tag="bad", step=0, true=0, pred=0)
+        assert status == 422 and "1 class_groups for 5 classes" in body["error"], (route, status, body)
