@@ -237,3 +237,35 @@ def test_bad_labels_raise_the_same_message(label):
     message = _error("numpy", y, p)
     assert _error("compiled", y, p) == message
     assert f"got {label}" in message
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 25), ties=st.booleans(), ignore=st.booleans(),
+       threads=st.sampled_from([1, 2]))
+def test_int32_counts_equal_int64_counts(seed, c, ties, ignore, threads):
+    # unweighted, each thread counts in int32 (calls below compiled._NARROW elements) and the parts are added
+    # in int64; the int64 counters of larger calls give the same sums, in the same dtypes
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, c, (2, 37, 41))
+    if ignore:
+        y[:, ::3] = 255
+    p = _probabilities(rng, y.shape + (c,), ties).reshape(-1, c)
+    ignore_index = 255 if ignore else None
+    results = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compiled, "THREADS", threads)
+        patch.setattr(compiled, "_THREADED", 1)
+        for narrow in (compiled._NARROW, 0):
+            patch.setattr(compiled, "_NARROW", narrow)
+            results.append(compiled.pass_sums(p, y.reshape(-1), None, 0, 37 * 41, ignore_index, num_examples=2,
+                                              num_classes=c, tolerance=1e-3))
+    (narrow, *narrow_bad), (wide, *wide_bad) = results
+    assert narrow_bad == wide_bad == [-1, -1]
+    for name, x, z in zip(("cells", "scores", "calibration", "top_k"), _fields(wide)[:4], _fields(narrow)[:4]):
+        np.testing.assert_array_equal(z, x, err_msg=name)
+        assert z.dtype == x.dtype, name
+    assert narrow.log_loss == wide.log_loss
+    for x, z in zip(wide.examples, narrow.examples):
+        np.testing.assert_array_equal(z, x)
+        assert z.dtype == x.dtype == np.int64
+    assert narrow.cells.dtype == np.int64 and narrow.cells.sum() == (y != 255).sum()

@@ -8,7 +8,7 @@ rank (scikit-learn's tie rule), and per element the true class's score bin, the 
 calibration band and top-k hits. Bins are computed as kernel._bins does (float32 multiply, clip, floor), so
 the counts equal the numpy kernel's; float sums differ only by summation order. What keeps the pass near
 the speed of its memory reads (BENCHMARKS.md, "Per-pixel accumulation"):
-- each thread sums into its own histograms (int64 counts without weights), added at the end;
+- each thread sums into its own histograms (int32 counts without weights), added in int64 at the end;
 - no per-element sum waits on its neighbour's: calibration sums go to one lane per block position, and
   without weights an example's cells are read off the cell table at its end (the change in its row
   sums) instead of being counted element by element;
@@ -35,7 +35,11 @@ _EPS = np.float32(np.finfo(np.float32).eps)
 _ONE_MINUS_EPS = np.float32(1) - _EPS
 _LN2 = math.log(2.0)
 _NO_ROWS = np.zeros(0, np.int64)
-_UNIT = np.ones(1, np.int64)  # "no weights": every element counts 1, summed in int64 histograms
+# "no weights": every element counts 1, summed in int32 histograms (half the cache lines of int64; a
+# thread's count never exceeds the elements of one call, < 2**31) added up in int64 at the end
+_UNIT = np.ones(1, np.int32)
+_UNIT64 = np.ones(1, np.int64)
+_NARROW = 2**31  # calls of this many elements or more count in int64
 
 
 def batch_sums(probabilities, labels, weights, rows, *, num_examples, num_classes):
@@ -62,12 +66,12 @@ def _run(p, y, w, rows, start, per_example, ignore, n, c, check):
     p = np.ascontiguousarray(p, dtype=np.float32)
     y = np.ascontiguousarray(y, dtype=np.int64)
     weighted = w is not None
-    w = _UNIT if w is None else np.ascontiguousarray(w, dtype=np.float64)
+    w = (_UNIT if len(y) < _NARROW else _UNIT64) if w is None else np.ascontiguousarray(w, dtype=np.float64)
     rows = np.ascontiguousarray(rows, dtype=np.int64)
     ks = np.array([k for k in TOP_K if k < c], dtype=np.int64)
     m = len(y)
     threads = THREADS if m >= _THREADED else 1
-    # histograms in the weights' type: int64 counts (w is [1]) or float64 sums
+    # histograms in the weights' type: int32 counts (w is [1]) or float64 sums
     parts = [(np.zeros(c * c * CUTOFF_BINS, w.dtype), np.zeros(c * SCORE_BINS, w.dtype),
               np.zeros(c * SCORE_BINS, w.dtype), np.zeros((3, CALIBRATION_BINS)), np.zeros(len(ks)),
               np.zeros(1), np.zeros(n * c * c, w.dtype)) for _ in range(threads)]
@@ -86,7 +90,9 @@ def _run(p, y, w, rows, start, per_example, ignore, n, c, check):
     run(0)
     for helper in helpers:
         helper.join()
-    cells, every, positives, calibration, top_k, log_loss, examples = (sum(column) for column in zip(*parts))
+    wide = lambda part: part.astype(np.int64) if part.dtype.kind == "i" else part
+    cells, every, positives, calibration, top_k, log_loss, examples = (
+        sum(wide(part) for part in column) for column in zip(*parts))
     scores = np.empty((c, 2, SCORE_BINS))
     scores[:, 1] = positives.reshape(c, SCORE_BINS)
     scores[:, 0] = every.reshape(c, SCORE_BINS) - scores[:, 1]
