@@ -2,6 +2,7 @@
 // the steps on a timer.
 
 import {runOrder, thresholdDefaults, unionSteps} from "./selection.js";
+import {withFilter} from "./slice_filter.js";
 
 const PLAY_EVERY_MS = 700;
 
@@ -30,7 +31,7 @@ export function makeActions(store, {setInterval = globalThis.setInterval, clearI
       const runs = Object.keys(s.tags).filter((run) => tag in s.tags[run]).sort(runOrder);
       const keep = s.runs.filter((run) => runs.includes(run));
       const chosen = keep.length ? keep : runs.slice(0, 4);
-      return {tag, runs: chosen, steps: {}, step: null, ...thresholdDefaults(s.tags[chosen[0]][tag])};
+      return {tag, runs: chosen, steps: {}, step: null, slice: [], ...thresholdDefaults(s.tags[chosen[0]][tag])};
     }),
     toggleRun: (run) => set((s) => {
       const runs = s.runs.includes(run) ? s.runs.filter((r) => r !== run) : [...s.runs, run].sort(runOrder);
@@ -72,6 +73,9 @@ export function makeActions(store, {setInterval = globalThis.setInterval, clearI
     })),
     clearSelection: () => set({selected: null}),
     pageExamples: (offset) => set({examplesOffset: Math.max(0, offset)}),
+    /** Only the examples whose attribute `name` has the value of `filter` ("NAME=VALUE"; null: any value). */
+    setSliceFilter: (name, filter) => set((s) => ({slice: withFilter(s.slice || [], name, filter), examplesOffset: 0})),
+    clearSlice: () => set({slice: [], examplesOffset: 0}),
     /** Order the drawer's examples: "confidence" or "likely_mislabeled" (from the first page). */
     setExamplesOrder: (examplesOrder) => set({examplesOrder, examplesOffset: 0}),
   };

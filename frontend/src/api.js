@@ -11,11 +11,15 @@ export class ApiError extends Error {
   }
 }
 
-function query(params) {
+// Parameters given once per value (`slice=a=1&slice=b=2`); other lists are joined with commas.
+const REPEATED = new Set(["slice"]);
+
+export function query(params) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
     if (value === null || value === undefined || value === "") continue;
-    search.set(key, Array.isArray(value) ? value.join(",") : String(value));
+    if (REPEATED.has(key) && Array.isArray(value)) for (const item of value) search.append(key, String(item));
+    else search.set(key, Array.isArray(value) ? value.join(",") : String(value));
   }
   const text = search.toString();
   return text ? `?${text}` : "";
@@ -49,8 +53,10 @@ export const api = {
   catalogue: () => getJson("catalogue"),
   tags: () => getJson("tags"),
   steps: (run, tag) => getJson("steps", {run, tag}),
-  stats: (run, tag, step) => getJson("stats", {run, tag, step}).then(unpackArrays),
+  stats: (run, tag, step, extra = {}) => getJson("stats", {run, tag, step, ...extra}).then(unpackArrays),
   report: (params) => getJson("report", params),
   examples: (params) => getJson("examples", params),
   epochs: (params) => getJson("epochs", params),
+  attributes: (params) => getJson("attributes", params),
+  slices: (params) => getJson("slices", params),
 };

@@ -29,6 +29,8 @@ import {drawerDock} from "./drawer.js";
 import {runColors} from "./run_colors.js";
 import {LABEL_ISSUES_EVENT, labelIssuesOf, syncLabelIssues} from "./label_issue_marks.js";
 import {syncTemperaturePreview} from "./temperature_preview.js";
+import {pickerSource, scopedApi, sliceOf} from "./slice_filter.js";
+import {createSlicesView} from "./slices_view.js";
 
 const api = {...routes, calibration: (params) => getJson("calibration", params),
   diff: (params) => getJson("diff", params), forgetting: (params) => getJson("forgetting", params),
@@ -58,9 +60,10 @@ export function renderPanel() {
   const examples = createExamplesView(actions);
   const calibration = createCalibrationView({set: (patch) => store.set(patch)});
   const diff = createDiffView({set: (patch) => store.set(patch), selectCell: actions.selectCell});
+  const slices = createSlicesView({set: (patch) => store.set(patch), setSliceFilter: actions.setSliceFilter});
   const message = h("div", {class: "message", role: "status", "aria-live": "polite"});
   const details = h("div", {class: "details"},
-    h("div", {class: "two-columns"}, summary.element, curves.element),
+    h("div", {class: "two-columns"}, summary.element, curves.element), slices.element,
     h("div", {class: "two-columns"}, epochs.element, calibration.element), diff.element);
   root.append(toolbar.element, message, runGrid, details, examples.element);
   // The matrices' "Likely label issues" box (label_issue_marks.js).
@@ -89,7 +92,7 @@ export function renderPanel() {
     const task = taskOf(state);
     const runViews = state.runs.map((run, index) => {
       const step = stepForRun(state.steps[run], state.step);
-      const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
+      const entry = step === null ? null : state.stats[statsKey(run, state.tag, step, state.slice)];
       // The catalogue says which metrics come from the server's report; it loads with the tags.
       let model = entry?.stats && state.catalogue ? modelAt(entry.stats, state, state.catalogue) : null;
       const params = model ? reportRequest(state, run) : null;
@@ -99,7 +102,7 @@ export function renderPanel() {
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
     lastRunViews = runViews;
-    toolbar.update({state, steps, task, stats: referenceRun(runViews, state)?.stats || null});
+    toolbar.update({state, steps, task, stats: referenceRun(runViews, state)?.stats || null, sliceSource: pickerSource(state)});
     const empty = Boolean(state.tags && !Object.keys(state.tags).length);
     replaceChildren(message, state.error ? h("div", {class: "error"}, state.error) : empty ? emptyMessage() : "");
     // An empty logdir shows only its message: no empty tables or charts.
@@ -133,6 +136,7 @@ export function renderPanel() {
         return {run, entry: request ? state.calibration[cacheKey(state, request)] ?? null : null};
       })});
     diff.update({state, task, catalogue: state.catalogue});
+    slices.update({state, task});
     const params = examplesRequest(state);
     const key = state.selected ? JSON.stringify(state.selected) : null;
     if (key !== selectedKey) {
@@ -144,8 +148,10 @@ export function renderPanel() {
       model: runViews.find((r) => r.run === state.selected?.run)?.model || null, dock,
       notice: examplesNotice(state)});
     sync(state);
-    syncLabelIssues(state, loader, api);
-    syncTemperaturePreview(state, loader, api);
+    // These follow the slice filter too (sync.js scopes its own requests the same way).
+    const sliced = scopedApi(api, sliceOf(state));
+    syncLabelIssues(state, loader, sliced);
+    syncTemperaturePreview(state, loader, sliced);
     debug.lastRenderMs = performance.now() - started;
     debug.renders += 1;
   }
@@ -161,7 +167,7 @@ export function renderPanel() {
   // the last render showed per run (its step and dense matrix, as the cards drew it).
   const debug = {store, renders: 0, lastRenderMs: 0, reload: reloader.reload, reloads: reloader.count,
     views: () => lastRunViews.map(({run, step, model}) => ({run, step, matrix: model ? model.matrix : null,
-      columns: model ? model.columnNames : null}))};
+      columns: model ? model.columnNames : null, metrics: model ? model.metrics : null}))};
   window.tbConfusion = debug;
   watchTheme((theme) => store.set({theme}));
   runColors.onChange(() => store.set({})); // the run list arrived: swatches take TensorBoard's colours

@@ -83,7 +83,8 @@ export function matrixShown(state, run) {
  * again (a resumed training, seen on reload) is asked again. */
 export function diffKey(state, params) {
   const wall = (run, step) => (state.steps[run] || []).find((s) => s.step === step)?.wall_time ?? null;
-  return JSON.stringify([params, wall(params.run, params.step), wall(params.run_b, params.step_b)]);
+  const slice = state.slice?.length ? [state.slice] : []; // each slice its own answers (slice_filter.js)
+  return JSON.stringify([params, wall(params.run, params.step), wall(params.run_b, params.step_b), ...slice]);
 }
 
 /** The offset of the `kind` flips' page: kept while the comparison (the summary's request) stays the

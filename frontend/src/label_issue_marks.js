@@ -71,9 +71,11 @@ export function labelIssuesOf(state, run) {
   if (entry?.answer) return {...none, counts: entry.answer.counts, total: entry.answer.likely_issues};
   if (entry?.error) return {...none, error: entry.error};
   const same = (p) => p.run === params.run && p.tag === params.tag && p.step === params.step && p.label === params.label;
+  const slice = JSON.stringify(state.slice?.length ? state.slice : null); // another slice's marks are not these
   let newest = null;
   for (const [key, value] of Object.entries(state.labelIssues || {})) {
-    if (value.answer && same(JSON.parse(key)[0]) && (!newest || value.at > newest.at)) newest = value;
+    const [keyParams, , keySlice = null] = JSON.parse(key);
+    if (value.answer && same(keyParams) && JSON.stringify(keySlice) === slice && (!newest || value.at > newest.at)) newest = value;
   }
   return newest ? {...none, counts: newest.answer.counts, total: newest.answer.likely_issues, stale: true} : none;
 }

@@ -3,13 +3,16 @@
 // and answers that are no longer wanted dropped. What to ask for is sync.js's job.
 
 /** The cache key of a request, JSON [params, wall time]: the wall time of its step, or for a request
- * of every step of a run (the over-epochs series) the wall times of the run's steps. A step written
+ * of every step of a run (the over-epochs series) the wall times of the run's steps; then the slice
+ * filter, when there is one. A step written
  * again (a resumed training) or a new step, seen on reload, changes the key, so it is fetched again. */
 export function cacheKey(state, params) {
   const runSteps = state.steps[params.run] || [];
-  if (params.step === undefined) return JSON.stringify([params, runSteps.map((s) => s.wall_time ?? null)]);
+  // The panel's slice filter (slice_filter.js) goes with every key: each slice has its own answers.
+  const slice = state.slice?.length ? [state.slice] : [];
+  if (params.step === undefined) return JSON.stringify([params, runSteps.map((s) => s.wall_time ?? null), ...slice]);
   const entry = runSteps.find((s) => s.step === params.step);
-  return JSON.stringify([params, entry?.wall_time ?? null]);
+  return JSON.stringify([params, entry?.wall_time ?? null, ...slice]);
 }
 
 /** A loader writing into `store` ({get, set}). The timers and the clock are injectable for tests. */
@@ -23,9 +26,9 @@ export function createLoader(store, {
   let selection = null;
   let version = 0;
 
-  /** Count a change of the selection (tag, runs, step or selected cell). */
+  /** Count a change of the selection (tag, runs, step, selected cell or slice). */
   function select(state) {
-    const current = JSON.stringify([state.tag, state.runs, state.step, state.selected]);
+    const current = JSON.stringify([state.tag, state.runs, state.step, state.selected, state.slice]);
     if (current !== selection) {
       selection = current;
       version += 1;

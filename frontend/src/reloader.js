@@ -1,7 +1,7 @@
 // TensorBoard's reload button, its auto-reload and new runs: fetch the tags and the selected runs'
 // steps again and apply them to the store in one change that keeps the selection.
 
-import {statsKey, unionSteps} from "./selection.js";
+import {unionSteps} from "./selection.js";
 
 /** {reload, count}. reload() fetches the tags and the selected runs' steps with `api` (api.js's object,
  * a fake in tests) and keeps the selection: the tag (if it still exists), the runs that still have it,
@@ -71,13 +71,14 @@ function apply(s, tags, tag, runs, steps) {
     step = earlier.length ? earlier[earlier.length - 1] : union[0];
   }
   // A step logged again (same step number, new wall time) has new statistics.
+  // Every slice's statistics of such a step (keys [run, tag, step, slice?], selection.js statsKey).
   const stats = withoutErrors(s.stats);
-  for (const run of keepRuns) {
-    for (const entry of nextSteps[run] || []) {
-      const key = statsKey(run, tag, entry.step);
-      const cached = stats[key]?.stats;
-      if (cached && cached.wall_time !== undefined && entry.wall_time !== undefined && cached.wall_time !== entry.wall_time) delete stats[key];
-    }
+  for (const [key, value] of Object.entries(stats)) {
+    const [run, keyTag, step] = keyParts(key);
+    if (keyTag !== tag || !keepRuns.includes(run)) continue;
+    const entry = (nextSteps[run] || []).find((e) => e.step === step);
+    const cached = value.stats;
+    if (entry && cached && cached.wall_time !== undefined && entry.wall_time !== undefined && cached.wall_time !== entry.wall_time) delete stats[key];
   }
   const selected = s.selected && keepRuns.includes(s.selected.run) ? s.selected : null;
   return {tags, runs: keepRuns, steps: nextSteps, step, stats, selected};
@@ -86,10 +87,21 @@ function apply(s, tags, tag, runs, steps) {
 /** The caches without their failed entries, and no catalogue if it failed: sync.js asks for them again. */
 function retried(s) {
   return {examples: withoutErrors(s.examples), reports: withoutErrors(s.reports), epochs: withoutErrors(s.epochs),
+    attributes: withoutErrors(s.attributes || {}), sliceTables: withoutErrors(s.sliceTables || {}),
     catalogue: s.catalogue?.error !== undefined ? null : s.catalogue};
 }
 
 /** A cache without its failed entries. */
 function withoutErrors(cache) {
   return Object.fromEntries(Object.entries(cache).filter(([, entry]) => entry.error === undefined));
+}
+
+/** [run, tag, step] of a statistics key (selection.js statsKey), or [] for another text. */
+function keyParts(key) {
+  try {
+    const parts = JSON.parse(key);
+    return Array.isArray(parts) ? parts : [];
+  } catch {
+    return [];
+  }
 }

@@ -12,6 +12,7 @@ import {drawLayout, layoutSvg, matrixLayout, reportCsv} from "./export.js";
 import {taskInfo} from "./tasks.js";
 import {countsText} from "./units.js";
 import {tableColumns} from "./catalogue.js";
+import {sliceText} from "./slice_filter.js";
 
 export function createRunCard(run, actions) {
   const swatch = h("span", {class: "swatch"});
@@ -68,7 +69,8 @@ export function createRunCard(run, actions) {
     }
     replaceChildren(status);
     const task = taskInfo(model.task);
-    setText(subtitle, `step ${step} \u00b7 ${countsText(model, stats.weighted)} \u00b7 ${decisionText(task, state)}`);
+    const only = state.slice?.length ? ` \u00b7 only ${sliceText(state.slice)}` : "";
+    setText(subtitle, `step ${step} \u00b7 ${countsText(model, stats.weighted)} \u00b7 ${decisionText(task, state)}${only}`);
     subtitle.title = subtitle.textContent;
     badge.hidden = stats.exact !== false;
     setText(badge, model.exact ? "exact (from the server)" : "approximate while the exact numbers load");

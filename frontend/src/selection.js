@@ -34,8 +34,8 @@ export function runOrder(a, b) {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-/** The cache key of one (run, tag, step). */
-export const statsKey = (run, tag, step) => JSON.stringify([run, tag, step]);
+/** The cache key of one (run, tag, step), within `slice` (the panel's filter, slice_filter.js) when given. */
+export const statsKey = (run, tag, step, slice = []) => JSON.stringify(slice?.length ? [run, tag, step, slice] : [run, tag, step]);
 
 /** The threshold parameters of a request for a task: the decision the user moves. */
 export function thresholdParams(task, {threshold, cutoff, labelThresholds}) {
@@ -78,7 +78,7 @@ export function thresholdDefaults(info) {
  * N) and, where the matrices are per label (multilabel), the exact-match accuracy at other thresholds. */
 export function reportRequest(state, run) {
   const step = stepForRun(state.steps[run], state.step);
-  const entry = step === null ? null : state.stats[statsKey(run, state.tag, step)];
+  const entry = step === null ? null : state.stats[statsKey(run, state.tag, step, state.slice)];
   const stats = entry?.stats;
   if (!stats || (stats.exact !== false && taskInfo(stats.task).matrix !== "labels")) return null;
   const params = {run, tag: state.tag, step, ...thresholdParams(stats.task, state)};
@@ -129,7 +129,7 @@ export function epochsRequest(state, run) {
 /** The `stats` answer of `run` at the shown step, or null while it is not there. */
 export function shownStats(state, run) {
   const step = stepForRun(state.steps[run], state.step);
-  return step === null ? null : state.stats?.[statsKey(run, state.tag, step)]?.stats ?? null;
+  return step === null ? null : state.stats?.[statsKey(run, state.tag, step, state.slice)]?.stats ?? null;
 }
 
 /** Whether a selected run's shown step is stored compact (its stats say storage "compact"): the

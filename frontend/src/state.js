@@ -14,7 +14,10 @@
  * ({key, learned, forgotten}: the flip lists' offsets for one comparison); answers cached in `diffs`
  * and `forgetting`. labelIssuesShown: the matrices show each cell's likely label issues (label_issue_marks.js),
  * whose answers are cached in `labelIssues`. temperatureReports: the reports before and after temperature
- * scaling of the Calibration card's preview (temperature_preview.js). */
+ * scaling of the Calibration card's preview (temperature_preview.js).
+ * Slices (slice_filter.js): slice (the "only this slice" filter, a list of "NAME=VALUE"; [] the whole step),
+ * the Slices card's sliceBy (attribute; null: the first), sliceMetric (a catalogue key) and sliceMinSize;
+ * answers cached in `attributes` (the picker's lists) and `sliceTables`. */
 export const INITIAL_STATE = Object.freeze({
   catalogue: null,
   tags: null,
@@ -57,6 +60,12 @@ export const INITIAL_STATE = Object.freeze({
   labelIssuesShown: false,
   labelIssues: {},
   temperatureReports: {},
+  slice: [],
+  sliceBy: null,
+  sliceMetric: "accuracy",
+  sliceMinSize: 30,
+  attributes: {},
+  sliceTables: {},
   playing: false,
   theme: "light",
 });

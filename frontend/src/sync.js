@@ -12,16 +12,19 @@ import {calibrationRequest, defaultSelection, epochsRequest, examplesRequest, ne
   unionSteps} from "./selection.js";
 import {FLIP_KINDS, diffKey, diffRequest, flipOffset, forgettingRequest} from "./diff.js";
 import {browserUrl, createUrlWriter, decodeState, readHash, restoreSelection} from "./url_state.js";
+import {scopedApi, sliceOf, sliceRequests} from "./slice_filter.js";
 
 const MAX_CACHED_STATS = 16;
 const MAX_CACHED_EPOCHS = 32;
 const MAX_CACHED_CALIBRATION = 32;
 const MAX_CACHED_DIFFS = 12;
+const MAX_CACHED_ATTRIBUTES = 16;
+const MAX_CACHED_SLICE_TABLES = 16;
 
 /** sync(state), called after every render: `api` is api.js's object (a fake in tests), `loader`
  * loader.js's; `url` where the selection is kept (url_state.js browserUrl: TensorBoard's hash; null
  * keeps it nowhere, as in node), with the writer's timers. */
-export function createSync(store, api, loader, {url = browserUrl(), setTimeout, clearTimeout} = {}) {
+export function createSync(store, wholeApi, loader, {url = browserUrl(), setTimeout, clearTimeout} = {}) {
   const writer = url ? createUrlWriter(url, {setTimeout, clearTimeout}) : null;
   const saved = url ? decodeState(readHash(url.read())) : {};
   if (url) {
@@ -33,6 +36,8 @@ export function createSync(store, api, loader, {url = browserUrl(), setTimeout, 
   }
   return function sync(state) {
     writer?.write(state);
+    // Every step route follows the slice filter (slice_filter.js); the cache keys carry it too.
+    const api = scopedApi(wholeApi, sliceOf(state));
     if (!state.catalogue) {
       loader.load("catalogue", () => api.catalogue(), {
         done: (s, catalogue) => ({catalogue}),
@@ -78,7 +83,7 @@ export function createSync(store, api, loader, {url = browserUrl(), setTimeout, 
     for (const run of state.runs) {
       const step = stepForRun(state.steps[run], state.step);
       if (step === null) continue;
-      loader.cached("stats", statsKey(run, tag, step), "stats", () => api.stats(run, tag, step), {prune: trimStats});
+      loader.cached("stats", statsKey(run, tag, step, state.slice), "stats", () => api.stats(run, tag, step), {prune: trimStats});
     }
     const examples = examplesRequest(state);
     if (examples) {
@@ -110,6 +115,18 @@ export function createSync(store, api, loader, {url = browserUrl(), setTimeout, 
           {debounce: ["forgetting", 250], prune: trimForgetting});
       }
     }
+    // The slice picker's lists (the whole step) and the Slices card's tables.
+    if (wholeApi.attributes) {
+      const {attributes, tables} = sliceRequests(state);
+      for (const params of attributes) {
+        loader.cached("attributes", cacheKey({...state, slice: []}, params), "answer", () => wholeApi.attributes(params),
+          {prune: (cache) => newest(cache, MAX_CACHED_ATTRIBUTES, [])});
+      }
+      for (const params of tables) {
+        loader.cached("sliceTables", cacheKey({...state, slice: []}, params), "answer", () => wholeApi.slices(params),
+          {debounce: [`slices ${params.run}`, 250], prune: (cache) => newest(cache, MAX_CACHED_SLICE_TABLES, [])});
+      }
+    }
     for (const run of state.runs) {
       const params = reportRequest(state, run);
       if (!params) continue;
@@ -127,9 +144,9 @@ function pastedSelection(s, saved) {
   const same = patch.tag === s.tag && JSON.stringify(patch.runs) === JSON.stringify(s.runs);
   const kept = same ? {curveClass: s.curveClass, selected: s.selected, examplesOffset: s.examplesOffset} : {steps: {}};
   const {threshold, cutoff, normalization, sort, recommendRun, diffOpen, diffMode, diffRun, diffStep, diffRuns,
-    diffShow} = INITIAL_STATE; // what the URL leaves out
+    diffShow, slice, sliceBy} = INITIAL_STATE; // what the URL leaves out
   const next = {threshold, cutoff, normalization, sort, recommendRun, diffOpen, diffMode, diffRun, diffStep, diffRuns,
-    diffShow, ...patch, ...kept};
+    diffShow, slice, sliceBy, ...patch, ...kept};
   if (same) next.step = nearestStep(unionSteps(s.steps, s.runs), patch.step ?? s.step) ?? s.step;
   else next.step = patch.step ?? null;
   return next;
@@ -137,7 +154,7 @@ function pastedSelection(s, saved) {
 
 // At most MAX_CACHED_STATS statistics, never those of the shown steps.
 function trimStats(stats, state) {
-  return newest(stats, MAX_CACHED_STATS, state.runs.map((run) => statsKey(run, state.tag, stepForRun(state.steps[run], state.step))));
+  return newest(stats, MAX_CACHED_STATS, state.runs.map((run) => statsKey(run, state.tag, stepForRun(state.steps[run], state.step), state.slice)));
 }
 
 // At most MAX_CACHED_EPOCHS series (each threshold and each change of a run's steps has its own),

@@ -9,14 +9,17 @@ import {createScrubber} from "./scrubber_view.js";
 import {createThresholdControls} from "./threshold_view.js";
 import {runOrder} from "./selection.js";
 import {taskInfo} from "./tasks.js";
+import {createSlicePicker} from "./slice_picker_view.js";
 
-/** {element, update({state, steps, task, stats})}. */
+/** {element, update({state, steps, task, stats, sliceSource})}: sliceSource is the slice picker's list
+ * (slice_filter.js pickerSource). */
 export function createToolbar(actions) {
   const runList = h("div", {class: "run-chips", role: "group", "aria-label": "Runs"});
   const tagSelect = h("select", {id: "tag-select", onchange: (event) => actions.setTag(event.target.value)});
   const taskBadge = h("span", {class: "badge"});
   const scrubber = createScrubber(actions);
   const threshold = createThresholdControls(actions);
+  const slicePicker = createSlicePicker(actions);
   const normalization = segmented("Show", [["count", "Count"], ["row", "Row %"], ["column", "Column %"], ["all", "Overall %"]],
     actions.setNormalization);
   const sort = h("select", {id: "sort-select", onchange: (event) => actions.setSort(event.target.value)},
@@ -32,6 +35,7 @@ export function createToolbar(actions) {
       h("div", {class: "view-options"}, normalization.element,
         h("label", {class: "field sort-field"}, h("span", {class: "field-label"}, "Order classes"), sort))),
     h("div", {class: "toolbar-row"}, threshold.element),
+    h("div", {class: "toolbar-row slice-row"}, slicePicker.element),
     more);
   const element = h("div", {class: "toolbar-slot"}, header);
   const collapser = collapseOnScroll(header, element, () => setOpen(false));
@@ -47,7 +51,7 @@ export function createToolbar(actions) {
   let runsKey = null;
   let tagsKey = null;
 
-  function update({state, steps, task, stats}) {
+  function update({state, steps, task, stats, sliceSource = null}) {
     const runs = state.tags ? Object.keys(state.tags).filter((run) => state.tag in state.tags[run]).sort(runOrder) : []; // as the cards
     const key = JSON.stringify([runs, state.runs, state.theme, runColors.version()]);
     if (key !== runsKey) {
@@ -73,6 +77,7 @@ export function createToolbar(actions) {
     taskBadge.hidden = !info;
     scrubber.update({state, steps});
     threshold.update({state, task, stats});
+    slicePicker.update({state, source: sliceSource});
     normalization.update(state.normalization);
     sort.value = state.sort;
     element.querySelector(".view-options").hidden = task === null;

@@ -10,6 +10,7 @@
 
 import {defaultSelection, runOrder, thresholdDefaults} from "./selection.js";
 import {taskInfo} from "./tasks.js";
+import {decodeSlice} from "./slice_filter.js";
 
 export const URL_PREFIX = "p.tb_confusion.";
 
@@ -78,6 +79,9 @@ export function encodeState(state) {
   if (Number.isSafeInteger(state.diffStep)) entries.push(["diff_step", String(state.diffStep)]);
   if (state.diffRuns) entries.push(["diff_runs", JSON.stringify(state.diffRuns)]);
   if (state.diffShow === "row") entries.push(["diff_show", "row"]);
+  // "Only this slice" and the Slices card's attribute.
+  if (state.slice?.length) entries.push(["slice", JSON.stringify(state.slice)]);
+  if (state.sliceBy) entries.push(["slice_by", state.sliceBy]);
   return entries;
 }
 
@@ -94,7 +98,7 @@ const text = (value) => (typeof value === "string" && value.length > 0 && value.
 
 /** The values of readHash's {name: text} that are well formed, value by value:
  * {tag, runs, step, threshold, thresholds (numbers, null where one is bad), cutoff, normalization,
- * sort, recommendRun, diffMode (the Diff card open), diffRun, diffStep, diffRuns, diffShow}; a missing
+ * sort, recommendRun, diffMode (the Diff card open), diffRun, diffStep, diffRuns, diffShow, slice, sliceBy}; a missing
  * or bad value is left out. Whether a run or tag exists is checked
  * later, against the server's tags (restoreSelection). */
 export function decodeState(raw) {
@@ -121,6 +125,11 @@ export function decodeState(raw) {
     if (pair.length === 2) out.diffRuns = pair;
   }
   if (own("diff_show") === "row") out.diffShow = "row";
+  if (text(own("slice"))) {
+    const slice = decodeSlice(own("slice"), MAX_TEXT);
+    if (slice) out.slice = slice;
+  }
+  if (text(own("slice_by"))) out.sliceBy = own("slice_by");
   const threshold = unitNumber(own("threshold"));
   if (threshold !== null) out.threshold = threshold;
   if (text(own("thresholds"))) out.thresholds = own("thresholds").split(",").map(unitNumber);
@@ -168,6 +177,9 @@ export function restoreSelection(tags, saved) {
   if (saved.diffStep !== undefined) patch.diffStep = saved.diffStep;
   if (saved.diffRuns?.every((run) => has(run, tag))) patch.diffRuns = saved.diffRuns;
   if (saved.diffShow !== undefined) patch.diffShow = saved.diffShow;
+  // Attributes are per step: a filter the step lacks is the server's 404, shown on the cards.
+  if (saved.slice !== undefined) patch.slice = saved.slice;
+  if (saved.sliceBy !== undefined) patch.sliceBy = saved.sliceBy;
   return patch;
 }
 
