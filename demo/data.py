@@ -21,6 +21,22 @@ def digits_splits(seed=0):
             [("train", train), ("validation", validation), ("test", test)]}
 
 
+STROKES = ["thin", "medium", "thick"]
+
+
+def stroke(x):
+    """Each digit's stroke, an attribute to slice by: "thin", "medium" or "thick", its ink (the sum of its
+    pixels) in the lower, middle or upper third of all of scikit-learn's digits (the same cut points for every
+    split, so an example has one stroke everywhere)."""
+    ink = np.asarray(x, dtype=np.float64).reshape(len(x), -1).sum(axis=1)
+    return np.array(STROKES)[np.searchsorted(_ink_cut_points(), ink, side="right")]
+
+
+def _ink_cut_points():
+    every = load_digits().data / 16.0
+    return np.quantile(every.sum(axis=1), [1 / 3, 2 / 3])
+
+
 def binary_target(digit):
     """1 for the digit 3, 0 for the rest: an imbalanced binary task where the threshold matters."""
     return (digit == 3).astype(np.int64)

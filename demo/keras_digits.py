@@ -5,7 +5,7 @@ import os
 
 import tb_confusion as tbc
 
-from data import DIGIT_NAMES, LABEL_NAMES, binary_target, multilabel_target
+from data import DIGIT_NAMES, LABEL_NAMES, binary_target, multilabel_target, stroke
 
 TASKS = {
     # name: (tag, target function, output units, activation, loss, class names)
@@ -29,9 +29,10 @@ def train(task, logdir, splits, *, epochs, progress=print):
     x_train, y_train, ids_train = data["train"]
     x_val, y_val, ids_val = data["validation"]
     x_test, y_test, ids_test = data["test"]
-    # A shuffling validation pipeline whose "id" feature names each digit: the callback keeps
-    # labels, predictions and ids aligned anyway, and drops "id" before calling the model.
-    validation = tf.data.Dataset.from_tensor_slices(({"pixels": x_val, "id": ids_val}, y_val))
+    # A shuffling validation pipeline whose "id" and "stroke" features name each digit and its stroke (an
+    # attribute to slice by): the callback keeps labels, predictions, ids and strokes aligned anyway, and drops
+    # both features before calling the model.
+    validation = tf.data.Dataset.from_tensor_slices(({"pixels": x_val, "id": ids_val, "stroke": stroke(x_val)}, y_val))
     validation = validation.shuffle(len(x_val), seed=0).batch(128)
     inputs = keras.Input((64,), name="pixels")
     hidden = keras.layers.Dense(32, activation="relu")(inputs)
@@ -41,9 +42,12 @@ def train(task, logdir, splits, *, epochs, progress=print):
     log = dict(tag=tag, class_names=class_names)
     callbacks = [
         keras.callbacks.TensorBoard(logdir),
-        tbc.keras.ConfusionMatrixCallback(logdir, (x_train, y_train), name="train", example_ids=ids_train, **log),
-        tbc.keras.ConfusionMatrixCallback(logdir, validation, name="validation", example_ids="id", **log),
-        tbc.keras.ConfusionMatrixCallback(logdir, (x_test, y_test), name="test", example_ids=ids_test, **log),
+        tbc.keras.ConfusionMatrixCallback(logdir, (x_train, y_train), name="train", example_ids=ids_train,
+                                          attributes={"stroke": stroke(x_train)}, **log),
+        tbc.keras.ConfusionMatrixCallback(logdir, validation, name="validation", example_ids="id",
+                                          attributes=["stroke"], **log),
+        tbc.keras.ConfusionMatrixCallback(logdir, (x_test, y_test), name="test", example_ids=ids_test,
+                                          attributes={"stroke": stroke(x_test)}, **log),
         keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: progress(
             epoch, epochs, f"loss {logs['loss']:.3f}  val {accuracy.replace('_', ' ')} {logs['val_' + accuracy]:.3f}")),
     ]

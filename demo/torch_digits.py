@@ -9,7 +9,7 @@ from torch.utils.tensorboard import SummaryWriter
 import tb_confusion as tbc
 from tb_confusion.storage.fast_crc import speed_up_tensorboard_writer
 
-from data import DIGIT_NAMES
+from data import DIGIT_NAMES, stroke
 
 
 def train(logdir, splits, *, epochs, progress=print):
@@ -23,6 +23,7 @@ def train(logdir, splits, *, epochs, progress=print):
     x_train, y_train = torch.from_numpy(x_train), torch.from_numpy(y_train)
     writer = SummaryWriter(logdir)
     writer.file_writer.add_summary(tbc.summary.examples_pb("digits", thumbnails(x_val, ids_val)), global_step=0)
+    strokes = stroke(x_val)  # an attribute to slice by (thin, medium, thick)
     for epoch in range(epochs):
         model.train()
         for batch in torch.randperm(len(x_train)).split(64):
@@ -34,7 +35,8 @@ def train(logdir, splits, *, epochs, progress=print):
         with torch.no_grad():
             logits = model(torch.from_numpy(x_val))
         summary = tbc.summary.predictions_pb("digits", y_val, logits, from_logits=True,
-                                             class_names=DIGIT_NAMES, example_ids=ids_val)
+                                             class_names=DIGIT_NAMES, example_ids=ids_val,
+                                             attributes={"stroke": strokes})
         writer.file_writer.add_summary(summary, global_step=epoch)
         writer.add_scalar("loss", loss.item(), epoch)
         accuracy = float((logits.argmax(1).numpy() == y_val).mean())
