@@ -18,6 +18,8 @@ Multilabel steps have no table (exact-match accuracy needs every label of an exa
 caller computes their headline numbers from the step's Statistics.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from tb_confusion import catalogue, metrics as m
@@ -27,11 +29,12 @@ from tb_confusion.tasks import multiclass
 
 HEADLINE = catalogue.keys(headline=True)
 RATIOS = m.per_class.RATIOS
-FROM_MATRIX = {
-    "accuracy": m.accuracy,
-    "balanced_accuracy": m.balanced_accuracy,
-    "cohen_kappa": m.cohen_kappa,
-    "mcc": lambda matrix: m.matthews_corrcoef(matrix)[0],  # 0.0 when undefined, as in the report
+# the matrix-wide numbers from its sums (Sums), by the formulas metrics' matrix functions use
+FROM_SUMS = {
+    "accuracy": lambda s: m.per_class.accuracy_of_sums(s.correct.sum(), s.total),
+    "balanced_accuracy": lambda s: m.per_class.balanced_accuracy_of_sums(s.correct, s.true),
+    "cohen_kappa": lambda s: m.agreement.kappa_of_sums(*s.square()),
+    "mcc": lambda s: m.agreement.mcc_of_sums(*s.square())[0],  # 0.0 when undefined, as in the report
 }
 SUPPORTED_TASKS = ("binary", "multiclass")
 
@@ -83,8 +86,8 @@ class DecisionTable:
 
         Only the headline numbers are computed, each by the report's own formula (metrics.per_class's
         ratios, metrics.accuracy, ...): an `epochs` request evaluates this once per step."""
-        matrix = self.matrix(threshold=threshold, cutoff=cutoff)
-        counts = m.class_counts(matrix)
+        sums = self.sums(threshold=threshold, cutoff=cutoff)
+        counts = sums.class_counts()
         out = dict(self._fixed)
         for key in HEADLINE:
             if key in out:
@@ -95,8 +98,8 @@ class DecisionTable:
                 values, _ = m.per_class.divide(*RATIOS[key](*counts))
                 # catalogue.headline: the positive class's value for binary, else the macro average
                 out[key] = float(values[self.positive_class]) if self.task == "binary" else float(np.mean(values))
-            elif key in FROM_MATRIX:
-                out[key] = FROM_MATRIX[key](matrix)
+            elif key in FROM_SUMS:
+                out[key] = FROM_SUMS[key](sums)
             else:
                 raise Unsupported(f"the decision table cannot compute headline metric {key!r}")
         return jsonable({key: out[key] for key in HEADLINE})
@@ -126,6 +129,25 @@ class DecisionTable:
         matrix[:, c] = self._class_totals(0, below)
         return matrix
 
+    def sums(self, *, threshold=None, cutoff=None):
+        """The Sums of matrix(threshold=..., cutoff=...): what the headline numbers need of it. Multiclass
+        counts them from the examples above the cutoff (O(N + C), not the C x C matrix: ~1 ms instead of
+        ~5 ms at 1,000 classes, for each of 90 epochs at each new cutoff)."""
+        if self.task == "binary":
+            return Sums.of(self.matrix(threshold=threshold))
+        below = 0 if cutoff is None else self._count_below(cutoff)
+        c = len(self.class_names)
+        true, pred = self._true[below:], self._pred[below:]
+        weights = None if self._weights is None else self._weights[below:]
+        hit = true == pred
+        correct = np.bincount(true[hit], weights=None if weights is None else weights[hit], minlength=c)
+        predicted = np.bincount(pred, weights=weights, minlength=c)
+        if cutoff is not None:
+            predicted = np.append(predicted, self._class_totals(0, below).sum())  # the "below cutoff" column
+        dtype = self._dtype
+        return Sums(correct.astype(dtype, copy=False), self._totals, predicted.astype(dtype, copy=False),
+                    self._totals.sum())
+
     def _count_below(self, decision):
         """How many examples have a score < decision (compared in float64, as the report does)."""
         return int(np.searchsorted(self._score, _smallest_at_least(decision, self._score.dtype), side="left"))
@@ -141,6 +163,37 @@ class DecisionTable:
         weights = None if self._weights is None else self._weights[start:]
         counts = np.bincount(cells, weights=weights, minlength=c * c).reshape(c, c)
         return counts.astype(self._dtype, copy=False)  # an empty weighted bincount is int64
+
+
+class Sums(NamedTuple):
+    """What the headline numbers need of a true x predicted matrix [C, C] or [C, C + 1]: its diagonal
+    `correct` [C], row sums `true` [C], column sums `predicted` (one per column) and `total`, in the
+    matrix's dtype (integer counts unweighted: then every number equals the matrix's bit for bit)."""
+
+    correct: np.ndarray
+    true: np.ndarray
+    predicted: np.ndarray
+    total: object
+
+    @classmethod
+    def of(cls, matrix):
+        m = np.asarray(matrix)
+        return cls(np.diagonal(m[:, : m.shape[0]]).copy(), m.sum(axis=1), m.sum(axis=0), m.sum())
+
+    def class_counts(self):
+        """(tp, fp, fn, tn) per class, as metrics.class_counts of the matrix."""
+        tp = self.correct
+        fp = self.predicted[: len(tp)] - tp
+        fn = self.true - tp
+        return tp, fp, fn, self.total - tp - fp - fn
+
+    def square(self):
+        """(trace, row sums, column sums) in float64 of the matrix made square (metrics.agreement.square:
+        an empty "below cutoff" row), for kappa_of_sums and mcc_of_sums."""
+        true = self.true.astype(np.float64)
+        if len(self.predicted) > len(true):
+            true = np.append(true, np.zeros(len(self.predicted) - len(true)))
+        return self.correct.sum(dtype=np.float64), true, self.predicted.astype(np.float64)
 
 
 def threshold_free(statistics):

@@ -16,13 +16,18 @@ def square(matrix):
 def cohen_kappa(matrix):
     """Cohen's kappa (unweighted) of a true x predicted matrix, None when undefined (0/0)."""
     m = square(matrix).astype(np.float64)
-    predicted, true = m.sum(axis=0), m.sum(axis=1)
+    return kappa_of_sums(np.trace(m), m.sum(axis=1), m.sum(axis=0))
+
+
+def kappa_of_sums(correct, true, predicted):
+    """cohen_kappa from the square matrix's trace, row sums and column sums (float64; rows and columns
+    of the same length): what the `epochs` route's decision table counts without a C x C matrix."""
     total = predicted.sum()
     if total == 0:
         return None
     # scikit-learn sums the off-diagonal cells of the matrix and of outer(predicted, true) / total;
     # the same sums in O(C): everything minus the diagonal
-    observed_disagreement = total - np.trace(m)
+    observed_disagreement = total - correct
     expected_disagreement = (total * true.sum() - np.dot(predicted, true)) / total
     if expected_disagreement == 0:
         return None
@@ -32,9 +37,12 @@ def cohen_kappa(matrix):
 def matthews_corrcoef(matrix):
     """Multiclass Matthews correlation; 0.0 when undefined like scikit-learn. Returns (value, undefined)."""
     m = square(matrix)
-    true = m.sum(axis=1, dtype=np.float64)
-    predicted = m.sum(axis=0, dtype=np.float64)
-    correct = np.trace(m, dtype=np.float64)
+    return mcc_of_sums(np.trace(m, dtype=np.float64), m.sum(axis=1, dtype=np.float64),
+                       m.sum(axis=0, dtype=np.float64))
+
+
+def mcc_of_sums(correct, true, predicted):
+    """matthews_corrcoef from the square matrix's trace, row sums and column sums (as kappa_of_sums)."""
     total = predicted.sum()
     cov_true_pred = correct * total - np.dot(true, predicted)
     cov_pred_pred = total**2 - np.dot(predicted, predicted)

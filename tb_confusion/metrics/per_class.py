@@ -109,18 +109,26 @@ def fbeta(tp, fp, fn, tn, class_names, beta, *, positive_class=None):
 def accuracy(matrix):
     """Share of (weighted) rows on the diagonal; rejected rows count as wrong. None when empty."""
     m = np.asarray(matrix)
-    total = m.sum()
-    return float(np.trace(m[:, : m.shape[0]]) / total) if total else None
+    return accuracy_of_sums(np.trace(m[:, : m.shape[0]]), m.sum())
+
+
+def accuracy_of_sums(correct, total):
+    """accuracy from the matrix's trace and total."""
+    return float(correct / total) if total else None
 
 
 def balanced_accuracy(matrix):
     """Mean recall over classes with true support (scikit-learn's balanced_accuracy_score)."""
     m = np.asarray(matrix)
-    true_sum = m.sum(axis=1)
+    return balanced_accuracy_of_sums(np.diagonal(m[:, : m.shape[0]]), m.sum(axis=1))
+
+
+def balanced_accuracy_of_sums(correct, true_sum):
+    """balanced_accuracy from the matrix's diagonal [C] and row sums [C]."""
     present = true_sum != 0
     if not present.any():
         return None
-    return float(np.mean(np.diagonal(m[:, : m.shape[0]])[present] / true_sum[present]))
+    return float(np.mean(correct[present] / true_sum[present]))
 
 
 def to_number(x):
