@@ -95,3 +95,21 @@ def test_the_auc_error_bound_counts_positive_and_binned_pairs_of_one_bin(seed, n
         keys, counts = statistics.facts.others(k)
         want = float(np.dot(shared[keys.astype(np.int64)], counts) / (positives * negatives))
         assert abs(got - want) <= 1e-12 * max(1.0, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 3000), classes=st.integers(1, 2000),
+       levels=st.integers(1, 50))
+def test_the_packed_sort_sorts_as_argsort_does(seed, n, classes, levels):
+    """compact.ranking sorts entries by one sort of (key, index) when the bits fit, else by argsort: the
+    same sorted keys, and an order that sorts them (ties in index order)."""
+    from tb_confusion.compact import ranking
+
+    rng = np.random.default_rng(seed)
+    composite = ranking._composite(rng.integers(0, classes, n), rng.integers(0, levels, n).astype(np.uint64) * 997)
+    for num_classes in (classes, 2**40):  # 2**40 classes leave no bits for the index: argsort
+        keys, order = ranking._sorted_with_order(composite.copy(), num_classes)
+        assert np.array_equal(keys, np.sort(composite)) and np.array_equal(composite[order], keys)
+        assert np.array_equal(np.sort(order), np.arange(n))
+    keys, order = ranking._sorted_with_order(composite.copy(), classes)
+    assert np.array_equal(order, np.argsort(composite, kind="stable"))

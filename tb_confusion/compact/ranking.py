@@ -88,6 +88,7 @@ class Entries(NamedTuple):
     exact: tuple
     positives: int
     binned: tuple
+    integral: bool = False  # every weight a whole number (no sample weights): running sums need no check
 
 
 def entries(facts, labels, weights):
@@ -114,7 +115,7 @@ def entries(facts, labels, weights):
               np.asarray(facts.others_counts, dtype=np.float64)]
     if not binned[3].all():
         binned = [a[binned[3] != 0] for a in binned]
-    return Entries(tuple(exact), positives, tuple(binned))
+    return Entries(tuple(exact), positives, tuple(binned), integral=weights is None)
 
 
 def rank(entries, num_classes, *, pooled=False, thresholds=True):
@@ -137,13 +138,11 @@ def rank(entries, num_classes, *, pooled=False, thresholds=True):
         score = np.concatenate([exact[2], binned[2]])[order] if thresholds else None
         owner = np.zeros(n, dtype=np.int64)
     else:
-        key1 = _composite(exact[0], exact[1])
-        order = np.argsort(key1)
-        key1 = key1[order]
+        key1, order = _sorted_with_order(_composite(exact[0], exact[1]), c)
         rows = np.searchsorted(binned[0], np.arange(c + 1))
         # the bins of class k reversed: key ascending -> score descending
         reverse = np.repeat(rows[:-1] + rows[1:] - 1, np.diff(rows)) - np.arange(len(binned[0]))
-        key2 = _composite(binned[0][reverse], binned[1][reverse])
+        key2 = _composite(binned[0], binned[1])[reverse]
         at2 = np.arange(len(key2)) + np.searchsorted(key1, key2, side="right")
         from_exact = np.ones(n, dtype=bool)
         from_exact[at2] = False
@@ -164,11 +163,13 @@ def rank(entries, num_classes, *, pooled=False, thresholds=True):
     # cumulative sums within each class, read at the group ends only
     total_w, total_p = _running(weight), _running(np.where(truth, weight, 0.0))
     entry_starts = np.searchsorted(owner, np.arange(c))
-    base_w = np.concatenate([[0.0], total_w])[entry_starts][end_owner]
-    base_p = np.concatenate([[0.0], total_p])[entry_starts][end_owner]
+    before = np.maximum(entry_starts - 1, 0)  # each class's running sums start after the classes before it
+    base_w = np.where(entry_starts > 0, total_w[before] if n else 0.0, 0.0)[end_owner]
+    base_p = np.where(entry_starts > 0, total_p[before] if n else 0.0, 0.0)[end_owner]
     tps = total_p[ends] - base_p
     fps = (total_w[ends] - base_w) - tps
-    if not _exact_sums(weight, total_w):
+    exact_sums = not n or float(total_w[-1]) < 2**53 if entries.integral else _exact_sums(weight, total_w)
+    if not exact_sums:
         tps, fps = _segmented(truth, weight, owner, ends, c)
     return Ranked(starts, None if score is None else score[ends], tps, fps)
 
@@ -195,6 +196,22 @@ def _segmented(truth, weight, owner, ends, c):
 
 
 _TOP = np.uint64((1 << _SCORE_BITS) - 1)
+
+
+def _sorted_with_order(composite, num_classes):
+    """(composite sorted, the order that sorts it). When the entries' indices fit in the bits the
+    composite keys leave free (below 2^(64 - 32 - bits of the class): ~4M entries at 1,000 classes), one
+    sort of (key << index bits | index), ~3x faster than argsort; ties come out in index order."""
+    n = len(composite)
+    index_bits = max(int(n - 1).bit_length(), 1)
+    if n and _SCORE_BITS + max(int(num_classes - 1).bit_length(), 1) + index_bits <= 64:
+        packed = composite << np.uint64(index_bits)
+        packed |= np.arange(n, dtype=np.uint64)
+        packed.sort()
+        order = (packed & np.uint64((1 << index_bits) - 1)).astype(np.intp)
+        return packed >> np.uint64(index_bits), order
+    order = np.argsort(composite)
+    return composite[order], order
 
 
 def _composite(owner, key):
