@@ -1,6 +1,6 @@
-"""Regenerate docs/screenshot.png from the demo's logs (run `make demo-logs` first).
+"""Regenerate docs/screenshot.png, or docs/slices.png, from the demo's logs (run `make demo-logs` first).
 
-    .venv/bin/python docs/make_screenshot.py [demo_logs]
+    .venv/bin/python docs/make_screenshot.py [demo_logs] [panel|slices]
 """
 
 import os
@@ -35,5 +35,35 @@ def main(logdir="demo_logs", tag="three_vs_rest", out=os.path.join(HERE, "screen
     print(f"wrote {out}")
 
 
+def slices(logdir="demo_logs", out=os.path.join(HERE, "slices.png")):
+    """The digits runs (train, validation) sliced to thick strokes, the Slices card by stroke under them."""
+    with running_tensorboard(logdir) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base_url + "/#tb_confusion")
+        panel = page.frame_locator("iframe")
+        panel.locator(".run-card .cell").first.wait_for(timeout=30_000)
+        panel.locator("#tag-select").select_option("digits")
+        page.wait_for_timeout(1500)
+        for run in ("digits_multiclass/test", "torch_digits"):  # train beside validation
+            panel.locator(".run-chips .chip", has_text=run).click()
+            page.wait_for_timeout(300)
+        panel.locator('#slice-picker select[data-attribute="stroke"]').select_option("stroke=thick")
+        panel.locator("#slice-tables tr.slice-row").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        frame = page.frames[1]
+        height = frame.evaluate("document.querySelector('#slices-card').getBoundingClientRect().bottom") + 16
+        page.set_viewport_size({"width": 1400, "height": int(height) + 60})
+        page.wait_for_timeout(800)
+        page.screenshot(path=out, clip={"x": 0, "y": 60, "width": 1400, "height": int(height)})
+        browser.close()
+    print(f"wrote {out}")
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    arguments = sys.argv[1:]
+    if arguments[1:] == ["slices"]:
+        slices(arguments[0])
+    else:
+        main(*arguments[:1])
