@@ -76,6 +76,8 @@ export function makeActions(store, {setInterval = globalThis.setInterval, clearI
     /** Only the examples whose attribute `name` has the value of `filter` ("NAME=VALUE"; null: any value). */
     setSliceFilter: (name, filter) => set((s) => ({slice: withFilter(s.slice || [], name, filter), examplesOffset: 0})),
     clearSlice: () => set({slice: [], examplesOffset: 0}),
+    /** "classes", or "groups": the matrices and metrics by superclass (a tag with class groups). */
+    setClassGrouping: (classGrouping) => set({classGrouping}),
     /** Order the drawer's examples: "confidence" or "likely_mislabeled" (from the first page). */
     setExamplesOrder: (examplesOrder) => set({examplesOrder, examplesOffset: 0}),
   };

@@ -31,6 +31,7 @@ import {LABEL_ISSUES_EVENT, labelIssuesOf, syncLabelIssues} from "./label_issue_
 import {syncTemperaturePreview} from "./temperature_preview.js";
 import {pickerSource, scopedApi, sliceOf} from "./slice_filter.js";
 import {createSlicesView} from "./slices_view.js";
+import {shownModel} from "./class_groups.js";
 
 const api = {...routes, calibration: (params) => getJson("calibration", params),
   diff: (params) => getJson("diff", params), forgetting: (params) => getJson("forgetting", params),
@@ -99,6 +100,7 @@ export function renderPanel() {
       const exact = params ? state.reports[cacheKey(state, params)]?.report : null;
       if (exact) model = withReport(model, exact);
       if (model) model = {...model, labelIssues: labelIssuesOf(state, run)};
+      model = shownModel(model, state, state.tags?.[run]?.[state.tag]); // by superclass when chosen
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });
     lastRunViews = runViews;

@@ -69,7 +69,8 @@ export function createRunCard(run, actions) {
     }
     replaceChildren(status);
     const task = taskInfo(model.task);
-    const only = state.slice?.length ? ` \u00b7 only ${sliceText(state.slice)}` : "";
+    const only = (model.grouped ? ` \u00b7 ${model.classNames.length} superclasses` : "")
+      + (state.slice?.length ? ` \u00b7 only ${sliceText(state.slice)}` : "");
     setText(subtitle, `step ${step} \u00b7 ${countsText(model, stats.weighted)} \u00b7 ${decisionText(task, state)}${only}`);
     subtitle.title = subtitle.textContent;
     badge.hidden = stats.exact !== false;
@@ -88,13 +89,14 @@ export function createRunCard(run, actions) {
     const kind = layout && !layout.fit ? "canvas" : "table";
     if (kind !== matrixKind) {
       matrixKind = kind;
-      const onSelect = (i, j) => actions.selectCell(run, i, j); // of the shown label, when per label
+      // Of the shown label, when per label; a cell of superclasses lists nothing (the examples are by class).
+      const onSelect = (i, j) => { if (!view?.model?.grouped) actions.selectCell(run, i, j); };
       matrixView = kind === "canvas" ? createMatrixCanvas({onSelect}) : createMatrixTable({onSelect});
       matrixHolder.replaceChildren(matrixView.element);
       matrixHolder.dataset.kind = kind;
     }
     const order = shown.cells ? classOrder(null, state.sort, shown.cells) : classOrder(shown.matrix, state.sort);
-    const selected = state.selected && state.selected.run === run
+    const selected = state.selected && state.selected.run === run && !model.grouped
       && (!task.cell_needs_label || state.selected.label === state.curveClass) ? state.selected : null;
     matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme, fit: layout?.fit || null});
     updateConfusions(shown, task.cell_needs_label ? state.curveClass : null);
@@ -116,7 +118,7 @@ export function createRunCard(run, actions) {
       const count = h("span", {class: "count"});
       const item = h("li", {}, h("button", {class: "link-button", onclick: () => {
         const target = confusionTargets[k];
-        if (target) actions.selectCell(run, target.true, target.pred, target.label);
+        if (target && !view?.model?.grouped) actions.selectCell(run, target.true, target.pred, target.label);
       }}, from, " \u2192 ", to, count));
       confusionItems.push({item, from, to, count});
     }

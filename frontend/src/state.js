@@ -17,7 +17,8 @@
  * scaling of the Calibration card's preview (temperature_preview.js).
  * Slices (slice_filter.js): slice (the "only this slice" filter, a list of "NAME=VALUE"; [] the whole step),
  * the Slices card's sliceBy (attribute; null: the first), sliceMetric (a catalogue key) and sliceMinSize;
- * answers cached in `attributes` (the picker's lists) and `sliceTables`. */
+ * answers cached in `attributes` (the picker's lists) and `sliceTables`. classGrouping: "classes", or
+ * "groups" to show a tag logged with class groups by superclass (class_groups.js). */
 export const INITIAL_STATE = Object.freeze({
   catalogue: null,
   tags: null,
@@ -60,6 +61,7 @@ export const INITIAL_STATE = Object.freeze({
   labelIssuesShown: false,
   labelIssues: {},
   temperatureReports: {},
+  classGrouping: "classes",
   slice: [],
   sliceBy: null,
   sliceMetric: "accuracy",

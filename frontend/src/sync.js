@@ -144,9 +144,9 @@ function pastedSelection(s, saved) {
   const same = patch.tag === s.tag && JSON.stringify(patch.runs) === JSON.stringify(s.runs);
   const kept = same ? {curveClass: s.curveClass, selected: s.selected, examplesOffset: s.examplesOffset} : {steps: {}};
   const {threshold, cutoff, normalization, sort, recommendRun, diffOpen, diffMode, diffRun, diffStep, diffRuns,
-    diffShow, slice, sliceBy} = INITIAL_STATE; // what the URL leaves out
+    diffShow, slice, sliceBy, classGrouping} = INITIAL_STATE; // what the URL leaves out
   const next = {threshold, cutoff, normalization, sort, recommendRun, diffOpen, diffMode, diffRun, diffStep, diffRuns,
-    diffShow, slice, sliceBy, ...patch, ...kept};
+    diffShow, slice, sliceBy, classGrouping, ...patch, ...kept};
   if (same) next.step = nearestStep(unionSteps(s.steps, s.runs), patch.step ?? s.step) ?? s.step;
   else next.step = patch.step ?? null;
   return next;

@@ -10,6 +10,7 @@ import {createThresholdControls} from "./threshold_view.js";
 import {runOrder} from "./selection.js";
 import {taskInfo} from "./tasks.js";
 import {createSlicePicker} from "./slice_picker_view.js";
+import {GROUPINGS, classGroupsOf} from "./class_groups.js";
 
 /** {element, update({state, steps, task, stats, sliceSource})}: sliceSource is the slice picker's list
  * (slice_filter.js pickerSource). */
@@ -22,6 +23,8 @@ export function createToolbar(actions) {
   const slicePicker = createSlicePicker(actions);
   const normalization = segmented("Show", [["count", "Count"], ["row", "Row %"], ["column", "Column %"], ["all", "Overall %"]],
     actions.setNormalization);
+  const grouping = segmented("Group by", GROUPINGS, actions.setClassGrouping);
+  grouping.element.id = "group-by";
   const sort = h("select", {id: "sort-select", onchange: (event) => actions.setSort(event.target.value)},
     h("option", {value: "index"}, "as logged"), h("option", {value: "support"}, "by support"), h("option", {value: "error"}, "by errors"),
     h("option", {value: "cluster", title: "Classes confused with each other side by side (class_order.js)"}, "by confusion clusters"));
@@ -32,7 +35,7 @@ export function createToolbar(actions) {
       h("div", {class: "field runs-field"}, h("span", {class: "field-label"}, "Runs"), runList),
       h("label", {class: "field tag-field"}, h("span", {class: "field-label"}, "Tag"), tagSelect, taskBadge)),
     h("div", {class: "toolbar-row"}, scrubber.element,
-      h("div", {class: "view-options"}, normalization.element,
+      h("div", {class: "view-options"}, normalization.element, grouping.element,
         h("label", {class: "field sort-field"}, h("span", {class: "field-label"}, "Order classes"), sort))),
     h("div", {class: "toolbar-row"}, threshold.element),
     h("div", {class: "toolbar-row slice-row"}, slicePicker.element),
@@ -80,6 +83,9 @@ export function createToolbar(actions) {
     slicePicker.update({state, source: sliceSource});
     normalization.update(state.normalization);
     sort.value = state.sort;
+    // Only for a tag logged with class groups (tb_confusion.groups; docs/groups.md).
+    grouping.element.hidden = !classGroupsOf(info);
+    grouping.update(state.classGrouping);
     element.querySelector(".view-options").hidden = task === null;
   }
 

@@ -82,6 +82,7 @@ export function encodeState(state) {
   // "Only this slice" and the Slices card's attribute.
   if (state.slice?.length) entries.push(["slice", JSON.stringify(state.slice)]);
   if (state.sliceBy) entries.push(["slice_by", state.sliceBy]);
+  if (state.classGrouping === "groups") entries.push(["group", "superclasses"]);
   return entries;
 }
 
@@ -98,7 +99,7 @@ const text = (value) => (typeof value === "string" && value.length > 0 && value.
 
 /** The values of readHash's {name: text} that are well formed, value by value:
  * {tag, runs, step, threshold, thresholds (numbers, null where one is bad), cutoff, normalization,
- * sort, recommendRun, diffMode (the Diff card open), diffRun, diffStep, diffRuns, diffShow, slice, sliceBy}; a missing
+ * sort, recommendRun, diffMode (the Diff card open), diffRun, diffStep, diffRuns, diffShow, slice, sliceBy, classGrouping}; a missing
  * or bad value is left out. Whether a run or tag exists is checked
  * later, against the server's tags (restoreSelection). */
 export function decodeState(raw) {
@@ -130,6 +131,7 @@ export function decodeState(raw) {
     if (slice) out.slice = slice;
   }
   if (text(own("slice_by"))) out.sliceBy = own("slice_by");
+  if (own("group") === "superclasses") out.classGrouping = "groups";
   const threshold = unitNumber(own("threshold"));
   if (threshold !== null) out.threshold = threshold;
   if (text(own("thresholds"))) out.thresholds = own("thresholds").split(",").map(unitNumber);
@@ -180,6 +182,7 @@ export function restoreSelection(tags, saved) {
   // Attributes are per step: a filter the step lacks is the server's 404, shown on the cards.
   if (saved.slice !== undefined) patch.slice = saved.slice;
   if (saved.sliceBy !== undefined) patch.sliceBy = saved.sliceBy;
+  if (saved.classGrouping !== undefined) patch.classGrouping = saved.classGrouping;
   return patch;
 }
 
