@@ -1,6 +1,10 @@
-"""Regenerate docs/screenshot.png, or docs/slices.png, from the demo's logs (run `make demo-logs` first).
+"""Regenerate docs/screenshot.png, or docs/slices.png, from the demo's logs (run `make demo-logs` first), or
+docs/many_classes_groups.png from a synthetic many-class run
+(`python demo/synthetic_many_classes.py --logdir demo_logs_many --superclasses 10 --per-superclass 20
+--examples 4000`).
 
     .venv/bin/python docs/make_screenshot.py [demo_logs] [panel|slices]
+    .venv/bin/python docs/make_screenshot.py demo_logs_many groups
 """
 
 import os
@@ -61,9 +65,31 @@ def slices(logdir="demo_logs", out=os.path.join(HERE, "slices.png")):
     print(f"wrote {out}")
 
 
+def groups(logdir="demo_logs_many", out=os.path.join(HERE, "many_classes_groups.png")):
+    """The synthetic many-class run's card grouped by superclass, with its per-group table."""
+    with running_tensorboard(logdir) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.goto(base_url + "/#tb_confusion")
+        panel = page.frame_locator("iframe")
+        panel.locator('#group-by button[data-value="groups"]').wait_for(timeout=30_000)  # 200 classes: a canvas
+        page.wait_for_timeout(1000)
+        panel.locator('#group-by button[data-value="groups"]').click()
+        page.wait_for_timeout(1500)
+        frame = page.frames[1]
+        box = frame.evaluate("(() => { const r = document.querySelector('.run-card').getBoundingClientRect();"
+                             " return [r.bottom]; })()")
+        page.screenshot(path=out, clip={"x": 0, "y": 60, "width": 1400, "height": min(1240, int(box[0]) + 16)})
+        browser.close()
+    print(f"wrote {out}")
+
+
 if __name__ == "__main__":
     arguments = sys.argv[1:]
     if arguments[1:] == ["slices"]:
         slices(arguments[0])
+    elif arguments[1:] == ["groups"]:
+        groups(arguments[0])
     else:
         main(*arguments[:1])

@@ -27,7 +27,9 @@ export function createGridLayout() {
     if (!info || !info.task || !width) return FALLBACK;
     const task = taskInfo(info.task);
     const perLabel = task.matrix === "labels";
-    const classNames = info.class_names || [];
+    // By superclass (class_groups.js), the cards show the groups: their count and names decide the layout.
+    const grouped = runViews.find((r) => r.model?.grouped)?.model ?? null;
+    const classNames = grouped ? grouped.classNames : info.class_names || [];
     // The widest grand total of the shown runs (its column holds the largest number).
     const largest = Math.max(0, ...runViews.map((r) => r.model?.numExamples || 0));
     const totalText = formatCount(largest || 9999);
@@ -37,7 +39,7 @@ export function createGridLayout() {
       const rows = perLabel ? classNames.map((name) => `not ${name}`) : classNames;
       names = {label: widestText(rows, LABEL_FONT), header: widestText([...rows, ...(task.decision === "cutoff" ? ["below cutoff"] : [])], LABEL_FONT)};
     }
-    const classes = perLabel ? 2 : info.num_classes;
+    const classes = perLabel ? 2 : grouped ? classNames.length : info.num_classes;
     // Room for the "below cutoff" column is kept even at cutoff 0, so moving the cutoff keeps the layout.
     const columns = classes + (task.decision === "cutoff" ? 1 : 0);
     const sideMin = SIDE_NAME + SIDE_COLUMN * Math.max(1, tableColumns(state.catalogue, info.task).length);
