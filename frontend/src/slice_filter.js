@@ -6,6 +6,7 @@
 
 import {cacheKey} from "./loader.js";
 import {thresholdParams, stepForRun, taskOf} from "./selection.js";
+import {isAccumulated} from "./tasks.js";
 
 /** The server's limit on `slice` parameters per request (tb_confusion/server/slices_data.py). */
 export const MAX_FILTERS = 8;
@@ -76,9 +77,11 @@ export function sliceText(slice) {
 }
 
 /** The `attributes` route's parameters for `run` at the shown step (the whole step: the picker lists
- * every value), or null. */
+ * every value), or null (no step, or a tag of accumulated per-pixel steps). */
 export function attributesRequest(state, run) {
-  if (!run || !state.tag || state.step === null) return null;
+  // Accumulated per-pixel steps take no attributes (docs/slices.md): nothing to ask.
+  const task = taskOf(state);
+  if (!run || !state.tag || state.step === null || !task || isAccumulated(task)) return null;
   const step = stepForRun(state.steps[run], state.step);
   return step === null ? null : {run, tag: state.tag, step};
 }

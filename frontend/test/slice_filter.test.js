@@ -128,6 +128,8 @@ test("the slices request: at the decision, within the filters on the other attri
   assert.equal("slice" in sliceTableRequest(shown({slice: ["source=web"]}), "train", "source", "accuracy"), false);
   assert.equal(sliceTableRequest(state, "train", null, "accuracy"), null);
   assert.deepEqual(attributesRequest(state, "validation"), {run: "validation", tag: "animals", step: 2});
+  const pixels = shown({tags: {train: {masks: {task: "segmentation", class_names: ["bg", "cat"]}}}, tag: "masks", runs: ["train"]});
+  assert.equal(attributesRequest(pixels, "train"), null, "accumulated steps take no attributes");
 });
 
 test("the picker lists the first run with attributes; no tables for a step stored compact", () => {
