@@ -127,6 +127,9 @@ def accumulate_voc(images, batch, roc_pixels, kernels, c=21, h=512, w=512):
     return {"pixels": pixels, "ours": spent_by[first], "tm_confusion": theirs, "read": read * pixels,
             "tm_roc_per_pixel": roc[0] / roc[1], "roc_pixels": roc[1],
             "update_batch": float(np.median(per_batch[first])), "kernels": spent_by, "load": os.getloadavg()[0],
+            # each kernel at its quickest full batch's rate, the statistic the read is taken with (the
+            # quickest batch): on a shared machine the totals also hold the batches other processes slowed
+            "best_batch": {name: min(times) / (batch * h * w) * pixels for name, times in per_batch.items()},
             "accumulator": accs[first]}
 
 
@@ -329,8 +332,10 @@ def main():
     rows = [[f"Accumulator.update (all sums), {name} kernel", f"{spent:.2f} s", mpx(spent, n),
              f"{spent / voc['ours']:.2f}x, {spent / voc['read']:.1f}x one read"]
             for name, spent in voc["kernels"].items()]
+    rows += [[f"  {name} kernel at its quickest batch's rate (as the read is taken)", f"{spent:.2f} s",
+              mpx(spent, n), f"{spent / voc['read']:.1f}x one read"] for name, spent in voc["best_batch"].items()]
     rows += [
-        ["one read: numpy p.sum()", f"{voc['read']:.3f} s", mpx(voc["read"], n),
+        ["one read: numpy p.sum() (its quickest batch's rate)", f"{voc['read']:.3f} s", mpx(voc["read"], n),
          f"ours ({kernels[0]}) {voc['ours'] / voc['read']:.1f}x slower"],
         ["torchmetrics MulticlassConfusionMatrix.update", f"{voc['tm_confusion']:.2f} s",
          mpx(voc["tm_confusion"], n), f"{voc['tm_confusion'] / voc['ours']:.2f}x ours"
@@ -390,6 +395,10 @@ def main():
         f"| ... and <= 3x one read of the probabilities ({name} kernel) | {spent / voc['read']:.1f}x "
         f"({mpx(spent, n)}, {spent:.2f} s) | numpy `p.sum()` {voc['read']:.3f} s ({mpx(voc['read'], n)}) | "
         f"{goal(spent <= 3 * voc['read'])} |" for name, spent in voc["kernels"].items()]
+    lines += [
+        f"| ... the same at the quickest batch's rate, as the read is taken ({name} kernel) | "
+        f"{spent / voc['read']:.1f}x ({mpx(spent, n)}) | | {goal(spent <= 3 * voc['read'])} |"
+        for name, spent in voc["best_batch"].items()]
     lines += [
         f"| bytes per VOC epoch <= 1 MB | {payload / 1e3:,.0f} kB | raw float16 "
         f"{acc.state.total * 21 * 2 / 1e9:.2f} GB | {goal(payload <= 1e6)} |",
