@@ -4,10 +4,10 @@ tb_confusion.groups.grouped_report and scikit-learn on the labels and argmax pre
 argmax and at a cutoff, whose "below cutoff" column stays its own); a reload keeps the choice; a tag without
 groups shows no control."""
 
+import browser_watch
 import numpy as np
 import pytest
 import sklearn.metrics as sk
-import browser_watch
 from tb_process import serving
 from test_browser_e2e import eventually, expect, number
 

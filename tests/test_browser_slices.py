@@ -7,10 +7,10 @@ and a compact step says slices need exact storage."""
 import re
 import urllib.parse
 
+import browser_watch
 import numpy as np
 import pytest
 import sklearn.metrics as sk
-import browser_watch
 from tb_process import get_json, serving
 from test_browser_e2e import ARTIFACTS, eventually, expect, number
 
@@ -106,7 +106,7 @@ def test_only_this_slice_is_followed_by_every_view_and_kept_on_reload(tensorboar
         expected = sk.confusion_matrix(y[keep], p[keep].argmax(1), labels=range(len(CLASSES))).tolist()
         report = route(base_url, "report", run=run, tag="digits", step=2, slice="source=scan")
         assert report["confusion_matrix"] == expected
-        eventually(lambda: matrix_on_page(panel, run), expected, timeout=20)
+        eventually(lambda run=run: matrix_on_page(panel, run), expected, timeout=20)
         assert summary_value(panel, "accuracy", column) == f"{sk.accuracy_score(y[keep], p[keep].argmax(1)):.4f}"
         assert summary_value(panel, "accuracy", column) == f"{report['metrics']['accuracy']:.4f}"
         f1 = sk.f1_score(y[keep], p[keep].argmax(1), average="macro")
@@ -177,7 +177,7 @@ def test_the_slice_table_equals_the_slices_route_and_a_row_selects_its_slice(ten
                            re.sub("^-", "\u2212", f"{r['gap']:+.4f}")]} for r in answer["slices"]]
     eventually(lambda: table_rows(table), expected, timeout=20)
     # scikit-learn on each subset, and the hostile value's row: small (12 examples), greyed, last, text
-    y, p, ids, source, _ = data("validation", 2)
+    y, p, _, source, _ = data("validation", 2)
     for row in answer["slices"]:
         keep = source == row["value"]
         assert row["metric_value"] == pytest.approx(sk.f1_score(y[keep], p[keep].argmax(1), average="macro"))
