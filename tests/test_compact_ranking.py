@@ -113,3 +113,22 @@ def test_the_packed_sort_sorts_as_argsort_does(seed, n, classes, levels):
         assert np.array_equal(np.sort(order), np.arange(n))
     keys, order = ranking._sorted_with_order(composite.copy(), classes)
     assert np.array_equal(order, np.argsort(composite, kind="stable"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 400), c=st.integers(3, 30),
+       levels=st.sampled_from([2, 5, 1000]))
+def test_integral_areas_equal_the_ranked_areas_bit_for_bit(seed, n, c, levels):
+    """Unweighted steps take their areas from the positives' groups alone (compact.ranking.integral_areas):
+    the same bits as ranking every entry, ties between positives, exact negatives and bins included."""
+    from tb_confusion.compact import ranking
+
+    labels, p, _ = quantized(seed, n, c, levels, False)
+    _, compact = both(labels, p, None)
+    statistics = statistics_of(compact)
+    entries = statistics._entries()
+    want = ranking.rank(entries, c, thresholds=False).areas()
+    got = ranking.integral_areas(entries, c)
+    for w, g in zip(want, got):
+        assert np.array_equal(w, g, equal_nan=True), (w, g)
+    assert np.array_equal(statistics.ranking_areas()[1], want[1])

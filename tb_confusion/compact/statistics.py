@@ -67,9 +67,13 @@ class CompactStatistics(Statistics):
         one-vs-rest counts at once (compact.ranking.Ranked.areas), memoized. Uses the class counts when
         they are built, else ranks without keeping them (an `epochs` table needs only these areas)."""
         def compute():
-            ranked = self.__dict__.get("_ranked") or compact_ranking.rank(
-                self._entries(), len(self.class_names), thresholds=False)
-            return ranked.areas()
+            ranked = self.__dict__.get("_ranked")
+            if ranked is not None:
+                return ranked.areas()
+            entries = self._entries()
+            if entries.integral:  # the same numbers from the positives' groups alone (~2x less work)
+                return compact_ranking.integral_areas(entries, len(self.class_names))
+            return compact_ranking.rank(entries, len(self.class_names), thresholds=False).areas()
 
         return self.memo(("ranking_areas",), compute)
 
