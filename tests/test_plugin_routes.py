@@ -181,7 +181,7 @@ def test_tags_lists_every_run_and_tag(client):
     assert set(tags) == {"train", "validation"}
     digits = tags["validation"]["digits"]
     assert digits == {
-        "task": "multiclass", "class_names": ["a", "b", "c", EVIL], "num_classes": 4,
+        "task": "multiclass", "class_names": ["a", "b", "c", EVIL], "num_classes": 4, "class_groups": [],
         "num_steps": 3, "max_step": 2, "description": "four classes", "has_media": False,
     }
     assert tags["train"]["binary"]["task"] == "binary"

@@ -190,3 +190,16 @@ def test_epochs_answer_a_step_without_the_slice_value_with_null_and_why(served):
     by_step = {entry["step"]: entry for entry in answer}
     assert by_step[4]["metrics"] is not None
     assert by_step[1]["metrics"] is None and "fax" in by_step[1]["error"]
+
+
+def test_the_attributes_of_a_per_pixel_step_are_none_and_slicing_it_is_refused(tmp_path):
+    rng = np.random.default_rng(3)
+    accumulator = tbc.Accumulator("pixels", task="segmentation", class_names=["bg", "cat", "dog"])
+    accumulator.update(rng.integers(0, 3, (2, 4, 4)), rng.dirichlet(np.ones(3), (2, 4, 4)).astype(np.float32))
+    with EventWriter(str(tmp_path / "seg")) as writer:
+        writer.add_summary(accumulator.summary_pb(), 1)
+    client = make_client(tmp_path)
+    answer = ok(client, "attributes", run="seg", tag="pixels")
+    assert answer["attributes"] == [] and answer["sliceable"] is False
+    status_code, body = get(client, "report", run="seg", tag="pixels", slice="source=web")
+    assert status_code in (404, 422) and "error" in body, body

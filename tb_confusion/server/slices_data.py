@@ -55,7 +55,7 @@ def attributes(statistics, chosen=()):
         "sliceable": sliceable,
         "attributes": [{"name": a.name, "kind": a.kind, "values": list(a.values),
                         "filters": [f"{a.name}={a.text(v)}" for v in a.values], "counts": a.counts().tolist()}
-                       for a in record.slice_attributes or ()],
+                       for a in getattr(record, "slice_attributes", None) or ()],  # per-pixel steps have none
     }
 
 
