@@ -53,6 +53,21 @@ def _gate(text):
     return metric, value
 
 
+def add_step_arguments(parser):
+    """--run, --tag, --step (which steps) and --threshold, --thresholds, --cutoff (the decision): the options
+    every subcommand that reports on chosen steps shares."""
+    parser.add_argument("--run", help="only this run (default: every run)")
+    parser.add_argument("--tag", help="only this tag (default: every tb_confusion tag)")
+    parser.add_argument("--step", type=_step, default="latest", metavar="N|latest|all",
+                        help="which step of each tag (default: latest)")
+    parser.add_argument("--threshold", type=cli_types.unit_interval("--threshold"), metavar="T",
+                        help="binary decision threshold, and every label's for multilabel (default 0.5)")
+    parser.add_argument("--thresholds", type=cli_types.thresholds, metavar="T1,T2,...",
+                        help="multilabel: one threshold per label")
+    parser.add_argument("--cutoff", type=cli_types.unit_interval("--cutoff"), metavar="T",
+                        help="multiclass: rows whose top probability is below T go to a 'below cutoff' column")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="tb-confusion", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -62,16 +77,7 @@ def build_parser():
                     "Exit status: 0 ok, 1 a --fail-under gate failed, 2 bad arguments or missing data.")
     report.add_argument("logdir", metavar="LOGDIR", help="a TensorBoard logdir (local path or any URL "
                         "TensorBoard's file layer reads)")
-    report.add_argument("--run", help="only this run (default: every run)")
-    report.add_argument("--tag", help="only this tag (default: every tb_confusion tag)")
-    report.add_argument("--step", type=_step, default="latest", metavar="N|latest|all",
-                        help="which step of each tag (default: latest)")
-    report.add_argument("--threshold", type=cli_types.unit_interval("--threshold"), metavar="T",
-                        help="binary decision threshold, and every label's for multilabel (default 0.5)")
-    report.add_argument("--thresholds", type=cli_types.thresholds, metavar="T1,T2,...",
-                        help="multilabel: one threshold per label")
-    report.add_argument("--cutoff", type=cli_types.unit_interval("--cutoff"), metavar="T",
-                        help="multiclass: rows whose top probability is below T go to a 'below cutoff' column")
+    add_step_arguments(report)
     report.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     report.add_argument("--curves", action="store_true", help="json: add downsampled ROC and PR curves")
     report.add_argument("--cost-fp", type=cli_types.nonnegative("--cost-fp"), default=1.0, metavar="C",

@@ -35,16 +35,7 @@ def add_parser(commands):
                         metavar="K", help=f"slices under K examples are marked small (default {slices.DEFAULT_MIN_SIZE})")
     parser.add_argument("--slice", type=cli._slice, action="append", default=[], metavar="NAME=VALUE",
                         help="first keep only the examples whose attribute NAME is VALUE (repeat to intersect)")
-    parser.add_argument("--run", help="only this run (default: every run)")
-    parser.add_argument("--tag", help="only this tag (default: every tb_confusion tag)")
-    parser.add_argument("--step", type=cli._step, default="latest", metavar="N|latest|all",
-                        help="which step of each tag (default: latest)")
-    parser.add_argument("--threshold", type=cli_types.unit_interval("--threshold"), metavar="T",
-                        help="binary decision threshold, and every label's for multilabel (default 0.5)")
-    parser.add_argument("--thresholds", type=cli_types.thresholds, metavar="T1,T2,...",
-                        help="multilabel: one threshold per label")
-    parser.add_argument("--cutoff", type=cli_types.unit_interval("--cutoff"), metavar="T",
-                        help="multiclass: rows whose top probability is below T go to a 'below cutoff' column")
+    cli.add_step_arguments(parser)
     parser.add_argument("--beta", type=cli_types.nonnegative("--beta"), default=1.0, metavar="B",
                         help="the F-beta's beta for fbeta (default 1: F1)")
     parser.add_argument("--reports", action="store_true",
