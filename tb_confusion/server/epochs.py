@@ -38,18 +38,21 @@ def series(source, tables, where, run, tag, plugin_data, options, filters=()):
     def step_key(ref):
         return provider.record_key(experiment_id, run, tag, ref) + (filters,)
 
-    def cache_key(ref):
-        return ("table",) + step_key(ref) if supported else ("epoch", step_key(ref), tuple(sorted(options.items())))
+    def table_key(ref):
+        return ("table",) + step_key(ref)
+
+    def entry_key(ref):
+        return ("epoch", step_key(ref), tuple(sorted(options.items())))
 
     def metrics(ref):
         if supported:
-            table = tables.get_or_compute(cache_key(ref), lambda: decision_table.DecisionTable(statistics(ref)),
+            table = tables.get_or_compute(table_key(ref), lambda: decision_table.DecisionTable(statistics(ref)),
                                           decision_table.DecisionTable.nbytes)
             try:
                 return table.headline(**decision)  # well under a millisecond: not worth a cache entry
             except decision_table.Unsupported:
                 pass
-        return tables.get_or_compute(("epoch", step_key(ref), tuple(sorted(options.items()))),
+        return tables.get_or_compute(entry_key(ref),
                                      lambda: panel_data.epoch_metrics(build_report(statistics(ref), **options)))
 
     def entry(ref):
@@ -63,6 +66,7 @@ def series(source, tables, where, run, tag, plugin_data, options, filters=()):
     refs = list(source.steps(ctx, experiment_id, run, tag))
     # Only steps not yet in the cache go to the two threads: under many clients, a request whose steps are all
     # cached answers on its own thread instead of queueing behind others' decodes in the shared pool.
-    missing = [i for i, ref in enumerate(refs) if cache_key(ref) not in tables]
+    cached = table_key if supported else entry_key
+    missing = [i for i, ref in enumerate(refs) if cached(ref) not in tables]
     answered = dict(zip(missing, _STEPS.map(entry, [refs[i] for i in missing]))) if len(missing) > 1 else {}
     return [answered[i] if i in answered else entry(ref) for i, ref in enumerate(refs)]
