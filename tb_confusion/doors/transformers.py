@@ -259,9 +259,10 @@ class ConfusionMatrixCallback(TrainerCallback):
         return self.example_ids.get(_dataset_name(prefix))
 
     def _attributes_for(self, prefix):
-        if self.attributes is None or not self.attributes[0]:
-            return None if self.attributes is None else self.attributes[1]
-        return self.attributes[1].get(_dataset_name(prefix))
+        if self.attributes is None:
+            return None
+        per_dataset, given = self.attributes
+        return given.get(_dataset_name(prefix)) if per_dataset else given
 
     def _writer_for(self, args):
         base = self._base_dir(args)
