@@ -7,6 +7,7 @@ docs/many_classes_groups.png from a synthetic many-class run
     .venv/bin/python docs/make_screenshot.py demo_logs_many groups
 """
 
+import contextlib
 import os
 import shutil
 import sys
@@ -18,13 +19,21 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from tb_process import running_tensorboard  # noqa: E402
 
 
-def main(logdir="demo_logs", tag="three_vs_rest", out=os.path.join(HERE, "screenshot.png")):
+@contextlib.contextmanager
+def _panel(logdir, *, height):
+    """(page, the panel's frame locator) of headless Chromium on the Confusion tab of a tensorboard serving
+    `logdir`, 1400 px wide and `height` high."""
     with running_tensorboard(logdir) as base_url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        page = browser.new_page(viewport={"width": 1400, "height": height})
         page.goto(base_url + "/#tb_confusion")
-        panel = page.frame_locator("iframe")
+        yield page, page.frame_locator("iframe")
+        browser.close()
+
+
+def main(logdir="demo_logs", tag="three_vs_rest", out=os.path.join(HERE, "screenshot.png")):
+    with _panel(logdir, height=1500) as (page, panel):
         panel.locator(".run-card .cell").first.wait_for(timeout=30_000)
         panel.locator("#tag-select").select_option(tag)
         page.wait_for_timeout(1500)
@@ -35,18 +44,12 @@ def main(logdir="demo_logs", tag="three_vs_rest", out=os.path.join(HERE, "screen
         panel.locator(".run-card .cell").nth(6).click()  # validation's false negatives: their examples
         page.wait_for_timeout(1500)
         page.screenshot(path=out)
-        browser.close()
     print(f"wrote {out}")
 
 
 def slices(logdir="demo_logs", out=os.path.join(HERE, "slices.png")):
     """The digits runs (train, validation) sliced to thick strokes, the Slices card by stroke under them."""
-    with running_tensorboard(logdir) as base_url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(base_url + "/#tb_confusion")
-        panel = page.frame_locator("iframe")
+    with _panel(logdir, height=1000) as (page, panel):
         panel.locator(".run-card .cell").first.wait_for(timeout=30_000)
         panel.locator("#tag-select").select_option("digits")
         page.wait_for_timeout(1500)
@@ -61,18 +64,12 @@ def slices(logdir="demo_logs", out=os.path.join(HERE, "slices.png")):
         page.set_viewport_size({"width": 1400, "height": int(height) + 60})
         page.wait_for_timeout(800)
         page.screenshot(path=out, clip={"x": 0, "y": 60, "width": 1400, "height": int(height)})
-        browser.close()
     print(f"wrote {out}")
 
 
 def groups(logdir="demo_logs_many", out=os.path.join(HERE, "many_classes_groups.png")):
     """The synthetic many-class run's card grouped by superclass, with its per-group table."""
-    with running_tensorboard(logdir) as base_url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1300})
-        page.goto(base_url + "/#tb_confusion")
-        panel = page.frame_locator("iframe")
+    with _panel(logdir, height=1300) as (page, panel):
         panel.locator('#group-by button[data-value="groups"]').wait_for(timeout=30_000)  # 200 classes: a canvas
         page.wait_for_timeout(1000)
         panel.locator('#group-by button[data-value="groups"]').click()
@@ -81,7 +78,6 @@ def groups(logdir="demo_logs_many", out=os.path.join(HERE, "many_classes_groups.
         box = frame.evaluate("(() => { const r = document.querySelector('.run-card').getBoundingClientRect();"
                              " return [r.bottom]; })()")
         page.screenshot(path=out, clip={"x": 0, "y": 60, "width": 1400, "height": min(1240, int(box[0]) + 16)})
-        browser.close()
     print(f"wrote {out}")
 
 
