@@ -2,9 +2,6 @@
 matrix and metrics (tb_confusion.groups) equal to scikit-learn's on labels mapped to groups."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -15,13 +12,13 @@ from sklearn import metrics as sk
 import tb_confusion as tbc
 from _metrics_cases import close
 from hostile import steps as hostile_steps, summary as hostile_summary
+from test_cli import run as _cli  # `tb-confusion report ARGS...` in a process: (status, stdout, stderr)
 from tb_confusion import errors, groups
 from tb_confusion.report import build_report
 from tb_confusion.statistics import Statistics
 from tb_confusion.storage import _proto, metadata, payload
 from tb_confusion.storage.events import EventWriter
 
-SCRIPT = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
 NAMES = ["cat", "dog", "wolf", "trout", "shark"]
 GROUPS = ["mammal", "mammal", "mammal", "fish", "fish"]
 
@@ -280,9 +277,6 @@ def test_the_keras_callback_takes_and_checks_class_groups(tmp_path):
 
 # -- CLI --------------------------------------------------------------------------------------------------------
 
-def _cli(*args):
-    result = subprocess.run([SCRIPT, "report", *map(str, args)], capture_output=True, text=True, timeout=120)
-    return result.returncode, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
