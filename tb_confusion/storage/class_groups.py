@@ -9,6 +9,7 @@ A writer takes either a sequence with one group name per class, in class_names o
 from collections.abc import Mapping
 
 from tb_confusion.errors import BadArgument, Unreadable
+from tb_confusion.storage import validation  # validation imports this module: its brief is looked up per call
 
 TASK = "multiclass"  # the only task with groups: one true and one predicted class per example
 
@@ -28,11 +29,11 @@ def prepare(class_groups, class_names, task):
         return _from_mapping(class_groups, class_names)
     if isinstance(class_groups, (str, bytes)) or not hasattr(class_groups, "__len__"):
         raise BadArgument(f"class_groups must be a sequence of group names (one per class) or a dict "
-                          f"{{group: [class names]}}; got {_brief(class_groups)}")
+                          f"{{group: [class names]}}; got {validation.brief(class_groups)}")
     groups = list(class_groups)
     if len(groups) != len(class_names):
         raise BadArgument(f"class_groups must have {len(class_names)} entries (one group per class); got "
-                          f"{len(groups)}: {_brief(groups)}")
+                          f"{len(groups)}: {validation.brief(groups)}")
     for k, group in enumerate(groups):
         _check_name(group, f"class_groups[{k}] (the group of class {class_names[k]!r})")
     return [str(group) for group in groups]
@@ -44,27 +45,27 @@ def _from_mapping(mapping, class_names):
     for group, members in mapping.items():
         _check_name(group, "class_groups keys")
         if isinstance(members, (str, bytes)) or not hasattr(members, "__iter__"):
-            raise BadArgument(f"class_groups[{group!r}] must be a list of class names; got {_brief(members)}")
+            raise BadArgument(f"class_groups[{group!r}] must be a list of class names; got {validation.brief(members)}")
         members = list(members)
         if not members:
             raise BadArgument(f"class_groups[{group!r}] holds no class; every group needs one or more")
         for name in members:
             k = index.get(name) if isinstance(name, str) else None
             if k is None:
-                raise BadArgument(f"class_groups[{group!r}] names {_brief(name)}, which is not one of the class "
-                                  f"names {_brief(list(class_names))}")
+                raise BadArgument(f"class_groups[{group!r}] names {validation.brief(name)}, which is not one of the class "
+                                  f"names {validation.brief(list(class_names))}")
             if groups[k] is not None:
                 raise BadArgument(f"class_groups puts class {name!r} in two groups: {groups[k]!r} and {group!r}")
             groups[k] = str(group)
     missing = [name for name, group in zip(class_names, groups) if group is None]
     if missing:
-        raise BadArgument(f"class_groups must put every class in a group; {len(missing)} in none: {_brief(missing)}")
+        raise BadArgument(f"class_groups must put every class in a group; {len(missing)} in none: {validation.brief(missing)}")
     return groups
 
 
 def _check_name(value, what):
     if not isinstance(value, str) or not value.strip():
-        raise BadArgument(f"{what} must be non-empty strings; got {_brief(value)}")
+        raise BadArgument(f"{what} must be non-empty strings; got {validation.brief(value)}")
 
 
 def check_stored(plugin_data):
@@ -84,8 +85,3 @@ def check_stored(plugin_data):
         if not group.strip():
             raise Unreadable(f"tb_confusion metadata has an empty class_groups name for class {k} "
                              f"({names[k]!r})")
-
-
-def _brief(value, limit=60):
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
