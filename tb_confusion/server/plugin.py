@@ -106,7 +106,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         options = _report_options(request, with_curves=True)
         step = self._step(request)
         _check_thresholds(options, step.plugin_data)
-        key = ("report", provider.record_key(*step.where[1:], step.ref), step.filters, tuple(sorted(options.items())))
+        key = ("report", step.key, tuple(sorted(options.items())))
 
         def compute():
             report = build_report(step.statistics(), **options)
@@ -117,7 +117,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     @json_route
     def _serve_stats(self, request):
         step = self._step(request)
-        key = ("stats", provider.record_key(*step.where[1:], step.ref), step.filters)
+        key = ("stats", step.key)
 
         def compute():
             statistics = step.statistics()
@@ -180,8 +180,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         step = self._step(request)
         c = len(step.plugin_data.class_names)
         class_index = json_http.integer(request, "class", high=c - 1)
-        key = ("calibration", provider.record_key(*step.where[1:], step.ref), step.filters, n_bins, strategy,
-               class_index, temperature)
+        key = ("calibration", step.key, n_bins, strategy, class_index, temperature)
 
         def compute():
             return json_http.encode(calibration_data.answer(step.statistics(), n_bins=n_bins, strategy=strategy,
@@ -214,8 +213,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         table_options = slices_data.table_options(request)
         step = self._step(request)
         _check_thresholds(options, step.plugin_data)
-        key = ("slices", provider.record_key(*step.where[1:], step.ref), step.filters,
-               tuple(sorted(table_options.items())), tuple(sorted(options.items())))
+        key = ("slices", step.key, tuple(sorted(table_options.items())), tuple(sorted(options.items())))
 
         def compute():
             return json_http.encode(slices_data.table(step.statistics(), step.filters, table_options, options))
@@ -256,6 +254,8 @@ class _Step:
     def __init__(self, source, where, ref, plugin_data, filters=()):
         self.where, self.ref, self.plugin_data, self.filters = where, ref, plugin_data, filters
         self._source = source
+        # what a cached answer of this step depends on besides the route's own options: the step and the slice
+        self.key = (provider.record_key(*where[1:], ref), filters)
 
     def statistics(self):
         """The step's Statistics, or those of its `slice` filters' examples (both cached by the source)."""
