@@ -10,7 +10,6 @@ Statistics, so a step served to the panel is sorted once however many of them as
 another storage kind (binned or accumulated counts) plugs in by providing the same attributes.
 """
 
-import functools
 import threading
 
 import numpy as np
@@ -18,6 +17,30 @@ import numpy as np
 from tb_confusion import metrics, tasks
 from tb_confusion.errors import BadArgument
 from tb_confusion.metrics._checks import check_weights
+
+
+class built_once:
+    """`functools.cached_property` with a lock per instance and attribute: Python 3.11's holds one lock per
+    attribute for every instance of the class, so twenty requests for twenty different steps' class counts
+    would sort one step at a time. Built once per instance; later reads are plain attribute lookups."""
+
+    def __init__(self, build):
+        self.build = build
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        held = instance.__dict__
+        if self.name in held:
+            return held[self.name]
+        with held.setdefault("_lock " + self.name, threading.Lock()):  # setdefault: atomic, one lock wins
+            if self.name not in held:
+                held[self.name] = self.build(instance)
+            return held[self.name]
 
 
 class Statistics:
@@ -56,7 +79,11 @@ class Statistics:
             value = self._memo[key] = compute()
             return value
 
-    @functools.cached_property
+    def memoized(self):
+        """A copy of what `memo` holds so far (key -> value): what a cache keeps of a step it evicts."""
+        return dict(self._memo)
+
+    @built_once
     def class_counts(self):
         """[metrics.BinaryCounts] per class, one-vs-rest, as the task ranks each class."""
         with _SORTS:
@@ -67,7 +94,7 @@ class Statistics:
         over its sorted counts instead of a pass over the examples."""
         return metrics.counts_at(self.class_counts[k], threshold)
 
-    @functools.cached_property
+    @built_once
     def top(self):
         """(argmax class [N], its probability [N]) of each example."""
         return metrics.top_class(self.probabilities)

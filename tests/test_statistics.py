@@ -103,3 +103,32 @@ def test_a_new_threshold_recomputes_only_what_moves_with_it(sorts, monkeypatch):
     assert second["metrics"]["roc_auc"] == first["metrics"]["roc_auc"]
     assert second["confusion_matrix"] != first["confusion_matrix"]
     assert second == build_report(_binary(), threshold=0.25)  # the same answer as a fresh step's
+
+
+def test_parts_of_different_steps_are_built_at_the_same_time(monkeypatch):
+    """A server sorts two steps on two threads at once: building one step's `top` must not wait for another
+    step's (functools.cached_property on Python 3.11 holds one lock for every instance)."""
+    import threading
+
+    first_started, second_done = threading.Event(), threading.Event()
+    top_class, overlapped = metrics.top_class, []
+
+    def slow_for_the_first(probabilities):
+        if not first_started.is_set():
+            first_started.set()
+            overlapped.append(second_done.wait(5))  # False when the second step's top waited for this one
+        return top_class(probabilities)
+
+    monkeypatch.setattr(metrics, "top_class", slow_for_the_first)
+    rng = np.random.default_rng(1)
+    steps = [Statistics(Record("multiclass", rng.integers(0, 3, 50), rng.dirichlet(np.ones(3), 50), ["a", "b", "c"]))
+             for _ in range(2)]
+    first = threading.Thread(target=lambda: steps[0].top)
+    first.start()
+    assert first_started.wait(10)
+    second = steps[1].top  # on this thread, while the first build is still running
+    second_done.set()
+    first.join(10)
+    assert overlapped == [True]
+    np.testing.assert_array_equal(second[0], top_class(steps[1].probabilities)[0])
+    assert steps[0].top is steps[0].top  # built once, then a plain lookup

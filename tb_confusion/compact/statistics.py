@@ -3,13 +3,12 @@ probability as an exact step has them (so the matrix, cutoff matrix, cells, deci
 top-1 calibration run unchanged), the true class's probability and rank for log loss and top-k, and
 one-vs-rest counts that are exact for positives, argmax and runner-up entries and binned for the rest."""
 
-import functools
-
 import numpy as np
 
 from tb_confusion.compact import facts as compact_facts
 from tb_confusion.compact import ranking as compact_ranking
 from tb_confusion.errors import NotStored
+from tb_confusion import statistics as step_statistics
 from tb_confusion.statistics import Statistics
 from tb_confusion import tasks
 from tb_confusion.metrics._checks import check_weights
@@ -39,7 +38,7 @@ class CompactStatistics(Statistics):
             "every class's probability of each example. It keeps each example's top two classes, the true "
             "class's probability and rank, and per class a histogram of the other probabilities")
 
-    @functools.cached_property
+    @step_statistics.built_once
     def top(self):
         return self.facts.pred.astype(np.int64), self.facts.top
 
@@ -51,7 +50,7 @@ class CompactStatistics(Statistics):
     def true_ranks(self):
         return self.facts.true_rank
 
-    @functools.cached_property
+    @step_statistics.built_once
     def class_counts(self):
         """[BinaryCounts] per class: positives, argmax and runner-up negatives at their own scores, the
         other negatives at their bins' centers (views of one sort of every class's entries: compact.ranking)."""
@@ -97,7 +96,7 @@ class CompactStatistics(Statistics):
     def _entries(self):
         return compact_ranking.entries(self.facts, self.labels, self.weights)
 
-    @functools.cached_property
+    @step_statistics.built_once
     def _ranked(self):
         return compact_ranking.rank(self._entries(), len(self.class_names))
 

@@ -182,7 +182,7 @@ class RecordSource:
         """The steps cache evicted `value`: keep its small memoized numbers (see the class docstring)."""
         if key[0] != "statistics":
             return
-        memo = dict(getattr(value, "_memo", None) or {})  # a copy: a request may still be adding to it
+        memo = value.memoized()  # a copy: a request may still be adding to it
         kept, total = {}, 0
         for name, number in memo.items():
             size = cache_sizeof(number)
