@@ -30,8 +30,9 @@ from tb_confusion.tasks import multiclass
 HEADLINE = catalogue.keys(headline=True)
 RATIOS = m.per_class.RATIOS
 # the matrix-wide numbers from its sums (Sums), by the formulas metrics' matrix functions use
+# (each of a stack of matrices at once: arrays [S], NaN where the report says None)
 FROM_SUMS = {
-    "accuracy": lambda s: m.per_class.accuracy_of_sums(s.correct.sum(), s.total),
+    "accuracy": lambda s: m.per_class.accuracy_of_sums(s.correct.sum(axis=-1), s.total),
     "balanced_accuracy": lambda s: m.per_class.balanced_accuracy_of_sums(s.correct, s.true),
     "cohen_kappa": lambda s: m.agreement.kappa_of_sums(*s.square()),
     "mcc": lambda s: m.agreement.mcc_of_sums(*s.square())[0],  # 0.0 when undefined, as in the report
@@ -82,27 +83,9 @@ class DecisionTable:
 
     def headline(self, *, threshold=None, cutoff=None, beta=1.0):
         """{key: number or None} for every headline metric of the catalogue, as
-        `catalogue.headline(build_report(statistics, threshold=..., cutoff=...)["metrics"][key])`.
-
-        Only the headline numbers are computed, each by the report's own formula (metrics.per_class's
-        ratios, metrics.accuracy, ...): an `epochs` request evaluates this once per step."""
-        sums = self.sums(threshold=threshold, cutoff=cutoff)
-        counts = sums.class_counts()
-        out = dict(self._fixed)
-        for key in HEADLINE:
-            if key in out:
-                continue
-            if self.task not in catalogue.BY_KEY[key].tasks:  # e.g. frequency-weighted IoU: segmentation only
-                out[key] = None
-            elif key in RATIOS:
-                values, _ = m.per_class.divide(*RATIOS[key](*counts))
-                # catalogue.headline: the positive class's value for binary, else the macro average
-                out[key] = float(values[self.positive_class]) if self.task == "binary" else float(np.mean(values))
-            elif key in FROM_SUMS:
-                out[key] = FROM_SUMS[key](sums)
-            else:
-                raise Unsupported(f"the decision table cannot compute headline metric {key!r}")
-        return jsonable({key: out[key] for key in HEADLINE})
+        `catalogue.headline(build_report(statistics, threshold=..., cutoff=...)["metrics"][key])`
+        (`headlines` of this one table)."""
+        return headlines([self], threshold=threshold, cutoff=cutoff, beta=beta)[0]
 
     def matrix(self, *, threshold=None, cutoff=None):
         """The confusion matrix at the decision, as build_report makes it: binary 2x2 at `threshold`
@@ -180,20 +163,58 @@ class Sums(NamedTuple):
         m = np.asarray(matrix)
         return cls(np.diagonal(m[:, : m.shape[0]]).copy(), m.sum(axis=1), m.sum(axis=0), m.sum())
 
+    @classmethod
+    def stack(cls, many):
+        """The Sums of several matrices of one shape as one: every field gains a leading axis [S, ...]."""
+        return cls(*(np.stack(field) for field in zip(*many)))
+
     def class_counts(self):
-        """(tp, fp, fn, tn) per class, as metrics.class_counts of the matrix."""
+        """(tp, fp, fn, tn) per class, as metrics.class_counts of the matrix (of each matrix when stacked)."""
         tp = self.correct
-        fp = self.predicted[: len(tp)] - tp
+        fp = self.predicted[..., : tp.shape[-1]] - tp
         fn = self.true - tp
-        return tp, fp, fn, self.total - tp - fp - fn
+        return tp, fp, fn, np.asarray(self.total)[..., None] - tp - fp - fn
 
     def square(self):
         """(trace, row sums, column sums) in float64 of the matrix made square (metrics.agreement.square:
         an empty "below cutoff" row), for kappa_of_sums and mcc_of_sums."""
         true = self.true.astype(np.float64)
-        if len(self.predicted) > len(true):
-            true = np.append(true, np.zeros(len(self.predicted) - len(true)))
-        return self.correct.sum(dtype=np.float64), true, self.predicted.astype(np.float64)
+        extra = self.predicted.shape[-1] - true.shape[-1]
+        if extra:
+            true = np.concatenate([true, np.zeros(true.shape[:-1] + (extra,))], axis=-1)
+        return self.correct.sum(axis=-1, dtype=np.float64), true, self.predicted.astype(np.float64)
+
+
+def headlines(tables, *, threshold=None, cutoff=None, beta=1.0):
+    """[DecisionTable.headline(...)] of each table: the numbers that move with the decision computed for
+    every step of a stack at once (one numpy call per metric instead of one per metric and step: an `epochs`
+    request over a hundred steps spent most of its time in those calls)."""
+    out = [None] * len(tables)
+    alike = {}  # tables whose matrices stack: same task, classes and positive class
+    for i, table in enumerate(tables):
+        alike.setdefault((table.task, len(table.class_names), table.positive_class), []).append(i)
+    for (task, _, positive_class), members in alike.items():
+        sums = Sums.stack([tables[i].sums(threshold=threshold, cutoff=cutoff) for i in members])
+        counts = sums.class_counts()
+        moving = {}
+        for key in HEADLINE:
+            if key in tables[members[0]]._fixed:
+                continue
+            if task not in catalogue.BY_KEY[key].tasks:  # e.g. frequency-weighted IoU: segmentation only
+                moving[key] = np.full(len(members), np.nan)
+            elif key in RATIOS:
+                values, _ = m.per_class.divide(*RATIOS[key](*counts))
+                # catalogue.headline: the positive class's value for binary, else the macro average
+                moving[key] = values[:, positive_class] if task == "binary" else np.mean(values, axis=1)
+            elif key in FROM_SUMS:
+                moving[key] = FROM_SUMS[key](sums)
+            else:
+                raise Unsupported(f"the decision table cannot compute headline metric {key!r}")
+        for row, i in enumerate(members):
+            numbers = dict(tables[i]._fixed)
+            numbers.update((key, None if np.isnan(values[row]) else float(values[row])) for key, values in moving.items())
+            out[i] = jsonable({key: numbers[key] for key in HEADLINE})
+    return out
 
 
 def threshold_free(statistics):

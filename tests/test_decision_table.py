@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tb_confusion.decision_table import DecisionTable, supports
+from tb_confusion.decision_table import DecisionTable, headlines, supports
 from tb_confusion.report import build_report
 from tb_confusion.server import panel_data
 from tb_confusion.statistics import Statistics, of as statistics_of
@@ -60,6 +60,23 @@ def test_headline_numbers_equal_the_reports_at_every_decision(case):
         expected = panel_data.epoch_metrics(report)
         got = table.headline(**options)
         assert got == (expected if record.weights is None else _close(expected)), (decision, options)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(steps(), min_size=1, max_size=6), st.sampled_from([None, 0.0, 0.3, 0.5, 0.9]))
+def test_the_headlines_of_many_steps_at_once_equal_each_steps_report(cases, decision):
+    """What `epochs` sends: every step's numbers computed in one stack (steps of either task and of several class
+    counts mixed, as a run whose tags changed would hand over) equal each step's own report."""
+    records = [record for record, _ in cases]
+    options = [{} if decision is None else {"threshold" if r.task == "binary" else "cutoff": decision} for r in records]
+    binary = {} if decision is None else {"threshold": decision}
+    multiclass = {} if decision is None else {"cutoff": decision}
+    tables = [DecisionTable(Statistics(record)) for record in records]
+    got = {"binary": headlines([t for t in tables if t.task == "binary"], **binary),
+           "multiclass": headlines([t for t in tables if t.task == "multiclass"], **multiclass)}
+    for record, option in zip(records, options):
+        expected = panel_data.epoch_metrics(build_report(Statistics(record), **option))
+        assert got[record.task].pop(0) == (expected if record.weights is None else _close(expected))
 
 
 def test_the_table_is_a_few_bytes_per_example():

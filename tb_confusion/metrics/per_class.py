@@ -113,7 +113,10 @@ def accuracy(matrix):
 
 
 def accuracy_of_sums(correct, total):
-    """accuracy from the matrix's trace and total."""
+    """accuracy from the matrix's trace and total; of many matrices at once (arrays [S]: NaN where total is 0)."""
+    if np.ndim(total):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(total != 0, correct / np.where(total != 0, total, 1), np.nan)
     return float(correct / total) if total else None
 
 
@@ -124,7 +127,17 @@ def balanced_accuracy(matrix):
 
 
 def balanced_accuracy_of_sums(correct, true_sum):
-    """balanced_accuracy from the matrix's diagonal [C] and row sums [C]."""
+    """balanced_accuracy from the matrix's diagonal [C] and row sums [C]; of many matrices at once from
+    [S, C] arrays (values [S], NaN where no class has true support)."""
+    if np.ndim(true_sum) == 2:
+        present = true_sum != 0
+        every = present.all(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.mean(correct / true_sum, axis=1)  # the same sum as below when every class is present
+        for row in np.flatnonzero(~every):
+            value = balanced_accuracy_of_sums(correct[row], true_sum[row])
+            values[row] = np.nan if value is None else value
+        return values
     present = true_sum != 0
     if not present.any():
         return None
