@@ -143,10 +143,12 @@ def test_ece_mce_and_adaptive_ece_equal_netcal(task, n, n_bins, seed):
 
 
 def _adaptive_ece_by_definition(confidence, outcome, n_bins):
-    """Equal-mass bins written out: edges at the confidences' quantiles (0 and 1 outside), then
-    sum over bins of (share of examples) x |accuracy - mean confidence|."""
+    """Equal-mass bins written out: edges at the confidences' quantiles (0 and 1 outside) in the
+    confidences' own precision (as every edge: see calibration.bins), then sum over bins of (share of
+    examples) x |accuracy - mean confidence|."""
     c = np.asarray(confidence, dtype=np.float64)
-    edges = np.quantile(np.asarray(confidence), np.linspace(0, 1, n_bins + 1)).astype(np.float64)
+    stored = np.asarray(confidence).dtype
+    edges = np.quantile(np.asarray(confidence), np.linspace(0, 1, n_bins + 1)).astype(stored).astype(np.float64)
     edges[0], edges[-1] = 0.0, 1.0
     total = 0.0
     for i in range(n_bins):
