@@ -17,6 +17,7 @@ import numpy as np
 from tb_confusion import metrics, tasks
 from tb_confusion.errors import BadArgument
 from tb_confusion.metrics._checks import check_weights
+from tb_confusion.metrics._parallel import SORTS
 
 
 class built_once:
@@ -86,7 +87,7 @@ class Statistics:
     @built_once
     def class_counts(self):
         """[metrics.BinaryCounts] per class, one-vs-rest, as the task ranks each class."""
-        with _SORTS:
+        with SORTS:
             return self.task.class_counts(self)
 
     def counts_at(self, k, threshold):
@@ -114,19 +115,14 @@ class Statistics:
     def nbytes_bound(self):
         """An upper bound of the bytes this object holds once every part is built (for cache sizing)."""
         n, arrays = len(self.labels), (self.labels, self.probabilities, self.weights)
-        ranked = len(self.class_names)  # one sorted copy per class
+        # one sorted copy per class kept (a binary step keeps its positive class's only: tasks.binary.PositiveKept)
+        ranked = 1 if self.task.name == "binary" else len(self.class_names)
         # `top` (argmax and top score) only for multiclass; the memo holds per-class numbers and curves of
         # at most a few hundred points per class, and the likely label issues (label_issues.of_step: ~9 bytes
         # per example, per label for multilabel)
         top = n * 16 if self.task.name == "multiclass" else 0
         issues = n * 9 * (ranked if self.task.decision == "per_label" else 1)
         return sum(a.nbytes for a in arrays if a is not None) + n * ranked * 24 + top + ranked * 8192 + issues + 1024
-
-
-# Sorting a step's classes allocates several times the step's size for a moment: two sorts at a time keep
-# both cores busy, while twenty concurrent requests for unsorted steps (a server under load) do not hold
-# twenty steps' worth of that memory at once. Routes that need no ranking never wait here.
-_SORTS = threading.BoundedSemaphore(2)
 
 
 def of(source):

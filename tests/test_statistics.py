@@ -45,7 +45,7 @@ def test_a_record_passed_directly_sorts_again(sorts):
     record = _binary()
     build_report(record)
     panel_data.stats(record, build_report(record))
-    assert len(sorts) == 6
+    assert len(sorts) == 2 + 2 + 1  # each report both classes, the panel's numbers the positive class
 
 
 @settings(max_examples=25, deadline=None)
@@ -103,6 +103,17 @@ def test_a_new_threshold_recomputes_only_what_moves_with_it(sorts, monkeypatch):
     assert second["metrics"]["roc_auc"] == first["metrics"]["roc_auc"]
     assert second["confusion_matrix"] != first["confusion_matrix"]
     assert second == build_report(_binary(), threshold=0.25)  # the same answer as a fresh step's
+
+
+def test_a_binary_step_keeps_one_sorted_class():
+    """Only the positive class's counts are kept: the negative class's are sorted again when read, and only
+    ranking metrics read them (memoized), so a step at a new threshold sorts nothing."""
+    statistics = Statistics(_binary())
+    counts = statistics.class_counts
+    assert counts[1] is counts[1] and counts[0] is not counts[0]
+    assert len(counts) == 2 and list(counts)[1] is counts[-1]
+    with pytest.raises(IndexError):
+        counts[2]
 
 
 def test_parts_of_different_steps_are_built_at_the_same_time(monkeypatch):

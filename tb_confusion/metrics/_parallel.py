@@ -9,6 +9,10 @@ import numpy as np
 _lock = threading.Lock()
 _pool = None
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
+# Sorting a step's classes allocates several times the step's size for a moment: two sorts at a time keep
+# both cores busy, while twenty concurrent requests for unsorted steps (a server under load) do not hold
+# twenty steps' worth of that memory at once. Whoever sorts a step's rankings holds it; others never wait.
+SORTS = threading.BoundedSemaphore(2)
 
 
 def parallel_map(fn, items):

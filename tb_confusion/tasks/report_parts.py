@@ -29,9 +29,12 @@ def ranking_average(values, support, undefined_name, undefined):
 
 
 def ranking_metrics(all_counts, support, names, undefined):
-    """roc_auc and average_precision objects from one BinaryCounts per class."""
-    aucs = [m.roc_auc(c) for c in all_counts]
-    aps = [m.average_precision(c) for c in all_counts]
+    """roc_auc and average_precision objects from one BinaryCounts per class (each class's read once:
+    a binary step sorts its negative class's on each read)."""
+    aucs, aps = [], []
+    for counts in all_counts:
+        aucs.append(m.roc_auc(counts))
+        aps.append(m.average_precision(counts))
     return ranking_from_areas(aucs, aps, support, names, undefined)
 
 
