@@ -105,6 +105,43 @@ def test_a_new_threshold_recomputes_only_what_moves_with_it(sorts, monkeypatch):
     assert second == build_report(_binary(), threshold=0.25)  # the same answer as a fresh step's
 
 
+def test_a_step_evicted_with_its_memo_kept_answers_a_new_threshold_without_sorting(sorts):
+    """What the server does with an evicted step (reading.provider keeps its small memoized numbers): the
+    report at a new threshold or cutoff then sorts nothing, and equals the first step's."""
+    rng = np.random.default_rng(3)
+    multiclass = Record("multiclass", rng.integers(0, 4, 3000), rng.dirichlet(np.ones(4), 3000).astype(np.float32),
+                        list("abcd"))
+    for record, option in ((_binary(), "threshold"), (multiclass, "cutoff")):
+        first = Statistics(record)
+        build_report(first)
+        again = Statistics(record)
+        for key, value in first.memoized().items():
+            again.memo(key, lambda value=value: value)
+        sorted_before = len(sorts)
+        for decision in (0.2, 0.5, 0.81):
+            assert build_report(again, **{option: decision}) == build_report(first, **{option: decision})
+        assert len(sorts) == sorted_before, record.task
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300), levels=st.sampled_from([3, 50, 10**6]),
+       positive_class=st.sampled_from([0, 1]), two_columns=st.booleans())
+def test_a_binary_matrix_before_and_after_the_sort_is_the_same(seed, n, levels, positive_class, two_columns):
+    """Unsorted, the matrix at a threshold is a pass over the examples; sorted, a bisection in the counts."""
+    rng = np.random.default_rng(seed)
+    p = (rng.integers(0, levels + 1, n) / levels).astype(np.float32)
+    probabilities = np.stack([1 - p, p], axis=1) if two_columns else p
+    record = Record("binary", rng.integers(0, 2, n), probabilities, ["no", "yes"],
+                    positive_class=positive_class if two_columns else 1)
+    unsorted, ranked = Statistics(record), Statistics(record)
+    ranked.class_counts[ranked.positive_class]
+    task = tasks.get("binary")
+    for threshold in [0.0, 0.5, 1.0, float(p[0]), float(rng.random())]:
+        before = task.matrix_at(unsorted, threshold)
+        assert not unsorted.class_counts.sorted()
+        assert before.dtype == np.int64 and (before == task.matrix_at(ranked, threshold)).all()
+
+
 def test_a_binary_step_keeps_one_sorted_class():
     """Only the positive class's counts are kept: the negative class's are sorted again when read, and only
     ranking metrics read them (memoized), so a step at a new threshold sorts nothing."""
@@ -114,6 +151,25 @@ def test_a_binary_step_keeps_one_sorted_class():
     assert len(counts) == 2 and list(counts)[1] is counts[-1]
     with pytest.raises(IndexError):
         counts[2]
+
+
+def test_a_step_dropped_by_the_cache_is_freed_without_the_cycle_collector():
+    """An evicted step's arrays go when its last reference does: a reference cycle would keep them until the
+    cyclic collector runs, and TensorBoard's memory would outgrow the cache flag."""
+    import gc
+    import weakref
+
+    statistics = Statistics(_binary())
+    report = build_report(statistics, curves=True)
+    panel_data.stats(statistics, report)
+    panel_data.examples(statistics, true=1, pred=0, threshold=0.3)
+    gone = weakref.ref(statistics)
+    gc.disable()
+    try:
+        del statistics
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_parts_of_different_steps_are_built_at_the_same_time(monkeypatch):

@@ -16,27 +16,39 @@ class PositiveKept(Sequence):
     """Both classes' one-vs-rest counts of a binary step, of which only the positive class's are kept once
     sorted: the matrix at a threshold, the curves and the panel read those, while the negative class's are
     read only for its per-class ROC AUC and average precision, memoized per step (and kept when the step is
-    evicted from the server's cache). A step then holds one sorted copy, not two (~2.3 MB at N=100k)."""
+    evicted from the server's cache). A step then holds one sorted copy, not two (~2.3 MB at N=100k).
 
-    def __init__(self, statistics, task):
-        self._statistics, self._task = statistics, task
+    It holds the step's arrays, not its Statistics: a reference back would make a cycle, and an evicted step
+    in a cycle waits for the cyclic garbage collector (TensorBoard's RSS then grew to 2.4x the cache flag)."""
+
+    def __init__(self, statistics):
+        self._labels, self._weights = statistics.labels, statistics.weights
+        self._probabilities, self._positive = statistics.probabilities, statistics.positive_class
         self._kept = None
         self._lock = threading.Lock()
 
     def __len__(self):
         return 2
 
+    def sorted(self):
+        """Whether the positive class's counts are built (then a threshold is a bisection in them)."""
+        return self._kept is not None
+
     def __getitem__(self, k):
         k = range(2)[k]  # IndexError past the end, as a list's
-        positive = self._statistics.positive_class
-        if k != positive:
-            with SORTS:
-                return self._task.class_counts_of(self._statistics, k)
+        if k != self._positive:
+            return self._sort(k)
         with self._lock:
             if self._kept is None:
-                with SORTS:
-                    self._kept = self._task.class_counts_of(self._statistics, k)
+                self._kept = self._sort(k)
             return self._kept
+
+    def _sort(self, k):
+        score = m.binary_score(self._probabilities, self._positive) if k == self._positive else (
+            # in float64: 1 - p in float32 rounds every p below 6e-8 to 1 and ties what the positive score ranks
+            self._probabilities[:, k] if self._probabilities.ndim == 2 else 1 - self._probabilities.astype(np.float64))
+        with SORTS:
+            return m.binary_counts(self._labels == k, score, self._weights)
 
 
 class Binary(Task, name="binary", label="Binary"):
@@ -49,21 +61,8 @@ class Binary(Task, name="binary", label="Binary"):
     def positive_class(self, stored):
         return stored
 
-    def scores(self, statistics):
-        """{class: score ranked for it}: the positive class's probability and the other class's."""
-        probabilities, positive_class = statistics.probabilities, statistics.positive_class
-        score = m.binary_score(probabilities, positive_class)
-        # In float64: 1 - p in float32 rounds every p below 6e-8 to 1 and ties what the positive score ranks.
-        other = (probabilities[:, 1 - positive_class] if probabilities.ndim == 2
-                 else 1 - probabilities.astype(np.float64))
-        return {positive_class: score, 1 - positive_class: other}
-
     def class_counts(self, statistics):
-        return PositiveKept(statistics, self)
-
-    def class_counts_of(self, statistics, k):
-        """Class k's one-vs-rest BinaryCounts (one sort)."""
-        return m.binary_counts(statistics.labels == k, self.scores(statistics)[k], statistics.weights)
+        return PositiveKept(statistics)
 
     def report(self, statistics, options):
         labels, probabilities, weights = statistics.labels, statistics.probabilities, statistics.weights
@@ -72,7 +71,6 @@ class Binary(Task, name="binary", label="Binary"):
         tp, fp, fn, tn = m.class_counts(matrix)
         metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, options, positive_class)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
-        all_counts = statistics.class_counts
         metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
         for name in ("roc_auc", "average_precision"):
             metrics[name]["binary"] = metrics[name]["per_class"][positive_class]
@@ -80,7 +78,6 @@ class Binary(Task, name="binary", label="Binary"):
             labels, probabilities, task="binary", positive_class=positive_class, sample_weight=weights))
         metrics["top_k_accuracy"] = None
         metrics["iou"]["mean"] = metrics["iou"]["macro"]
-        counts = all_counts[positive_class]
         report = {
             "positive_class": positive_class, "threshold": threshold, "cutoff": None,
             "beta": report_parts.beta(options),
@@ -88,19 +85,25 @@ class Binary(Task, name="binary", label="Binary"):
             "metrics": metrics, "undefined": undefined,
             "recommended_thresholds": statistics.memo(
                 ("recommended", options["cost_fp"], options["cost_fn"]),
-                lambda: m.recommended_thresholds(counts, cost_fp=options["cost_fp"], cost_fn=options["cost_fn"])),
+                lambda: m.recommended_thresholds(statistics.class_counts[positive_class], cost_fp=options["cost_fp"],
+                                                 cost_fn=options["cost_fn"])),
         }
         if options["curves"]:
-            report["curves"] = report_parts.curves([counts], [names[positive_class]], [threshold], None, options)
+            report["curves"] = report_parts.curves([statistics.class_counts[positive_class]], [names[positive_class]],
+                                                   [threshold], None, options)
         return report
 
     def matrix_at(self, statistics, threshold):
-        """The 2x2 matrix in class order at `threshold`, looked up in the positive class's sorted counts
-        (the same decisions as metrics.binary_confusion: positive when score >= threshold in float64)."""
-        positive_class = statistics.positive_class
-        counts = statistics.class_counts[positive_class]
+        """The 2x2 matrix in class order at `threshold`: positive when score >= threshold in float64, as
+        metrics.binary_confusion decides. Looked up in the positive class's sorted counts when they are built
+        or the step is weighted (the same sums in the same order at every threshold); otherwise one pass over
+        the examples, which needs no sort (integer counts: the same numbers either way)."""
+        positive_class, counts = statistics.positive_class, statistics.class_counts
+        if statistics.weights is None and not counts.sorted():
+            return m.binary_confusion(statistics.labels, statistics.probabilities, threshold,
+                                      positive_class=positive_class).astype(np.int64)
         tp, fp = statistics.counts_at(positive_class, threshold)
-        fn, tn = counts.positives - tp, counts.negatives - fp
+        fn, tn = counts[positive_class].positives - tp, counts[positive_class].negatives - fp
         matrix = np.array([[tn, fp], [fn, tp]] if positive_class == 1 else [[tp, fn], [fp, tn]])
         return matrix.astype(np.int64) if statistics.weights is None else matrix
 

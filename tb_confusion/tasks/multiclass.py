@@ -34,7 +34,6 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         tp, fp, fn, tn = m.class_counts(matrix)
         metrics, undefined = report_parts.threshold_metrics(matrix, tp, fp, fn, tn, names, options)
         metrics["cohen_kappa"], metrics["mcc"] = report_parts.agreement(matrix, undefined)
-        all_counts = statistics.class_counts
         metrics.update(report_parts.ranking_once(statistics, tp + fn, names, undefined))
         report_parts.micro_ranking(statistics, metrics, undefined)
         # from each example's true-class probability and rank: what log_loss and top_k_accuracy compute from
@@ -59,7 +58,7 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
             # the operating point of each one-vs-rest curve is the argmax (+ cutoff) decision's
             points = [(f / (f + t) if f + t else 0.0, p / (p + n) if p + n else 0.0, p / (p + f) if p + f else 0.0)
                       for p, f, n, t in zip(tp, fp, fn, tn)]
-            report["curves"] = report_parts.curves(all_counts, names, [None] * len(names), points, options)
+            report["curves"] = report_parts.curves(statistics.class_counts, names, [None] * len(names), points, options)
         return report
 
     def panel_needs_curves(self):
