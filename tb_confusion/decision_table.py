@@ -4,11 +4,12 @@ A step's full `Statistics` holds its probabilities and one sorted ranking per cl
 binary); a hundred epochs of that do not fit a cache, and an `epochs` request at a new threshold would
 decode and sort every evicted step again. What the headline numbers need at a decision is much less: each
 example's decision score (the positive class's probability, or the top probability for a multiclass
-cutoff), its true class and the class it goes to above the decision, sorted by score once. The matrix at a
-threshold t is then one bisection plus one count of the examples on each side, and the threshold-free
+cutoff), its true class and the class it goes to above the decision, sorted by score once, with per-class
+prefix sums at up to 64 marks. The matrix at a threshold t is then one bisection plus a count of the examples
+between t and the mark below it (unweighted; weighted steps count every example above t), and the threshold-free
 numbers (ROC AUC, average precision, log loss, Brier score, ...) are taken once from the step's report.
 
-    table = DecisionTable(statistics)      # once per step: one report, one sort; ~5 bytes per example
+    table = DecisionTable(statistics)      # once per step: one report, one sort; 5-7 bytes per example
     table.headline(threshold=0.3)          # {metric key: number}, equal to the report's headline values
 
 With sample weights the counts are sums of floats taken in another order than the report's, so they
@@ -61,7 +62,7 @@ class DecisionTable:
         self.positive_class = statistics.positive_class
         self._fixed = threshold_free(statistics)
         labels = np.asarray(statistics.labels)
-        true_dtype = np.uint8 if len(self.class_names) <= 256 else np.uint16
+        true_dtype = np.min_scalar_type(len(self.class_names))  # every class index, and C (below: "not correct")
         if task == "binary":
             score = m.binary_score(statistics.probabilities, self.positive_class)
             pred = None
@@ -75,10 +76,21 @@ class DecisionTable:
         self._weights = None if weights is None else weights[order]
         self._dtype = np.int64 if weights is None else np.float64  # the report's: integer counts unweighted
         self._totals = self._class_totals(0, None)  # examples (or weights) per true class
+        # Per class, what lies below a decision: the examples' true class, and for multiclass the correct ones'
+        # class and the predicted class. Each is counted at a few marks once (prefix sums), so a decision counts
+        # only the examples between the mark below it and it: an `epochs` request does that for every step.
+        c = len(self.class_names)
+        correct = None if pred is None else np.where(self._true == self._pred, self._true, c).astype(true_dtype)
+        self._columns = [a for a in (self._true, correct, self._pred) if a is not None]
+        # (weighted: no marks, sums over the examples above a decision as before: float sums subtracted from the
+        # totals would leave residues where the report has 0, turning 0/0 into 1)
+        marks = 1 if weights is not None else max(1, min(64, len(order) // (8 * len(self._columns) * c)))
+        self._marks = np.linspace(0, len(order), marks + 1).astype(np.int64)
+        self._prefix = [self._prefix_sums(column, width) for column, width in zip(self._columns, (c, c + 1, c))]
 
     def nbytes(self):
         """Bytes held (for cache sizing)."""
-        arrays = (self._score, self._true, self._pred, self._weights)
+        arrays = (self._score, self._weights, *self._columns, *self._prefix)
         return sum(a.nbytes for a in arrays if a is not None) + 2048
 
     def headline(self, *, threshold=None, cutoff=None, beta=1.0):
@@ -95,13 +107,8 @@ class DecisionTable:
             below = self._count_below(DEFAULT_THRESHOLD if threshold is None else threshold)
             negative = 1 - self.positive_class
             matrix = np.zeros((2, 2), dtype=self._dtype)
-            if self._weights is None:  # labels are 0/1: one count of the ones below (~5 us at N=100k)
-                ones = np.count_nonzero(self._true[:below])
-                matrix[:, negative] = (below - ones, ones)
-                matrix[:, self.positive_class] = self._totals - matrix[:, negative]
-            else:
-                matrix[:, negative] = self._class_totals(0, below)
-                matrix[:, self.positive_class] = self._class_totals(below, None)
+            matrix[:, negative] = self._below(0, below)
+            matrix[:, self.positive_class] = self._above(0, below)
             return matrix
         if cutoff is None:
             return self._matrix_above(0)
@@ -120,16 +127,37 @@ class DecisionTable:
             return Sums.of(self.matrix(threshold=threshold))
         below = 0 if cutoff is None else self._count_below(cutoff)
         c = len(self.class_names)
-        true, pred = self._true[below:], self._pred[below:]
-        weights = None if self._weights is None else self._weights[below:]
-        hit = true == pred
-        correct = np.bincount(true[hit], weights=None if weights is None else weights[hit], minlength=c)
-        predicted = np.bincount(pred, weights=weights, minlength=c)
+        correct, predicted = self._above(1, below)[:c], self._above(2, below)[:c]
         if cutoff is not None:
-            predicted = np.append(predicted, self._class_totals(0, below).sum())  # the "below cutoff" column
-        dtype = self._dtype
-        return Sums(correct.astype(dtype, copy=False), self._totals, predicted.astype(dtype, copy=False),
-                    self._totals.sum())
+            predicted = np.append(predicted, self._below(0, below).sum())  # the "below cutoff" column
+        return Sums(correct, self._totals, predicted, self._totals.sum())
+
+    def _below(self, column, below):
+        """Per class, the examples (or weights) among the `below` lowest-scored of column `column` (0: true
+        class, 1: class of the correct ones (C for the others), 2: predicted class): the prefix sum at the
+        last mark <= below plus a count of the examples after it."""
+        mark = int(np.searchsorted(self._marks, below, side="right")) - 1
+        start, counts = int(self._marks[mark]), self._prefix[column][mark]
+        if below > start:
+            weights = None if self._weights is None else self._weights[start:below]
+            counts = counts + np.bincount(self._columns[column][start:below], weights=weights, minlength=len(counts))
+        return counts.astype(self._dtype, copy=False)
+
+    def _above(self, column, below):
+        """Per class, the examples (or weights) of column `column` from the `below`-th lowest score up."""
+        if self._weights is None:  # integer counts: the totals (the prefix sums at the last mark) minus below
+            return self._prefix[column][-1] - self._below(column, below)
+        width = self._prefix[column].shape[1]
+        return np.bincount(self._columns[column][below:], weights=self._weights[below:], minlength=width)
+
+    def _prefix_sums(self, column, width):
+        """[marks + 1, width]: per class (0 .. width - 1), the examples (or weights) of `column` before each mark."""
+        between = np.repeat(np.arange(len(self._marks) - 1), np.diff(self._marks))
+        counts = np.bincount(between * width + column, weights=self._weights,
+                             minlength=(len(self._marks) - 1) * width).reshape(-1, width)
+        prefix = np.zeros((len(self._marks), width), dtype=self._dtype)
+        np.cumsum(counts, axis=0, out=prefix[1:])
+        return prefix
 
     def _count_below(self, decision):
         """How many examples have a score < decision (compared in float64, as the report does)."""

@@ -1,7 +1,7 @@
 """The `epochs` route: every step's headline numbers at the decision asked for.
 
 Binary and multiclass steps answer from their `DecisionTable` (built once per step from its Statistics and
-kept in the cache of per-step tables, ~5 bytes per example), so a new threshold is a bisection per step, not a
+kept in the cache of per-step tables, 5-7 bytes per example), so a new threshold is a bisection per step, not a
 decode and a sort, and the metrics of every step are computed at once (decision_table.headlines); multilabel steps answer from their Statistics, and those (step, decision) answers are kept.
 Steps not yet cached are answered two at a time: building a table is mostly numpy sorts and reading the step
 waits on the data server, both without the GIL, so the first request of 90 epochs takes about half as long on
