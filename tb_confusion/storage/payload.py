@@ -23,6 +23,8 @@ class Record:
       compact step (docs/storage.md), whose `facts` (tb_confusion.compact.facts.Facts) keep what its
       numbers need.
     weights: float64 [N] sample weights or None.
+    class_groups: the tag's super-class of each class (list of str, in class_names order), or None when the tag
+      has none (storage/class_groups.py; like class_names, the tag's first metadata holds them).
     """
 
     task: str
@@ -42,6 +44,7 @@ class Record:
     facts: Optional[object] = dataclasses.field(default=None, repr=False)
     # per-example categorical attributes (storage.attributes.Attribute, in stored order) or None
     slice_attributes: Optional[tuple] = dataclasses.field(default=None, repr=False)
+    class_groups: Optional[list] = dataclasses.field(default=None, repr=False)
 
     def attach_example_ids(self, data, offsets):
         """Give the step the ids of the table it refers to (checked: one per example, UTF-8)."""
@@ -263,6 +266,7 @@ def decode(data, plugin_data, **where):
         record = _decode_compact(buffer, plugin_data, arrays, ids, where)
         record.ids_digest = digest if record._example_id_offsets is None else None
         record.slice_attributes = slice_attributes.decode(buffer, attribute_spans, record.num_examples)
+        record.class_groups = _class_groups(plugin_data)
         return record
     for required in ("labels", "probabilities"):
         if required not in arrays:
@@ -290,8 +294,14 @@ def decode(data, plugin_data, **where):
         _example_id_offsets=offsets,
         ids_digest=digest if offsets is None else None,
         slice_attributes=slice_attributes.decode(buffer, attribute_spans, n),
+        class_groups=_class_groups(plugin_data),
         **where,
     )
+
+
+def _class_groups(plugin_data):
+    """The tag's class groups (checked by metadata.parse_plugin_data) as a list, or None when it has none."""
+    return list(plugin_data.class_groups) or None
 
 
 _ARRAY_FIELDS = {2: "labels", 3: "probabilities", 4: "weights", 6: "example_id_offsets"}
