@@ -73,7 +73,7 @@ class RecordSource:
                     "has_media": tag in with_media.get(run, {}),
                 }
                 try:
-                    plugin_data = _parse(series.plugin_content)
+                    plugin_data = _parse(series.plugin_content, run, tag)
                     info.update(
                         task=plugin_data.task,
                         class_names=list(plugin_data.class_names),
@@ -128,7 +128,7 @@ class RecordSource:
         series = self._listing(ctx, experiment_id).get(run, {}).get(tag)
         if series is None:
             raise _unknown(run, tag)
-        return _parse(series.plugin_content)
+        return _parse(series.plugin_content, run, tag)
 
     def steps(self, ctx, experiment_id, run, tag):
         """StepRefs of one (run, tag), ascending by step (a tuple shared by callers while it is recent)."""
@@ -155,7 +155,7 @@ class RecordSource:
         index = {run_name: {tag_name: (run_name, tag_name) for tag_name in tags} for run_name, tags in listing.items()}
         ((_, ref),) = select(index, run=run, tag=tag, step=step,
                              steps_of=lambda where: self.steps(ctx, experiment_id, *where))
-        return ref, _parse(listing[run][tag].plugin_content)
+        return ref, _parse(listing[run][tag].plugin_content, run, tag)
 
     def statistics(self, ctx, experiment_id, run, tag, ref, plugin_data=None, filters=()):
         """The Statistics of one step, cached: every route asking for the step shares its sorted counts.
@@ -296,8 +296,11 @@ def _unknown(run, tag):
     return NotFound(f"no tb_confusion data for run {run!r} tag {tag!r}")
 
 
-def _parse(content):
+def _parse(content, run, tag):
+    """The PluginData of (run, tag) from its metadata content; Unreadable (NewerFormat kept as such) naming
+    the run and tag when it is damaged, foreign or newer, as tbc.read and the CLI name them."""
     try:
         return metadata.parse_plugin_data(content)
     except (ValueError, pb_message.DecodeError) as e:
-        raise Unreadable(str(e)) from None
+        kind = type(e) if isinstance(e, Unreadable) else Unreadable
+        raise kind(f"run {run!r} tag {tag!r}: {e}") from None
