@@ -1,7 +1,9 @@
 """A tag whose PluginData is damaged, foreign or newer, served by a real tensorboard (both loaders): every route
 that reads the tag answers a JSON 4xx whose message names the run and the tag (as tbc.read and the CLI do),
-never a 500, and a healthy tag beside it is served; the `tags` listing says why the tag is unreadable."""
+never a 500, and a healthy tag beside it is served; the `tags` listing says why the tag is unreadable.
+And the `slices` route's body is gzipped for a client that accepts it, like the other routes' bodies."""
 
+import gzip
 import json
 import urllib.error
 import urllib.parse
@@ -110,3 +112,21 @@ def test_a_route_on_damaged_plugin_data_is_a_4xx_naming_the_run_and_tag(served, 
     status, _, body = _get(base, "report", run=OTHER_RUN, tag=tag, step=0)
     assert status == 200 and json.loads(body)["num_examples"] == N
 
+
+def test_the_slices_body_is_gzipped_for_a_client_that_accepts_it(served):
+    base = served
+    labels, p, source = _step(0)
+    params = dict(run=OTHER_RUN, tag="t", step=0, by="source", metric="accuracy", min_size=5)
+    status, headers, sent = _get(base, "slices", {"Accept-Encoding": "gzip"}, **params)
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in headers["Vary"]
+    answer = json.loads(gzip.decompress(sent))
+    # The same answer as for a client that takes no gzip (then sent plain), and the table of the logged values.
+    status, plain_headers, plain = _get(base, "slices", {"Accept-Encoding": "identity"}, **params)
+    assert status == 200 and plain_headers["Content-Encoding"] is None and json.loads(plain) == answer
+    assert len(sent) < len(plain)
+    values, counts = np.unique(source, return_counts=True)
+    assert sorted((row["filter"], row["count"]) for row in answer["slices"]) == \
+        sorted((f"source={v}", int(c)) for v, c in zip(values, counts))
+    for row in answer["slices"]:
+        keep = source == row["filter"].removeprefix("source=")
+        assert row["metric_value"] == pytest.approx(float((p[keep].argmax(1) == labels[keep]).mean()), abs=1e-12)

@@ -216,7 +216,8 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         key = ("slices", step.key, tuple(sorted(table_options.items())), tuple(sorted(options.items())))
 
         def compute():
-            return json_http.encode(slices_data.table(step.statistics(), step.filters, table_options, options))
+            return json_http.encode(slices_data.table(step.statistics(), step.filters, table_options, options),
+                                    gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
 
