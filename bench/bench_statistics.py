@@ -34,8 +34,7 @@ def report_then_stats(record, shared):
     """The report route's answer, then the stats route's, for one step."""
     source = Statistics(record) if shared else record
     build_report(source)
-    curves = Statistics(record).task.panel_needs_curves()
-    panel_data.stats(source, build_report(source, curves=curves))
+    panel_data.step_stats(source)
 
 
 def routes_cold(root):

@@ -11,10 +11,11 @@ from tb_confusion.metrics._checks import check_nonnegative, check_thresholds, ch
 from tb_confusion.tasks import BELOW_CUTOFF, TOP_K  # noqa: F401  (public names of this module)
 
 DEFAULT_THRESHOLD = 0.5
+DEFAULT_CURVE_POINTS = 200  # points per downsampled ROC or PR curve
 
 
 def build_report(record, *, threshold=None, thresholds=None, cutoff=None, curves=False, cost_fp=1.0,
-                 cost_fn=1.0, curve_points=200, beta=1.0):
+                 cost_fn=1.0, curve_points=DEFAULT_CURVE_POINTS, beta=1.0):
     """The report dict of one Record, or of its Statistics (see docs/report.md).
 
     threshold: binary decision threshold (default 0.5; positive when score >= threshold, in float64); for a

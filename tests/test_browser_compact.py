@@ -157,6 +157,13 @@ def test_a_compact_run_shows_what_the_exact_run_shows(tensorboard, browser):  # 
     bound_text = note.text_content().rsplit("\u00b1", 1)[1]
     assert note.text_content().startswith("compact step (compact): one-vs-rest curves are binned, AUC within \u00b1")
     assert max(bounds) <= float(bound_text) < 10 * max(bounds)
+    # Another class: above the stats' inline limit (64 classes) its curves come from the curves route on choosing it.
+    panel.locator("#curve-class").select_option("7")
+    item = legend.locator('li[data-run="exact"]')
+    eventually(lambda: item.get_attribute("data-auc") not in (None, "", str(exact_auc)), True, timeout=15)
+    assert float(item.get_attribute("data-auc")) == pytest.approx(expected["metrics"]["roc_auc"]["per_class"][7], abs=1e-12)
+    assert float(item.get_attribute("data-ap")) == pytest.approx(
+        expected["metrics"]["average_precision"]["per_class"][7], abs=1e-12)
 
     # Calibration: top-1 only while the compact step is shown, for both runs alike, the same ECE.
     expect(panel.locator("#calibration-fixed")).to_have_text("compact step: top-1 calibration only")

@@ -183,7 +183,7 @@ def test_the_fast_encoder_writes_the_same_bytes_for_every_answer(client, tag):
     answers = [
         report_module.build_report(statistics),
         report_module.build_report(statistics, curves=True),
-        panel_data.stats(statistics, report_module.build_report(statistics, curves=task.panel_needs_curves())),
+        panel_data.step_stats(statistics),
         panel_data.label_issue_counts(statistics, label=0 if task.cell_needs_label else None),
         panel_data.examples(statistics, true=0, pred=0, label=0 if task.cell_needs_label else None, limit=1000),
     ]

@@ -41,7 +41,7 @@ def test_a_hostile_step_is_unreadable_or_safe_to_compute_on(step):
     assert ((0 <= p) & (p <= 1)).all()
     statistics = Statistics(record)  # the writers' checks hold: no BadArgument here
     report = build_report(statistics, curves=True, threshold=0.3, cutoff=0.4 if record.task == "multiclass" else None)
-    panel_data.stats(statistics, build_report(statistics, curves=statistics.task.panel_needs_curves()))
+    panel_data.step_stats(statistics)
     panel_data.epoch_metrics(report)
     true_high, pred_high = statistics.task.cell_bounds(record.num_classes)
     for true in range(true_high + 1):

@@ -57,6 +57,7 @@ export const api = {
   report: (params) => getJson("report", params),
   examples: (params) => getJson("examples", params),
   epochs: (params) => getJson("epochs", params),
+  curves: (params) => getJson("curves", params),
   attributes: (params) => getJson("attributes", params),
   slices: (params) => getJson("slices", params),
 };

@@ -7,7 +7,7 @@ import {h, replaceChildren} from "./dom.js";
 import {INITIAL_STATE, createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
 import {modelAt, withReport} from "./model.js";
-import {calibrationRequest, compactShown, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
+import {calibrationRequest, compactShown, curvesRequest, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
   statsKey, stepForRun, taskOf, unionSteps} from "./selection.js";
 import {cacheKey, createLoader} from "./loader.js";
 import {createSync} from "./sync.js";
@@ -125,7 +125,10 @@ export function renderPanel() {
     summary.update({runViews, state, task});
     // Many runs: the metrics table takes the whole width so no run's column is cut.
     summary.element.classList.toggle("wide", runViews.length > 4);
-    curves.update({runViews, state, task});
+    curves.update({runViews, state, task, answers: Object.fromEntries(state.runs.map((run) => {
+      const params = curvesRequest(state, run);
+      return [run, params ? state.curves[cacheKey(state, params)] ?? null : null];
+    }))});
     epochs.update({state, steps, task, series: state.runs.map((run) => {
       const params = epochsRequest(state, run);
       return {run, entry: params ? state.epochs[cacheKey(state, params)] : null};

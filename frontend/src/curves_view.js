@@ -7,7 +7,7 @@
 import {h, replaceChildren, setText} from "./dom.js";
 import {runColors} from "./run_colors.js";
 import {createChart} from "./chart.js";
-import {binnedCurvesText, curvesFor} from "./curves.js";
+import {binnedCurvesText, curvesFor, curvesFromServer} from "./curves.js";
 import {operatingPoint} from "./model.js";
 import {formatMetric, formatThreshold} from "./number_format.js";
 
@@ -44,7 +44,8 @@ export function createCurvesView(actions) {
 
   function update(args) {
     lastArgs = args;
-    const {runViews, state, task} = args;
+    // answers: per run, the `curves` route's entry ({answer} or {error}) when its stats carry no curves
+    const {runViews, state, task, answers = {}} = args;
     element.hidden = task === null;
     if (task === null) return;
     const first = runViews.find((r) => r.stats);
@@ -65,10 +66,12 @@ export function createCurvesView(actions) {
     const className = single ? names[positive] ?? "positive" : names[k] ?? "";
     const withStats = runViews.filter((r) => r.stats);
     const color = (run) => runColors.color(run, state.theme);
-    const nextCurvesKey = JSON.stringify([withStats.map((r) => [r.run, r.step]), k, state.tag, state.theme, runColors.version()]);
+    const asked = (r) => answers[r.run] ?? null;
+    const nextCurvesKey = JSON.stringify([withStats.map((r) => [r.run, r.step, Boolean(asked(r)?.answer), asked(r)?.error?.message ?? null]),
+      k, state.tag, state.theme, runColors.version()]);
     if (nextCurvesKey !== curvesKey) {
       curvesKey = nextCurvesKey;
-      const all = withStats.map((r) => ({r, curves: curvesFor(r.stats, k)}));
+      const all = withStats.map((r) => ({r, curves: curvesOf(r.stats, k, asked(r))}));
       const series = (kind) => all.filter((a) => a.curves).map(({r, curves}) => ({...curves[kind], color: color(r.run), label: r.run,
         t: kind === "roc" ? curves.rocThresholds : curves.prThresholds}));
       const diagonal = {x: [0, 1], y: [0, 1], color: "rgba(128,128,128,0.5)", width: 1, dashed: true};
@@ -82,7 +85,8 @@ export function createCurvesView(actions) {
         auc: String(curves?.rocAuc ?? ""), ap: String(curves?.averagePrecision ?? "")}},
         h("span", {class: "swatch", style: {background: color(r.run)}}),
         h("span", {class: "legend-run"}, r.run),
-        h("span", {class: "legend-values"}, curves ? `AUC ${formatMetric(curves.rocAuc)} \u00b7 AP ${formatMetric(curves.averagePrecision)}` : "no curve"))));
+        h("span", {class: "legend-values"}, curves ? `AUC ${formatMetric(curves.rocAuc)} \u00b7 AP ${formatMetric(curves.averagePrecision)}`
+          : waiting(r.stats, asked(r))))));
       // A compact step's one-vs-rest curves are binned: how far its AUC can be from the exact one.
       const binnedText = binnedCurvesText(withStats);
       setText(binned, binnedText);
@@ -97,6 +101,20 @@ export function createCurvesView(actions) {
   }
 
   return {element, update};
+}
+
+/** Class k's curves of a run: from its stats, or (a step whose stats carry none) from the `curves` route's
+ * answer for that class once it is here. */
+function curvesOf(stats, k, entry) {
+  const inline = curvesFor(stats, k);
+  if (inline || !entry?.answer || entry.answer.class_index !== k) return inline;
+  return curvesFromServer({roc: {[k]: entry.answer.roc}, pr: {[k]: entry.answer.pr}}, k);
+}
+
+/** The legend's text for a run without curves: still asked, the route's error, or none. */
+function waiting(stats, entry) {
+  if (entry?.error) return `no curve: ${entry.error.message}`;
+  return stats.multiclass && !stats.curves ? "loading curves\u2026" : "no curve";
 }
 
 /** The hover box of a curve chart: per run, its nearest point and that point's threshold (the

@@ -132,6 +132,16 @@ export function shownStats(state, run) {
   return step === null ? null : state.stats?.[statsKey(run, state.tag, step, state.slice)]?.stats ?? null;
 }
 
+/** The `curves` request of `run`'s shown step ({run, tag, step, class}): a multiclass step whose stats carry
+ * no curves (above the server's inline limit, tasks/multiclass.py) has the shown class's asked for; null
+ * when its stats carry every class's, or have not arrived. */
+export function curvesRequest(state, run) {
+  const stats = shownStats(state, run);
+  if (!stats?.multiclass || stats.curves) return null;
+  const classes = stats.class_names.length;
+  return {run, tag: state.tag, step: stats.step, class: Math.max(0, Math.min(state.curveClass, classes - 1))};
+}
+
 /** Whether a selected run's shown step is stored compact (its stats say storage "compact"): the
  * calibration card then offers the top-1 diagram only, to every run alike. */
 export function compactShown(state) {

@@ -14,7 +14,7 @@ export const MAX_FILTERS = 8;
 /** The routes that read a step and take `slice`: asked through scopedApi with the panel's filter. The
  * `attributes` and `slices` routes are not: the picker lists the whole step, and the slice table asks with
  * its own filters (sliceTableRequest). */
-const SLICED_ROUTES = ["report", "examples", "epochs", "calibration", "diff", "forgetting", "label_issues"];
+const SLICED_ROUTES = ["report", "examples", "epochs", "curves", "calibration", "diff", "forgetting", "label_issues"];
 
 /** The filter of `state` (a list of "NAME=VALUE"; [] for the whole step). */
 export function sliceOf(state) {

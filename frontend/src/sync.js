@@ -8,7 +8,7 @@
 import {cacheKey} from "./loader.js";
 import {INITIAL_STATE} from "./state.js";
 import {failedCatalogue} from "./catalogue.js";
-import {calibrationRequest, defaultSelection, epochsRequest, examplesRequest, nearestStep, reportRequest, statsKey, stepForRun,
+import {calibrationRequest, curvesRequest, defaultSelection, epochsRequest, examplesRequest, nearestStep, reportRequest, statsKey, stepForRun,
   unionSteps} from "./selection.js";
 import {FLIP_KINDS, diffKey, diffRequest, flipOffset, forgettingRequest} from "./diff.js";
 import {browserUrl, createUrlWriter, decodeState, readHash, restoreSelection} from "./url_state.js";
@@ -17,6 +17,7 @@ import {scopedApi, sliceOf, sliceRequests} from "./slice_filter.js";
 const MAX_CACHED_STATS = 16;
 const MAX_CACHED_EPOCHS = 32;
 const MAX_CACHED_CALIBRATION = 32;
+const MAX_CACHED_CURVES = 64;
 const MAX_CACHED_DIFFS = 12;
 const MAX_CACHED_ATTRIBUTES = 16;
 const MAX_CACHED_SLICE_TABLES = 16;
@@ -96,6 +97,12 @@ export function createSync(store, wholeApi, loader, {url = browserUrl(), setTime
       loader.cached("epochs", cacheKey(state, params), "series", () => api.epochs(params),
         {debounce: [`epochs ${run}`, 250], prune: trimEpochs});
     }
+    // One class's curves of a many-class step (its stats carry none), when the api has the route.
+    for (const run of api.curves ? state.runs : []) {
+      const params = curvesRequest(state, run);
+      if (!params) continue;
+      loader.cached("curves", cacheKey(state, params), "answer", () => api.curves(params), {prune: trimCurves});
+    }
     // The reliability diagrams, when the api has the route (app.js gives it; some node fakes do not).
     for (const run of api.calibration ? state.runs : []) {
       const params = calibrationRequest(state, run);
@@ -170,6 +177,14 @@ function trimEpochs(epochs, state) {
 function trimCalibration(cache, state) {
   return newest(cache, MAX_CACHED_CALIBRATION, state.runs.map((run) => {
     const params = calibrationRequest(state, run);
+    return params && cacheKey(state, params);
+  }));
+}
+
+// At most MAX_CACHED_CURVES classes' curves (each step and class has its own), never those shown.
+function trimCurves(cache, state) {
+  return newest(cache, MAX_CACHED_CURVES, state.runs.map((run) => {
+    const params = curvesRequest(state, run);
     return params && cacheKey(state, params);
   }));
 }

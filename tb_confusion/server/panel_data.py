@@ -7,16 +7,25 @@ gives every route's object its common frame (see docs/http_api.md for the shapes
 import numpy as np
 
 from tb_confusion import catalogue, label_issues, statistics
+from tb_confusion.errors import BadArgument
+from tb_confusion.report import DEFAULT_CURVE_POINTS, build_report
 from tb_confusion.server import packed
 
 EPOCH_METRICS = catalogue.keys(headline=True)
 
 
+def step_stats(source):
+    """The `stats` route's object of one step (a Record or its Statistics): `stats` of its default report, with
+    every class's curves when the task embeds them (Task.panel_needs_curves)."""
+    data = statistics.of(source)
+    return stats(data, build_report(data, curves=data.task.panel_needs_curves(len(data.class_names))))
+
+
 def stats(source, report):
     """The `stats` route's object for one step (a Record or its Statistics).
 
-    `report` is build_report(source) at default arguments, with curves=True for tasks whose
-    `panel_needs_curves()`: its curves move to "curves", so the embedded report is the default one.
+    `report` is build_report(source) at default arguments, with curves=True when the task's
+    `panel_needs_curves` (see step_stats): its curves move to "curves", so the embedded report is the default one.
     """
     data = statistics.of(source)
     record = data.record
@@ -43,6 +52,21 @@ def stats(source, report):
     parts = data.task.panel_stats(data, report, curves)
     out.update({key: value if key == "curves" else packed.pack_arrays(value) for key, value in parts.items()})
     return out
+
+
+def class_curves(source, class_index):
+    """The `curves` route's object: {"class_index", "roc", "pr"}, class `class_index`'s one-vs-rest curves of a
+    multiclass step as the `stats` route's `curves` hold them when it carries every class's (up to
+    tasks.multiclass.INLINE_CURVES_MAX_CLASSES). errors.BadArgument for other tasks, whose `stats` carry their
+    curves' counts."""
+    data = statistics.of(source)
+    record = data.record
+    class_curves = getattr(data.task, "class_curves", None)
+    if class_curves is None:
+        raise BadArgument(f"the curves route serves multiclass steps; {record.run}/{record.tag} is {record.task}, "
+                          "whose stats carry its curves")
+    curves = class_curves(data, class_index, DEFAULT_CURVE_POINTS)
+    return {"class_index": class_index, "roc": curves["roc"][0], "pr": curves["pr"][0]}
 
 
 def cell_assignment(source, *, threshold=None, cutoff=None, label=None):

@@ -77,6 +77,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             "/steps": self._serve_steps,
             "/report": self._serve_report,
             "/stats": self._serve_stats,
+            "/curves": self._serve_curves,
             "/examples": self._serve_examples,
             "/label_issues": self._serve_label_issues,
             "/epochs": self._serve_epochs,
@@ -120,9 +121,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         key = ("stats", step.key)
 
         def compute():
-            statistics = step.statistics()
-            report = build_report(statistics, curves=statistics.task.panel_needs_curves())
-            return json_http.encode(panel_data.stats(statistics, report), gzipped=json_http.accepts_gzip(request))
+            return json_http.encode(panel_data.step_stats(step.statistics()), gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
 
@@ -171,6 +170,18 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             answer = epochs.series(self._source, self._caches["tables"], where, run, tag, plugin_data, options,
                                    filters)
             return json_http.encode(answer, gzipped=json_http.accepts_gzip(request))
+
+        return self._answers.get_or_compute(key, compute, _body_size)
+
+    @json_route
+    def _serve_curves(self, request):
+        step = self._step(request)
+        class_index = json_http.integer(request, "class", high=len(step.plugin_data.class_names) - 1, required=True)
+        key = ("curves", step.key, class_index)
+
+        def compute():
+            return json_http.encode(panel_data.class_curves(step.statistics(), class_index),
+                                    gzipped=json_http.accepts_gzip(request))
 
         return self._answers.get_or_compute(key, compute, _body_size)
 

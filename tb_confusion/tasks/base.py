@@ -40,8 +40,9 @@ class Task:
         """The task's part of the report dict (docs/report.md) at `options` (see report.build_report)."""
         raise NotImplementedError
 
-    def panel_needs_curves(self):
-        """Whether the `stats` route embeds the report's curves (built with curves=True)."""
+    def panel_needs_curves(self, num_classes):
+        """Whether the `stats` route embeds the report's curves (built with curves=True) for a step of
+        `num_classes` classes."""
         return False
 
     def panel_stats(self, statistics, report, curves):

@@ -10,6 +10,9 @@ from tb_confusion.tasks.base import Task
 
 TOP_K = (2, 5)
 BELOW_CUTOFF = "below cutoff"
+# Up to this many classes the `stats` route carries every class's curves; above, the panel asks the `curves` route
+# for the class it shows (at 1,000 classes the curves were 5.3 MB of a step's 7.9 MB answer, and most of its time)
+INLINE_CURVES_MAX_CLASSES = 64
 
 
 class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff"):
@@ -55,14 +58,33 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
             "metrics": metrics, "undefined": undefined, "recommended_thresholds": None,
         }
         if options["curves"]:
-            # the operating point of each one-vs-rest curve is the argmax (+ cutoff) decision's
-            points = [(f / (f + t) if f + t else 0.0, p / (p + n) if p + n else 0.0, p / (p + f) if p + f else 0.0)
-                      for p, f, n, t in zip(tp, fp, fn, tn)]
-            report["curves"] = report_parts.curves(statistics.class_counts, names, [None] * len(names), points, options)
+            report["curves"] = report_parts.curves(statistics.class_counts, names, [None] * len(names),
+                                                   _operating_points(tp, fp, fn, tn), options)
         return report
 
-    def panel_needs_curves(self):
-        return True
+    def panel_needs_curves(self, num_classes):
+        return num_classes <= INLINE_CURVES_MAX_CLASSES
+
+    def class_curves(self, statistics, k, curve_points):
+        """Class k's one-vs-rest {"roc", "pr"} as the `stats` route's curves hold them (with `auc` and
+        `average_precision`, operating points at the argmax), for the `curves` route: only that class's
+        curves are drawn and sent, from the step's kept class counts and memoized ranking numbers."""
+        names, labels, weights = statistics.class_names, statistics.labels, statistics.weights
+        def argmax_counts():
+            if statistics.kind == "compact":
+                pred, top = statistics.top
+                matrix = m.confusion_from_top(labels, pred, top, len(names), sample_weight=weights)
+            else:
+                matrix = m.multiclass_confusion(labels, statistics.probabilities, sample_weight=weights)
+            return m.class_counts(matrix)  # four arrays [C]: kept, unlike the C x C matrix
+
+        tp, fp, fn, tn = statistics.memo(("argmax_counts",), argmax_counts)
+        ranking = report_parts.ranking_once(statistics, tp + fn, names, [])
+        point = _operating_points(tp[k : k + 1], fp[k : k + 1], fn[k : k + 1], tn[k : k + 1])
+        curves = report_parts.curves([statistics.class_counts[k]], [names[k]], [None], point,
+                                     {"curve_points": curve_points})
+        return _with_areas(curves, {"metrics": {name: {"per_class": ranking[name]["per_class"][k : k + 1]}
+                                                for name in ("roc_auc", "average_precision")}})
 
     def panel_stats(self, statistics, report, curves):
         pred, top = statistics.top
@@ -94,6 +116,13 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
             p[:, pred] = -np.inf
         runner_up = p.argmax(axis=1)
         return true_scores, runner_up, p[np.arange(len(rows)), runner_up]
+
+
+def _operating_points(tp, fp, fn, tn):
+    """Each class's (FPR, TPR, precision) at the argmax (+ cutoff) decision: its one-vs-rest curves' operating
+    points."""
+    return [(f / (f + t) if f + t else 0.0, p / (p + n) if p + n else 0.0, p / (p + f) if p + f else 0.0)
+            for p, f, n, t in zip(tp, fp, fn, tn)]
 
 
 def log_loss(statistics):

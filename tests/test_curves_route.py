@@ -1,0 +1,99 @@
+"""The `curves` route: one class's one-vs-rest curves, equal to the curves `stats` carries for every class up to
+tasks.multiclass.INLINE_CURVES_MAX_CLASSES; above that `stats` carries none and the panel asks this route."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from test_compact import both, predictions  # at import: importing it inside a @given test nests its @given
+from test_plugin_routes import error, make_client, ok
+import tb_confusion
+from tb_confusion import slices
+from tb_confusion.report import build_report
+from tb_confusion.server import json_http, panel_data, slices_data
+from tb_confusion.statistics import of as statistics_of
+from tb_confusion.storage.events import EventWriter
+from tb_confusion.summary import predictions_pb
+from tb_confusion.tasks.multiclass import INLINE_CURVES_MAX_CLASSES
+
+
+def _same(a, b):
+    return json_http.json_bytes(a) == json_http.json_bytes(b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 400), c=st.integers(2, 12), weighted=st.booleans(),
+       compact=st.booleans())
+def test_one_class_equals_what_stats_carries_for_every_class(seed, n, c, weighted, compact):
+    labels, p, weights = predictions(seed, n, c, weighted=weighted)
+    statistics = statistics_of(both(labels, p, weights)[1 if compact else 0])
+    inline = panel_data.step_stats(statistics)["curves"]
+    for k in range(c):
+        one = panel_data.class_curves(statistics, k)
+        assert one["class_index"] == k
+        assert _same(one["roc"], inline["roc"][k]) and _same(one["pr"], inline["pr"][k])
+
+
+def test_above_the_inline_limit_stats_carries_no_curves_and_the_route_gives_the_reports():
+    c = INLINE_CURVES_MAX_CLASSES + 1
+    labels, p, _ = predictions(3, 3000, c)
+    statistics = statistics_of(both(labels, p)[0])
+    assert panel_data.step_stats(statistics)["curves"] is None
+    report = build_report(statistics, curves=True)
+    for k in (0, 17, c - 1):
+        one = panel_data.class_curves(statistics, k)
+        assert one["roc"]["auc"] == report["metrics"]["roc_auc"]["per_class"][k]
+        assert one["pr"]["average_precision"] == report["metrics"]["average_precision"]["per_class"][k]
+        for kind in ("roc", "pr"):
+            expected = {key: value for key, value in report["curves"][kind][k].items()}
+            assert _same({key: one[kind][key] for key in expected}, expected)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    root = tmp_path_factory.mktemp("curves")
+    rng = np.random.default_rng(5)
+    with EventWriter(str(root / "validation")) as writer:
+        for step in (0, 1):
+            labels, p, _ = predictions(step, 500, INLINE_CURVES_MAX_CLASSES + 6)
+            source = np.where(np.arange(500) % 3 == 0, "web", "scan")
+            writer.add_summary(predictions_pb("many", labels, p, attributes={"source": source}), step)
+            y = rng.integers(0, 2, 100)
+            writer.add_summary(predictions_pb("binary", y, rng.random(100).astype(np.float32)), step)
+    client = make_client(root)
+    client.logdir = str(root)
+    return client
+
+
+def test_the_route_answers_the_shown_class_of_a_many_class_step(client):
+    stats = ok(client, "stats", run="validation", tag="many", step=1)
+    assert stats["curves"] is None
+    answer = ok(client, "curves", run="validation", tag="many", step=1, **{"class": 5})
+    report = ok(client, "report", run="validation", tag="many", step=1, curves=1)
+    assert answer["class_index"] == 5 and answer["roc"]["class"] == report["curves"]["roc"][5]["class"]
+    assert answer["roc"]["fpr"] == report["curves"]["roc"][5]["fpr"]
+    assert answer["pr"]["precision"] == report["curves"]["pr"][5]["precision"]
+    assert answer["roc"]["auc"] == report["metrics"]["roc_auc"]["per_class"][5]
+
+
+def test_the_route_follows_the_slice(client):
+    """`slice=source=web` gives the curves of the step's web examples alone."""
+    answer = ok(client, "curves", run="validation", tag="many", step=1, slice="source=web", **{"class": 3})
+    whole = ok(client, "curves", run="validation", tag="many", step=1, **{"class": 3})
+    (record,) = tb_confusion.read(client.logdir, run="validation", tag="many", step=1)
+    web = slices_data.apply(statistics_of(record), (slices.parse_filter("source=web"),))
+    expected = json_http.json_bytes(panel_data.class_curves(web, 3))
+    assert json_http.json_bytes(answer) == expected and answer != whole
+
+
+@pytest.mark.parametrize("params, status, words", [
+    ({"tag": "many", "step": 1}, 400, ["'class'"]),
+    ({"tag": "many", "step": 1, "class": INLINE_CURVES_MAX_CLASSES + 6}, 400, ["'class'", "70"]),
+    ({"tag": "many", "step": 1, "class": "x<b>"}, 400, ["'class'", "integer"]),
+    ({"tag": "binary", "step": 0, "class": 0}, 400, ["validation/binary", "binary"]),
+    ({"tag": "many", "step": 9, "class": 0}, 404, ["9"]),
+])
+def test_bad_requests_name_what_is_wrong(client, params, status, words):
+    message = error(client, "curves", status, run="validation", **params)
+    assert all(word in message for word in words), message
