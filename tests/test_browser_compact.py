@@ -157,7 +157,7 @@ def test_a_compact_run_shows_what_the_exact_run_shows(tensorboard, browser):  # 
     bound_text = note.text_content().rsplit("\u00b1", 1)[1]
     assert note.text_content().startswith("compact step (compact): one-vs-rest curves are binned, AUC within \u00b1")
     assert max(bounds) <= float(bound_text) < 10 * max(bounds)
-    # Another class: above the stats' inline limit (64 classes) its curves come from the curves route on choosing it.
+    # Another class: its curves come from the curves route when it is chosen.
     panel.locator("#curve-class").select_option("7")
     item = legend.locator('li[data-run="exact"]')
     eventually(lambda: item.get_attribute("data-auc") not in (None, "", str(exact_auc)), True, timeout=15)

@@ -52,7 +52,7 @@ export function curvesFromBinary(binary, points = 800) {
   return {roc, pr, rocThresholds: thresholds, prThresholds: thresholds, rocAuc, averagePrecision};
 }
 
-/** The same shape from the `stats` route's multiclass curves ({roc: [per class {fpr, tpr,
+/** The same shape from the server's multiclass curves ({roc: [per class {fpr, tpr,
  * thresholds, auc}], pr: [per class {recall, precision, thresholds, average_precision}]}) for class
  * k (one-vs-rest: thresholds on class k's probability); null when absent. */
 export function curvesFromServer(curves, k) {
@@ -85,12 +85,13 @@ export function curvesFromServer(curves, k) {
   };
 }
 
-/** Curves of class (or label) k from whichever statistics the `stats` route sent; binary statistics
- * hold one problem, the positive class's, so there k is ignored. */
+/** Curves of class (or label) k from the statistics the `stats` route sent, or null for a multiclass step (its
+ * curves come from the `curves` route); binary statistics hold one problem, the positive class's, so there k is
+ * ignored. */
 export function curvesFor(stats, k) {
   if (stats.binary) return curvesFromBinary(stats.binary);
   if (stats.labels) return curvesFromBinary(stats.labels[k]);
-  return curvesFromServer(stats.curves, k);
+  return null;
 }
 
 /** The most a step's one-vs-rest ROC AUC can be off: the max over classes of its report's

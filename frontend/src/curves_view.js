@@ -44,7 +44,7 @@ export function createCurvesView(actions) {
 
   function update(args) {
     lastArgs = args;
-    // answers: per run, the `curves` route's entry ({answer} or {error}) when its stats carry no curves
+    // answers: per run, the `curves` route's entry ({answer} or {error}) of a multiclass step
     const {runViews, state, task, answers = {}} = args;
     element.hidden = task === null;
     if (task === null) return;
@@ -103,7 +103,7 @@ export function createCurvesView(actions) {
   return {element, update};
 }
 
-/** Class k's curves of a run: from its stats, or (a step whose stats carry none) from the `curves` route's
+/** Class k's curves of a run: from its stats (binary, multilabel), or (multiclass) from the `curves` route's
  * answer for that class once it is here. */
 function curvesOf(stats, k, entry) {
   const inline = curvesFor(stats, k);
@@ -114,7 +114,7 @@ function curvesOf(stats, k, entry) {
 /** The legend's text for a run without curves: still asked, the route's error, or none. */
 function waiting(stats, entry) {
   if (entry?.error) return `no curve: ${entry.error.message}`;
-  return stats.multiclass && !stats.curves ? "loading curves\u2026" : "no curve";
+  return stats.task === "multiclass" ? "loading curves\u2026" : "no curve";
 }
 
 /** The hover box of a curve chart: per run, its nearest point and that point's threshold (the

@@ -132,12 +132,12 @@ export function shownStats(state, run) {
   return step === null ? null : state.stats?.[statsKey(run, state.tag, step, state.slice)]?.stats ?? null;
 }
 
-/** The `curves` request of `run`'s shown step ({run, tag, step, class}): a multiclass step whose stats carry
- * no curves (above the server's inline limit, tasks/multiclass.py) has the shown class's asked for; null
- * when its stats carry every class's, or have not arrived. */
+/** The `curves` request of `run`'s shown step ({run, tag, step, class}): a multiclass step's curves come one
+ * class at a time, the shown one's (binary and multilabel stats carry their curves' counts); null until its
+ * stats have arrived. */
 export function curvesRequest(state, run) {
   const stats = shownStats(state, run);
-  if (!stats?.multiclass || stats.curves) return null;
+  if (stats?.task !== "multiclass") return null;
   const classes = stats.class_names.length;
   return {run, tag: state.tag, step: stats.step, class: Math.max(0, Math.min(state.curveClass, classes - 1))};
 }

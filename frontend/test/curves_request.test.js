@@ -9,18 +9,19 @@ import {fakeApi, fakeTimers, settle, testStore} from "./fakes.js";
 const NAMES = Array.from({length: 70}, (_, k) => `c${k}`);
 const TAGS = {validation: {many: {task: "multiclass", class_names: NAMES}}};
 const STEPS = [{step: 3, wall_time: 30}];
-const inline = {task: "multiclass", step: 3, class_names: ["a", "b"], multiclass: {}, curves: {roc: [], pr: []}};
-const lazy = {task: "multiclass", step: 3, class_names: NAMES, multiclass: {}, curves: null};
+const binary = {task: "binary", step: 3, class_names: ["a", "b"], binary: {}};
+const lazy = {task: "multiclass", step: 3, class_names: NAMES, multiclass: {}};
+const pixels = {task: "segmentation", step: 3, class_names: NAMES, multiclass: {}};
 
 function shown(stats, patch = {}) {
   return {...INITIAL_STATE, tags: TAGS, tag: "many", runs: ["validation"], steps: {validation: STEPS}, step: 3,
     stats: stats ? {[statsKey("validation", "many", 3, patch.slice ?? [])]: {stats, at: 0}} : {}, ...patch};
 }
 
-test("curvesRequest: the shown class of a step whose stats carry no curves, clamped to its classes", () => {
+test("curvesRequest: the shown class of a multiclass step, clamped to its classes", () => {
   assert.equal(curvesRequest(shown(null), "validation"), null); // stats not here yet
-  assert.equal(curvesRequest(shown(inline), "validation"), null); // every class's curves came with the stats
-  assert.equal(curvesRequest(shown({...lazy, binary: {}, multiclass: undefined}), "validation"), null);
+  assert.equal(curvesRequest(shown(binary), "validation"), null); // its stats carry the curve's counts
+  assert.equal(curvesRequest(shown(pixels), "validation"), null); // the route serves multiclass steps only
   assert.deepEqual(curvesRequest(shown(lazy, {curveClass: 5}), "validation"), {run: "validation", tag: "many", step: 3, class: 5});
   assert.equal(curvesRequest(shown(lazy, {curveClass: 500}), "validation").class, 69);
 });

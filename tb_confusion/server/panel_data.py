@@ -15,22 +15,19 @@ EPOCH_METRICS = catalogue.keys(headline=True)
 
 
 def step_stats(source):
-    """The `stats` route's object of one step (a Record or its Statistics): `stats` of its default report, with
-    every class's curves when the task embeds them (Task.panel_needs_curves)."""
+    """The `stats` route's object of one step (a Record or its Statistics): `stats` of its default report."""
     data = statistics.of(source)
-    return stats(data, build_report(data, curves=data.task.panel_needs_curves(len(data.class_names))))
+    return stats(data, build_report(data))
 
 
 def stats(source, report):
     """The `stats` route's object for one step (a Record or its Statistics).
 
-    `report` is build_report(source) at default arguments, with curves=True when the task's
-    `panel_needs_curves` (see step_stats): its curves move to "curves", so the embedded report is the default one.
-    """
+    `report` is build_report(source) at default arguments. A multiclass step's curves are not part of it: the
+    panel asks the `curves` route for the class it shows (class_curves)."""
     data = statistics.of(source)
     record = data.record
     report = dict(report)
-    curves = report.pop("curves", None)
     # the panel draws the matrix from the statistics below (and the report route's when exact numbers are
     # asked for): the default report's C x C copy would be the answer's largest part at 1,000 classes
     report.pop("confusion_matrix", None)
@@ -47,17 +44,15 @@ def stats(source, report):
         "exact": True,
         "report": report,
     }
-    # the task's arrays (sorted counts, cells' scores) go out packed: see server/packed.py. The curves come
-    # from the report, already plain lists: not walked again (1.4M numbers at 1,000 classes)
-    parts = data.task.panel_stats(data, report, curves)
-    out.update({key: value if key == "curves" else packed.pack_arrays(value) for key, value in parts.items()})
+    # the task's arrays (sorted counts, cells' scores) go out packed: see server/packed.py
+    out.update({key: packed.pack_arrays(value) for key, value in data.task.panel_stats(data, report).items()})
     return out
 
 
 def class_curves(source, class_index):
     """The `curves` route's object: {"class_index", "roc", "pr"}, class `class_index`'s one-vs-rest curves of a
-    multiclass step as the `stats` route's `curves` hold them when it carries every class's (up to
-    tasks.multiclass.INLINE_CURVES_MAX_CLASSES). errors.BadArgument for other tasks, whose `stats` carry their
+    multiclass step: `report?curves=1`'s curves["roc"][class_index] and ["pr"][...] with its `auc` and
+    `average_precision` (Multiclass.class_curves). errors.BadArgument for other tasks, whose `stats` carry their
     curves' counts."""
     data = statistics.of(source)
     record = data.record

@@ -40,12 +40,7 @@ class Task:
         """The task's part of the report dict (docs/report.md) at `options` (see report.build_report)."""
         raise NotImplementedError
 
-    def panel_needs_curves(self, num_classes):
-        """Whether the `stats` route embeds the report's curves (built with curves=True) for a step of
-        `num_classes` classes."""
-        return False
-
-    def panel_stats(self, statistics, report, curves):
+    def panel_stats(self, statistics, report):
         """The task's part of the `stats` route's object, with an "exact" flag (docs/http_api.md)."""
         raise NotImplementedError
 

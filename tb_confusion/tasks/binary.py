@@ -107,7 +107,7 @@ class Binary(Task, name="binary", label="Binary"):
         matrix = np.array([[tn, fp], [fn, tp]] if positive_class == 1 else [[tp, fn], [fp, tn]])
         return matrix.astype(np.int64) if statistics.weights is None else matrix
 
-    def panel_stats(self, statistics, report, curves):
+    def panel_stats(self, statistics, report):
         binary = panel_parts.binary_stats(statistics.class_counts[statistics.positive_class], statistics.weights)
         return {"binary": binary, "exact": binary.pop("exact")}
 

@@ -10,9 +10,6 @@ from tb_confusion.tasks.base import Task
 
 TOP_K = (2, 5)
 BELOW_CUTOFF = "below cutoff"
-# Up to this many classes the `stats` route carries every class's curves; above, the panel asks the `curves` route
-# for the class it shows (at 1,000 classes the curves were 5.3 MB of a step's 7.9 MB answer, and most of its time)
-INLINE_CURVES_MAX_CLASSES = 64
 
 
 class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff"):
@@ -62,13 +59,11 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
                                                    _operating_points(tp, fp, fn, tn), options)
         return report
 
-    def panel_needs_curves(self, num_classes):
-        return num_classes <= INLINE_CURVES_MAX_CLASSES
-
     def class_curves(self, statistics, k, curve_points):
-        """Class k's one-vs-rest {"roc", "pr"} as the `stats` route's curves hold them (with `auc` and
-        `average_precision`, operating points at the argmax), for the `curves` route: only that class's
-        curves are drawn and sent, from the step's kept class counts and memoized ranking numbers."""
+        """Class k's one-vs-rest {"roc": [entry], "pr": [entry]} as build_report(curves=True) gives them, with `auc` and
+        `average_precision` attached, for the `curves` route: the panel draws one class at a time, so only that
+        class's curves are made and sent (from the step's kept class counts and memoized ranking numbers), not
+        every class's with each step's statistics (at C=10 most of a cold `stats`, at C=1,000 5.3 MB of 7.9)."""
         names, labels, weights = statistics.class_names, statistics.labels, statistics.weights
         def argmax_counts():
             if statistics.kind == "compact":
@@ -86,12 +81,11 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         return _with_areas(curves, {"metrics": {name: {"per_class": ranking[name]["per_class"][k : k + 1]}
                                                 for name in ("roc_auc", "average_precision")}})
 
-    def panel_stats(self, statistics, report, curves):
+    def panel_stats(self, statistics, report):
         pred, top = statistics.top
         cells = panel_parts.cell_stats(statistics.labels, pred, top, statistics.weights,
                                           len(statistics.class_names))
-        return {"multiclass": cells, "exact": cells.pop("exact"),
-                "curves": _with_areas(curves, report) if curves else None}
+        return {"multiclass": cells, "exact": cells.pop("exact")}
 
     def cell_bounds(self, num_classes):
         return num_classes - 1, num_classes

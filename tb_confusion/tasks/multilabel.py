@@ -69,7 +69,7 @@ class Multilabel(Task, name="multilabel", label="Multilabel", matrix="labels", d
             report["curves"] = report_parts.curves(all_counts, names, per_label.tolist(), None, options)
         return report
 
-    def panel_stats(self, statistics, report, curves):
+    def panel_stats(self, statistics, report):
         labels = [panel_parts.binary_stats(counts, statistics.weights) for counts in statistics.class_counts]
         return {"labels": labels, "exact": all([label.pop("exact") for label in labels])}
 

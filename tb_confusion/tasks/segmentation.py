@@ -8,7 +8,7 @@ from tb_confusion import metrics as m
 from tb_confusion.counts.state import CUTOFF_BINS, SCORE_BINS
 from tb_confusion.errors import BadArgument
 from tb_confusion.tasks import report_parts
-from tb_confusion.tasks.multiclass import BELOW_CUTOFF, Multiclass, _with_areas
+from tb_confusion.tasks.multiclass import BELOW_CUTOFF, Multiclass
 from tb_confusion.tasks.panel_parts import as_counts
 
 
@@ -62,7 +62,7 @@ class Segmentation(Multiclass, name="segmentation", label="Segmentation (per pix
                                                    options)
         return report
 
-    def panel_stats(self, statistics, report, curves):
+    def panel_stats(self, statistics, report):
         """The multiclass cells as the panel reads them, from each cell's top-score histogram: one entry
         per non-empty bin at its lower edge, with the running count (cum_weights) carrying the counts, so
         the panel's cutoff matrix equals the report's at every cutoff."""
@@ -82,7 +82,7 @@ class Segmentation(Multiclass, name="segmentation", label="Segmentation (per pix
             "cum_weights": cum if weighted else cum.astype(np.int64),
             "cell_totals": as_counts(cells.sum(axis=1), None if not weighted else True),
         }
-        return {"multiclass": multiclass, "exact": True, "curves": _with_areas(curves, report) if curves else None}
+        return {"multiclass": multiclass, "exact": True}
 
     def cell_assignment(self, statistics, *, threshold=None, cutoff=None, label=None):
         return statistics.per_example_unavailable("each pixel's cell")
