@@ -155,11 +155,11 @@ def _reports(args):
 
     options = report_options(args)
 
-    def report(record, plugin_data):
+    def report(record):
         if args.slice:
             record = slices.only(record, args.slice)
         if args.groups:
-            answer = _grouped(record, plugin_data, options)
+            answer = _grouped(record, options)
             if answer is None:
                 return None
         else:
@@ -168,27 +168,26 @@ def _reports(args):
             answer["slice"] = dict(args.slice)
         return answer
 
-    reports = [answer for answer in per_step(args, report, with_metadata=True) if answer is not None]
+    reports = [answer for answer in per_step(args, report) if answer is not None]
     if not reports:
         raise NotFound("--groups: no chosen tag has class groups (log them with class_groups=...; docs/groups.md)")
     return reports
 
 
-def _grouped(record, plugin_data, options):
+def _grouped(record, options):
     """The grouped report of a step of a tag with class groups; None (and a warning) for a tag without."""
     from tb_confusion import groups
 
-    where = f"run {record.run!r}, tag {record.tag!r}"
-    if not plugin_data.class_groups:
-        print(f"tb-confusion: warning: --groups: {where} has no class groups; skipped", file=sys.stderr)
+    if not record.class_groups:
+        print(f"tb-confusion: warning: --groups: run {record.run!r}, tag {record.tag!r} has no class groups; skipped",
+              file=sys.stderr)
         return None
-    return groups.grouped_report(record, plugin_data.class_groups, cutoff=options["cutoff"], beta=options["beta"])
+    return groups.grouped_report(record, record.class_groups, cutoff=options["cutoff"], beta=options["beta"])
 
 
-def per_step(args, compute, with_metadata=False):
+def per_step(args, compute):
     """[compute(record)] for each (run, tag, step) `args` choose (--run, --tag, --step of LOGDIR); damaged
-    steps skipped with a warning (errors.Unreadable when nothing is left, or with --strict). with_metadata:
-    compute(record, the tag's PluginData) instead."""
+    steps skipped with a warning (errors.Unreadable when nothing is left, or with --strict)."""
     from tb_confusion.reading import offline  # reads event files; no TensorFlow
 
     skipped = []
@@ -219,7 +218,7 @@ def per_step(args, compute, with_metadata=False):
                 print(f"tb-confusion: warning: skipped {unreadable[-1]}", file=sys.stderr)
                 continue
             try:
-                reports.append(compute(record, series.plugin_data) if with_metadata else compute(record))
+                reports.append(compute(record))
             except (BadArgument, NotStored, NotFound) as error:  # an option that does not fit this tag, e.g.
                 raise type(error)(f"{where}: {error}") from None  # --thresholds, or --slice of a compact step
     if not reports:

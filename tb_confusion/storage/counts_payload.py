@@ -36,6 +36,7 @@ class CountsRecord:
     positive_class: int = 1
 
     weights = None  # sums carry their weights; `counts.weighted` says whether any were given
+    class_groups = None  # per-pixel tags have no super-classes (storage/class_groups.py)
 
     @property
     def num_examples(self):
