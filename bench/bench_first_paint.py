@@ -12,7 +12,8 @@ A visit opens `/#tb_confusion` with the Diff card open (its state in the URL), a
 of the navigation (the top page's performance.timeOrigin), the first animation frame at which each view
 shows its content: the matrix (table cells, or the canvas drawn), the ROC / PR curves (their legend with an
 AUC: a multiclass step's curves come from the `curves` route), the per-class table (a class row), the
-over-epochs chart (its legend with the best epoch), the calibration diagram (its points), the diff (its flip counts) and the Slices card (a slice row of its table, by `source`).
+over-epochs chart (its legend with the best epoch), the calibration diagram (its points), the diff (its flip
+counts) and the Slices card (a slice row of its table, by `source`).
 A loop of requestAnimationFrame inside the plugin's frame checks them, installed before the page's scripts
 (add_init_script). "Group by" is the grouped matrix painted (the run card says "50 superclasses" and its
 matrix has their 50 rows): the panel keeps that choice in the URL, so it is timed by its own visits of the same
