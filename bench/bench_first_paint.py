@@ -128,7 +128,9 @@ def superclasses(c, groups):
 
 def write_logs(logdir, n, c, epochs, groups=None):
     """Run validation: tag "predictions" (ours, with example ids for the diff, the `source` attribute for
-    the slices, and `groups` superclasses as class_groups when given) and the pr_curve tags."""
+    the slices, and `groups` superclasses as class_groups when given) and the pr_curve tags. Ours is stored
+    exact at every size: slices need every example's probabilities (a compact step is not sliceable), and
+    bench_compact.py times compact storage at C=1,000."""
     from tensorboard.compat.proto import summary_pb2
     from tensorboard.plugins.pr_curve import summary as pr_summary  # needs TensorFlow to write
 
@@ -141,7 +143,7 @@ def write_logs(logdir, n, c, epochs, groups=None):
             labels, p = predictions(rng, n, c, epoch)
             writer.add_summary(tb_confusion.summary.predictions_pb(
                 "predictions", labels, p, class_names=[f"class_{k:04d}" for k in range(c)], example_ids=ids,
-                attributes={"source": source}, **grouping), step=epoch)
+                attributes={"source": source}, storage="exact", **grouping), step=epoch)
             summary = summary_pb2.Summary()
             for k in range(c):
                 pb = pr_summary.pb(f"class_{k:04d}", labels == k, p[:, k], num_thresholds=201)
