@@ -52,6 +52,9 @@ def _route_requests(tags):
                 yield f"{name}.{step}.stats", "stats", at
                 yield f"{name}.{step}.report", "report", at
                 yield f"{name}.{step}.report.curves", "report", {**at, "curves": "true"}
+                if task == "multiclass":
+                    for k in (0, c - 1):
+                        yield f"{name}.{step}.curves.{k}", "curves", {**at, "class": k}
                 yield f"{name}.{step}.report.variant", "report", {**at, **variant, "cost_fp": 2}
                 cells = [(0, 0), (1, 0), (0, 1), (1, 1)]
                 extra = {"label": c - 1} if task == "multilabel" else {}
