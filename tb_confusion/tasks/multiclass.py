@@ -74,12 +74,18 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
             return m.class_counts(matrix)  # four arrays [C]: kept, unlike the C x C matrix
 
         tp, fp, fn, tn = statistics.memo(("argmax_counts",), argmax_counts)
-        ranking = report_parts.ranking_once(statistics, tp + fn, names, [])
         point = _operating_points(tp[k : k + 1], fp[k : k + 1], fn[k : k + 1], tn[k : k + 1])
-        curves = report_parts.curves([statistics.class_counts[k]], [names[k]], [None], point,
-                                     {"curve_points": curve_points})
-        return _with_areas(curves, {"metrics": {name: {"per_class": ranking[name]["per_class"][k : k + 1]}
-                                                for name in ("roc_auc", "average_precision")}})
+        if statistics.kind == "exact" and "class_counts" not in vars(statistics):
+            # class k alone: one sort of N, not C of them (an exact step too large for the server's cache has its
+            # classes' counts built for every request), and its areas by the report's per-class formulas
+            counts = m.binary_counts(labels == k, statistics.probabilities[:, k], weights)
+            areas = {"roc_auc": [m.roc_auc(counts)], "average_precision": [m.average_precision(counts)[0]]}
+        else:
+            counts = statistics.class_counts[k]
+            ranking = report_parts.ranking_once(statistics, tp + fn, names, [])
+            areas = {name: ranking[name]["per_class"][k : k + 1] for name in ("roc_auc", "average_precision")}
+        curves = report_parts.curves([counts], [names[k]], [None], point, {"curve_points": curve_points})
+        return _with_areas(curves, {"metrics": {name: {"per_class": values} for name, values in areas.items()}})
 
     def panel_stats(self, statistics, report):
         pred, top = statistics.top
