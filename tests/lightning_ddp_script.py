@@ -107,6 +107,10 @@ def main(out_dir, weights):
     except ValueError as error:
         with open(os.path.join(out_dir, f"error_rank{trainer.global_rank}.txt"), "w") as f:
             f.write(str(error))
+    # gloo's threads stopped here, not destroyed at interpreter exit: a rank now and then aborted there
+    # ("terminate called without an active exception") after everything had been written
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ def main(out_dir):
     trainer = L.Trainer(accelerator="cpu", devices=2, strategy="ddp", logger=False, enable_progress_bar=False,
                         enable_model_summary=False, enable_checkpointing=False, callbacks=[callback(out_dir)])
     trainer.validate(PixelModule(), torch.utils.data.DataLoader(Masks(), batch_size=2), verbose=False)
+    if torch.distributed.is_initialized():  # gloo stopped here, not at interpreter exit (see lightning_ddp_script)
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
