@@ -53,6 +53,9 @@ def client(tmp_path_factory):
             writer.add_summary(predictions_pb("many", labels, p, attributes={"source": source}), step)
             y = rng.integers(0, 2, 100)
             writer.add_summary(predictions_pb("binary", y, rng.random(100).astype(np.float32)), step)
+            pixels = tb_confusion.Accumulator("pixels", class_names=["a", "b", "c"])
+            pixels.update(rng.integers(0, 3, (2, 4, 4)), rng.dirichlet(np.ones(3), (2, 4, 4)).astype(np.float32))
+            writer.add_summary(pixels.summary_pb(), step)
     client = make_client(root)
     client.logdir = str(root)
     return client
@@ -84,6 +87,7 @@ def test_the_route_follows_the_slice(client):
     ({"tag": "many", "step": 1, "class": 70}, 400, ["'class'", "70"]),
     ({"tag": "many", "step": 1, "class": "x<b>"}, 400, ["'class'", "integer"]),
     ({"tag": "binary", "step": 0, "class": 0}, 400, ["validation/binary", "binary"]),
+    ({"tag": "pixels", "step": 0, "class": 1}, 400, ["validation/pixels", "segmentation"]),
     ({"tag": "many", "step": 9, "class": 0}, 404, ["9"]),
 ])
 def test_bad_requests_name_what_is_wrong(client, params, status, words):

@@ -14,6 +14,10 @@ from tb_confusion.tasks.panel_parts import as_counts
 
 class Segmentation(Multiclass, name="segmentation", label="Segmentation (per pixel)", decision="cutoff",
                    storage="counts", examples="images"):
+    # Not Multiclass's: the `curves` route serves multiclass steps (the panel draws no curves for per-pixel ones;
+    # `report?curves=1` has them), and its argmax matrix would need each pixel's probabilities
+    class_curves = None
+
     def check(self, labels, probabilities, num_classes):
         return "segmentation steps are accumulated: log them with tb_confusion.Accumulator"
 
