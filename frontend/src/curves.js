@@ -1,5 +1,5 @@
 // ROC and PR curves of one class, ready to draw: from binary statistics (binary task, or one label
-// of a multilabel tag) at full resolution, or the server's one-vs-rest curves for multiclass.
+// of a multilabel tag) at full resolution, or the `curves` route's one-vs-rest curves for multiclass.
 
 import {binaryTotals} from "./lookups.js";
 
@@ -52,12 +52,12 @@ export function curvesFromBinary(binary, points = 800) {
   return {roc, pr, rocThresholds: thresholds, prThresholds: thresholds, rocAuc, averagePrecision};
 }
 
-/** The same shape from the server's multiclass curves ({roc: [per class {fpr, tpr,
- * thresholds, auc}], pr: [per class {recall, precision, thresholds, average_precision}]}) for class
- * k (one-vs-rest: thresholds on class k's probability); null when absent. */
-export function curvesFromServer(curves, k) {
-  const roc = curves?.roc?.[k];
-  const pr = curves?.pr?.[k];
+/** The same shape from the `curves` route's answer for one class of a multiclass step ({roc: {fpr, tpr,
+ * thresholds, auc}, pr: {recall, precision, thresholds, average_precision}}; one-vs-rest: thresholds on
+ * that class's probability); null when absent. */
+export function curvesFromServer(answer) {
+  const roc = answer?.roc;
+  const pr = answer?.pr;
   if (!roc || !pr) return null;
   const clean = (xs, ys, ts) => {
     const x = [];

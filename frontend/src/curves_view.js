@@ -108,7 +108,7 @@ export function createCurvesView(actions) {
 function curvesOf(stats, k, entry) {
   const inline = curvesFor(stats, k);
   if (inline || !entry?.answer || entry.answer.class_index !== k) return inline;
-  return curvesFromServer({roc: {[k]: entry.answer.roc}, pr: {[k]: entry.answer.pr}}, k);
+  return curvesFromServer(entry.answer);
 }
 
 /** The legend's text for a run without curves: still asked, the route's error, or none. */

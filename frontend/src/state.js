@@ -8,7 +8,7 @@
  * The Calibration card's choices: calibrationBins, calibrationStrategy ("equal_width" or
  * "equal_mass"), calibrationClass ({tag, index} or null: the whole step), calibrationTemperature
  * (preview temperature scaling); its answers are cached in `calibration`. `curves`: the `curves` route's
- * answers (one class of a step whose stats carry no curves, selection.js curvesRequest).
+ * answers (one class of a multiclass step each, selection.js curvesRequest).
  * The Diff card (diff.js): diffOpen (closed: nothing asked), diffMode ("steps" or "runs"), diffRun (the run
  * whose steps are compared; null: the first selected), diffStep (step A; null: the previous logged step),
  * diffRuns ([run A, run B]; null: the first two selected), diffShow ("count" or "row"), diffPages

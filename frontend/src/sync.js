@@ -97,7 +97,7 @@ export function createSync(store, wholeApi, loader, {url = browserUrl(), setTime
       loader.cached("epochs", cacheKey(state, params), "series", () => api.epochs(params),
         {debounce: [`epochs ${run}`, 250], prune: trimEpochs});
     }
-    // One class's curves of a many-class step (its stats carry none), when the api has the route.
+    // The shown class's curves of a multiclass step (its stats carry none), when the api has the route.
     for (const run of api.curves ? state.runs : []) {
       const params = curvesRequest(state, run);
       if (!params) continue;

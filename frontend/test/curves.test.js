@@ -40,8 +40,8 @@ for (const c of fixtures().cases.filter((c) => c.task === "binary")) {
 }
 
 test("curvesFromServer drops undefined points", () => {
-  const curves = curvesFromServer({roc: [{class: "a", fpr: [0, null, 1], tpr: [0, 0.5, 1], auc: 0.7}],
-    pr: [{class: "a", recall: [0, 1], precision: [1, 0.5], average_precision: 0.6}]}, 0);
+  const curves = curvesFromServer({class_index: 0, roc: {class: "a", fpr: [0, null, 1], tpr: [0, 0.5, 1], auc: 0.7},
+    pr: {class: "a", recall: [0, 1], precision: [1, 0.5], average_precision: 0.6}});
   assert.deepEqual(curves.roc, {x: [0, 1], y: [0, 1]});
   assert.equal(curves.rocAuc, 0.7);
   assert.equal(curves.averagePrecision, 0.6);
