@@ -75,7 +75,6 @@ class DecisionTable:
         weights = statistics.weights
         self._weights = None if weights is None else weights[order]
         self._dtype = np.int64 if weights is None else np.float64  # the report's: integer counts unweighted
-        self._totals = self._class_totals(0, None)  # examples (or weights) per true class
         # Per class, what lies below a decision: the examples' true class, and for multiclass the correct ones'
         # class and the predicted class. Each is counted at a few marks once (prefix sums), so a decision counts
         # only the examples between the mark below it and it: an `epochs` request does that for every step.
@@ -87,6 +86,7 @@ class DecisionTable:
         marks = 1 if weights is not None else max(1, min(64, len(order) // (8 * len(self._columns) * c)))
         self._marks = np.linspace(0, len(order), marks + 1).astype(np.int64)
         self._prefix = [self._prefix_sums(column, width) for column, width in zip(self._columns, (c, c + 1, c))]
+        self._totals = self._prefix[0][-1]  # examples (or weights) per true class: the true classes' last mark
 
     def nbytes(self):
         """Bytes held (for cache sizing)."""
@@ -116,7 +116,7 @@ class DecisionTable:
         c = len(self.class_names)
         matrix = np.zeros((c, c + 1), dtype=self._dtype)
         matrix[:, :c] = self._matrix_above(below)
-        matrix[:, c] = self._class_totals(0, below)
+        matrix[:, c] = self._below(0, below)
         return matrix
 
     def sums(self, *, threshold=None, cutoff=None):
@@ -162,11 +162,6 @@ class DecisionTable:
     def _count_below(self, decision):
         """How many examples have a score < decision (compared in float64, as the report does)."""
         return int(np.searchsorted(self._score, _smallest_at_least(decision, self._score.dtype), side="left"))
-
-    def _class_totals(self, start, stop):
-        weights = None if self._weights is None else self._weights[start:stop]
-        totals = np.bincount(self._true[start:stop], weights=weights, minlength=len(self.class_names))
-        return totals.astype(self._dtype, copy=False)
 
     def _matrix_above(self, start):
         c = len(self.class_names)

@@ -2,7 +2,8 @@
 
 Binary and multiclass steps answer from their `DecisionTable` (built once per step from its Statistics and
 kept in the cache of per-step tables, 5-7 bytes per example), so a new threshold is a bisection per step, not a
-decode and a sort, and the metrics of every step are computed at once (decision_table.headlines); multilabel steps answer from their Statistics, and those (step, decision) answers are kept.
+decode and a sort, and the metrics of every step are computed at once (decision_table.headlines); multilabel
+steps answer from their Statistics, and those (step, decision) answers are kept.
 Steps not yet cached are answered two at a time: building a table is mostly numpy sorts and reading the step
 waits on the data server, both without the GIL, so the first request of 90 epochs takes about half as long on
 two cores; then every step is read from the cache on the request's own thread.
