@@ -6,7 +6,7 @@ import {api as routes, getJson} from "./api.js";
 import {h, replaceChildren} from "./dom.js";
 import {INITIAL_STATE, createStore} from "./state.js";
 import {watchTheme} from "./theme.js";
-import {modelAt, withReport} from "./model.js";
+import {modelAt, withFields, withReport} from "./model.js";
 import {calibrationRequest, compactShown, curvesRequest, epochsRequest, examplesNotice, examplesRequest, referenceRun, reportRequest,
   statsKey, stepForRun, taskOf, unionSteps} from "./selection.js";
 import {cacheKey, createLoader} from "./loader.js";
@@ -99,7 +99,7 @@ export function renderPanel() {
       const params = model ? reportRequest(state, run) : null;
       const exact = params ? state.reports[cacheKey(state, params)]?.report : null;
       if (exact) model = withReport(model, exact);
-      if (model) model = {...model, labelIssues: labelIssuesOf(state, run)};
+      if (model) model = withFields(model, {labelIssues: labelIssuesOf(state, run)});
       model = shownModel(model, state, state.tags?.[run]?.[state.tag]); // by superclass when chosen
       return {run, index, step, stats: entry?.stats || null, error: entry?.error || null, model};
     });

@@ -5,9 +5,8 @@
 // computes per-class ones (formulas.js), which is tb_confusion.groups.grouped_report's definition: the
 // predicted group is the group of the predicted class (docs/groups.md). Pure functions.
 
-import {BELOW_CUTOFF} from "./model.js";
+import {BELOW_CUTOFF, withFields, withLazyMatrix} from "./model.js";
 import {cellMetrics, countsFromCells} from "./formulas.js";
-import {denseMatrix} from "./lookups.js";
 
 /** The choices of the control: [value, label]. */
 export const GROUPINGS = [["classes", "classes"], ["groups", "superclasses"]];
@@ -84,15 +83,10 @@ export function groupedModel(model, classGroups) {
   const groupCells = groupedCells(cells, classGroups);
   const {names} = grouping(classGroups);
   const computed = cellMetrics(groupCells, names);
-  const rest = {};
-  for (const key of Object.keys(model)) if (key !== "matrix") rest[key] = model[key]; // never the dense C x C getter
-  const grouped = {...rest, classNames: names, columnNames: groupCells.width > names.length ? [...names, BELOW_CUTOFF] : names,
+  const grouped = withFields(model, {classNames: names, columnNames: groupCells.width > names.length ? [...names, BELOW_CUTOFF] : names,
     cells: groupCells, counts: countsFromCells(groupCells), metrics: computed.metrics, undefined: computed.undefined,
-    exact: model.exact, labelIssues: null, grouped: {classNames: model.classNames, classGroups}};
-  let dense = null;
-  Object.defineProperty(grouped, "matrix", {enumerable: true, configurable: true,
-    get: () => (dense ??= denseMatrix(groupCells)), set: (value) => { dense = value; }});
-  return grouped;
+    exact: model.exact, labelIssues: null, grouped: {classNames: model.classNames, classGroups}});
+  return withLazyMatrix(grouped, groupCells);
 }
 
 /** The model a card shows: grouped when the state asks for superclasses and the tag has them. */

@@ -68,12 +68,15 @@ export function modelAt(stats, {threshold = 0.5, cutoff = 0, labelThresholds = n
     numExamples: stats.num_examples,
     numElements: report.num_elements ?? null,
   };
-  if (cells) {
-    let dense = null;
-    Object.defineProperty(model, "matrix", {enumerable: true, configurable: true,
-      get: () => (dense ??= denseMatrix(cells)), set: (value) => { dense = value; }});
-  }
-  return model;
+  return cells ? withLazyMatrix(model, cells) : model;
+}
+
+/** `model` with its `matrix` the dense form of `cells`, built on first read (a slider drag over the
+ * canvas never reads it; at C = 1,000 it is a million numbers). Returns `model`. */
+export function withLazyMatrix(model, cells) {
+  let dense = null;
+  return Object.defineProperty(model, "matrix", {enumerable: true, configurable: true,
+    get: () => (dense ??= denseMatrix(cells)), set: (value) => { dense = value; }});
 }
 
 function sameThresholds(reported, thresholds) {
@@ -98,10 +101,18 @@ export function operatingPoint(model, k) {
   };
 }
 
+/** `model` with `fields` added or replaced. Unlike a spread, it keeps the lazy dense `matrix` of a
+ * multiclass model lazy: a spread reads every getter, and at C = 1,000 that builds a C x C matrix on
+ * every slider step that nothing draws. */
+export function withFields(model, fields) {
+  return Object.defineProperties(Object.defineProperties({}, Object.getOwnPropertyDescriptors(model)),
+    Object.getOwnPropertyDescriptors(fields));
+}
+
 /** The model with the server's exact numbers (the report route): all of them for thinned
  * statistics, else (per-label matrices: multilabel) the exact-match accuracy. */
 export function withReport(model, report) {
-  if (taskInfo(model.task).matrix === "labels") return {...model, metrics: {...model.metrics, accuracy: report.metrics.accuracy}};
+  if (taskInfo(model.task).matrix === "labels") return withFields(model, {metrics: {...model.metrics, accuracy: report.metrics.accuracy}});
   const matrix = report.confusion_matrix;
-  return {...model, matrix, cells: null, counts: countsFromMatrix(matrix), metrics: report.metrics, undefined: report.undefined, exact: true};
+  return withFields(model, {matrix, cells: null, counts: countsFromMatrix(matrix), metrics: report.metrics, undefined: report.undefined, exact: true});
 }
