@@ -66,6 +66,7 @@ export function createCalibrationView({set}) {
     fixedNote, legend, status, svg, scope, preview);
   let previewKey = null;
   let classesKey = null;
+  let [shownNames, shownTask, shownPositive] = [undefined, undefined, undefined];
   let drawnKey = null;
   let lastArgs = null;
   runColors.onChange(() => {
@@ -101,11 +102,16 @@ export function createCalibrationView({set}) {
     }
     temperatureButton.classList.toggle("on", choices.temperature);
     temperatureButton.setAttribute("aria-pressed", choices.temperature ? "true" : "false");
-    const options = classChoices(task, classNames, positiveClass);
-    const key = JSON.stringify(options);
-    if (key !== classesKey) {
-      classesKey = key;
-      replaceChildren(classSelect, options.map(([value, label]) => h("option", {value}, label)));
+    // The same names (the same array, most renders) give the same options: at C = 1,000 building and
+    // comparing them cost half a millisecond of every slider step.
+    if (classNames !== shownNames || task !== shownTask || positiveClass !== shownPositive) {
+      [shownNames, shownTask, shownPositive] = [classNames, task, positiveClass];
+      const options = classChoices(task, classNames, positiveClass);
+      const key = JSON.stringify(options);
+      if (key !== classesKey) {
+        classesKey = key;
+        replaceChildren(classSelect, options.map(([value, label]) => h("option", {value}, label)));
+      }
     }
     classSelect.value = choices.class === null ? "" : String(choices.class);
 

@@ -15,8 +15,15 @@ export function cellColor(t, {diagonal, theme = "light"}) {
   const target = diagonal ? ramp.correct : ramp.error;
   const s = Math.max(0, Math.min(1, t)) ** 0.6 * 0.92;
   const rgb = ramp.background.map((b, i) => Math.round(b + (target[i] - b) * s));
-  return {fill: `rgb(${rgb.join(",")})`, text: readableText(rgb)};  // >= 4.5:1, as the views draw it
+  const fill = `rgb(${rgb.join(",")})`;
+  let text = TEXT_ON.get(fill);
+  if (text === undefined) TEXT_ON.set(fill, text = readableText(rgb)); // >= 4.5:1, as the views draw it
+  return {fill, text};
 }
+
+// The text colour of each fill drawn so far: at most a few hundred levels per ramp and theme, and a
+// large matrix paints thousands of cells a frame.
+const TEXT_ON = new Map();
 
 /** The distinct line colours of runs on the curve and epoch charts (Okabe-Ito). */
 export const RUN_COLORS = ["#e69f00", "#0072b2", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999"];

@@ -7,7 +7,6 @@
 
 import {h, setText} from "./dom.js";
 import {cellColor} from "./colors.js";
-import {readableText} from "./contrast.js";
 import {cellShares, colorDomain, totals} from "./matrix_math.js";
 import {cellLines, cellText, compactCount} from "./cell_text.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
@@ -51,6 +50,24 @@ export function createMatrixCanvas({onSelect}) {
   let cursor = {row: 0, column: 0};
   let hover = null;
 
+  // The viewport's size and scroll offsets, read from the DOM only after something may have changed
+  // them (a resize, a scroll, a new spacer size). Reading them forces a synchronous layout: on a
+  // cutoff slider step that layout fell between the other views' DOM writes, so each step laid the
+  // page out twice.
+  let measured = null;
+  const viewBox = () => (measured ??= {width: viewport.clientWidth, height: viewport.clientHeight,
+    left: viewport.scrollLeft, top: viewport.scrollTop});
+  // The theme's colours (custom properties); reading computed style forces a style recalculation.
+  let palette = null;
+  const paletteFor = (theme) => {
+    if (palette?.theme === theme) return palette;
+    const styles = getComputedStyle(element);
+    const read = (name, fallback) => styles.getPropertyValue(name).trim() || fallback;
+    const colours = {theme, background: read("--card", "#fff"), ink: read("--text", "#202124"),
+      muted: read("--muted", "#5f6368"), accent: read("--accent", "#f57c00")};
+    if (element.isConnected) palette = colours; // detached, it has no styles to keep
+    return colours;
+  };
   const cellSize = () => ZOOMS[zoom];
   const columnsOf = (p) => p.model.columnNames.length > p.model.classNames.length ? [...p.order, p.model.classNames.length] : p.order;
   function fitZoom() {
@@ -66,17 +83,21 @@ export function createMatrixCanvas({onSelect}) {
     const size = cellSize();
     setText(zoomLabel, `${size}px`);
     const columns = columnsOf(props);
-    spacer.style.width = `${LABEL_WIDTH + columns.length * size}px`;
-    spacer.style.height = `${LABEL_HEIGHT + props.order.length * size}px`;
-    stage.style.height = `${Math.min(640, LABEL_HEIGHT + props.order.length * size + 16)}px`;
+    const spacerWidth = `${LABEL_WIDTH + columns.length * size}px`;
+    const spacerHeight = `${LABEL_HEIGHT + props.order.length * size}px`;
+    if (spacer.style.width !== spacerWidth || spacer.style.height !== spacerHeight) {
+      spacer.style.width = spacerWidth;
+      spacer.style.height = spacerHeight;
+      stage.style.height = `${Math.min(640, LABEL_HEIGHT + props.order.length * size + 16)}px`;
+      measured = null; // the scroll offsets may be clamped, scroll bars come or go
+    }
     draw();
   }
 
   function draw() {
     if (!props) return;
     const ratio = window.devicePixelRatio || 1;
-    const width = viewport.clientWidth;
-    const height = viewport.clientHeight;
+    const {width, height, left, top} = viewBox();
     if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
       canvas.width = Math.round(width * ratio);
       canvas.height = Math.round(height * ratio);
@@ -85,18 +106,12 @@ export function createMatrixCanvas({onSelect}) {
     }
     const context = canvas.getContext("2d");
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    const styles = getComputedStyle(element);
-    const background = styles.getPropertyValue("--card").trim() || "#fff";
-    const ink = styles.getPropertyValue("--text").trim() || "#202124";
-    const muted = styles.getPropertyValue("--muted").trim() || "#5f6368";
-    const accent = styles.getPropertyValue("--accent").trim() || "#f57c00";
+    const {model, order, normalization, selected, theme} = props;
+    const {background, ink, muted, accent} = paletteFor(theme);
     context.fillStyle = background;
     context.fillRect(0, 0, width, height);
-    const {model, order, normalization, selected, theme} = props;
     const columns = columnsOf(props);
     const size = cellSize();
-    const left = viewport.scrollLeft;
-    const top = viewport.scrollTop;
     const firstRow = Math.max(0, Math.floor(top / size));
     const lastRow = Math.min(order.length, Math.ceil((top + height - LABEL_HEIGHT) / size) + 1);
     const firstColumn = Math.max(0, Math.floor(left / size));
@@ -113,11 +128,11 @@ export function createMatrixCanvas({onSelect}) {
       const y = LABEL_HEIGHT + r * size - top;
       const value = normalization === "count" ? count : share(count, i, j, normalization);
       const diagonal = i === j;
-      const {fill} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
+      const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
       context.fillStyle = fill;
       context.fillRect(x, y, size - (size > 6 ? 1 : 0), size - (size > 6 ? 1 : 0));
       if (size >= 32 && value) {
-        context.fillStyle = readableText(fill);
+        context.fillStyle = text;
         context.fillText(cellText(value, normalization), x + size / 2, y + size / 2, size - 4);
       }
     };
@@ -280,7 +295,7 @@ export function createMatrixCanvas({onSelect}) {
     return issues?.shown && issues.counts ? [...lines, issuesText(issuesAt(issues, i, j))] : lines;
   }
 
-  viewport.addEventListener("scroll", () => requestAnimationFrame(draw), {passive: true});
+  viewport.addEventListener("scroll", () => { measured = null; requestAnimationFrame(draw); }, {passive: true});
   viewport.addEventListener("mousemove", (event) => {
     hover = cellAt(event);
     if (hover) showTooltip(linesFor(hover.i, hover.j), event.clientX, event.clientY);
@@ -342,6 +357,7 @@ export function createMatrixCanvas({onSelect}) {
     const size = cellSize();
     viewport.scrollTop = Math.max(0, (row + 0.5) * size - (viewport.clientHeight - LABEL_HEIGHT) / 2);
     viewport.scrollLeft = Math.max(0, (column + 0.5) * size - (viewport.clientWidth - LABEL_WIDTH) / 2);
+    measured = null;
     draw();
   }
 
@@ -360,9 +376,10 @@ export function createMatrixCanvas({onSelect}) {
     else if (x + size > viewport.scrollLeft + width) viewport.scrollLeft = x + size - width;
     if (y < viewport.scrollTop) viewport.scrollTop = y;
     else if (y + size > viewport.scrollTop + height) viewport.scrollTop = y + size - height;
+    measured = null;
   }
 
-  if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => requestAnimationFrame(draw)).observe(viewport);
+  if (typeof ResizeObserver !== "undefined") new ResizeObserver(() => { measured = null; requestAnimationFrame(draw); }).observe(viewport);
 
   function update(next) {
     const first = props === null;

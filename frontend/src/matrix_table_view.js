@@ -11,7 +11,6 @@ import {cellColor} from "./colors.js";
 import {cellShares, colorDomain, displayValue, totals} from "./matrix_math.js";
 import {cellLines, cellText, compactCount} from "./cell_text.js";
 import {formatCount} from "./number_format.js";
-import {readableText} from "./contrast.js";
 import {hideTooltip, showTooltip} from "./tooltip.js";
 import {createClassSearch} from "./class_search.js";
 import {createLabelIssuesControl, issuesAt, issuesText} from "./label_issue_marks.js";
@@ -170,8 +169,7 @@ export function createMatrixTable({onSelect}) {
         const shares = cellShares(model.matrix, sums, cell.i, cell.j);
         const value = displayValue(shares, normalization);
         const diagonal = cell.i === cell.j;
-        const {fill} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme});
-        const text = readableText(fill); // 4.5:1 or better on every fill of both ramps
+        const {fill, text} = cellColor(value / (diagonal ? domain.diagonal : domain.error), {diagonal, theme}); // text: 4.5:1 or better
         const style = cell.button.style;
         if (style.backgroundColor !== fill) style.backgroundColor = fill;
         if (cell.color !== text) { style.color = text; cell.color = text; }
