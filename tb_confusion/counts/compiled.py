@@ -1,13 +1,17 @@
 """kernel.batch_sums compiled with numba: one pass over the elements, on THREADS threads (the `fast` extra,
 `pip install tb_confusion[fast]`). Importing this module needs numba; tb_confusion.counts.kernel picks it.
 
-Elements go BLOCK at a time. Unweighted, each element's C scores are binned into the score histograms as
-they are copied into a transposed block ([class, element], so the later per-class loops run across
-elements, vectorized); then the row-sum and sign check, argmax and top score, the true class's score and
-rank (scikit-learn's tie rule), and per element the true class's score bin, the cell x top-score bin, the
-calibration band and top-k hits. Bins are computed as kernel._bins does (float32 multiply, clip, floor), so
-the counts equal the numpy kernel's; float sums differ only by summation order. What keeps the pass near
-the speed of its memory reads (BENCHMARKS.md, "Per-pixel accumulation"):
+Elements go BLOCK at a time. Their scores are copied into a transposed block ([class, element], so the
+later per-class loops run across elements, vectorized) by 8 x 8 transposes in vector registers, the next
+blocks prefetched; then the row-sum and sign check, argmax and top score, the true class's score and rank
+(scikit-learn's tie rule), each score's bin (across elements) and its increment (element by element), and
+per element the true class's score bin, the cell x top-score bin, the calibration band and top-k hits.
+Bins are computed as kernel._bins does (float32 multiply, clip, floor), so the counts equal the numpy
+kernel's; float sums differ only by summation order. What keeps the pass near the speed of its memory reads
+(BENCHMARKS.md, "Per-pixel accumulation"):
+- the transposed copy is 3 x 8 vector loads, 72 shuffles and 24 vector stores per 8 elements of 21 classes
+  (instead of 168 scalar stores), and the memory AHEAD blocks on is prefetched line by line: the hardware
+  prefetchers stop at each 4 kB page, which a block of 21 classes crosses every ~48 elements;
 - each thread sums into its own histograms (int32 counts without weights), added in int64 at the end;
 - no per-element sum waits on its neighbour's: calibration sums go to one lane per block position, and
   without weights an example's cells are read off the cell table at its end (the change in its row
@@ -20,7 +24,9 @@ import math
 import threading
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from tb_confusion.counts.kernel import _CALIBRATION_EDGES, BatchSums
 from tb_confusion.counts.state import CALIBRATION_BINS, CUTOFF_BINS, SCORE_BINS
@@ -28,6 +34,7 @@ from tb_confusion.tasks.multiclass import TOP_K
 
 THREADS = 2
 BLOCK = 64  # elements per transposed block: [C, BLOCK] float32 stays in L1
+AHEAD = 4  # blocks prefetched ahead (2-8 measured the same)
 _THREADED = 1 << 14  # fewer elements run on the calling thread alone
 _SCORE_SCALE = np.float32(SCORE_BINS)
 _CUTOFF_SCALE = np.float32(CUTOFF_BINS)
@@ -114,7 +121,6 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     bad_label = -1
     score_last = np.float32(SCORE_BINS - 1)
     cutoff_last = np.float32(CUTOFF_BINS - 1)
-    bands = np.float32(CALIBRATION_BINS)
     zero = np.float32(0)
     loss = 0.0
     block = np.empty((c, BLOCK), np.float32)
@@ -159,18 +165,19 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
             weight[j] = 0
             for k in range(c):
                 block[k, j] = zero
-        if weighted:
+        if a + (AHEAD + 1) * BLOCK <= hi:
+            for line in range((a + AHEAD * BLOCK) * c, (a + (AHEAD + 1) * BLOCK) * c, 16):
+                _prefetch(p, line)
+        if n == BLOCK and c >= 8:  # 8 elements x 8 classes at a time, the last 8 classes overlapping
+            for j in range(0, BLOCK, 8):
+                for k in range(0, c - 7, 8):
+                    _transpose8(p, (a + j) * c + k, c, block, k * BLOCK + j)
+                if c % 8:
+                    _transpose8(p, (a + j) * c + c - 8, c, block, (c - 8) * BLOCK + j)
+        else:
             for j in range(n):
                 for k in range(c):
                     block[k, j] = p[a + j, k]
-        else:  # counts: the score histograms are filled in the same visit (undone below for bad rows)
-            # (unsigned indices here and below: numba adds no negative-index wraparound to them)
-            for j in range(n):
-                wj = weight[j]
-                for k in range(c):
-                    score = p[a + j, k]
-                    block[k, j] = score
-                    every[np.uint64(k * SCORE_BINS + _score_bin(score))] += wj
         _row_sums(block, total, low)
         unusable = False
         for j in range(BLOCK):
@@ -186,29 +193,31 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
                 if (low[j] >= zero) & np.isfinite(total[j]):
                     continue
                 for k in range(c):
-                    if not weighted:
-                        every[k * SCORE_BINS + _score_bin(block[k, j])] -= weight[j]
                     block[k, j] = zero
                 weight[j] = 0
         for j in range(BLOCK):
             label[j] = label[j] if weight[j] != 0 else 0  # ignored labels need not be classes
         _argmax_rank(block, label, true_score, top, best, rank)
-        if weighted:
+        for k in range(c):
+            _bin_row(block[k], index[k], np.int32(k * SCORE_BINS))
+        # element by element: neighbours often share a bin, and C distinct classes between two increments
+        # of one bin keep them from waiting on each other (unsigned indices here and below: numba adds no
+        # negative-index wraparound to them)
+        for j in range(n):
+            wj = weight[j]
             for k in range(c):
-                _bin_row(block[k], index[k], np.int32(k * SCORE_BINS))
-            # element by element: neighbours often share a bin, and C distinct classes between two
-            # increments of one bin keep them from waiting on each other
-            for j in range(n):
-                for k in range(c):
-                    every[np.uint64(index[k, j])] += weight[j]
+                every[np.uint64(index[k, j])] += wj
         for j in range(BLOCK):
             pkey[j] = np.int64(label[j]) * SCORE_BINS + np.int64(min(true_score[j] * _SCORE_SCALE, score_last))
             ckey[j] = ((np.int64(label[j]) * c + best[j]) * CUTOFF_BINS
                        + np.int64(min(top[j] * _CUTOFF_SCALE, cutoff_last)))
-            b = min(np.int64(top[j] * bands), CALIBRATION_BINS - 1)
-            b -= edges32[b] > top[j]
-            b += (b < CALIBRATION_BINS - 1) & (edges32[min(b + 1, CALIBRATION_BINS)] <= top[j])
-            band[j] = b
+        # the band: searchsorted(edges, top, side="right") - 1, clipped, as the inner edges at or below top
+        # (compares across the block instead of a lookup per element)
+        band[:] = 0
+        for e in range(1, CALIBRATION_BINS):
+            edge = edges32[e]
+            for j in range(BLOCK):
+                band[j] += edge <= top[j]
         for t in range(len(ks)):
             hit = hits[t]
             for j in range(BLOCK):
@@ -298,15 +307,6 @@ def _bin_row(scores, out, offset):
         out[j] = offset + np.int32(scaled if scaled < last else last)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _score_bin(score):
-    """kernel._bins of one float32 score in SCORE_BINS bins, without a branch; NaN gives the last bin and
-    negative scores the first, never an index out of the histogram (their rows are taken out again)."""
-    scaled = score * _SCORE_SCALE
-    found = np.int64(scaled if scaled < np.float32(SCORE_BINS - 1) else np.float32(SCORE_BINS - 1))
-    return found & ~(found >> 63)
-
-
 @njit(cache=True, nogil=True, boundscheck=False)
 def _row_sums(block, total, low):
     """Each element's score sum (float64) and lowest score, across the block's elements."""
@@ -337,3 +337,62 @@ def _argmax_rank(block, label, true_score, top, best, rank):
             best[j] = kk if higher else best[j]
             top[j] = score if higher else top[j]
             rank[j] += np.int32((score > true_score[j]) | ((score == true_score[j]) & (kk > label[j])))
+
+
+def _shuffle(builder, a, b, mask):
+    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(ir.IntType(32), len(mask)), mask))
+
+
+@intrinsic
+def _transpose8(typingctx, src, src_at, src_stride, dst, dst_at):
+    """dst.flat[dst_at + i * BLOCK + r] = src.flat[src_at + r * src_stride + i] for r, i < 8 (float32
+    C-contiguous arrays, no bounds checks): 8 vector loads, 24 shuffles, 8 vector stores. LLVM's loop
+    vectorizer does not find this transpose (it gathers or stores scalar by scalar), hence the IR."""
+    sig = types.void(src, types.int64, types.int64, dst, types.int64)
+    vector = ir.VectorType(ir.FloatType(), 8)
+    i64 = ir.IntType(64)
+
+    def codegen(context, builder, signature, args):
+        s, s_at, s_stride, d, d_at = args
+        sdata = context.make_array(signature.args[0])(context, builder, s).data
+        ddata = context.make_array(signature.args[3])(context, builder, d).data
+        rows = []
+        for r in range(8):
+            at = builder.add(s_at, builder.mul(s_stride, ir.Constant(i64, r)))
+            rows.append(builder.load(builder.bitcast(builder.gep(sdata, [at]), vector.as_pointer()), align=4))
+        # pairs of rows interleaved, then pairs of pairs, then halves: rows[i][k] ends in out[k][i]
+        t = []
+        for r in range(0, 8, 2):
+            t.append(_shuffle(builder, rows[r], rows[r + 1], [0, 8, 1, 9, 4, 12, 5, 13]))
+            t.append(_shuffle(builder, rows[r], rows[r + 1], [2, 10, 3, 11, 6, 14, 7, 15]))
+        u = [None] * 8
+        for r in (0, 4):
+            for i, (x, y) in enumerate([(0, 2), (0, 2), (1, 3), (1, 3)]):
+                mask = [0, 1, 8, 9, 4, 5, 12, 13] if i % 2 == 0 else [2, 3, 10, 11, 6, 7, 14, 15]
+                u[r + i] = _shuffle(builder, t[r + x], t[r + y], mask)
+        for i in range(4):
+            for k, mask in ((i, [0, 1, 2, 3, 8, 9, 10, 11]), (i + 4, [4, 5, 6, 7, 12, 13, 14, 15])):
+                at = builder.add(d_at, ir.Constant(i64, k * BLOCK))
+                builder.store(_shuffle(builder, u[i], u[i + 4], mask),
+                              builder.bitcast(builder.gep(ddata, [at]), vector.as_pointer()), align=4)
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+@intrinsic
+def _prefetch(typingctx, src, at):
+    """Prefetch the cache line holding src.flat[at] for reading (a hint: never faults)."""
+    sig = types.void(src, types.int64)
+
+    def codegen(context, builder, signature, args):
+        s, s_at = args
+        data = context.make_array(signature.args[0])(context, builder, s).data
+        byte = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [byte],
+                                              ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32]))
+        # read, high locality, data cache
+        builder.call(fn, [builder.bitcast(builder.gep(data, [s_at]), byte), ir.Constant(i32, 0),
+                          ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+    return sig, codegen
