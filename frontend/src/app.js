@@ -88,6 +88,12 @@ export function renderPanel() {
 
   function render(state) {
     const started = performance.now();
+    // Requests first: what the state still needs is on the wire while the views draw.
+    sync(state);
+    // These follow the slice filter too (sync.js scopes its own requests the same way).
+    const sliced = scopedApi(api, sliceOf(state));
+    syncLabelIssues(state, loader, sliced);
+    syncTemperaturePreview(state, loader, sliced);
     document.documentElement.dataset.theme = state.theme;
     const steps = unionSteps(state.steps, state.runs);
     const task = taskOf(state);
@@ -152,11 +158,6 @@ export function renderPanel() {
     examples.update({state, params, entry: params ? state.examples[cacheKey(state, params)] : null,
       model: runViews.find((r) => r.run === state.selected?.run)?.model || null, dock,
       notice: examplesNotice(state)});
-    sync(state);
-    // These follow the slice filter too (sync.js scopes its own requests the same way).
-    const sliced = scopedApi(api, sliceOf(state));
-    syncLabelIssues(state, loader, sliced);
-    syncTemperaturePreview(state, loader, sliced);
     debug.lastRenderMs = performance.now() - started;
     debug.renders += 1;
   }

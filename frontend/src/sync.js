@@ -79,6 +79,12 @@ export function createSync(store, wholeApi, loader, {url = browserUrl(), setTime
         },
         failed: (s, error) => ({steps: {...s.steps, [run]: []}, error: `${run}: ${error}`}),
       });
+      // The panel opens on the latest step; the tags name it, so its statistics are asked for beside the
+      // steps instead of a round trip after them (the same cache entry the step's view then finds).
+      const latest = state.tags[run]?.[tag]?.max_step;
+      if (state.step === null && Number.isInteger(latest)) {
+        loader.cached("stats", statsKey(run, tag, latest, state.slice), "stats", () => api.stats(run, tag, latest), {prune: trimStats});
+      }
     }
     if (state.step === null) return;
     for (const run of state.runs) {

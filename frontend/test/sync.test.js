@@ -61,6 +61,36 @@ test("sync asks for the tags, then the first tag's runs' steps, then the newest 
   assert.equal(asked("tags").length, 1);
 });
 
+test("the tags' max_step has the latest step's statistics asked for beside the steps, once", async () => {
+  const withMax = {...TAGS, train: {fraud: {...binary, max_step: 2}}, validation: {fraud: {...binary, max_step: 2}}};
+  const {store, pump, answer, asked} = panel();
+  await pump();
+  answer("tags", withMax);
+  await pump();
+  assert.deepEqual(asked("steps"), [["train", "fraud"], ["validation", "fraud"]]);
+  assert.deepEqual(asked("stats"), [["train", "fraud", 2], ["validation", "fraud", 2]]);
+  answer("stats", {task: "binary", wall_time: 20});
+  answer("steps", STEPS);
+  answer("steps", STEPS);
+  await pump();
+  assert.equal(store.get().step, 2);
+  assert.deepEqual(asked("stats"), [["train", "fraud", 2], ["validation", "fraud", 2]]); // nothing asked again
+  assert.ok(store.get().stats[statsKey("train", "fraud", 2)].stats);
+});
+
+test("a step restored from the URL is not prefetched from max_step", async () => {
+  const withMax = {...TAGS, train: {fraud: {...binary, max_step: 2}}, validation: {fraud: {...binary, max_step: 2}}};
+  const {pump, answer, asked} = panel({step: 1});
+  await pump();
+  answer("tags", withMax);
+  await pump();
+  assert.deepEqual(asked("stats"), []);
+  answer("steps", STEPS);
+  answer("steps", STEPS);
+  await pump();
+  assert.deepEqual(asked("stats"), [["train", "fraud", 1], ["validation", "fraud", 1]]);
+});
+
 test("the catalogue is asked for once, with the tags, and kept in the store", async () => {
   const {store, pump, answer, asked} = panel();
   await pump();
