@@ -58,6 +58,11 @@ def test_what_compact_keeps_exact_equals_the_exact_step(seed, n, c, scale, weigh
         assert a["metrics"][key] == b["metrics"][key], key
     assert a["metrics"]["brier_score"] == pytest.approx(b["metrics"]["brier_score"], abs=1e-6)
     bounds = a["binned"]["roc_auc_error_bound"]
+    # the bound takes each class's totals from the labels; they are the ranked counts' last sums
+    w = np.ones(n) if weights is None else weights
+    positives, negatives = statistics_of(compact)._ranked.totals()
+    np.testing.assert_allclose(positives, np.bincount(labels, w, minlength=c), rtol=1e-12)
+    np.testing.assert_allclose(negatives, w.sum() - np.bincount(labels, w, minlength=c), rtol=1e-12, atol=1e-9)
     for k, (got, want) in enumerate(zip(a["metrics"]["roc_auc"]["per_class"], b["metrics"]["roc_auc"]["per_class"])):
         assert (got is None) == (want is None)
         if got is not None:

@@ -87,7 +87,10 @@ class CompactStatistics(Statistics):
         at = np.minimum(np.searchsorted(binned, mine), max(len(binned) - 1, 0))
         shared = np.zeros(len(y)) if not len(binned) else np.where(binned[at] == mine, f.others_counts[at], 0.0)
         pairs = np.bincount(y, w * shared, minlength=c)
-        positives, negatives = self._ranked.totals()
+        # Each class's one-vs-rest totals: every example is a positive of its class and a negative of the
+        # others (the ranked counts' last sums; not read from them, which would sort every class's entries).
+        positives = np.bincount(y, w, minlength=c)
+        negatives = w.sum() - positives
         defined = (positives > 0) & (negatives > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             bound = pairs / (positives * negatives)
