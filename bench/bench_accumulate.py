@@ -214,9 +214,10 @@ def merge_seconds(state):
 def floor_pieces(repeat=11, c=21):
     """On one batch of 8 VOC images: one read, the compiled pass on 1 and 2 threads, and the two per-score
     costs no pass keeping C x 1000 score histograms avoids, each alone on one thread: copying the scores
-    into [class, element] blocks (the vectorized per-element work needs them so), and one histogram
-    increment per score (indices computed beforehand). Best of `repeat`, interleaved; one-thread pieces in
-    thread CPU time (less disturbed by other processes), the rest in wall time."""
+    into [class, element] blocks (the vectorized per-element work needs them so; by scalar stores and
+    by the kernel's transposes), and one histogram increment per score (indices computed beforehand).
+    Best of `repeat`, interleaved; one-thread pieces in thread CPU time (less disturbed by other
+    processes), the rest in wall time."""
     from numba import njit
     from tb_confusion.counts import compiled
     from tb_confusion.storage.validation import SUM_TOLERANCE
@@ -227,6 +228,16 @@ def floor_pieces(repeat=11, c=21):
             for j in range(64):
                 for k in range(p.shape[1]):
                     block[k, j] = p[a + j, k]
+
+    @njit(nogil=True, boundscheck=False)
+    def transpose_blocks(p, block):  # the kernel's copy: 8 x 8 transposes in vector registers
+        c = p.shape[1]
+        for a in range(0, p.shape[0] - 63, 64):
+            for j in range(0, 64, 8):
+                for k in range(0, c - 7, 8):
+                    compiled._transpose8(p, (a + j) * c + k, c, block, k * 64 + j)
+                if c % 8:
+                    compiled._transpose8(p, (a + j) * c + c - 8, c, block, (c - 8) * 64 + j)
 
     @njit(nogil=True, boundscheck=False)
     def increments(index, histogram):
@@ -253,8 +264,10 @@ def floor_pieces(repeat=11, c=21):
         "one read: numpy p.sum() (CPU time)": (lambda: p.sum(), time.thread_time),
         "compiled pass, 2 threads": (lambda: kernel(2), time.perf_counter),
         "compiled pass, 1 thread": (lambda: kernel(1), time.thread_time),
-        "  copy into [class, 64-element] blocks alone (1 thread)": (lambda: copy_blocks(flat_p, block),
-                                                                   time.thread_time),
+        "  copy into [class, 64-element] blocks alone, scalar stores (1 thread)": (
+            lambda: copy_blocks(flat_p, block), time.thread_time),
+        "  the same by 8 x 8 transposes in registers, as the pass does (1 thread)": (
+            lambda: transpose_blocks(flat_p, block), time.thread_time),
         f"  {index.size / 1e6:.0f}M histogram increments alone (1 thread)": (lambda: increments(index, histogram),
                                                                            time.thread_time),
     }
