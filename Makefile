@@ -5,7 +5,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: demo demo-logs test test-python test-frontend venv chromium clean
+.PHONY: demo demo-logs test test-python test-frontend venv chromium bundle clean
 
 venv: $(VENV)/.installed
 
@@ -22,13 +22,22 @@ chromium:
 		echo "==> Installing Chromium from Debian's packages (for the browser tests)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-demo: venv
+# The panel's modules in one file (served in their place while it matches them; see frontend/bundle.py).
+bundle: venv node_modules/.installed
+	@$(PY) frontend/bundle.py
+
+node_modules/.installed: package.json package-lock.json
+	@echo "==> Installing the panel's bundler (esbuild, from npm)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: venv bundle
 	@$(PY) demo/run_demo.py $(ARGS)
 
-demo-logs: venv
+demo-logs: venv bundle
 	@$(PY) demo/run_demo.py --no-serve $(ARGS)
 
-test: venv chromium test-frontend test-python
+test: venv chromium bundle test-frontend test-python
 
 test-frontend:
 	@echo "==> Frontend unit tests (node --test)"
@@ -39,4 +48,4 @@ test-python: venv
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info artifacts demo_logs
+	rm -rf $(VENV) build dist *.egg-info artifacts demo_logs node_modules frontend/src/index.bundle.js

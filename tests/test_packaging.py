@@ -14,6 +14,7 @@ import pytest
 
 import tb_confusion as tbc
 from tb_confusion.storage.events import EventWriter
+from tb_confusion.server import assets
 from tb_process import get_json, running_tensorboard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -59,8 +60,16 @@ def test_fresh_virtualenv_serves_a_working_tab(wheel, tmp_path):
         assert listing["tb_confusion"]["tab_name"] == "Confusion"
         plugin = base + "/data/plugin/tb_confusion/"
         assert list(get_json(plugin + "tags")["validation"]) == ["predictions"]
-        # Every module the entry point imports, transitively, is served.
-        pending, served = ["index.js"], set()
+        # The entry point is the one-file bundle when the wheel carries a fresh one (make bundle), else
+        # index.js, whose imports are all served, transitively.
+        with urllib.request.urlopen(plugin + "index.js", timeout=30) as response:
+            entry = response.read().decode("utf-8")
+        if entry.startswith(assets.bundle_banner("")):
+            assert "function render(" in entry and not IMPORT.findall(entry)
+            pending = ["static/app.js"]  # the modules stay served beside it
+        else:
+            pending = ["index.js"]
+        served = set()
         while pending:
             path = pending.pop()
             if path in served:

@@ -253,6 +253,35 @@ def test_static_files_are_served_with_their_content_type(static_client, path, co
     assert text in response.get_data(as_text=True)
 
 
+def test_index_is_the_bundle_only_while_it_was_built_from_the_modules_served(logdir, tmp_path):
+    root = tmp_path / "static"
+    root.mkdir()
+    index = "export {render} from './static/app.js';\n"
+    (root / "index.js").write_text(index)
+    (root / "app.js").write_text("export function render() {}\n")
+    client = make_client(logdir, static_root=root)
+
+    def served():
+        response = client.get(f"{PREFIX}/index.js")
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/javascript")
+        return response.get_data(as_text=True)
+
+    assert served() == index  # never bundled
+    bundle = assets.bundle_banner(assets.sources_digest(root)) + "\nexport function render() {} // bundled\n"
+    (root / assets.BUNDLE).write_text(bundle)
+    assert served() == bundle
+    (root / ".bundle-partial.js").write_text("a bundle being written\n")  # hidden: not a module
+    assert served() == bundle
+    (root / "app.js").write_text("export function render() { return 1; }\n")  # edited after bundling
+    assert served() == index
+    (root / assets.BUNDLE).write_text(assets.bundle_banner(assets.sources_digest(root)) + "\n// rebuilt\n")
+    assert served().endswith("// rebuilt\n")
+    (root / "extra.js").write_text("export const x = 1;\n")  # a module added after bundling
+    assert served() == index
+    (root / assets.BUNDLE).write_text("// not a bundle banner\n")
+    assert served() == index
+
+
 UNSAFE_PATHS = [
     "../outside.js",
     "..%2Foutside.js",

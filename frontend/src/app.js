@@ -1,6 +1,7 @@
 // The Confusion panel: builds the views, renders the store's state into them, and wires up the
 // loading (sync.js, loader.js), the reloads, the keys and the debug hook. TensorBoard calls render()
-// once inside the plugin's iframe (see index.js).
+// once inside the plugin's iframe: index.js re-exports it, or the one-file bundle of this module and its
+// imports (frontend/bundle.py) stands in for index.js.
 
 import {api as routes, getJson} from "./api.js";
 import {h, replaceChildren} from "./dom.js";
@@ -38,7 +39,7 @@ const api = {...routes, calibration: (params) => getJson("calibration", params),
   label_issues: (params) => getJson("label_issues", params)};
 
 /** Build the panel into document.body and start loading. */
-export function renderPanel() {
+export function render() {
   const link = h("link", {rel: "stylesheet", href: "./static/style.css"});
   document.head.append(link);
   document.title = "Confusion";

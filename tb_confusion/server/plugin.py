@@ -248,7 +248,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
 
     @wrappers.Request.application
     def _serve_index(self, request):
-        return self._file_response(request, "index.js")
+        return self._file_response(request, assets.entry_module(self._static_root))
 
     @wrappers.Request.application
     def _serve_static(self, request):
