@@ -41,7 +41,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
-from common import print_table  # noqa: E402
+from common import panel_entry, print_table  # noqa: E402
 from tb_process import _environment, _stop, _wait_until_ready, free_port, tensorboard_command  # noqa: E402
 
 PLUGIN = "/data/plugin/tb_confusion"
@@ -429,6 +429,8 @@ def main():
     parser.add_argument("--slider-steps", type=int, default=200)
     parser.add_argument("--pr-curve-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.pr_curve_child:
+        print(panel_entry())
     if args.pr_curve_child:
         return pr_curve_child(*json.loads(args.pr_curve_child))
     if args.quick:

@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tb_process import get_json, running_tensorboard  # noqa: E402
 
 import tb_confusion  # noqa: E402
-from common import print_table  # noqa: E402
+from common import panel_entry, print_table  # noqa: E402
 from tb_confusion.storage.events import EventWriter  # noqa: E402
 
 VIEWS = ("matrix", "curves", "per-class table", "over epochs", "calibration", "diff", "slices")
@@ -244,6 +244,7 @@ def main():
     parser.add_argument("--groups", type=int, default=50,
                         help="superclasses logged as class_groups in the cases of at least 100 classes (0: none)")
     args = parser.parse_args()
+    print(panel_entry())
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

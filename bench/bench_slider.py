@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tb_process import running_tensorboard  # noqa: E402
 
 import tb_confusion  # noqa: E402
+from common import panel_entry  # noqa: E402  (bench/ is on the path: the script's own folder)
 from tb_confusion.storage.events import EventWriter  # noqa: E402
 
 # Runs inside the plugin's iframe: one slider step = set the value, fire `input`, render now (the
@@ -119,6 +120,7 @@ def main():
     parser.add_argument("--classes", type=int, default=1000, help="multiclass case: C (0 skips it)")
     parser.add_argument("--multiclass-examples", type=int, default=50_000, help="multiclass case: N")
     args = parser.parse_args()
+    print(panel_entry())
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as logdir:

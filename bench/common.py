@@ -35,3 +35,14 @@ def print_table(headers, rows):
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in cells:
         print(line(row))
+
+
+def panel_entry():
+    """What the Confusion tab loads in this checkout: the one-file bundle, or the modules (a stale or
+    missing bundle: `make bundle`). Browser figures depend on it; the benches print it."""
+    from tb_confusion.server import assets
+
+    root = assets.static_dir()
+    if assets.entry_module(root) == assets.BUNDLE:
+        return "panel: the one-file bundle (index.bundle.js)"
+    return "panel: the modules one by one (no fresh bundle: run `make bundle` to measure what users get)"
