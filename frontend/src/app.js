@@ -38,8 +38,8 @@ const api = {...routes, calibration: (params) => getJson("calibration", params),
   diff: (params) => getJson("diff", params), forgetting: (params) => getJson("forgetting", params),
   label_issues: (params) => getJson("label_issues", params)};
 
-/** Build the panel into document.body and start loading. */
-export function render() {
+/** Build the panel into document.body and start loading (TensorBoard's render(): see the export below). */
+function renderPanel() {
   const link = h("link", {rel: "stylesheet", href: "./static/style.css"});
   document.head.append(link);
   document.title = "Confusion";
@@ -52,6 +52,7 @@ export function render() {
   const actions = makeActions(store);
   const loader = createLoader(store);
   const sync = createSync(store, api, loader);
+  sync(store.get()); // the catalogue and the tags are on the wire while the views are built
   const cards = new Map();
 
   const toolbar = createToolbar(actions);
@@ -189,3 +190,5 @@ function emptyMessage() {
     h("h2", {}, "No confusion data yet"),
     h("p", {}, "Log predictions with tb_confusion.summary.predictions (or the Keras callback) and they appear here, one matrix per step."));
 }
+
+export {renderPanel as render};
