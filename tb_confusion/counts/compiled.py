@@ -12,6 +12,8 @@ kernel's; float sums differ only by summation order. What keeps the pass near th
 - the transposed copy is 3 x 8 vector loads, 72 shuffles and 24 vector stores per 8 elements of 21 classes
   (instead of 168 scalar stores), and the memory AHEAD blocks on is prefetched line by line: the hardware
   prefetchers stop at each 4 kB page, which a block of 21 classes crosses every ~48 elements;
+- the row sums, lowest scores, argmax and ranks are one loop over the classes with the block's sums in
+  vector registers (_columns), where numba's loops kept them in memory, each class waiting on the stores;
 - each thread sums into its own histograms (int32 counts without weights), added in int64 at the end;
 - no per-element sum waits on its neighbour's: calibration sums go to one lane per block position, and
   without weights an example's cells are read off the cell table at its end (the change in its row
