@@ -10,7 +10,7 @@ from werkzeug import wrappers
 
 from tb_confusion import catalogue, tasks
 from tb_confusion.reading import provider
-from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data, slices_data
+from tb_confusion.server import assets, cache, calibration_data, epochs, json_http, memory, panel_data, slices_data, warm_up
 from tb_confusion.storage import metadata
 from tb_confusion.errors import BadArgument
 from tb_confusion.server import diff_data, media_data
@@ -62,6 +62,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
             logdir=getattr(context, "logdir", None), memos=self._caches["tables"],
         )
         self._static_root = static_root or assets.static_dir()
+        self._warm_up = warm_up.WarmUp()
 
     def is_active(self):
         return False  # TensorBoard core activates the tab when the logdir holds tb_confusion data.
@@ -117,13 +118,19 @@ class ConfusionPlugin(base_plugin.TBPlugin):
 
     @json_route
     def _serve_stats(self, request):
-        step = self._step(request)
-        key = ("stats", step.key)
+        return self._stats_answer(self._step(request), gzipped=json_http.accepts_gzip(request))
 
+    def _stats_answer(self, step, *, gzipped):
         def compute():
-            return json_http.encode(panel_data.step_stats(step.statistics()), gzipped=json_http.accepts_gzip(request))
+            return json_http.encode(panel_data.step_stats(step.statistics()), gzipped=gzipped)
 
-        return self._answers.get_or_compute(key, compute, _body_size)
+        return self._answers.get_or_compute(("stats", step.key), compute, _body_size)
+
+    def _warm_opening_view(self, ctx, experiment_id):
+        """Build the `stats` answers of the view the tab opens on (server/warm_up.py), as a browser asks."""
+        for run, tag in warm_up.opening_view(self._source.tags(ctx, experiment_id)):
+            ref, plugin_data = self._source.find_step(ctx, experiment_id, run, tag, "latest")
+            self._stats_answer(_Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data), gzipped=True)
 
     @json_route
     def _serve_examples(self, request):
@@ -248,6 +255,9 @@ class ConfusionPlugin(base_plugin.TBPlugin):
 
     @wrappers.Request.application
     def _serve_index(self, request):
+        # The tab is opening: its first `stats` are built while its page loads (server/warm_up.py).
+        ctx, experiment_id = _where(request)
+        self._warm_up.start(lambda: self._warm_opening_view(ctx, experiment_id))
         return self._file_response(request, assets.entry_module(self._static_root))
 
     @wrappers.Request.application
