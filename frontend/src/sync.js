@@ -22,9 +22,9 @@ const MAX_CACHED_DIFFS = 12;
 const MAX_CACHED_ATTRIBUTES = 16;
 const MAX_CACHED_SLICE_TABLES = 16;
 
-/** sync(state), called after every render: `api` is api.js's object (a fake in tests), `loader`
- * loader.js's; `url` where the selection is kept (url_state.js browserUrl: TensorBoard's hash; null
- * keeps it nowhere, as in node), with the writer's timers. */
+/** sync(state), called at the start of every render (and once before the views are built): `api` is
+ * api.js's object (a fake in tests), `loader` loader.js's; `url` where the selection is kept (url_state.js
+ * browserUrl: TensorBoard's hash; null keeps it nowhere, as in node), with the writer's timers. */
 export function createSync(store, wholeApi, loader, {url = browserUrl(), setTimeout, clearTimeout} = {}) {
   const writer = url ? createUrlWriter(url, {setTimeout, clearTimeout}) : null;
   const saved = url ? decodeState(readHash(url.read())) : {};
