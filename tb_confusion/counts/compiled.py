@@ -15,6 +15,8 @@ kernel's; float sums differ only by summation order. What keeps the pass near th
 - the row sums, lowest scores, argmax and ranks are one loop over the classes with the block's sums in
   vector registers (_columns), where numba's loops kept them in memory, each class waiting on the stores;
 - each thread sums into its own histograms (int32 counts without weights), added in int64 at the end;
+- the threads take CHUNKS chunks of each pass in turn from a shared atomic counter (a thread slowed by
+  another process does not hold up the pass), and the helper threads stay alive across calls;
 - no per-element sum waits on its neighbour's: calibration sums go to one lane per block position, and
   without weights an example's cells are read off the cell table at its end (the change in its row
   sums) instead of being counted element by element;
@@ -23,6 +25,7 @@ kernel's; float sums differ only by summation order. What keeps the pass near th
 """
 
 import math
+import os
 import threading
 
 import numpy as np
@@ -36,6 +39,7 @@ from tb_confusion.counts.state import CALIBRATION_BINS, CUTOFF_BINS, SCORE_BINS
 from tb_confusion.tasks.multiclass import TOP_K
 
 THREADS = 2
+CHUNKS = 16  # chunks of a pass the threads take in turn (8 left a larger wait at the end)
 BLOCK = 64  # elements per transposed block: [C, BLOCK] float32 stays in L1
 AHEAD = 4  # blocks prefetched ahead (2-8 measured the same)
 _THREADED = 1 << 14  # fewer elements run on the calling thread alone
@@ -81,42 +85,172 @@ def _run(p, y, w, rows, start, per_example, ignore, n, c, check):
     ks = np.array([k for k in TOP_K if k < c], dtype=np.int64)
     m = len(y)
     threads = THREADS if m >= _THREADED else 1
-    # histograms in the weights' type: int32 counts (w is [1]) or float64 sums
+    # histograms in the weights' type: int32 counts (w is [1]) or float64 sums, one set per thread (the
+    # last, `seen`: its cell row sums at its last image end, _count_examples)
     parts = [(np.zeros(c * c * CUTOFF_BINS, w.dtype), np.zeros(c * SCORE_BINS, w.dtype),
-              np.zeros(c * SCORE_BINS, w.dtype), np.zeros((3, CALIBRATION_BINS)), np.zeros(len(ks)),
-              np.zeros(1), np.zeros(n * c * c, w.dtype)) for _ in range(threads)]
+              np.zeros(c * SCORE_BINS, w.dtype), np.zeros(n * c * c, w.dtype), np.zeros(c * c, w.dtype))
+             for _ in range(threads)]
+    # the pass in chunks: the threads take them in turn from a shared counter (a thread slowed by another
+    # process does not hold up the pass). With weights each thread takes fixed ones (every threads-th): its
+    # float sums, in every histogram, then do not depend on which thread took which chunk, and the same
+    # call gives the same bits every time. The other float sums are kept per chunk, added in chunk order.
+    size = max(BLOCK, -(-m // ((CHUNKS if threads > 1 else 1) * BLOCK)) * BLOCK)
+    bounds = np.array(list(range(0, m, size)) + [m], np.int64)
+    chunks = len(bounds) - 1
+    calibration = np.zeros((chunks, 3, CALIBRATION_BINS))
+    top_k = np.zeros((chunks, len(ks)))
+    log_loss = np.zeros((chunks, 1))
+    counter = np.zeros(1, np.int64)
     bad = [(-1, -1)] * threads
     tolerance = 0.0 if check is None else float(check)
     args = (p, y, w, int(weighted), rows, start, per_example, ignore is not None,
-            0 if ignore is None else int(ignore), check is not None, tolerance, ks, _CALIBRATION_EDGES)
+            0 if ignore is None else int(ignore), check is not None, tolerance, ks, _CALIBRATION_EDGES, bounds,
+            counter, threads, weighted, calibration, top_k, log_loss)
 
     def run(t):
-        bad[t] = _span(*args, m * t // threads, m * (t + 1) // threads, *parts[t])
+        bad[t] = _chunks(*args, t, *parts[t])
 
-    # plain threads (the kernel releases the GIL), started per call: no OpenMP runtime, safe across fork()
-    helpers = [threading.Thread(target=run, args=(t,)) for t in range(1, threads)]
-    for helper in helpers:
-        helper.start()
-    run(0)
-    for helper in helpers:
-        helper.join()
-    wide = lambda part: part.astype(np.int64) if part.dtype.kind == "i" else part
-    cells, every, positives, calibration, top_k, log_loss, examples = (
-        sum(wide(part) for part in column) for column in zip(*parts))
+    if threads == 1:
+        run(0)
+    else:
+        _helpers.run([lambda t=t: run(t) for t in range(threads)])
+    cells, every, positives, examples = (_total(column) for column in list(zip(*parts))[:4])
+    calibration, top_k, log_loss = calibration.sum(0), top_k.sum(0), log_loss.sum()
     scores = np.empty((c, 2, SCORE_BINS))
     scores[:, 1] = positives.reshape(c, SCORE_BINS)
     scores[:, 0] = every.reshape(c, SCORE_BINS) - scores[:, 1]
     nonzero = np.flatnonzero(examples)
     examples = (nonzero // (c * c), nonzero % (c * c), examples[nonzero])
-    sums = BatchSums(cells.reshape(c * c, CUTOFF_BINS), scores, calibration, top_k, float(log_loss[0]),
+    sums = BatchSums(cells.reshape(c * c, CUTOFF_BINS), scores, calibration, top_k, float(log_loss),
                      examples, n, weighted)
-    first = lambda found: next((i for i in found if i >= 0), -1)
+    first = lambda found: min((i for i in found if i >= 0), default=-1)  # threads' chunks interleave
     return sums, first(b for b, _ in bad), first(b for _, b in bad)
+
+
+def _total(column):
+    """The threads' parts added up, counts in int64 (one addition: no int64 copy of each part first)."""
+    kind = np.int64 if column[0].dtype.kind == "i" else column[0].dtype
+    total = np.add(column[0], column[1], dtype=kind) if len(column) > 1 else column[0].astype(kind)
+    for part in column[2:]:
+        total += part
+    return total
+
+
+class _Helpers:
+    """Plain threads (the kernel releases the GIL; no OpenMP runtime) kept alive across calls, each waiting
+    on its own semaphore: starting a thread per pass cost ~3% of an epoch. Used by one call at a time; a
+    call made while another runs (another Python thread's accumulator) starts threads of its own. After
+    fork() the child starts its own."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pid = None
+        self.threads = []
+
+    def run(self, jobs):
+        """jobs[0] on the calling thread, the others on helpers; returns when all are done, raising the
+        first exception a job raised."""
+        if not self.lock.acquire(blocking=False):
+            return _run_on_new_threads(jobs)
+        try:
+            if self.pid != os.getpid():
+                self.pid, self.threads = os.getpid(), []
+            while len(self.threads) < len(jobs) - 1:
+                self.threads.append(_Helper())
+            helpers = self.threads[:len(jobs) - 1]
+            for helper, job in zip(helpers, jobs[1:]):
+                helper.start(job)
+            waited = False
+            try:
+                try:
+                    jobs[0]()
+                finally:
+                    errors = [helper.wait() for helper in helpers]
+                    waited = True
+            finally:
+                if not waited:  # interrupted (Ctrl-C) while a helper still works: the next call starts anew
+                    self.threads = []
+            for error in errors:
+                if error is not None:
+                    raise error
+        finally:
+            self.lock.release()
+
+
+class _Helper:
+    def __init__(self):
+        self.go, self.done = threading.Semaphore(0), threading.Semaphore(0)
+        self.job, self.error = None, None
+        threading.Thread(target=self._loop, name="tb_confusion-kernel", daemon=True).start()
+
+    def start(self, job):
+        self.job, self.error = job, None
+        self.go.release()
+
+    def wait(self):
+        self.done.acquire()
+        return self.error
+
+    def _loop(self):
+        while True:
+            self.go.acquire()
+            try:
+                self.job()
+            except BaseException as error:  # handed to the caller
+                self.error = error
+            self.job = None
+            self.done.release()
+
+
+def _run_on_new_threads(jobs):
+    errors = [None] * len(jobs)
+
+    def run(t):
+        try:
+            jobs[t]()
+        except BaseException as error:  # handed to the caller
+            errors[t] = error
+
+    helpers = [threading.Thread(target=run, args=(t,)) for t in range(1, len(jobs))]
+    for helper in helpers:
+        helper.start()
+    run(0)
+    for helper in helpers:
+        helper.join()
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+_helpers = _Helpers()
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _chunks(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check, tolerance, ks, edges, bounds,
+            counter, threads, fixed, calibration, top_k, log_loss, t, cells, every, positives, examples, seen):
+    """_span over chunks bounds[k]..bounds[k + 1] for thread t: each k taken from the shared counter until
+    none is left, or (fixed) k = t, t + threads, ... A thread's chunks come in increasing order, so its first
+    bad element is in the first chunk holding one. `seen` stays the thread's cell row sums at its last image
+    end across its chunks: a chunk's images are counted as the change since then. Calibration, top-k hits
+    and log loss go to chunk k's row."""
+    bad = -1
+    bad_label = -1
+    k = t - threads
+    while True:
+        k = k + threads if fixed else _fetch_add(counter, 1)
+        if k >= len(bounds) - 1:
+            break
+        found, found_label = _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
+                                   tolerance, ks, edges, bounds[k], bounds[k + 1], cells, every, positives,
+                                   calibration[k], top_k[k], log_loss[k], examples, seen)
+        bad = found if bad < 0 else bad
+        bad_label = found_label if bad_label < 0 else bad_label
+    return bad, bad_label
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check, tolerance, ks, edges, lo, hi,
-          cells, every, positives, calibration, top_k, log_loss, examples):
+          cells, every, positives, calibration, top_k, log_loss, examples, seen):
     c = p.shape[1]
     cc = c * c
     weighted = wstride != 0
@@ -148,9 +282,9 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     lane_hits = np.zeros(CALIBRATION_BINS * BLOCK, every.dtype)
     lane_confidence = np.zeros(CALIBRATION_BINS * BLOCK)
     # Unweighted, with examples much larger than the cell table, an example's cells are the change in the
-    # cell table's row sums since its first element (exact in integers), read at each example's end.
+    # cell table's row sums since its first element (exact in integers), read at each example's end (and at
+    # the span's end); `seen` holds the row sums at the last such read (zeros before the first).
     snapshots = not weighted and per_example != 0 and per_example * 16 >= cc * CUTOFF_BINS
-    seen = np.zeros(cc, every.dtype)
     example = 0 if per_example == 0 else (start + lo) // per_example
     next_example = (example + 1) * per_example - start  # the first element of the next example
     for a in range(lo, hi, BLOCK):
@@ -389,6 +523,17 @@ def _prefetch(typingctx, src, at):
         builder.call(fn, [builder.bitcast(builder.gep(data, [s_at]), byte), ir.Constant(i32, 0),
                           ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
+    return sig, codegen
+
+
+@intrinsic
+def _fetch_add(typingctx, counter, value):
+    """counter[0] += value as one atomic operation (int64 array); returns counter[0] before."""
+    sig = types.int64(counter, types.int64)
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        return builder.atomic_rmw("add", data, args[1], "seq_cst")
     return sig, codegen
 
 
