@@ -320,9 +320,12 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
             true_score[j] = block[label[j], j]
         _columns(block, label, true_score, total, low, top, best, rank)
         unusable = False
-        for j in range(BLOCK):
-            unusable |= not ((low[j] >= zero) & np.isfinite(total[j]))
-        if check and bad < 0:
+        off = False  # a row failing the check (always, in a short last block: its zero rows)
+        for j in range(BLOCK):  # flags across the block (vectorized); the first failing row looked for below
+            usable = (low[j] >= zero) & np.isfinite(total[j])
+            unusable |= not usable
+            off |= not (usable & (abs(total[j] - 1.0) <= tolerance))
+        if check and bad < 0 and off:
             for j in range(n):
                 usable = (low[j] >= zero) & np.isfinite(total[j])
                 if not (usable and abs(total[j] - 1.0) <= tolerance):
