@@ -343,13 +343,13 @@ def main():
     tm_roc = voc["tm_roc_per_pixel"] * n
     tm_both = voc["tm_confusion"] + tm_roc
     rows = [[f"Accumulator.update (all sums), {name} kernel", f"{spent:.2f} s", mpx(spent, n),
-             f"{spent / voc['ours']:.2f}x, {spent / voc['read']:.1f}x one read"]
+             f"{spent / voc['ours']:.2f}x, {spent / voc['read']:.2f}x one read"]
             for name, spent in voc["kernels"].items()]
     rows += [[f"  {name} kernel at its quickest batch's rate (as the read is taken)", f"{spent:.2f} s",
-              mpx(spent, n), f"{spent / voc['read']:.1f}x one read"] for name, spent in voc["best_batch"].items()]
+              mpx(spent, n), f"{spent / voc['read']:.2f}x one read"] for name, spent in voc["best_batch"].items()]
     rows += [
         ["one read: numpy p.sum() (its quickest batch's rate)", f"{voc['read']:.3f} s", mpx(voc["read"], n),
-         f"ours ({kernels[0]}) {voc['ours'] / voc['read']:.1f}x slower"],
+         f"ours ({kernels[0]}) {voc['ours'] / voc['read']:.2f}x slower"],
         ["torchmetrics MulticlassConfusionMatrix.update", f"{voc['tm_confusion']:.2f} s",
          mpx(voc["tm_confusion"], n), f"{voc['tm_confusion'] / voc['ours']:.2f}x ours"
          + (" (faster)" if voc["tm_confusion"] < voc["ours"] else "")],
@@ -405,12 +405,12 @@ def main():
         f"{goal(tm_both >= voc['ours'])} |",
     ]
     lines += [
-        f"| ... and <= 3x one read of the probabilities ({name} kernel) | {spent / voc['read']:.1f}x "
+        f"| ... and <= 3x one read of the probabilities ({name} kernel) | {spent / voc['read']:.2f}x "
         f"({mpx(spent, n)}, {spent:.2f} s) | numpy `p.sum()` {voc['read']:.3f} s ({mpx(voc['read'], n)}) | "
         f"{goal(spent <= 3 * voc['read'])} |" for name, spent in voc["kernels"].items()]
     lines += [
         f"| ... the same at the quickest batch's rate, as the read is taken ({name} kernel) | "
-        f"{spent / voc['read']:.1f}x ({mpx(spent, n)}) | | {goal(spent <= 3 * voc['read'])} |"
+        f"{spent / voc['read']:.2f}x ({mpx(spent, n)}) | | {goal(spent <= 3 * voc['read'])} |"
         for name, spent in voc["best_batch"].items()]
     lines += [
         f"| bytes per VOC epoch <= 1 MB | {payload / 1e3:,.0f} kB | raw float16 "
