@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix, multilabel_confusion_matrix
 
 import tb_confusion as tbc
-from tb_confusion import cli
+from tb_confusion import cli, groups
 from tb_confusion.report import build_report
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "tb-confusion")
@@ -91,6 +91,30 @@ def test_npz_with_ids_and_weights_round_trips(tmp_path):
     np.testing.assert_array_equal(record.weights, weights)
     assert record.example_ids == ids.tolist() and record.class_names == ["a", "b", "c", "d"]
     assert_multiclass_report(record, labels, probabilities, weights)
+
+
+def test_class_groups_are_stored_with_the_tag_and_group_the_matrix(tmp_path):
+    labels, probabilities = multiclass(2)
+    np.savez(tmp_path / "val.npz", labels=labels, probabilities=probabilities)
+    code, _, err = log("--logdir", tmp_path / "logs", "--run", "val", "--class-names", "a,b,c,d",
+                       "--class-groups", "x,x,y,y", tmp_path / "val.npz")
+    assert code == 0, err
+    (record,) = records(tmp_path / "logs")
+    assert record.class_groups == ["x", "x", "y", "y"]
+    group = np.array([0, 0, 1, 1])
+    expected = confusion_matrix(group[labels], group[probabilities.argmax(1)], labels=[0, 1])
+    np.testing.assert_array_equal(groups.grouped_report(record, record.class_groups)["confusion_matrix"], expected)
+
+
+def test_class_groups_that_do_not_match_the_classes_are_refused_naming_them(tmp_path):
+    labels, probabilities = multiclass(3)
+    np.savez(tmp_path / "val.npz", labels=labels, probabilities=probabilities)
+    code, _, err = log("--logdir", tmp_path / "logs", "--run", "val", "--class-names", "a,b,c,d",
+                       "--class-groups", "x,y", tmp_path / "val.npz")
+    assert code == 2 and "class_groups" in err and "val.npz" in err
+    assert not event_files(tmp_path / "logs")  # nothing half-written
+    code, _, err = log("--logdir", tmp_path / "logs", "--run", "val", "--class-groups", "x,,y", tmp_path / "val.npz")
+    assert code == 2 and "--class-groups" in err
 
 
 def test_npy_pairs_make_one_step_each_from_the_first_step(tmp_path):

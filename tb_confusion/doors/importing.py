@@ -73,6 +73,8 @@ def add_parser(commands):
     what.add_argument("--task", choices=TASKS, help="default: inferred from the shapes")
     what.add_argument("--class-names", type=_names, metavar="A,B,...", help="one name per class; label cells "
                       "holding a class name count as that class")
+    what.add_argument("--class-groups", type=_names, metavar="G,G,...", help="multiclass: one superclass per class, "
+                      "in class order; the report and the panel can group the matrix by them (docs/groups.md)")
     what.add_argument("--from-logits", action="store_true", help="apply sigmoid/softmax first")
     what.add_argument("--dtype", choices=DTYPES, default="float32", help="storage (default float32)")
     what.add_argument("--storage", choices=kinds.STORAGES, default="auto",
@@ -186,7 +188,7 @@ def _encode(args, step, where, arrays, class_names):
         pb = summary.predictions_pb(
             args.tag, arrays["labels"], arrays["probabilities"], task=args.task, class_names=class_names,
             example_ids=arrays["example_ids"], sample_weight=arrays["weights"], from_logits=args.from_logits,
-            dtype=args.dtype, description=args.description, storage=args.storage)
+            dtype=args.dtype, description=args.description, storage=args.storage, class_groups=args.class_groups)
     except BadArgument as error:
         raise BadArgument(f"{where}, step {step}: {error}") from None
     return _Step(step, where, pb, len(arrays["labels"]))
