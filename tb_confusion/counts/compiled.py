@@ -16,7 +16,7 @@ kernel's; float sums differ only by summation order. What keeps the pass near th
   vector registers (_columns), where numba's loops kept them in memory, each class waiting on the stores;
 - each thread sums into its own histograms (int32 counts without weights), added in int64 at the end;
 - the threads take CHUNKS chunks of each pass in turn from a shared atomic counter (a thread slowed by
-  another process does not hold up the pass), and the helper threads stay alive across calls;
+  another process does not hold up the pass), and the helper threads stay alive across calls (counts/threads.py);
 - no per-element sum waits on its neighbour's: calibration sums go to one lane per block position, and
   without weights an example's cells are read off the cell table at its end (the change in its row
   sums) instead of being counted element by element;
@@ -25,8 +25,6 @@ kernel's; float sums differ only by summation order. What keeps the pass near th
 """
 
 import math
-import os
-import threading
 
 import numpy as np
 from llvmlite import ir
@@ -34,6 +32,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from tb_confusion.counts import threads as threads_pool
 from tb_confusion.counts.kernel import _CALIBRATION_EDGES, BatchSums
 from tb_confusion.counts.state import CALIBRATION_BINS, CUTOFF_BINS, SCORE_BINS
 from tb_confusion.tasks.multiclass import TOP_K
@@ -113,7 +112,7 @@ def _run(p, y, w, rows, start, per_example, ignore, n, c, check):
     if threads == 1:
         run(0)
     else:
-        _helpers.run([lambda t=t: run(t) for t in range(threads)])
+        threads_pool.run([lambda t=t: run(t) for t in range(threads)])
     cells, every, positives, examples = (_total(column) for column in list(zip(*parts))[:4])
     calibration, top_k, log_loss = calibration.sum(0), top_k.sum(0), log_loss.sum()
     scores = np.empty((c, 2, SCORE_BINS))
@@ -134,95 +133,6 @@ def _total(column):
     for part in column[2:]:
         total += part
     return total
-
-
-class _Helpers:
-    """Plain threads (the kernel releases the GIL; no OpenMP runtime) kept alive across calls, each waiting
-    on its own semaphore: starting a thread per pass cost ~3% of an epoch. Used by one call at a time; a
-    call made while another runs (another Python thread's accumulator) starts threads of its own. After
-    fork() the child starts its own."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.pid = None
-        self.threads = []
-
-    def run(self, jobs):
-        """jobs[0] on the calling thread, the others on helpers; returns when all are done, raising the
-        first exception a job raised."""
-        if not self.lock.acquire(blocking=False):
-            return _run_on_new_threads(jobs)
-        try:
-            if self.pid != os.getpid():
-                self.pid, self.threads = os.getpid(), []
-            while len(self.threads) < len(jobs) - 1:
-                self.threads.append(_Helper())
-            helpers = self.threads[:len(jobs) - 1]
-            for helper, job in zip(helpers, jobs[1:]):
-                helper.start(job)
-            waited = False
-            try:
-                try:
-                    jobs[0]()
-                finally:
-                    errors = [helper.wait() for helper in helpers]
-                    waited = True
-            finally:
-                if not waited:  # interrupted (Ctrl-C) while a helper still works: the next call starts anew
-                    self.threads = []
-            for error in errors:
-                if error is not None:
-                    raise error
-        finally:
-            self.lock.release()
-
-
-class _Helper:
-    def __init__(self):
-        self.go, self.done = threading.Semaphore(0), threading.Semaphore(0)
-        self.job, self.error = None, None
-        threading.Thread(target=self._loop, name="tb_confusion-kernel", daemon=True).start()
-
-    def start(self, job):
-        self.job, self.error = job, None
-        self.go.release()
-
-    def wait(self):
-        self.done.acquire()
-        return self.error
-
-    def _loop(self):
-        while True:
-            self.go.acquire()
-            try:
-                self.job()
-            except BaseException as error:  # handed to the caller
-                self.error = error
-            self.job = None
-            self.done.release()
-
-
-def _run_on_new_threads(jobs):
-    errors = [None] * len(jobs)
-
-    def run(t):
-        try:
-            jobs[t]()
-        except BaseException as error:  # handed to the caller
-            errors[t] = error
-
-    helpers = [threading.Thread(target=run, args=(t,)) for t in range(1, len(jobs))]
-    for helper in helpers:
-        helper.start()
-    run(0)
-    for helper in helpers:
-        helper.join()
-    for error in errors:
-        if error is not None:
-            raise error
-
-
-_helpers = _Helpers()
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -470,6 +380,15 @@ def _argmax_rank(block, label, true_score, top, best, rank):
             rank[j] += np.int32((score > true_score[j]) | ((score == true_score[j]) & (kk > label[j])))
 
 
+# The LLVM IR helpers below stay in this file: numba's on-disk cache (cache=True) checks only the source file
+# of the compiled functions, so an intrinsic edited in another module would leave stale machine code behind.
+
+
+def _data(context, builder, array_type, array):
+    """The data pointer of a numba array argument of an intrinsic."""
+    return context.make_array(array_type)(context, builder, array).data
+
+
 def _shuffle(builder, a, b, mask):
     return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(ir.IntType(32), len(mask)), mask))
 
@@ -485,8 +404,8 @@ def _transpose8(typingctx, src, src_at, src_stride, dst, dst_at):
 
     def codegen(context, builder, signature, args):
         s, s_at, s_stride, d, d_at = args
-        sdata = context.make_array(signature.args[0])(context, builder, s).data
-        ddata = context.make_array(signature.args[3])(context, builder, d).data
+        sdata = _data(context, builder, signature.args[0], s)
+        ddata = _data(context, builder, signature.args[3], d)
         rows = []
         for r in range(8):
             at = builder.add(s_at, builder.mul(s_stride, ir.Constant(i64, r)))
@@ -517,7 +436,7 @@ def _prefetch(typingctx, src, at):
 
     def codegen(context, builder, signature, args):
         s, s_at = args
-        data = context.make_array(signature.args[0])(context, builder, s).data
+        data = _data(context, builder, signature.args[0], s)
         byte = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         fn = builder.module.declare_intrinsic("llvm.prefetch", [byte],
@@ -535,7 +454,7 @@ def _fetch_add(typingctx, counter, value):
     sig = types.int64(counter, types.int64)
 
     def codegen(context, builder, signature, args):
-        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        data = _data(context, builder, signature.args[0], args[0])
         return builder.atomic_rmw("add", data, args[1], "seq_cst")
     return sig, codegen
 
@@ -560,7 +479,7 @@ def _columns(typingctx, block, label, true_score, total, low, top, best, rank):
     i32 = ir.VectorType(ir.IntType(32), BLOCK)
 
     def codegen(context, builder, signature, args):
-        data = [context.make_array(ty)(context, builder, arg).data for ty, arg in zip(signature.args, args)]
+        data = [_data(context, builder, ty, arg) for ty, arg in zip(signature.args, args)]
         vectors = [None, i32, f32, f64, f32, f32, i32, i32]
         pointer = lambda at, vector: builder.bitcast(at, vector.as_pointer())
         labels = builder.load(pointer(data[1], i32), align=4)
