@@ -129,8 +129,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
     def _warm_opening_view(self, ctx, experiment_id):
         """Build the `stats` answers of the view the tab opens on (server/warm_up.py), as a browser asks."""
         for run, tag in warm_up.opening_view(self._source.tags(ctx, experiment_id)):
-            ref, plugin_data = self._source.find_step(ctx, experiment_id, run, tag, "latest")
-            self._stats_answer(_Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data), gzipped=True)
+            self._stats_answer(self._step_at(ctx, experiment_id, run, tag, "latest"), gzipped=True)
 
     @json_route
     def _serve_examples(self, request):
@@ -249,7 +248,10 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         raw = json_http.text(request, "step", required=False) or "latest"
         step = "latest" if raw == "latest" else json_http.integer(request, "step")
         filters = slices_data.filters(request)  # "only this slice": every route that reads one step follows it
-        ctx, experiment_id = _where(request)
+        return self._step_at(*_where(request), run, tag, step, filters)
+
+    def _step_at(self, ctx, experiment_id, run, tag, step, filters=()):
+        """The _Step of `step` (an int or "latest") of (run, tag); NotFound names what exists."""
         ref, plugin_data = self._source.find_step(ctx, experiment_id, run, tag, step)
         return _Step(self._source, (ctx, experiment_id, run, tag), ref, plugin_data, filters)
 
