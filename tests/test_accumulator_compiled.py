@@ -121,6 +121,7 @@ def test_accumulator_sums_equal_with_either_kernel(seed, c, n, h, w, weights, ti
 def test_passes_and_blocks_split_anywhere(monkeypatch):
     # passes of 37 elements: examples span passes and blocks, and each pass starts mid-example
     monkeypatch.setattr(accumulator, "_ELEMENTS_PER_PASS", 37)
+    monkeypatch.setattr(accumulator, "_COMPILED_ELEMENTS_PER_PASS", 37)
     rng = np.random.default_rng(3)
     y = rng.integers(0, 6, (5, 13, 11))
     y[:, ::4] = 255
@@ -199,7 +200,7 @@ def test_large_images_read_their_cells_off_the_cell_table(seed, c, ignore, ties,
     data = [(y, _probabilities(rng, y.shape + (c,), ties), {})]
     options = dict(ignore_index=255 if ignore else None)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accumulator, "_ELEMENTS_PER_PASS", per_pass)
+        patch.setattr(accumulator, "_COMPILED_ELEMENTS_PER_PASS", per_pass)
         patch.setattr(compiled, "_THREADED", 1)
         expected, _ = _state("numpy", data, c, **options)
         got, _ = _state("compiled", data, c, **options)
@@ -269,3 +270,29 @@ def test_int32_counts_equal_int64_counts(seed, c, ties, ignore, threads):
         np.testing.assert_array_equal(z, x)
         assert z.dtype == x.dtype == np.int64
     assert narrow.cells.dtype == np.int64 and narrow.cells.sum() == (y != 255).sum()
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), c=st.integers(2, 30), m=st.integers(1, 300), weighted=st.booleans())
+def test_rows_at_the_tolerances_edge_are_judged_as_numpy_judges_them(seed, c, m, weighted):
+    # the pass sums rows in float32 and sums again in float64 only the blocks holding a row near the edge:
+    # rows whose float64 sums are a few float32 roundings inside or outside 1 +- 1e-3 are judged as
+    # row_off_sum judges them, and a row judged good counts as elsewhere
+    from tb_confusion.storage.validation import SUM_TOLERANCE, row_off_sum
+    rng = np.random.default_rng(seed)
+    p = _probabilities(rng, (m, c), False)
+    near = rng.random(m) < 0.1
+    for row in np.flatnonzero(near):  # move the largest score until the float64 sum is just in or out
+        target = 1.0 + rng.choice([-1, 1]) * SUM_TOLERANCE * (1 + rng.uniform(-2e-5, 2e-5))
+        k = int(np.argmax(p[row]))
+        p[row, k] = np.float32(p[row, k] + (target - p[row].sum(dtype=np.float64)))
+    y = rng.integers(0, c, m)
+    w = rng.random(m) if weighted else None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compiled, "_THREADED", 1 << 30)  # one thread: the first bad row is the first found
+        got, first_bad, _ = compiled.pass_sums(p, y, w, 0, 1, None, num_examples=m, num_classes=c,
+                                               tolerance=SUM_TOLERANCE)
+    off = row_off_sum(p, SUM_TOLERANCE)
+    assert first_bad == (-1 if off is None else off[0])
+    expected = kernel.batch_sums(p, y, w, np.arange(m), num_examples=m, num_classes=c)
+    _assert_same(_fields(expected), _fields(got), weighted)

@@ -12,8 +12,10 @@ from tb_confusion.storage.validation import (
 
 TASKS = ("segmentation",)
 # Elements per pass through the kernel: bounds the temporaries of one update (~100 bytes per element)
-# whatever the batch size.
+# whatever the batch size. The compiled kernel has no per-element temporaries: its passes are larger, and
+# a whole batch is one pass (one hand-off to its threads, one wait for the last chunk) up to 16M elements.
 _ELEMENTS_PER_PASS = 1 << 20
+_COMPILED_ELEMENTS_PER_PASS = 1 << 24
 
 
 class Accumulator:
@@ -93,8 +95,9 @@ class Accumulator:
         if fused is None:  # the compiled kernel checks them in its pass over the sums
             _check_labels(y, c, self.ignore_index)
         check = None if fused is None or self.from_logits else SUM_TOLERANCE
-        parts = [_pass(p, y, weights, a, min(a + _ELEMENTS_PER_PASS, len(y)), per_example, n, c, fused,
-                       check, self.ignore_index) for a in range(0, max(len(y), 1), _ELEMENTS_PER_PASS)]
+        step = _ELEMENTS_PER_PASS if fused is None else _COMPILED_ELEMENTS_PER_PASS
+        parts = [_pass(p, y, weights, a, min(a + step, len(y)), per_example, n, c, fused, check,
+                       self.ignore_index) for a in range(0, max(len(y), 1), step)]
         if any(bad_label >= 0 for _, _, bad_label in parts):
             _check_labels(y, c, self.ignore_index)  # raises numpy's message about the labels
         if any(bad >= 0 for _, bad, _ in parts):

@@ -14,6 +14,9 @@ kernel's; float sums differ only by summation order. What keeps the pass near th
   prefetchers stop at each 4 kB page, which a block of 21 classes crosses every ~48 elements;
 - the row sums, lowest scores, argmax and ranks are one loop over the classes with the block's sums in
   vector registers (_columns), where numba's loops kept them in memory, each class waiting on the stores;
+  the row sums are float32 (half the registers): a block whose sums are all within half the tolerance of 1
+  passes the check as it would in float64, any other block is summed again in float64 (_sums64);
+- the labels are read and checked without branches, the first bad one looked for only in a block holding one;
 - each thread sums into its own histograms (int32 counts without weights), added in int64 at the end;
 - the threads take CHUNKS chunks of each pass in turn from a shared atomic counter (a thread slowed by
   another process does not hold up the pass), and the helper threads stay alive across calls (counts/threads.py);
@@ -172,7 +175,12 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     loss = 0.0
     block = np.empty((c, BLOCK), np.float32)
     index = np.empty((c, BLOCK), np.int32)
-    total = np.empty(BLOCK)
+    total = np.empty(BLOCK, np.float32)
+    total64 = np.empty(BLOCK)
+    # a float32 row sum this close to 1 settles the check (its float64 sum is within 1e-5 of it); other rows
+    # (not finite, near the tolerance's edge) are summed again in float64, as numpy's check sums them
+    margin = np.float32(0.5 * tolerance) if check else np.float32(np.inf)
+    one = np.float32(1)
     low = np.empty(BLOCK, np.float32)
     top = np.empty(BLOCK, np.float32)
     best = np.empty(BLOCK, np.int32)
@@ -199,14 +207,21 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     next_example = (example + 1) * per_example - start  # the first element of the next example
     for a in range(lo, hi, BLOCK):
         n = min(BLOCK, hi - a)
-        for j in range(n):
-            given = y[a + j]
-            counted = not (has_ignore and given == ignore)
-            if counted and (given < 0 or given >= c):  # counted nowhere: the caller raises
-                bad_label = a + j if bad_label < 0 else bad_label
-                counted = False
-            label[j] = np.int32(given) if counted else 0
-            weight[j] = w[(a + j) * wstride] if counted else 0
+        strays = False
+        for j in range(n):  # without branches (vectorized); a label neither a class nor ignored is a stray
+            given = y[np.uint64(a + j)]
+            skipped = has_ignore & (given == ignore)
+            stray = ~skipped & ((given < 0) | (given >= c))
+            strays |= stray
+            counted = ~skipped & ~stray  # a stray is counted nowhere: the caller raises
+            label[j] = np.int32(given) if counted else np.int32(0)
+            weight[j] = (w[np.uint64(a + j)] if weighted else w[0]) if counted else 0
+        if strays and bad_label < 0:
+            for j in range(n):
+                given = y[a + j]
+                if not (has_ignore and given == ignore) and (given < 0 or given >= c):
+                    bad_label = a + j
+                    break
         for j in range(n, BLOCK):  # a short last block: zero rows, weight 0
             label[j] = 0
             weight[j] = 0
@@ -229,21 +244,28 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
             label[j] = label[j] if weight[j] != 0 else 0  # ignored labels need not be classes
             true_score[j] = block[label[j], j]
         _columns(block, label, true_score, total, low, top, best, rank)
+        settled = True
+        for j in range(BLOCK):
+            settled &= abs(total[j] - one) < margin
+        if settled:
+            total64[:] = 1.0
+        else:
+            _sums64(block, total64)
         unusable = False
         off = False  # a row failing the check (always, in a short last block: its zero rows)
         for j in range(BLOCK):  # flags across the block (vectorized); the first failing row looked for below
-            usable = (low[j] >= zero) & np.isfinite(total[j])
+            usable = (low[j] >= zero) & np.isfinite(total64[j])
             unusable |= not usable
-            off |= not (usable & (abs(total[j] - 1.0) <= tolerance))
+            off |= not (usable & (abs(total64[j] - 1.0) <= tolerance))
         if check and bad < 0 and off:
             for j in range(n):
-                usable = (low[j] >= zero) & np.isfinite(total[j])
-                if not (usable and abs(total[j] - 1.0) <= tolerance):
+                usable = (low[j] >= zero) & np.isfinite(total64[j])
+                if not (usable and abs(total64[j] - 1.0) <= tolerance):
                     bad = a + j
                     break
         if unusable:  # NaN or negative scores: counted nowhere (and must not index the histograms)
             for j in range(BLOCK):
-                if (low[j] >= zero) & np.isfinite(total[j]):
+                if (low[j] >= zero) & np.isfinite(total64[j]):
                     continue
                 for k in range(c):
                     block[k, j] = zero
@@ -349,6 +371,15 @@ def _count_examples(cells, seen, examples, base, ckey, weight, later, n):
         seen[cell] = total
     for j in range(later, n):
         cells[ckey[j]] += weight[j]
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _sums64(block, out):
+    """out[j]: the float64 sum of column j of a [C, BLOCK] float32 block, classes in order."""
+    out[:] = 0.0
+    for k in range(block.shape[0]):
+        for j in range(BLOCK):
+            out[j] += np.float64(block[k, j])
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -467,7 +498,7 @@ def _splat(builder, value, vector):
 
 @intrinsic
 def _columns(typingctx, block, label, true_score, total, low, top, best, rank):
-    """For each element j of a [C, BLOCK] float32 block: total[j] its score sum (float64, classes in
+    """For each element j of a [C, BLOCK] float32 block: total[j] its score sum (float32, classes in
     order), low[j] min(0, its scores), top[j] its top score and best[j] that score's first class (as
     np.argmax), rank[j] the scores above true_score[j], equal scores counting when their class is above
     label[j] (scikit-learn's top-k order); NaN compares as numba's min and > do. One loop over the classes
@@ -475,19 +506,18 @@ def _columns(typingctx, block, label, true_score, total, low, top, best, rank):
     each class's pass waiting on the last one's stores (2.5x slower)."""
     sig = types.void(block, label, true_score, total, low, top, best, rank)
     f32 = ir.VectorType(ir.FloatType(), BLOCK)
-    f64 = ir.VectorType(ir.DoubleType(), BLOCK)
     i32 = ir.VectorType(ir.IntType(32), BLOCK)
 
     def codegen(context, builder, signature, args):
         data = [_data(context, builder, ty, arg) for ty, arg in zip(signature.args, args)]
-        vectors = [None, i32, f32, f64, f32, f32, i32, i32]
+        vectors = [None, i32, f32, f32, f32, f32, i32, i32]
         pointer = lambda at, vector: builder.bitcast(at, vector.as_pointer())
         labels = builder.load(pointer(data[1], i32), align=4)
         truth = builder.load(pointer(data[2], f32), align=4)
         shape = context.make_array(signature.args[0])(context, builder, args[0]).shape
         classes = cgutils.unpack_tuple(builder, shape, 2)[0]
         sums = {}
-        for name, vector, start in (("total", f64, ir.Constant(f64, [0.0] * BLOCK)),
+        for name, vector, start in (("total", f32, ir.Constant(f32, [0.0] * BLOCK)),
                                     ("low", f32, ir.Constant(f32, [0.0] * BLOCK)),
                                     ("top", f32, builder.load(pointer(data[0], f32), align=4)),
                                     ("best", i32, ir.Constant(i32, [0] * BLOCK)),
@@ -499,7 +529,7 @@ def _columns(typingctx, block, label, true_score, total, low, top, best, rank):
             at = builder.gep(data[0], [builder.mul(k, ir.Constant(k.type, BLOCK))])
             row = builder.load(pointer(at, f32), align=4)
             kk = _splat(builder, builder.trunc(k, ir.IntType(32)), i32)
-            builder.store(builder.fadd(builder.load(sums["total"]), builder.fpext(row, f64)), sums["total"])
+            builder.store(builder.fadd(builder.load(sums["total"]), row), sums["total"])
             low = builder.load(sums["low"])
             builder.store(builder.select(builder.fcmp_ordered("<", row, low), row, low), sums["low"])
             top = builder.load(sums["top"])
