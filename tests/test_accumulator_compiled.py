@@ -296,3 +296,25 @@ def test_rows_at_the_tolerances_edge_are_judged_as_numpy_judges_them(seed, c, m,
     assert first_bad == (-1 if off is None else off[0])
     expected = kernel.batch_sums(p, y, w, np.arange(m), num_examples=m, num_classes=c)
     _assert_same(_fields(expected), _fields(got), weighted)
+
+
+def test_a_pass_numba_cannot_build_falls_back_to_numpy(monkeypatch):
+    # a numba or LLVM that cannot compile the pass (an intrinsic it does not know) fails when the kernel is
+    # picked, with a warning, and the Accumulator then counts with numpy (the compiled pass is never called)
+    def unbuildable(*args, **kwargs):
+        raise RuntimeError("LLVM ERROR: unknown intrinsic llvm.prefetch")
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 3, (2, 6, 7))
+    data = [(y, _probabilities(rng, y.shape + (3,), False), {})]
+    expected, _ = _state("numpy", data, 3)
+    with monkeypatch.context() as patch:
+        patch.setattr(compiled, "build", unbuildable)
+        patch.setattr(compiled, "pass_sums", unbuildable)
+        patch.setattr(kernel, "_COMPILED", [])
+        with _kernel(""), pytest.warns(UserWarning, match="compiled kernel failed to load .*llvm.prefetch.*numpy"):
+            assert kernel.fused() is None
+        got, _ = _state("", data, 3)
+    _assert_same(expected, got, False)
+    with _kernel(""):
+        assert kernel.fused() is compiled

@@ -78,6 +78,14 @@ def pass_sums(probabilities, labels, weights, start, per_example, ignore_index, 
                 num_classes, check=tolerance)
 
 
+def build():
+    """Run the pass on two elements: numba compiles it (or loads its cache) here, so a numba or LLVM that
+    cannot build its intrinsics fails when the kernel is picked (kernel.fused falls back to numpy) rather
+    than at the first update. (The weighted pass, compiled at its first use, has the same intrinsics.)"""
+    pass_sums(np.full((2, 2), 0.5, np.float32), np.zeros(2, np.int64), None, 0, 1, None, num_examples=2,
+              num_classes=2, tolerance=1e-3)
+
+
 def _run(p, y, w, rows, start, per_example, ignore, n, c, check):
     p = np.ascontiguousarray(p, dtype=np.float32)
     y = np.ascontiguousarray(y, dtype=np.int64)

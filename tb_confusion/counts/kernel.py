@@ -112,9 +112,11 @@ def fused():
     if not _COMPILED:
         try:
             from tb_confusion.counts import compiled
+            compiled.build()
         except ImportError:
             compiled = None
-        except Exception as error:  # numba present but unusable (e.g. no writable cache directory)
+        except Exception as error:  # numba present but unusable: no writable cache directory, or a numba or
+            # LLVM that cannot build the pass (its LLVM intrinsics are tested on numba 0.68 / llvmlite 0.50)
             warnings.warn(f"tb_confusion: the compiled kernel failed to load ({error}); using numpy",
                           stacklevel=2)
             compiled = None
