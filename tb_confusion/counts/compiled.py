@@ -223,7 +223,10 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
             strays |= stray
             counted = ~skipped & ~stray  # a stray is counted nowhere: the caller raises
             label[j] = np.int32(given) if counted else np.int32(0)
-            weight[j] = (w[np.uint64(a + j)] if weighted else w[0]) if counted else 0
+            weight[j] = counted  # 1 or 0 (without weights, each element counts 1: w is [1])
+        if weighted:
+            for j in range(n):
+                weight[j] = w[np.uint64(a + j)] if weight[j] != 0 else 0
         if strays and bad_label < 0:
             for j in range(n):
                 given = y[a + j]
