@@ -15,9 +15,11 @@ import pytest
 import torch
 import lightning.pytorch as L
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from sklearn.metrics import confusion_matrix
 from torch.utils.data import DataLoader, DistributedSampler
 
 import tb_confusion as tbc
+from tb_confusion import groups
 from tb_confusion.lightning import ConfusionMatrixCallback, merge_ranks
 from tb_confusion.storage.events import read_records
 from tensorboard.compat.proto import event_pb2
@@ -185,6 +187,55 @@ def test_bad_arguments_raise_naming_them(argument, value, message):
     with pytest.raises(ValueError) as error:
         ConfusionMatrixCallback(**{argument: value})
     assert message in str(error.value)
+
+
+# Digits by shape: the group of each class, in class order ("round" first, as it first appears).
+SHAPES = {"round": ["0", "6", "8", "9"], "straight": ["1", "4", "7"], "curly": ["2", "3", "5"]}
+SHAPE_OF = ["round", "straight", "curly", "curly", "straight", "curly", "round", "straight", "round", "round"]
+
+
+@pytest.mark.parametrize("class_groups", [SHAPE_OF, SHAPES])
+def test_class_groups_are_stored_with_the_tag_and_group_the_matrix_as_scikit_learn(tmp_path, class_groups):
+    _, val = loaders()
+    model = TinyModule()
+    callback = ConfusionMatrixCallback(class_names=[str(c) for c in range(10)], class_groups=class_groups)
+    trainer(tmp_path, [callback]).validate(model, val, verbose=False)
+    (record,) = tbc.read(tmp_path)
+    assert record.class_groups == SHAPE_OF  # a dict is stored as the per-class list
+    x, labels, _ = val_arrays()
+    with torch.no_grad():
+        predicted = model.net(x).argmax(1).numpy()
+    group = np.array([["round", "straight", "curly"].index(name) for name in SHAPE_OF])
+    report = groups.grouped_report(record, record.class_groups)
+    assert report["class_names"] == ["round", "straight", "curly"]
+    np.testing.assert_array_equal(report["confusion_matrix"],
+                                  confusion_matrix(group[labels], group[predicted], labels=[0, 1, 2]))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"class_names": list("abcdefghij"), "class_groups": ["x", "y"]},
+     "class_groups must have 10 entries (one group per class); got 2: ['x', 'y']"),
+    ({"task": "binary", "class_groups": ["x", "y"]},
+     "class_groups apply to multiclass predictions (one true and one predicted class per example); got task 'binary'"),
+    ({"task": "segmentation", "class_groups": ["x", "y"]}, "got task 'segmentation'"),
+    ({"ignore_index": 255, "class_groups": ["x", "y"]},
+     "class_groups apply to multiclass predictions of one class per example; a per-pixel (segmentation) step takes "
+     "none (docs/groups.md); got ignore_index=255"),
+    ({"class_groups": "xy"}, "class_groups must be a sequence of group names (one per class) or a dict"),
+    ({"class_names": ["a", "b"], "class_groups": {"x": ["a", "c"]}}, "class_groups['x'] names 'c', which is not one"),
+])
+def test_bad_class_groups_raise_naming_them(options, message):
+    with pytest.raises(ValueError) as error:
+        ConfusionMatrixCallback(**options)
+    assert message in str(error.value)
+
+
+def test_class_groups_that_do_not_fit_the_classes_seen_are_refused_before_writing(tmp_path):
+    _, val = loaders()
+    with pytest.raises(ValueError, match=r"class_groups must have 10 entries \(one group per class\); got 3"):
+        trainer(tmp_path, [ConfusionMatrixCallback(class_groups=["x", "y", "z"])]).validate(
+            TinyModule(), val, verbose=False)
+    assert written(tmp_path) == []
 
 
 @pytest.mark.parametrize("size, world, shuffle", [(7, 3, False), (7, 3, True), (101, 2, False), (8, 4, True)])

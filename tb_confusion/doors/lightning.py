@@ -22,7 +22,7 @@ from torch.utils.data import DistributedSampler
 
 from tb_confusion.counts import distributed
 from tb_confusion.counts.accumulator import Accumulator
-from tb_confusion.doors.collect import Collector, LazyWriter
+from tb_confusion.doors.collect import NO_PIXEL_GROUPS, Collector, LazyWriter, check_class_groups
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
@@ -86,6 +86,8 @@ class ConfusionMatrixCallback(*_callback_bases()):
         the scores, as fits what a LightningModule's loss usually takes; False when `scores_key` holds
         probabilities.
       task, class_names, dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
+      class_groups: multiclass only: the super-class of each class, a list of one group name per class or a
+        dict {group: [class names]}, as in `tb_confusion.summary.predictions_pb` (docs/groups.md).
       every_n_epochs: during `fit`, write every n-th epoch (n-1, 2n-1, ...) and always the last one.
       step: "epoch" (default, `trainer.current_epoch`) or "global_step" (`trainer.global_step`; use it
         with `val_check_interval`, several validations per epoch).
@@ -103,7 +105,8 @@ class ConfusionMatrixCallback(*_callback_bases()):
                  labels_key="labels", scores_key="logits", ids_key=None, attribute_keys=(), extract=None,
                  stages=("validate",),
                  from_logits=True, task=None, class_names=None, every_n_epochs=1, step="epoch",
-                 dataloader_idx=0, dtype="float32", description=None, ignore_index=None, storage="auto"):
+                 dataloader_idx=0, dtype="float32", description=None, ignore_index=None, storage="auto",
+                 class_groups=None):
         super().__init__()
         if log_dir is not None and (not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir)):
             raise BadArgument(f"log_dir must be a directory path or None; got {log_dir!r}")
@@ -128,6 +131,9 @@ class ConfusionMatrixCallback(*_callback_bases()):
         if class_names is not None and (isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__len__")):
             raise BadArgument(f"class_names must be a sequence of strings or None; got {class_names!r}")
         self.class_names = None if class_names is None else list(class_names)
+        self.class_groups = check_class_groups(class_groups, self.class_names, self.task)
+        if self.class_groups is not None and ignore_index is not None:
+            raise BadArgument(f"{NO_PIXEL_GROUPS}; got ignore_index={ignore_index!r}")
         self.every_n_epochs = check_positive_int(every_n_epochs, "every_n_epochs")
         self.step = check_choice(step, STEPS, "step")
         if isinstance(dataloader_idx, bool) or not isinstance(dataloader_idx, numbers.Integral) or dataloader_idx < 0:
@@ -275,8 +281,8 @@ class ConfusionMatrixCallback(*_callback_bases()):
         self._check_scores(arrays["probabilities"])
         return predictions_pb(self.tags[stage], arrays["labels"], arrays["probabilities"],
                               example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
-                              attributes=arrays["attributes"], task=self.task, class_names=self.class_names, from_logits=self.from_logits,
-                              dtype=self.dtype, description=self.description, storage=self.storage)
+                              attributes=arrays["attributes"], task=self.task, class_names=self.class_names,
+                              class_groups=self.class_groups, from_logits=self.from_logits, dtype=self.dtype, description=self.description, storage=self.storage)
 
     def _write(self, trainer, summary):
         if self._writer is None:
