@@ -23,15 +23,41 @@ export function stepForRun(runSteps, step) {
   return best === null ? runSteps[0].step : best;
 }
 
-/** The order of runs, in the toolbar's chips and the cards alike: train, validation, test first (that
- * order, by the last part of the run's path), then the rest by name. A comparator for sort(). */
+/** The split names whose runs come first within a directory, in this order (by the last part of the
+ * run's path, any case). Its home is tb_confusion/reading/selection.py SPLIT_ORDER: this copy lets the
+ * order be known before any answer arrives, and tests/test_run_order.py keeps the two equal. */
+export const SPLIT_ORDER = ["train", "training", "validation", "val", "valid", "test", "eval"];
+
+/** The order of runs, in the toolbar's chips and the cards alike, and exactly Python's (reading/selection.py
+ * run_order: the CLI, tb_confusion.read and the server's warm-up of the opening view): runs grouped by their
+ * parent directory; within one, SPLIT_ORDER first, then the rest by name. Names compare by code points, as
+ * Python's do, never by the locale. A comparator for sort(). */
 export function runOrder(a, b) {
-  const rank = (run) => {
-    const name = run.split("/").pop().toLowerCase();
-    const i = ["train", "training", "validation", "val", "valid", "test", "eval"].indexOf(name);
-    return i < 0 ? 99 : i;
-  };
-  return rank(a) - rank(b) || a.localeCompare(b);
+  const [parentA, nameA] = splitRun(a);
+  const [parentB, nameB] = splitRun(b);
+  return compareCodePoints(parentA, parentB) || splitRank(nameA) - splitRank(nameB) || compareCodePoints(nameA, nameB);
+}
+
+// [parent directory, last part] of a run's path, as Python's run.rpartition("/") gives them.
+function splitRun(run) {
+  const cut = run.lastIndexOf("/");
+  return [run.slice(0, Math.max(cut, 0)), run.slice(cut + 1)];
+}
+
+function splitRank(name) {
+  const i = SPLIT_ORDER.indexOf(name.toLowerCase());
+  return i < 0 ? SPLIT_ORDER.length : i;
+}
+
+// Python compares strings by code points; JS's < by UTF-16 units, which puts U+E000-U+FFFF after emoji.
+function compareCodePoints(a, b) {
+  for (let i = 0; i < a.length && i < b.length;) {
+    const x = a.codePointAt(i);
+    const y = b.codePointAt(i);
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
 }
 
 /** The cache key of one (run, tag, step), within `slice` (the panel's filter, slice_filter.js) when given. */
