@@ -15,8 +15,10 @@ pytest.importorskip("accelerate")  # the Trainer needs it (transformers[torch])
 from transformers import (BertConfig, BertForSequenceClassification, BertForTokenClassification,  # noqa: E402
                           Trainer, TrainerCallback, TrainingArguments)
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+from sklearn.metrics import confusion_matrix  # noqa: E402
 
 import tb_confusion as tbc  # noqa: E402
+from tb_confusion import groups  # noqa: E402
 from tb_confusion.transformers import ConfusionMatrixCallback  # noqa: E402
 
 NAMES = ["cat", "dog", "eel"]
@@ -258,5 +260,55 @@ def test_class_ids_from_preprocess_logits_are_refused_before_anything_is_written
                       preprocess_logits_for_metrics=lambda logits, labels: logits.argmax(-1))
     ConfusionMatrixCallback(log_dir=tmp_path / "tb").attach(trainer)
     with pytest.raises(ValueError, match="predictions must be logits or probabilities; got int64"):
+        trainer.evaluate()
+    assert not os.path.exists(tmp_path / "tb")
+
+
+def test_class_groups_are_stored_with_the_tag_and_group_the_matrix_as_scikit_learn(tmp_path):
+    evaluation = Tokens(40, seed=1)
+    trainer = Trainer(tiny_bert(), training_args(tmp_path), eval_dataset=evaluation)
+    # a dict over the class names the model's id2label gives (cat, dog, eel)
+    ConfusionMatrixCallback(log_dir=tmp_path / "tb", class_groups={"fish": ["eel"], "pet": ["cat", "dog"]}).attach(
+        trainer)
+    trainer.evaluate()
+    predicted = trainer.predict(evaluation).predictions.argmax(-1)
+
+    (record,) = tbc.read(str(tmp_path / "tb"), run=".", tag="eval/predictions")
+    assert record.class_names == NAMES and record.class_groups == ["pet", "pet", "fish"]
+    group = np.array([0, 0, 1])  # pet first: the groups in class order
+    report = groups.grouped_report(record, record.class_groups)
+    assert report["class_names"] == ["pet", "fish"]
+    np.testing.assert_array_equal(report["confusion_matrix"],
+                                  confusion_matrix(group[evaluation.labels], group[predicted], labels=[0, 1]))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"class_names": NAMES, "class_groups": ["x", "y"]},
+     "class_groups must have 3 entries (one group per class); got 2: ['x', 'y']"),
+    ({"task": "binary", "class_groups": ["x", "y"]},
+     "class_groups apply to multiclass predictions (one true and one predicted class per example); got task 'binary'"),
+    ({"task": "segmentation", "class_groups": ["x", "y"]}, "got task 'segmentation'"),
+    ({"class_groups": 3}, "class_groups must be a sequence of group names (one per class) or a dict"),
+])
+def test_bad_class_groups_raise_naming_them(options, message):
+    with pytest.raises(ValueError) as error:
+        ConfusionMatrixCallback(**options)
+    assert message in str(error.value)
+
+
+def test_class_groups_that_do_not_fit_the_model_are_refused_before_training_or_writing(tmp_path, monkeypatch):
+    monkeypatch.delenv("TENSORBOARD_LOGGING_DIR", raising=False)
+    model = tiny_bert()
+    model.config.problem_type = "multi_label_classification"
+    trainer = Trainer(model, training_args(tmp_path), train_dataset=MultiHot(64, seed=0),
+                      eval_dataset=MultiHot(16, seed=6))
+    ConfusionMatrixCallback(log_dir=tmp_path / "tb", class_groups=["x", "x", "y"]).attach(trainer)
+    with pytest.raises(ValueError, match="class_groups apply to multiclass predictions .* got task 'multilabel'"):
+        trainer.train()
+    assert trainer.state.global_step == 0
+
+    trainer = Trainer(tiny_bert(), training_args(tmp_path), eval_dataset=Tokens(16, seed=5))
+    ConfusionMatrixCallback(log_dir=tmp_path / "tb", class_groups=["x", "y"]).attach(trainer)
+    with pytest.raises(ValueError, match=r"class_groups must have 3 entries \(one group per class\); got 2"):
         trainer.evaluate()
     assert not os.path.exists(tmp_path / "tb")

@@ -21,7 +21,7 @@ from transformers.integrations.integration_utils import TensorBoardCallback, def
 
 from tb_confusion import summary
 from tb_confusion.counts.accumulator import Accumulator
-from tb_confusion.doors.collect import Collector, LazyWriter, as_numpy
+from tb_confusion.doors.collect import Collector, LazyWriter, as_numpy, check_class_groups
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS
@@ -62,6 +62,9 @@ class ConfusionMatrixCallback(TrainerCallback):
         an `eval_dataset` dict to such sequences.
       attributes: per-example categories to slice by (docs/slices.md): {attribute name: N values (str, int
         or bool)} for a single eval dataset (in its order), or {eval dataset name: {attribute name: values}}.
+      class_groups: multiclass only: the super-class of each class, a list of one group name per class (in
+        class_names order) or a dict {group: [class names]}, as in `tb_confusion.summary.predictions_pb`
+        (docs/groups.md); checked against the model's task and class names at train start and each evaluation.
       ignore_index: labels equal to it are dropped (token classification pads with -100); None keeps all.
         Token-level labels [N, T] with logits [N, T, C] are flattened to one example per kept token.
         With task="segmentation" (labels [N, H, W], logits [N, C, H, W], e.g. upsampled by a
@@ -76,7 +79,7 @@ class ConfusionMatrixCallback(TrainerCallback):
 
     def __init__(self, log_dir=None, *, name=None, tag="predictions", class_names=None, task=None,
                  from_logits=True, output=0, example_ids=None, ignore_index=-100, dtype="float32",
-                 description=None, storage="auto", attributes=None):
+                 description=None, storage="auto", attributes=None, class_groups=None):
         self.log_dir = _check_log_dir(log_dir)
         self.name = None if name is None else check_text(name, "name")
         self.tag = check_text(tag, "tag")
@@ -89,6 +92,7 @@ class ConfusionMatrixCallback(TrainerCallback):
         if self.attributes is not None and task == "segmentation":
             raise BadArgument("attributes cannot be kept for task='segmentation': per-pixel steps are sums over "
                               "every pixel, not examples (docs/slices.md)")
+        self.class_groups = check_class_groups(class_groups, self.class_names, self.task)
         self.ignore_index = None if ignore_index is None else _check_int(ignore_index, "ignore_index")
         self.dtype = check_choice(dtype, DTYPES, "dtype")
         self.storage = kinds.check(storage)
@@ -145,10 +149,11 @@ class ConfusionMatrixCallback(TrainerCallback):
     def on_init_end(self, args, state, control, **kwargs):
         self._is_writer = bool(state.is_world_process_zero)
 
-    def on_train_begin(self, args, state, control, **kwargs):
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
         self._is_writer = bool(state.is_world_process_zero)
         if self._is_writer:
             self._base_dir(args)  # an unusable setup fails now, before the first epoch
+            self._check_groups(model)
 
     def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):
         recorded, self._recorded = self._recorded, False
@@ -174,7 +179,7 @@ class ConfusionMatrixCallback(TrainerCallback):
         summary_pb = summary.predictions_pb(  # bad data raises before anything is written
             tag, arrays["labels"], arrays["probabilities"], task=self.task or _task_of(model),
             class_names=self._class_names(model, arrays["probabilities"]), example_ids=self._ids_for(prefix),
-            attributes=self._attributes_for(prefix),
+            attributes=self._attributes_for(prefix), class_groups=self.class_groups,
             from_logits=self.from_logits, dtype=self.dtype, description=self.description, storage=self.storage)
         self._writer_for(args).add_summary(summary_pb, int(state.global_step))
 
@@ -252,6 +257,14 @@ class ConfusionMatrixCallback(TrainerCallback):
             return None  # transformers' placeholders say no more than "0", "1", ...
         width = 2 if scores.ndim == 1 or scores.shape[1] == 1 else scores.shape[1]
         return names if len(names) == width else None
+
+    def _check_groups(self, model):
+        """class_groups against the model's task and class names, when the config tells them."""
+        if self.class_groups is None:
+            return
+        width = getattr(getattr(model, "config", None), "num_labels", None)
+        names = self._class_names(model, np.zeros((1, width))) if isinstance(width, int) and width > 0 else None
+        check_class_groups(self.class_groups, names, self.task or _task_of(model))
 
     def _ids_for(self, prefix):
         if not isinstance(self.example_ids, collections.abc.Mapping):
