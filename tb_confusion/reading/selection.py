@@ -3,7 +3,8 @@
 from tb_confusion.errors import NotFound
 
 # Within a directory, runs whose last path part is one of these come first, in this order (the panel's
-# chips and cards, frontend/src/selection.js runOrder, use the same rule); the rest follow by name.
+# chips and cards, frontend/src/selection.js runOrder, use the same rule and a copy of this list, which
+# tests/test_run_order.py keeps equal); the rest follow by name.
 SPLIT_ORDER = ("train", "training", "validation", "val", "valid", "test", "eval")
 
 
