@@ -12,10 +12,12 @@ import pytest
 import xgboost as xgb
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.metrics import confusion_matrix
 
 import tb_confusion as tbc
 import tb_confusion.lightgbm as tbc_lgb
 import tb_confusion.xgboost as tbc_xgb
+from tb_confusion import groups
 from tb_confusion.doors.lightgbm import _scores, _scores_via_eval
 
 ROUNDS = 4
@@ -40,6 +42,20 @@ def logged(log_dir, run, tag="predictions"):
 
 def runs(log_dir):
     return sorted(os.listdir(log_dir)) if os.path.isdir(log_dir) else []
+
+
+# Digits by shape: the group of each class ("round" first, as it first appears in class order).
+SHAPE_OF = ["round", "straight", "curly", "curly", "straight", "curly", "round", "straight", "round", "round"]
+SHAPE_INDEX = np.array([["round", "straight", "curly"].index(name) for name in SHAPE_OF])
+
+
+def assert_grouped_by_shape(record, predicted_classes):
+    """The record's grouped matrix is scikit-learn's on its labels and `predicted_classes` mapped to shapes."""
+    assert record.class_groups == SHAPE_OF
+    report = groups.grouped_report(record, record.class_groups)
+    assert report["class_names"] == ["round", "straight", "curly"]
+    expected = confusion_matrix(SHAPE_INDEX[record.labels], SHAPE_INDEX[predicted_classes], labels=[0, 1, 2])
+    np.testing.assert_array_equal(report["confusion_matrix"], expected)
 
 
 def softmax(margins):
@@ -141,6 +157,38 @@ def test_xgboost_early_stopping_logs_the_round_training_stopped_at(tmp_path):
     assert np.allclose(records[last].probabilities, model.predict_proba(x_val, iteration_range=(0, last + 1))[:, 1])
 
 
+def test_xgboost_class_groups_group_each_rounds_matrix_as_scikit_learn(tmp_path):
+    x_train, y_train, x_val, y_val = DIGITS
+    dtrain, dval = xgb.DMatrix(x_train, y_train), xgb.DMatrix(x_val, y_val)
+    by_shape = {shape: [NAMES[k] for k in range(10) if SHAPE_OF[k] == shape] for shape in ("curly", "round", "straight")}
+    callback = tbc_xgb.ConfusionMatrixCallback(tmp_path, evals=[(dval, "validation")], class_names=NAMES,
+                                               class_groups=by_shape)  # a dict is stored as the per-class list
+    booster = xgb.train(dict(objective="multi:softprob", num_class=10, max_depth=2, nthread=2), dtrain, 2,
+                        callbacks=[callback])
+    records = logged(tmp_path, "validation")
+    assert sorted(records) == [0, 1]
+    for step, record in records.items():
+        np.testing.assert_array_equal(record.labels, y_val)
+        assert_grouped_by_shape(record, booster.predict(xgb.DMatrix(x_val), iteration_range=(0, step + 1)).argmax(1))
+
+
+@pytest.mark.parametrize("params, class_groups, message", [
+    (dict(objective="binary:logistic"), ["x", "y"],
+     "class_groups apply to multiclass predictions (one true and one predicted class per example); got task 'binary'"),
+    (dict(objective="multi:softprob", num_class=2), ["x", "y", "z"],
+     "class_groups must have 2 entries (one group per class); got 3: ['x', 'y', 'z']"),
+])
+def test_xgboost_class_groups_that_do_not_fit_the_objective_are_refused_before_training(tmp_path, params,
+                                                                                        class_groups, message):
+    x_train, y_train, _, _ = CANCER
+    dtrain = xgb.DMatrix(x_train, y_train)
+    callback = tbc_xgb.ConfusionMatrixCallback(tmp_path, evals=[(dtrain, "train")], class_groups=class_groups)
+    with pytest.raises(ValueError) as error:
+        xgb.train(dict(params, max_depth=2, nthread=2), dtrain, 2, callbacks=[callback])
+    assert message in str(error.value)
+    assert runs(tmp_path) == []
+
+
 @pytest.mark.parametrize("objective", ["reg:squarederror", "binary:hinge", "rank:pairwise"])
 def test_xgboost_objective_without_probabilities_is_refused_by_name(tmp_path, objective):
     x_train, y_train, _, _ = CANCER
@@ -179,6 +227,10 @@ def test_xgboost_eval_data_the_model_cannot_take_is_refused_before_writing(tmp_p
      r"attributes must be a dict \{eval set name: \{attribute name: \[N\] values\}\}"),
     (dict(eval_set=[(np.zeros((3, 2)), np.zeros(3))], attributes={"validation": {"source": ["a", "b", "a"]}}),
      r"attributes names eval sets \['validation'\] .*\['validation_0'\]"),
+    (dict(eval_set=[(np.zeros((3, 2)), np.zeros(3))], class_groups="ab"),
+     r"class_groups must be a sequence of group names \(one per class\) or a dict .*got 'ab'"),
+    (dict(eval_set=[(np.zeros((3, 2)), np.zeros(3))], class_names=["a", "b", "c"], class_groups=["x", "y"]),
+     r"class_groups must have 3 entries \(one group per class\); got 2: \['x', 'y'\]"),
 ])
 def test_xgboost_bad_arguments_raise_value_error_naming_them(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -251,6 +303,39 @@ def test_lightgbm_one_vs_all_logs_scaled_sigmoids_and_only_the_named_sets(tmp_pa
         np.testing.assert_array_equal(record.labels, y_train)
 
 
+def test_lightgbm_class_groups_group_each_rounds_matrix_as_scikit_learn(tmp_path):
+    x_train, y_train, x_val, y_val = DIGITS
+    train_set = lgb.Dataset(x_train, y_train)
+    valid_set = lgb.Dataset(x_val, y_val, reference=train_set)
+    params = dict(objective="multiclass", num_class=10, max_depth=2, num_leaves=4, num_threads=2, verbose=-1)
+    booster = lgb.train(params, train_set, 2, valid_sets=[valid_set],
+                        callbacks=[tbc_lgb.ConfusionMatrixCallback(tmp_path, class_groups=SHAPE_OF)])
+    records = logged(tmp_path, "valid_0")
+    assert sorted(records) == [0, 1]
+    for step, record in records.items():
+        np.testing.assert_array_equal(record.labels, y_val)
+        assert_grouped_by_shape(record, booster.predict(x_val, num_iteration=step + 1).argmax(1))
+
+
+@pytest.mark.parametrize("params, class_groups, message", [
+    (dict(objective="binary"), ["x", "y"],
+     "class_groups apply to multiclass predictions (one true and one predicted class per example); got task 'binary'"),
+    (dict(objective="multiclass", num_class=2), ["x", "y", "z"],
+     "class_groups must have 2 entries (one group per class); got 3: ['x', 'y', 'z']"),
+])
+def test_lightgbm_class_groups_that_do_not_fit_the_objective_are_refused_before_writing(tmp_path, params,
+                                                                                       class_groups, message):
+    x_train, y_train, x_val, y_val = CANCER
+    train_set = lgb.Dataset(x_train, y_train)
+    valid_set = lgb.Dataset(x_val, y_val, reference=train_set)
+    callback = tbc_lgb.ConfusionMatrixCallback(tmp_path, class_groups=class_groups)
+    with pytest.raises(ValueError) as error:
+        lgb.train({**params, "verbose": -1, "num_threads": 2}, train_set, 2, valid_sets=[valid_set],
+                  callbacks=[callback])
+    assert message in str(error.value)
+    assert runs(tmp_path) == []
+
+
 def test_lightgbm_public_fallback_reads_the_same_scores():
     x_train, y_train, x_val, y_val = DIGITS
     train_set = lgb.Dataset(x_train, y_train)
@@ -311,6 +396,9 @@ def test_lightgbm_unknown_eval_set_and_cv_are_refused(tmp_path):
     (dict(every_n_rounds=True), "every_n_rounds must be a positive integer; got True"),
     (dict(log_dir=""), "log_dir must be a non-empty path; got ''"),
     (dict(description=3), "description must be a string or None; got 3"),
+    (dict(class_groups="ab"), r"class_groups must be a sequence of group names \(one per class\) or a dict .*got 'ab'"),
+    (dict(class_names=["a", "b"], class_groups={"x": ["a"]}), r"class_groups must put every class in a group; 1 in "
+     r"none: \['b'\]"),
 ])
 def test_lightgbm_bad_arguments_raise_value_error_naming_them(tmp_path, kwargs, message):
     kwargs = {"log_dir": tmp_path, **kwargs}

@@ -9,7 +9,7 @@ import os
 
 import numpy as np
 
-from tb_confusion.doors.collect import LazyWriter
+from tb_confusion.doors.collect import LazyWriter, check_class_groups
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES
@@ -53,10 +53,12 @@ class RoundLogger:
       example_ids: optional {eval set name: [N] ids (strings or ints)}.
       attributes: optional {eval set name: {attribute name: [N] values (str, int or bool)}}, the per-example
         categories to slice by (docs/slices.md).
+      class_groups: multiclass objectives only: the super-class of each class, as in
+        `tb_confusion.summary.predictions_pb` (docs/groups.md); `check_task` checks it against the objective's task.
     """
 
     def __init__(self, log_dir, *, tag, class_names, every_n_rounds, example_ids, dtype, description, storage="auto",
-                 attributes=None):
+                 attributes=None, class_groups=None):
         if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
             raise BadArgument(f"log_dir must be a non-empty path; got {brief(log_dir)}")
         self.log_dir = os.fspath(log_dir)
@@ -82,6 +84,7 @@ class RoundLogger:
             raise BadArgument("attributes must be a dict {eval set name: {attribute name: [N] values}}; "
                               f"got {type(attributes).__name__}: {brief(attributes)}")
         self.attributes = dict(attributes or {})
+        self.class_groups = check_class_groups(class_groups, self.class_names, None)
         self._writers = {}
         self.last_logged = None
 
@@ -93,6 +96,14 @@ class RoundLogger:
             if unknown:
                 raise BadArgument(f"{argument} names eval sets {unknown} that are not logged; the {what} are "
                                   f"{list(names)}")
+
+    def check_task(self, task, num_classes=None):
+        """BadArgument naming class_groups when they do not fit the objective's `task` or, when known, its
+        `num_classes` (with the default class names "0", "1", ... unless class_names were given)."""
+        names = self.class_names
+        if names is None and num_classes:
+            names = [str(k) for k in range(num_classes)]
+        check_class_groups(self.class_groups, names, task)
 
     def due(self, round_, last_round=None):
         """Whether round `round_` (0-based) is logged: every n-th round and the known last one."""
@@ -107,8 +118,7 @@ class RoundLogger:
             summaries.append((name, predictions_pb(
                 self.tag, labels, probabilities, task=task, class_names=self.class_names, from_logits=from_logits,
                 example_ids=self.example_ids.get(name), attributes=self.attributes.get(name), sample_weight=weights,
-                dtype=self.dtype,
-                description=self.description, storage=self.storage)))
+                class_groups=self.class_groups, dtype=self.dtype, description=self.description, storage=self.storage)))
         for name, summary in summaries:
             if name not in self._writers:
                 self._writers[name] = LazyWriter(os.path.join(self.log_dir, name))

@@ -47,18 +47,22 @@ class ConfusionMatrixCallback:
       example_ids: optional {eval set name: [N] ids (strings or ints)}, shown when a matrix cell is clicked.
       attributes: optional {eval set name: {attribute name: [N] values (str, int or bool)}} to slice by
         (docs/slices.md).
+      class_groups: multiclass objectives only: the super-class of each class, a list of one group name per
+        class (in class_names order) or a dict {group: [class names]}, as in
+        `tb_confusion.summary.predictions_pb` (docs/groups.md).
       dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
     Raises:
       ValueError: naming the bad argument, here; at the first round for an objective without
-        probabilities (e.g. "regression", "lambdarank", a custom function) or an unknown eval set name.
+        probabilities (e.g. "regression", "lambdarank", a custom function), class_groups with a binary
+        objective or not one per class, or an unknown eval set name.
     """
 
     def __init__(self, log_dir, *, eval_sets=None, tag="predictions", class_names=None, every_n_rounds=1,
                  example_ids=None, dtype="float32", description=None, storage="auto",
-                 attributes=None):
+                 attributes=None, class_groups=None):
         self.logger = RoundLogger(log_dir, tag=tag, class_names=class_names, every_n_rounds=every_n_rounds,
                                   example_ids=example_ids, dtype=dtype, description=description,
-                                  storage=storage, attributes=attributes)
+                                  storage=storage, attributes=attributes, class_groups=class_groups)
         if eval_sets is not None:
             if isinstance(eval_sets, (str, bytes)) or not isinstance(eval_sets, (list, tuple)) or not eval_sets:
                 raise BadArgument(f"eval_sets must be None or a non-empty list of eval set names; got "
@@ -99,6 +103,7 @@ def _plan(env, wanted, logger):
                           f"{type(booster).__name__} (lgb.cv is not supported)")
     objective = (env.params or {}).get("objective") or "regression"  # LightGBM's default
     task, kind = objective_task(objective, OBJECTIVES, "LightGBM")
+    logger.check_task(task)
     train_name = booster._train_data_name
     indices = {train_name: 0, **{name: k + 1 for k, name in enumerate(booster.name_valid_sets)}}
     if wanted is None:

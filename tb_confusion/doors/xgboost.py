@@ -50,19 +50,23 @@ class ConfusionMatrixCallback(xgb.callback.TrainingCallback):
       example_ids: optional {eval set name: [N] ids (strings or ints)}, shown when a matrix cell is clicked.
       attributes: optional {eval set name: {attribute name: [N] values (str, int or bool)}} to slice by
         (docs/slices.md).
+      class_groups: multi:* objectives only: the super-class of each class, a list of one group name per class
+        (in class_names order) or a dict {group: [class names]}, as in `tb_confusion.summary.predictions_pb`
+        (docs/groups.md).
       dtype, description, storage: as in `tb_confusion.summary.predictions_pb`.
     Raises:
       ValueError: naming the bad argument, here; at the start of training for an objective without
-        probabilities (e.g. "reg:squarederror", "binary:hinge") or eval data the model cannot take.
+        probabilities (e.g. "reg:squarederror", "binary:hinge"), class_groups with a binary objective or not one
+        per class, or eval data the model cannot take.
     """
 
     def __init__(self, log_dir, evals=None, *, eval_set=None, tag="predictions", class_names=None,
                  every_n_rounds=1, example_ids=None, dtype="float32", description=None, storage="auto",
-                 attributes=None):
+                 attributes=None, class_groups=None):
         super().__init__()
         self.logger = RoundLogger(log_dir, tag=tag, class_names=class_names, every_n_rounds=every_n_rounds,
                                   example_ids=example_ids, dtype=dtype, description=description,
-                                  storage=storage, attributes=attributes)
+                                  storage=storage, attributes=attributes, class_groups=class_groups)
         if (evals is None) == (eval_set is None):
             raise BadArgument("pass exactly one of evals= (the [(DMatrix, name)] of xgb.train) or eval_set= "
                               f"(the [(X, y)] of XGBClassifier.fit); got evals={brief(evals)}, "
@@ -81,6 +85,7 @@ class ConfusionMatrixCallback(xgb.callback.TrainingCallback):
                               f"{type(model).__name__} (xgb.cv is not supported)")
         config = json.loads(model.save_config())["learner"]
         self._task, self._kind = _task_of(config)
+        self.logger.check_task(self._task, int(config["learner_model_param"].get("num_class", "0") or 0))
         self._sets = [_prepared(name, source, int(config["learner_model_param"]["num_feature"]))
                       for name, source in self._sources]
         self._last_round = None
