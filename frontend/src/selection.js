@@ -84,10 +84,12 @@ export function taskOf(state) {
  * when a tag is chosen already or there is none. */
 export function defaultSelection(tags, state) {
   if (state.tag) return {};
-  const allTags = [...new Set(Object.values(tags).flatMap((t) => Object.keys(t)))].sort();
+  // An unreadable tag (its info has `error` and no task) is never opened on, as the server's warm-up skips it
+  const readable = (run, tag) => tag in tags[run] && !("error" in tags[run][tag]);
+  const allTags = [...new Set(Object.keys(tags).flatMap((run) => Object.keys(tags[run]).filter((tag) => readable(run, tag))))].sort();
   if (!allTags.length) return {};
   const tag = allTags[0];
-  const runs = Object.keys(tags).filter((run) => tag in tags[run]).sort(runOrder).slice(0, 4);
+  const runs = Object.keys(tags).filter((run) => readable(run, tag)).sort(runOrder).slice(0, 4);
   return {tag, runs, ...thresholdDefaults(tags[runs[0]][tag])};
 }
 

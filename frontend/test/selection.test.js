@@ -5,8 +5,8 @@ import {EXAMPLES_PAGE, defaultSelection, epochsRequest, examplesRequest, nearest
 import {makeActions} from "../src/actions.js";
 import {testStore} from "./fakes.js";
 
-test("runOrder: train, validation, test first (by the last path part), then by name", () => {
-  assert.deepEqual(["alpha", "test", "b/validation", "zeta", "train"].sort(runOrder), ["train", "b/validation", "test", "alpha", "zeta"]);
+test("runOrder: grouped by directory; train, validation, test first (by the last path part), then by name", () => {
+  assert.deepEqual(["alpha", "test", "b/validation", "zeta", "train"].sort(runOrder), ["train", "test", "alpha", "zeta", "b/validation"]);
 });
 
 test("stepForRun: the same step, else the last earlier one, else the first (later) one", () => {
@@ -27,6 +27,14 @@ test("defaultSelection: the first tag by name and up to 4 runs that have it, in 
     {tag: "fraud", runs: ["train", "zeta"], labelThresholds: null, curveClass: 0, selected: null, examplesOffset: 0});
   assert.deepEqual(defaultSelection(tags, {tag: "labels"}), {});
   assert.deepEqual(defaultSelection({}, {tag: null}), {});
+});
+
+test("defaultSelection: an unreadable tag (the tags route's `error`, no task) is never opened on, as the warm-up skips it", () => {
+  const broken = {error: "step 3 of run alpha, tag a: not a tb_confusion payload", task: null, class_names: []};
+  const tags = {alpha: {a: broken, fraud: binary}, broken: {fraud: broken}, train: {fraud: binary}};
+  assert.deepEqual(defaultSelection(tags, {tag: null}),
+    {tag: "fraud", runs: ["train", "alpha"], labelThresholds: null, curveClass: 0, selected: null, examplesOffset: 0});
+  assert.deepEqual(defaultSelection({alpha: {a: broken}}, {tag: null}), {});
 });
 
 test("examplesRequest: the selected cell's page with the threshold of its task, or null without a cell", () => {
