@@ -282,7 +282,8 @@ class ConfusionMatrixCallback(*_callback_bases()):
         return predictions_pb(self.tags[stage], arrays["labels"], arrays["probabilities"],
                               example_ids=arrays["example_ids"], sample_weight=arrays["sample_weight"],
                               attributes=arrays["attributes"], task=self.task, class_names=self.class_names,
-                              class_groups=self.class_groups, from_logits=self.from_logits, dtype=self.dtype, description=self.description, storage=self.storage)
+                              class_groups=self.class_groups, from_logits=self.from_logits, dtype=self.dtype,
+                              description=self.description, storage=self.storage)
 
     def _write(self, trainer, summary):
         if self._writer is None:
