@@ -1,14 +1,14 @@
 """Group by superclasses in headless Chromium against a real tensorboard: a multiclass tag logged with
 class_groups shows a "Group by" control; by superclasses, the matrix and the per-group metrics equal
 tb_confusion.groups.grouped_report and scikit-learn on the labels and argmax predictions mapped to groups (at the
-argmax and at a cutoff, whose "below cutoff" column stays its own); a reload keeps the choice; a tag without
-groups shows no control."""
+argmax and at a cutoff, whose "below cutoff" column stays its own); a cell of superclasses lists the examples of
+its classes' cells, each with its own classes; a reload keeps the choice; a tag without groups shows no control."""
 
 import browser_watch
 import numpy as np
 import pytest
 import sklearn.metrics as sk
-from tb_process import serving
+from tb_process import get_json, serving
 from test_browser_e2e import eventually, expect, number
 
 import tb_confusion
@@ -96,10 +96,21 @@ def test_group_by_superclasses_equals_grouped_report_and_scikit_learn(tensorboar
         assert rows[k][:4] == [name, f"{precision[k]:.4f}", f"{recall[k]:.4f}", f"{f1s[k]:.4f}"], rows[k]
         assert number(rows[k][4]) == support[k]
         assert report["metrics"]["f1"]["per_class"][k] == pytest.approx(f1s[k], abs=1e-12)
-    # A grouped cell lists no examples (they are by class).
+    # A cell of superclasses lists the examples of its classes' cells, each with its own classes.
     card(panel).locator('.cell[data-true="0"][data-pred="1"]').click()
-    page.wait_for_timeout(400)
-    assert panel.locator("#examples .examples-table tbody tr").count() == 0
+    expect(panel.locator("#examples-caption")).to_contain_text("step 1 \u00b7 actual animal \u2192 predicted tree")
+    cell = np.flatnonzero((y == 0) & (predicted == 1))
+    assert len(cell) > 25  # more than one page
+    expect(panel.locator("#examples .page-range")).to_have_text(f"1\u201325 of {len(cell)}", timeout=20_000)
+    listed = get_json(f"{base_url}/data/plugin/tb_confusion/examples?run=validation&tag=things&step=1"
+                      "&true_group=0&pred_group=1&offset=0&limit=25")
+    assert listed["total"] == len(cell) and {e["index"] for e in listed["examples"]} <= set(cell.tolist())
+    shown = [[CLASSES[e["true"]], CLASSES[e["pred"]]] for e in listed["examples"]]
+    assert all(GROUPS[CLASSES.index(a)] == "animal" and GROUPS[CLASSES.index(b)] == "tree" for a, b in shown)
+    eventually(lambda: panel.locator("#examples .examples-table tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('td.class-name')].slice(0, 2).map(c => c.firstChild.textContent))"),
+        shown, timeout=20)
+    panel.locator("#examples-close").click()
 
     # At a cutoff: the "below cutoff" column stays one column.
     panel.locator("#threshold-slider-value").fill("0.5")

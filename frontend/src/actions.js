@@ -67,8 +67,9 @@ export function makeActions(store, {setInterval = globalThis.setInterval, clearI
     setSort: (sort) => set({sort}),
     setCurveClass: (curveClass) => set({curveClass}),
     setEpochMetric: (epochMetric) => set({epochMetric}),
-    selectCell: (run, trueIndex, predIndex, label = null) => set((s) => ({
-      selected: {run, true: trueIndex, pred: predIndex, label: label ?? s.curveClass},
+    /** `grouped`: a cell of the matrix by superclass (its indices are groups, class_groups.js). */
+    selectCell: (run, trueIndex, predIndex, label = null, grouped = false) => set((s) => ({
+      selected: {run, true: trueIndex, pred: predIndex, label: label ?? s.curveClass, ...(grouped ? {grouped: true} : {})},
       examplesOffset: 0,
     })),
     clearSelection: () => set({selected: null}),
@@ -77,7 +78,8 @@ export function makeActions(store, {setInterval = globalThis.setInterval, clearI
     setSliceFilter: (name, filter) => set((s) => ({slice: withFilter(s.slice || [], name, filter), examplesOffset: 0})),
     clearSlice: () => set({slice: [], examplesOffset: 0}),
     /** "classes", or "groups": the matrices and metrics by superclass (a tag with class groups). */
-    setClassGrouping: (classGrouping) => set({classGrouping}),
+    setClassGrouping: (classGrouping) => set((s) => (s.classGrouping === classGrouping ? {}
+      : {classGrouping, selected: null, examplesOffset: 0})), // a cell's indices mean classes or groups
     /** Order the drawer's examples: "confidence" or "likely_mislabeled" (from the first page). */
     setExamplesOrder: (examplesOrder) => set({examplesOrder, examplesOffset: 0}),
   };

@@ -12,6 +12,7 @@
 import {h, replaceChildren, setText} from "./dom.js";
 import {createOrderToggle} from "./drawer.js";
 import {mediaCell, mediaHead, mediaSource} from "./example_media.js";
+import {BELOW_CUTOFF} from "./model.js";
 import {likelyIssuesText} from "./examples_order.js";
 import {stepForRun} from "./selection.js";
 import {formatCount, formatPercent} from "./number_format.js";
@@ -79,10 +80,14 @@ export function createExamplesView(actions) {
     order.element.hidden = images;
     // A cell of one label's 2x2 matrix (per-label matrices) reads "not <label>" / "<label>".
     const perLabel = taskInfo(model.task).matrix === "labels";
-    const cell = params || state.selected;
+    const cell = state.selected; // params (the request) name a cell of superclasses by true_group, pred_group
     const label = model.labelNames?.[cell.label];
     const names = perLabel ? [`not ${label}`, label] : model.classNames;
     const columns = perLabel ? names : model.columnNames;
+    // A cell of superclasses (the cell's names are groups) lists each example with its own classes.
+    const classes = model.grouped ? model.grouped.classNames : names;
+    const classColumns = model.grouped
+      ? (columns.length > names.length ? [...classes, BELOW_CUTOFF] : classes) : columns;
     const step = params ? params.step : stepForRun(state.steps[cell.run], state.step);
     setText(subtitle, `${cell.run} \u00b7 step ${step} \u00b7 actual ${names[cell.true]} \u2192 predicted `
       + `${columns[cell.pred]}`);
@@ -119,7 +124,7 @@ export function createExamplesView(actions) {
     if (key !== shownKey) {
       shownKey = key;
       replaceChildren(body, !page.total ? h("p", {class: "empty-hint"}, `No ${units.examples} in this cell.`)
-        : images ? imagesTable(page.examples, units) : examplesTable(page.examples, names, columns, perLabel, media));
+        : images ? imagesTable(page.examples, units) : examplesTable(page.examples, classes, classColumns, perLabel, media));
     }
     pager.update(page);
   }

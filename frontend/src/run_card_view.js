@@ -89,14 +89,14 @@ export function createRunCard(run, actions) {
     const kind = layout && !layout.fit ? "canvas" : "table";
     if (kind !== matrixKind) {
       matrixKind = kind;
-      // Of the shown label, when per label; a cell of superclasses lists nothing (the examples are by class).
-      const onSelect = (i, j) => { if (!view?.model?.grouped) actions.selectCell(run, i, j); };
+      // Of the shown label, when per label; a cell of superclasses lists the examples of its classes' cells.
+      const onSelect = (i, j) => actions.selectCell(run, i, j, null, Boolean(view?.model?.grouped));
       matrixView = kind === "canvas" ? createMatrixCanvas({onSelect}) : createMatrixTable({onSelect});
       matrixHolder.replaceChildren(matrixView.element);
       matrixHolder.dataset.kind = kind;
     }
     const order = shown.cells ? classOrder(null, state.sort, shown.cells) : classOrder(shown.matrix, state.sort);
-    const selected = state.selected && state.selected.run === run && !model.grouped
+    const selected = state.selected && state.selected.run === run && Boolean(state.selected.grouped) === Boolean(model.grouped)
       && (!task.cell_needs_label || state.selected.label === state.curveClass) ? state.selected : null;
     matrixView.update({model: shown, order, normalization: state.normalization, selected, theme: state.theme, fit: layout?.fit || null});
     updateConfusions(shown, task.cell_needs_label ? state.curveClass : null);
@@ -118,7 +118,7 @@ export function createRunCard(run, actions) {
       const count = h("span", {class: "count"});
       const item = h("li", {}, h("button", {class: "link-button", onclick: () => {
         const target = confusionTargets[k];
-        if (target && !view?.model?.grouped) actions.selectCell(run, target.true, target.pred, target.label);
+        if (target) actions.selectCell(run, target.true, target.pred, target.label, Boolean(view?.model?.grouped));
       }}, from, " \u2192 ", to, count));
       confusionItems.push({item, from, to, count});
     }

@@ -124,8 +124,8 @@ export function examplesRequest(state) {
   const name = taskOf(state);
   if (step === null || name === null || examplesNotice(state)) return null;
   const task = taskInfo(name);
-  const params = {run: selected.run, tag: state.tag, step, true: selected.true, pred: selected.pred,
-    offset: state.examplesOffset, limit: EXAMPLES_PAGE};
+  const cell = selected.grouped ? {true_group: selected.true, pred_group: selected.pred} : {true: selected.true, pred: selected.pred};
+  const params = {run: selected.run, tag: state.tag, step, ...cell, offset: state.examplesOffset, limit: EXAMPLES_PAGE};
   if (task.cell_needs_label) params.label = selected.label;
   const order = task.storage === "counts" ? null : orderParam(state.examplesOrder);
   if (order) params.order = order;

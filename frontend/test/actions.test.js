@@ -88,3 +88,14 @@ test("selectCell selects a cell with the shown curve's label unless one is given
   actions.pageExamples(-25);
   assert.equal(store.get().examplesOffset, 0);
 });
+
+test("a cell of superclasses is selected as grouped; switching the grouping clears the selection (its indices change meaning)", () => {
+  const {store, actions} = setup({curveClass: 0, classGrouping: "groups"});
+  actions.selectCell("train", 2, 0, null, true);
+  assert.deepEqual(store.get().selected, {run: "train", true: 2, pred: 0, label: 0, grouped: true});
+  actions.setClassGrouping("groups");
+  assert.equal(store.get().selected.grouped, true); // the same grouping keeps it
+  actions.setClassGrouping("classes");
+  assert.equal(store.get().selected, null);
+  assert.equal(store.get().classGrouping, "classes");
+});

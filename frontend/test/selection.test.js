@@ -48,6 +48,14 @@ test("examplesRequest: the selected cell's page with the threshold of its task, 
   assert.equal(examplesRequest({...state, runs: ["validation"]}), null);
 });
 
+test("examplesRequest: a cell of superclasses asks for true_group and pred_group instead of true and pred", () => {
+  const multiclass = {task: "multiclass", class_names: ["a", "b", "c"], class_groups: ["x", "y", "x"]};
+  const state = {tags: {train: {digits: multiclass}}, tag: "digits", runs: ["train"], steps: {train: [{step: 1}]}, step: 1,
+    cutoff: 0.3, examplesOffset: 0, selected: {run: "train", true: 1, pred: 2, label: 0, grouped: true}};
+  assert.deepEqual(examplesRequest(state),
+    {run: "train", tag: "digits", step: 1, true_group: 1, pred_group: 2, offset: 0, limit: EXAMPLES_PAGE, cutoff: 0.3});
+});
+
 test("reportRequest: asked for only for thinned or multilabel statistics; epochsRequest: once the task is known", () => {
   const state = {tags: {train: {fraud: binary}}, tag: "fraud", runs: ["train"], steps: {train: [{step: 2}]}, step: 2,
     threshold: 0.5, stats: {[statsKey("train", "fraud", 2)]: {stats: {task: "binary", exact: true}}}};

@@ -6,7 +6,7 @@ gives every route's object its common frame (see docs/http_api.md for the shapes
 
 import numpy as np
 
-from tb_confusion import catalogue, label_issues, statistics
+from tb_confusion import catalogue, groups, label_issues, statistics
 from tb_confusion.errors import BadArgument
 from tb_confusion.report import DEFAULT_CURVE_POINTS, build_report
 from tb_confusion.server import packed
@@ -76,30 +76,50 @@ def cell_assignment(source, *, threshold=None, cutoff=None, label=None):
 
 
 def examples(source, *, true, pred, threshold=None, cutoff=None, label=None, offset=0, limit=50,
-             order="confidence"):
-    """One page of the examples in matrix cell (true, pred): each with its index, id, `score` (the
-    predicted class's probability), `true_score` (the true class's; multilabel: of the label's true
-    state), the runner-up class with its probability (the most probable class other than the predicted
-    one; null for multilabel) and `likely_issue` (tb_confusion.label_issues flags its given label).
+             order="confidence", class_groups=None):
+    """One page of the examples in matrix cell (true, pred): each with its index, id, its `true` and
+    `pred` classes, `score` (the predicted class's probability), `true_score` (the true class's;
+    multilabel: of the label's true state), the runner-up class with its probability (the most probable
+    class other than the predicted one; null for multilabel) and `likely_issue` (tb_confusion.label_issues
+    flags its given label).
+
+    `class_groups` (multiclass, one group per class): (true, pred) is a cell of the grouped matrix
+    (tb_confusion.groups: group indices in order of first appearance, pred = the number of groups for
+    "below cutoff"), holding the examples whose true class is in group `true` and whose predicted class is
+    in group `pred`.
 
     `order`: "confidence" (most confident first) or "likely_mislabeled" (likely label issues first, each
     group by `true_score` ascending). `likely_issues` counts the cell's likely label issues."""
     data = statistics.of(source)
     if data.kind == "counts":
+        if class_groups is not None:
+            raise BadArgument("cells of superclasses list examples of one prediction per example; this step "
+                              "holds accumulated counts")
         return data.task.examples_page(data, true=true, pred=pred, cutoff=cutoff, offset=offset, limit=limit,
                                        order=order)
     truth, predicted, score = cell_assignment(data, threshold=threshold, cutoff=cutoff, label=label)
-    index = np.flatnonzero((truth == true) & (predicted == pred))
+    if class_groups is None:
+        index = np.flatnonzero((truth == true) & (predicted == pred))
+    else:
+        names, group_of = groups.grouping(class_groups)
+        column_of = np.append(group_of, len(names))  # below cutoff (predicted C) stays its own column
+        index = np.flatnonzero((group_of[truth] == true) & (column_of[predicted] == pred))
     issues = label_issues.of_step(data, label=label)
     if order == "likely_mislabeled":
         index = issues.order(index)
     else:
         index = index[np.lexsort((index, -score[index]))]  # ties: lower index first
     page = index[offset:offset + limit]
-    true_scores, runner_up, runner_up_scores = data.task.example_scores(data, page, true=true, pred=pred, label=label)
+    if class_groups is None:
+        true_scores, runner_up, runner_up_scores = data.task.example_scores(data, page, true=true, pred=pred,
+                                                                            label=label)
+    else:  # each example's own classes
+        true_scores, runner_up, runner_up_scores = data.task.example_scores(data, page, true=truth[page],
+                                                                            pred=predicted[page])
     rows = []
     for k, i in enumerate(page):
-        row = {"index": int(i), "id": data.record.example_id(int(i)), "true": int(true), "pred": int(pred),
+        cell = (true, pred) if class_groups is None else (truth[i], predicted[i])
+        row = {"index": int(i), "id": data.record.example_id(int(i)), "true": int(cell[0]), "pred": int(cell[1]),
                "score": float(score[i]), "true_score": float(true_scores[k]), "runner_up": None,
                "runner_up_score": None, "likely_issue": bool(issues.flagged[i])}
         if runner_up is not None:

@@ -143,12 +143,18 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         step = self._step(request)
         task, c = tasks.get(step.plugin_data.task), len(step.plugin_data.class_names)
         label = json_http.integer(request, "label", high=c - 1, required=True) if task.cell_needs_label else None
-        true_high, pred_high = task.cell_bounds(c)
-        true = json_http.integer(request, "true", high=true_high, required=True)
-        pred = json_http.integer(request, "pred", high=pred_high, required=True)
+        class_groups = _cell_groups(request, step, task)
+        if class_groups is None:
+            true_high, pred_high = task.cell_bounds(c)
+            true = json_http.integer(request, "true", high=true_high, required=True)
+            pred = json_http.integer(request, "pred", high=pred_high, required=True)
+        else:  # a cell of superclasses: group indices, the below-cutoff column after the last group
+            count = len(set(class_groups))
+            true = json_http.integer(request, "true_group", high=count - 1, required=True)
+            pred = json_http.integer(request, "pred_group", high=count, required=True)
         return panel_data.examples(
             step.statistics(), true=true, pred=pred, threshold=threshold, cutoff=cutoff, label=label,
-            offset=offset, limit=limit, order=order,
+            offset=offset, limit=limit, order=order, class_groups=class_groups,
         )
 
     @json_route
@@ -284,6 +290,26 @@ class _Step:
     def statistics(self):
         """The step's Statistics, or those of its `slice` filters' examples (both cached by the source)."""
         return self._source.statistics(*self.where, self.ref, self.plugin_data, self.filters)
+
+
+def _cell_groups(request, step, task):
+    """The tag's class groups when the examples route is asked for a cell of superclasses (`true_group`
+    and `pred_group` instead of `true` and `pred`), else None. BadArgument when the tag has none or they
+    do not fit its classes, or when both kinds of cell are given."""
+    if request.args.get("true_group") is None and request.args.get("pred_group") is None:
+        return None
+    run, tag = _run_tag(request)
+    if request.args.get("true") is not None or request.args.get("pred") is not None:
+        raise BadArgument("give either 'true' and 'pred' (a cell of classes) or 'true_group' and 'pred_group' "
+                          "(a cell of superclasses), not both")
+    groups = list(step.plugin_data.class_groups)
+    if task.name != "multiclass" or not groups:
+        raise BadArgument(f"'true_group' and 'pred_group' need a multiclass tag logged with class_groups; tag "
+                          f"{tag!r} of run {run!r} has none")
+    if len(groups) != len(step.plugin_data.class_names):
+        raise BadArgument(f"tag {tag!r} of run {run!r} has {len(groups)} class groups for "
+                          f"{len(step.plugin_data.class_names)} classes")
+    return groups
 
 
 def _report_options(request, *, with_curves):

@@ -104,18 +104,21 @@ class Multiclass(Task, name="multiclass", label="Multiclass", decision="cutoff")
         return np.asarray(statistics.labels, dtype=np.int64), pred, score
 
     def example_scores(self, statistics, rows, *, true, pred, label=None):
+        # true, pred: the cell's classes, or each row's (a cell of superclasses); below the cutoff
+        # (pred == C) the runner-up is the argmax class
+        c, at = len(statistics.class_names), np.arange(len(rows))
+        true, pred = np.broadcast_to(true, rows.shape), np.broadcast_to(pred, rows.shape)
+        below = pred >= c
         if statistics.kind == "compact":
             f = statistics.facts
-            if pred < len(statistics.class_names):  # the cell's column is each row's argmax
-                return (f.true_score[rows].astype(np.float64), f.runner_up[rows].astype(np.int64),
-                        f.runner_up_score[rows].astype(np.float64))
-            return f.true_score[rows].astype(np.float64), f.pred[rows].astype(np.int64), f.top[rows].astype(np.float64)
+            return (f.true_score[rows].astype(np.float64),
+                    np.where(below, f.pred[rows], f.runner_up[rows]).astype(np.int64),
+                    np.where(below, f.top[rows], f.runner_up_score[rows]).astype(np.float64))
         p = statistics.probabilities[rows].astype(np.float64)
-        true_scores = p[:, true].copy()
-        if pred < p.shape[1]:  # below the cutoff (pred == C) the runner-up is the argmax class
-            p[:, pred] = -np.inf
+        true_scores = p[at, true]
+        p[at[~below], pred[~below]] = -np.inf
         runner_up = p.argmax(axis=1)
-        return true_scores, runner_up, p[np.arange(len(rows)), runner_up]
+        return true_scores, runner_up, p[at, runner_up]
 
 
 def _operating_points(tp, fp, fn, tn):
