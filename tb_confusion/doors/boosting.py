@@ -9,7 +9,8 @@ import os
 
 import numpy as np
 
-from tb_confusion.doors.collect import LazyWriter, check_class_groups
+from tb_confusion.doors.collect import LazyWriter
+from tb_confusion.storage.class_groups import check_early as check_class_groups
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES

@@ -1,17 +1,12 @@
 """One evaluation pass gathered batch by batch, then written as one step (shared by every framework door)."""
 
 import os
-from collections.abc import Mapping
 
 import numpy as np
 
 from tb_confusion import summary
 from tb_confusion.errors import BadArgument
-from tb_confusion.storage import class_groups as groups_format
 from tb_confusion.storage.events import EventWriter
-
-NO_PIXEL_GROUPS = ("class_groups apply to multiclass predictions of one class per example; a per-pixel "
-                   "(segmentation) step takes none (docs/groups.md)")
 
 
 def as_numpy(value, name):
@@ -29,23 +24,6 @@ def as_numpy(value, name):
         return np.asarray(value)
     except (TypeError, ValueError) as error:
         raise BadArgument(f"{name} must be array-like; got {type(value).__name__}: {error}") from None
-
-
-def check_class_groups(class_groups, class_names, task):
-    """None, or a door's `class_groups` (as `summary.predictions_pb` takes them) checked as far as the task and
-    class names are known now (None: not yet); the door's write checks the rest before anything is written.
-    BadArgument naming class_groups and the bad value."""
-    # The Keras callback's check (keras/checks.py), which the doors cannot import: tb_confusion.keras loads TensorFlow.
-    if class_groups is None:
-        return None
-    if task not in (None, groups_format.TASK):
-        return groups_format.prepare(class_groups, class_names or [], task)  # raises: multiclass only
-    if not isinstance(class_groups, Mapping) and (isinstance(class_groups, (str, bytes))
-                                                  or not hasattr(class_groups, "__len__")):
-        return groups_format.prepare(class_groups, class_names or [], groups_format.TASK)  # raises: its form
-    if class_names is not None:
-        groups_format.prepare(class_groups, class_names, groups_format.TASK)
-    return dict(class_groups) if isinstance(class_groups, Mapping) else list(class_groups)
 
 
 class Collector:
@@ -148,4 +126,4 @@ class LazyWriter:
             self._writer = None
 
 
-__all__ = ["Collector", "LazyWriter", "NO_PIXEL_GROUPS", "as_numpy", "check_class_groups"]
+__all__ = ["Collector", "LazyWriter", "as_numpy"]

@@ -22,7 +22,8 @@ from torch.utils.data import DistributedSampler
 
 from tb_confusion.counts import distributed
 from tb_confusion.counts.accumulator import Accumulator
-from tb_confusion.doors.collect import NO_PIXEL_GROUPS, Collector, LazyWriter, check_class_groups
+from tb_confusion.doors.collect import Collector, LazyWriter
+from tb_confusion.storage.class_groups import NO_PIXEL_GROUPS, check_early as check_class_groups
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS

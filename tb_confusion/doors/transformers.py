@@ -21,7 +21,8 @@ from transformers.integrations.integration_utils import TensorBoardCallback, def
 
 from tb_confusion import summary
 from tb_confusion.counts.accumulator import Accumulator
-from tb_confusion.doors.collect import Collector, LazyWriter, as_numpy, check_class_groups
+from tb_confusion.doors.collect import Collector, LazyWriter, as_numpy
+from tb_confusion.storage.class_groups import check_early as check_class_groups
 from tb_confusion.errors import BadArgument
 from tb_confusion.storage import kinds
 from tb_confusion.storage.metadata import DTYPES, TASKS

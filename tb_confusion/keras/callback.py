@@ -20,11 +20,12 @@ from tb_confusion.counts.tf_distributed import is_chief as _is_chief
 from tb_confusion.errors import BadArgument
 from tb_confusion.keras import per_pixel
 from tb_confusion.keras.batches import as_numpy, concat_optional, pick, unpack
-from tb_confusion.keras.checks import (check_choice, check_class_groups, check_class_names, check_path,
+from tb_confusion.keras.checks import (check_choice, check_class_names, check_path,
                                        check_positive_int, check_text)
 from tb_confusion.keras.graph import EMPTY, graph_loop
 from tb_confusion.keras.sources import as_source, class_names_of
 from tb_confusion.storage import id_tables, kinds
+from tb_confusion.storage.class_groups import NO_PIXEL_GROUPS, check_early as check_class_groups
 from tb_confusion.storage.metadata import DTYPES, TASKS
 from tb_confusion.storage.validation import check_flag
 
@@ -32,8 +33,6 @@ __all__ = ["ConfusionMatrixCallback"]
 
 _NO_PIXEL_ATTRIBUTES = ("attributes apply to per-example predictions; a per-pixel (segmentation) step keeps sums "
                         "over all pixels, which cannot be split by attribute (docs/slices.md)")
-_NO_PIXEL_GROUPS = ("class_groups apply to multiclass predictions of one class per example; a per-pixel "
-                    "(segmentation) step takes none (docs/groups.md)")
 
 
 class ConfusionMatrixCallback(keras.callbacks.Callback):
@@ -95,7 +94,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         self.class_names = check_class_names(class_names) or class_names_of(data)
         self.class_groups = check_class_groups(class_groups, self.class_names, self.task)
         if self.class_groups is not None and ignore_index is not None:
-            raise BadArgument(_NO_PIXEL_GROUPS)
+            raise BadArgument(NO_PIXEL_GROUPS)
         if ignore_index is not None and self.task not in (None, "segmentation"):
             raise BadArgument("ignore_index applies to per-pixel targets (task='segmentation'); "
                               f"got task={self.task!r}")
@@ -176,7 +175,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         if pixels and self.attributes is not None:
             raise BadArgument(_NO_PIXEL_ATTRIBUTES)
         if pixels and self.class_groups is not None:
-            raise BadArgument(_NO_PIXEL_GROUPS)
+            raise BadArgument(NO_PIXEL_GROUPS)
         return itertools.chain([first], batches), pixels
 
     def _attribute_keys(self):
@@ -202,7 +201,7 @@ class ConfusionMatrixCallback(keras.callbacks.Callback):
         if self.attributes is not None:
             raise BadArgument(_NO_PIXEL_ATTRIBUTES)
         if self.class_groups is not None:
-            raise BadArgument(_NO_PIXEL_GROUPS)
+            raise BadArgument(NO_PIXEL_GROUPS)
         return True
 
     def accumulate(self):

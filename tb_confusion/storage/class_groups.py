@@ -14,6 +14,27 @@ from tb_confusion.storage import validation  # validation imports this module: i
 TASK = "multiclass"  # the only task with groups: one true and one predicted class per example
 
 
+NO_PIXEL_GROUPS = ("class_groups apply to multiclass predictions of one class per example; a per-pixel "
+                   "(segmentation) step takes none (docs/groups.md)")
+
+
+def check_early(class_groups, class_names, task):
+    """None, or a writer's `class_groups` as `summary.predictions_pb` takes them, checked as far as the task
+    and class names are known now (None: not yet; a callback learns them during training), so a bad value
+    fails at construction; the first write checks the rest before anything is written. BadArgument naming
+    class_groups and the bad value."""
+    if class_groups is None:
+        return None
+    if task not in (None, TASK):
+        return prepare(class_groups, class_names or [], task)  # raises: multiclass only
+    if not isinstance(class_groups, Mapping) and (isinstance(class_groups, (str, bytes))
+                                                  or not hasattr(class_groups, "__len__")):
+        return prepare(class_groups, class_names or [], TASK)  # raises: its form
+    if class_names is not None:
+        prepare(class_groups, class_names, TASK)
+    return dict(class_groups) if isinstance(class_groups, Mapping) else list(class_groups)
+
+
 def prepare(class_groups, class_names, task):
     """[group name per class] (str) from a writer's `class_groups`, or None when it is None.
 
