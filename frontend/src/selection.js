@@ -86,7 +86,8 @@ export function defaultSelection(tags, state) {
   if (state.tag) return {};
   // An unreadable tag (its info has `error` and no task) is never opened on, as the server's warm-up skips it
   const readable = (run, tag) => tag in tags[run] && !("error" in tags[run][tag]);
-  const allTags = [...new Set(Object.keys(tags).flatMap((run) => Object.keys(tags[run]).filter((tag) => readable(run, tag))))].sort();
+  const allTags = [...new Set(Object.keys(tags).flatMap((run) => Object.keys(tags[run]).filter((tag) => readable(run, tag))))]
+    .sort(compareCodePoints); // the first tag by name as Python's sorted() picks it (warm_up.opening_view)
   if (!allTags.length) return {};
   const tag = allTags[0];
   const runs = Object.keys(tags).filter((run) => readable(run, tag)).sort(runOrder).slice(0, 4);
