@@ -14,8 +14,9 @@ kernel's; float sums differ only by summation order. What keeps the pass near th
   prefetchers stop at each 4 kB page, which a block of 21 classes crosses every ~48 elements;
 - the row sums, lowest scores, argmax and ranks are one loop over the classes with the block's sums in
   vector registers (_columns), where numba's loops kept them in memory, each class waiting on the stores;
-  the row sums are float32 (half the registers): a block whose sums are all within half the tolerance of 1
-  passes the check as it would in float64, any other block is summed again in float64 (_sums64);
+  the row sums are float32 (half the registers): a block whose sums are all within the tolerance of 1, less
+  twice their rounding error, passes the check as it would in float64; any other block is summed again in
+  float64 (_sums64);
 - the labels are read and checked without branches, the first bad one looked for only in a block holding one,
   and the weights (when given) read in a loop of their own: one loop choosing between w[i] and the unit
   weight compiled to a gather and masked loads past the end of the one-element w (~6% of the pass);
@@ -187,9 +188,11 @@ def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
     index = np.empty((c, BLOCK), np.int32)
     total = np.empty(BLOCK, np.float32)
     total64 = np.empty(BLOCK)
-    # a float32 row sum this close to 1 settles the check (its float64 sum is within 1e-5 of it); other rows
-    # (not finite, near the tolerance's edge) are summed again in float64, as numpy's check sums them
-    margin = np.float32(0.5 * tolerance) if check else np.float32(np.inf)
+    # A float32 sum of C scores >= 0 (a row with a negative one fails anyway) is within C * 2**-24 * (1 + tol)
+    # of the float64 sum: a row whose float32 sum is within `margin` of 1 passes the check in float64 too, with
+    # a factor 2 to spare. Blocks with other rows (not finite, near the tolerance's edge) are summed again in
+    # float64, as numpy's check sums them; from ~8,000 classes on every block is.
+    margin = np.float32(max(0.0, tolerance - (c + 1) * 2.0**-23)) if check else np.float32(np.inf)
     one = np.float32(1)
     low = np.empty(BLOCK, np.float32)
     top = np.empty(BLOCK, np.float32)
