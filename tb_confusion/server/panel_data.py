@@ -91,10 +91,7 @@ def examples(source, *, true, pred, threshold=None, cutoff=None, label=None, off
     `order`: "confidence" (most confident first) or "likely_mislabeled" (likely label issues first, each
     group by `true_score` ascending). `likely_issues` counts the cell's likely label issues."""
     data = statistics.of(source)
-    if data.kind == "counts":
-        if class_groups is not None:
-            raise BadArgument("cells of superclasses list examples of one prediction per example; this step "
-                              "holds accumulated counts")
+    if data.kind == "counts":  # (a per-pixel tag has no class groups: storage/class_groups.py)
         return data.task.examples_page(data, true=true, pred=pred, cutoff=cutoff, offset=offset, limit=limit,
                                        order=order)
     truth, predicted, score = cell_assignment(data, threshold=threshold, cutoff=cutoff, label=label)
@@ -118,8 +115,7 @@ def examples(source, *, true, pred, threshold=None, cutoff=None, label=None, off
                                                                             pred=predicted[page])
     rows = []
     for k, i in enumerate(page):
-        cell = (true, pred) if class_groups is None else (truth[i], predicted[i])
-        row = {"index": int(i), "id": data.record.example_id(int(i)), "true": int(cell[0]), "pred": int(cell[1]),
+        row = {"index": int(i), "id": data.record.example_id(int(i)), "true": int(truth[i]), "pred": int(predicted[i]),
                "score": float(score[i]), "true_score": float(true_scores[k]), "runner_up": None,
                "runner_up_score": None, "likely_issue": bool(issues.flagged[i])}
         if runner_up is not None:

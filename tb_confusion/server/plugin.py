@@ -143,7 +143,7 @@ class ConfusionPlugin(base_plugin.TBPlugin):
         step = self._step(request)
         task, c = tasks.get(step.plugin_data.task), len(step.plugin_data.class_names)
         label = json_http.integer(request, "label", high=c - 1, required=True) if task.cell_needs_label else None
-        class_groups = _cell_groups(request, step, task)
+        class_groups = _cell_groups(request, step)
         if class_groups is None:
             true_high, pred_high = task.cell_bounds(c)
             true = json_http.integer(request, "true", high=true_high, required=True)
@@ -292,10 +292,10 @@ class _Step:
         return self._source.statistics(*self.where, self.ref, self.plugin_data, self.filters)
 
 
-def _cell_groups(request, step, task):
+def _cell_groups(request, step):
     """The tag's class groups when the examples route is asked for a cell of superclasses (`true_group`
-    and `pred_group` instead of `true` and `pred`), else None. BadArgument when the tag has none or they
-    do not fit its classes, or when both kinds of cell are given."""
+    and `pred_group` instead of `true` and `pred`), else None. BadArgument when the tag has none, or when
+    both kinds of cell are given. (Stored groups fit a multiclass tag's classes: metadata.parse checks them.)"""
     if request.args.get("true_group") is None and request.args.get("pred_group") is None:
         return None
     run, tag = _run_tag(request)
@@ -303,12 +303,9 @@ def _cell_groups(request, step, task):
         raise BadArgument("give either 'true' and 'pred' (a cell of classes) or 'true_group' and 'pred_group' "
                           "(a cell of superclasses), not both")
     groups = list(step.plugin_data.class_groups)
-    if task.name != "multiclass" or not groups:
+    if not groups:
         raise BadArgument(f"'true_group' and 'pred_group' need a multiclass tag logged with class_groups; tag "
                           f"{tag!r} of run {run!r} has none")
-    if len(groups) != len(step.plugin_data.class_names):
-        raise BadArgument(f"tag {tag!r} of run {run!r} has {len(groups)} class groups for "
-                          f"{len(step.plugin_data.class_names)} classes")
     return groups
 
 
