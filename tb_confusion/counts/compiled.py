@@ -150,7 +150,7 @@ def _total(column):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _chunks(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check, tolerance, ks, edges, bounds,
+def _chunks(p, y, w, weighted, rows, start, per_example, has_ignore, ignore, check, tolerance, ks, edges, bounds,
             counter, threads, fixed, calibration, top_k, log_loss, t, cells, every, positives, examples, seen):
     """_span over chunks bounds[k]..bounds[k + 1] for thread t: each k taken from the shared counter until
     none is left, or (fixed) k = t, t + threads, ... A thread's chunks come in increasing order, so its first
@@ -164,7 +164,7 @@ def _chunks(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, chec
         k = k + threads if fixed else _fetch_add(counter, 1)
         if k >= len(bounds) - 1:
             break
-        found, found_label = _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check,
+        found, found_label = _span(p, y, w, weighted, rows, start, per_example, has_ignore, ignore, check,
                                    tolerance, ks, edges, bounds[k], bounds[k + 1], cells, every, positives,
                                    calibration[k], top_k[k], log_loss[k], examples, seen)
         bad = found if bad < 0 else bad
@@ -173,11 +173,10 @@ def _chunks(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, chec
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _span(p, y, w, wstride, rows, start, per_example, has_ignore, ignore, check, tolerance, ks, edges, lo, hi,
+def _span(p, y, w, weighted, rows, start, per_example, has_ignore, ignore, check, tolerance, ks, edges, lo, hi,
           cells, every, positives, calibration, top_k, log_loss, examples, seen):
     c = p.shape[1]
     cc = c * c
-    weighted = wstride != 0
     bad = -1
     bad_label = -1
     score_last = np.float32(SCORE_BINS - 1)
